@@ -1,0 +1,108 @@
+"""The network: a `ModelConfig` (frozen, saved with the weights) and the MLP it builds, which returns logits.
+
+The default is the classic MNIST recipe, Dense 25 relu -> Dense 15 relu -> K linear outputs. ``hidden=()``
+gives multinomial softmax regression (one linear layer). The model never applies softmax: the loss works on
+logits (see `multiclass.functional`) and probabilities are made only at predict time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from multiclass.exceptions import ConfigError
+
+__all__ = ["ModelConfig", "MLP", "build_model", "ACTIVATIONS"]
+
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid, "elu": nn.ELU}
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild the network (stored in ``model.json``).
+
+    Parameters
+    ----------
+    n_features : int
+        Width of the input rows.
+    n_classes : int
+        Number of classes K (= number of output logits), at least 2.
+    hidden : tuple of int, default=(25, 15)
+        Width of each hidden layer; ``()`` is softmax regression.
+    activation : str, default="relu"
+        One of `ACTIVATIONS`.
+    dropout : float in [0, 1), default=0.0
+        Dropout rate applied after every hidden activation (never on inputs or logits).
+    """
+
+    n_features: int
+    n_classes: int
+    hidden: tuple[int, ...] = (25, 15)
+    activation: str = "relu"
+    dropout: float = 0.0
+
+    def __post_init__(self):
+        # Lists (from JSON) become tuples so the config stays hashable and compares equal after a round trip.
+        object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        validate_model_config(self)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "hidden": list(self.hidden)}
+
+
+def validate_model_config(config: ModelConfig) -> None:
+    """Raise `ConfigError` naming the first invalid field of `config`."""
+    if not isinstance(config.n_features, int) or config.n_features < 1:
+        raise ConfigError(f"`n_features` must be a positive integer; got {config.n_features!r}.")
+    if not isinstance(config.n_classes, int) or config.n_classes < 2:
+        raise ConfigError(
+            f"`n_classes` must be an integer >= 2 (a classifier needs two classes); got {config.n_classes!r}."
+        )
+    if any(h < 1 for h in config.hidden):
+        raise ConfigError(f"`hidden` sizes must all be positive integers; got {config.hidden!r}.")
+    if config.activation not in ACTIVATIONS:
+        raise ConfigError(f"`activation` must be one of {sorted(ACTIVATIONS)}; got {config.activation!r}.")
+    if not (isinstance(config.dropout, (int, float)) and 0.0 <= config.dropout < 1.0):
+        raise ConfigError(f"`dropout` must be a float in [0, 1); got {config.dropout!r}.")
+
+
+class MLP(nn.Module):
+    """Linear layers with an activation (and optional dropout) between them; the output is K logits."""
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        widths = (config.n_features, *config.hidden, config.n_classes)
+        self.linears = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.act = ACTIVATIONS[config.activation]()
+        self.drop = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for linear in self.linears[:-1]:
+            x = self.drop(self.act(linear(x)))  # (N, hidden_i)
+        return self.linears[-1](x)  # (N, K) logits
+
+    def weight_matrices(self) -> list[torch.Tensor]:
+        """The weight matrices (no biases): what the L2 penalty applies to."""
+        return [linear.weight for linear in self.linears]
+
+
+def init_parameters(model: MLP, generator: torch.Generator) -> None:
+    """Glorot-uniform weights and zero biases, as Keras' Dense (the seed recipe), drawn from `generator`."""
+    with torch.no_grad():
+        for linear in model.linears:
+            fan_out, fan_in = linear.weight.shape
+            limit = math.sqrt(6.0 / (fan_in + fan_out))
+            linear.weight.uniform_(-limit, limit, generator=generator)
+            linear.bias.zero_()
+
+
+def build_model(config: ModelConfig, *, seed: int = 0) -> MLP:
+    """Build the network for `config` with reproducible Glorot initialisation from `seed`."""
+    model = MLP(config)
+    generator = torch.Generator().manual_seed(int(seed))
+    init_parameters(model, generator)
+    return model

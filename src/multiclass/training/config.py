@@ -1,0 +1,127 @@
+"""`TrainConfig`: every training hyperparameter, with its unit and the seed recipe's default."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from multiclass.exceptions import ConfigError
+
+__all__ = ["TrainConfig", "validate_train_config", "MONITORS"]
+
+# What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall.
+MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
+RECALL_MONITOR_PREFIX = "val_recall:"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training hyperparameters (saved with the model).
+
+    Parameters
+    ----------
+    lr : float, default=1e-3
+        Adam learning rate (Keras' and PyTorch's default).
+    batch_size : int, default=32
+        Examples per optimisation step (the seed recipe; also Keras' default).
+    epochs : int, default=100
+        Upper bound on passes over the training data; early stopping usually ends sooner.
+    l2 : float, default=0.0
+        Penalty ``l2 * sum(W**2)`` over weight matrices (not biases); identical to Keras' ``l2(l2)``.
+    label_smoothing : float in [0, 1], default=0.0
+    val_split : float in [0, 1), default=0.1
+        Fraction of the training data held out, stratified by class, for validation when no explicit
+        validation data is given. 0 disables validation (and so early stopping).
+    monitor : str, default="val_loss"
+        "val_loss", "val_accuracy", "val_macro_f1" or "val_recall:<class name>".
+    patience : int or None, default=10
+        Epochs without an improvement of more than `min_delta` before stopping; None never stops early
+        (the best epoch is still restored).
+    min_delta : float, default=0.0
+        Smallest change of the monitored value that counts as an improvement (in its own units).
+    class_weight : None, "balanced" or mapping class -> weight, default=None
+        "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn.
+    seed : int, default=0
+        Seeds the split, the initialisation, the shuffling and dropout.
+    device : str, default="cpu"
+        "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
+    verbose : bool, default=True
+        Show a rich progress display on stderr.
+    """
+
+    lr: float = 1e-3
+    batch_size: int = 32
+    epochs: int = 100
+    l2: float = 0.0
+    label_smoothing: float = 0.0
+    val_split: float = 0.1
+    monitor: str = "val_loss"
+    patience: int | None = 10
+    min_delta: float = 0.0
+    class_weight: str | Mapping[Any, float] | None = None
+    seed: int = 0
+    device: str = "cpu"
+    verbose: bool = True
+
+    def __post_init__(self):
+        validate_train_config(self)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        if isinstance(self.class_weight, Mapping):
+            data["class_weight"] = {str(k): float(v) for k, v in self.class_weight.items()}
+        return data
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def validate_train_config(config: TrainConfig) -> None:
+    """Raise `ConfigError` naming the first invalid field of `config`."""
+    if not (_is_real(config.lr) and config.lr > 0):
+        raise ConfigError(f"`lr` must be a finite number > 0; got {config.lr!r}.")
+    for name in ("batch_size", "epochs"):
+        value = getattr(config, name)
+        if not (_is_int(value) and value >= 1):
+            raise ConfigError(f"`{name}` must be an integer >= 1; got {value!r}.")
+    if not (_is_real(config.l2) and config.l2 >= 0):
+        raise ConfigError(f"`l2` must be a finite number >= 0; got {config.l2!r}.")
+    if not (_is_real(config.label_smoothing) and 0 <= config.label_smoothing <= 1):
+        raise ConfigError(f"`label_smoothing` must be in [0, 1]; got {config.label_smoothing!r}.")
+    if not (_is_real(config.val_split) and 0 <= config.val_split < 1):
+        raise ConfigError(f"`val_split` must be in [0, 1); got {config.val_split!r}.")
+    if config.monitor not in MONITORS and not (
+        isinstance(config.monitor, str)
+        and config.monitor.startswith(RECALL_MONITOR_PREFIX)
+        and len(config.monitor) > len(RECALL_MONITOR_PREFIX)
+    ):
+        raise ConfigError(
+            f"`monitor` must be one of {sorted(MONITORS)} or 'val_recall:<class>'; got {config.monitor!r}."
+        )
+    if config.patience is not None and not (_is_int(config.patience) and config.patience >= 1):
+        raise ConfigError(f"`patience` must be an integer >= 1 or None; got {config.patience!r}.")
+    if not (_is_real(config.min_delta) and config.min_delta >= 0):
+        raise ConfigError(f"`min_delta` must be a finite number >= 0; got {config.min_delta!r}.")
+    weight = config.class_weight
+    if not (weight is None or weight == "balanced" or isinstance(weight, Mapping)):
+        raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {weight!r}.")
+    if isinstance(weight, Mapping):
+        for key, value in weight.items():
+            if not (_is_real(value) and value >= 0):
+                raise ConfigError(f"`class_weight` values must be finite numbers >= 0; got {value!r} for {key!r}.")
+    if not _is_int(config.seed):
+        raise ConfigError(f"`seed` must be an integer; got {config.seed!r}.")
+    if not isinstance(config.device, str):
+        raise ConfigError(f"`device` must be a string such as 'cpu' or 'cuda'; got {config.device!r}.")
+
+
+def monitor_mode(monitor: str) -> str:
+    """'min' or 'max': the direction in which `monitor` improves."""
+    return MONITORS.get(monitor, "max")

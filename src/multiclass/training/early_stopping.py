@@ -1,0 +1,57 @@
+"""`EarlyStopping`: decides, one score per epoch, whether training should end. Control flow by return value."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from multiclass.exceptions import ConfigError
+
+__all__ = ["EarlyStopping"]
+
+
+@dataclass
+class EarlyStopping:
+    """Track the best score; `step` returns True once `patience` epochs pass without an improvement.
+
+    An improvement is a score better than the best so far by more than `min_delta` (Keras' rule). With
+    ``patience=None`` it only tracks the best epoch and never asks to stop.
+
+    Examples
+    --------
+    >>> stopper = EarlyStopping(mode="min", patience=2)
+    >>> [stopper.step(loss) for loss in [1.0, 0.5, 0.6, 0.7]]
+    [False, False, False, True]
+    >>> stopper.best_epoch, stopper.best_score
+    (2, 0.5)
+    """
+
+    mode: str = "min"
+    patience: int | None = 10
+    min_delta: float = 0.0
+    best_score: float = field(default=math.nan, init=False)
+    best_epoch: int = field(default=0, init=False)
+    epoch: int = field(default=0, init=False)
+    improved: bool = field(default=False, init=False)
+
+    def __post_init__(self):
+        if self.mode not in ("min", "max"):
+            raise ConfigError(f"`mode` must be 'min' or 'max'; got {self.mode!r}.")
+
+    def step(self, score: float) -> bool:
+        """Record the score of the next epoch (1-based); return True when training should stop."""
+        self.epoch += 1
+        sign = 1.0 if self.mode == "max" else -1.0
+        # NaN never improves (a diverged epoch must not become "best").
+        self.improved = not math.isnan(score) and (
+            self.best_epoch == 0 or sign * (score - self.best_score) > self.min_delta
+        )
+        if self.improved:
+            self.best_score, self.best_epoch = float(score), self.epoch
+        return self.patience is not None and self.epoch - self.best_epoch >= self.patience
+
+    def state_dict(self) -> dict:
+        return {"best_score": self.best_score, "best_epoch": self.best_epoch, "epoch": self.epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.best_score, self.best_epoch, self.epoch = state["best_score"], state["best_epoch"], state["epoch"]

@@ -1,0 +1,253 @@
+"""`train`: the training loop. Data resident on the device, batches by index slices, Adam, early stopping.
+
+The loop is deliberately plain: one permutation per epoch, ``index_select`` batches (no DataLoader), torch's
+fused cross-entropy on logits, foreach Adam. Validation runs once per epoch on the held-out rows and feeds
+`EarlyStopping`; the best weights are restored at the end whatever ended training (patience, the epoch
+budget or Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from multiclass.devices import resolve_device
+from multiclass.exceptions import DataError
+from multiclass.functional import l2_penalty
+from multiclass.metrics import precision_recall_fscore_from_confusion
+from multiclass.models import MLP
+from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
+from multiclass.training.early_stopping import EarlyStopping
+from multiclass.training.progress import make_progress
+from multiclass.training.split import resolve_class, resolve_class_weight, stratified_split
+
+__all__ = ["TrainResult", "train", "check_training_data"]
+
+# Rows per forward pass when scoring the validation set: large enough to amortise per-call overhead,
+# small enough that (rows x widest layer) float32 activations stay in the tens of MB.
+_EVAL_CHUNK = 8192
+
+
+@dataclass
+class TrainResult:
+    """What `train` returns: the trained model (best weights restored) and how it got there.
+
+    Attributes
+    ----------
+    model : MLP
+        The network, holding the weights of `best_epoch` (the last epoch when there was no validation).
+    history : list of dict
+        One record per epoch: epoch (1-based), train_loss (objective incl. L2, mean over the epoch),
+        val_loss, val_accuracy, val_macro_f1, val_score (the monitored value), epoch_time (seconds).
+        The val_* entries are None without validation data.
+    best_epoch : int
+    best_score : float or None
+        The monitored value at `best_epoch`.
+    monitor : str or None
+    stop_reason : {"early_stopping", "max_epochs", "interrupted"}
+    train_time : float
+        Seconds spent in the epoch loop.
+    """
+
+    model: MLP
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    best_score: float | None = None
+    monitor: str | None = None
+    stop_reason: str = "max_epochs"
+    train_time: float = 0.0
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.history)
+
+
+def check_training_data(X, y, n_features: int, n_classes: int, name: str = "X") -> tuple[np.ndarray, np.ndarray]:
+    """Validate features and targets; return float32 X (N, F) and targets: int64 (N,) or float32 (N, K)."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise DataError(f"`{name}` must be 2-D (n_samples, n_features); got shape {X.shape}.")
+    if not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
+        raise DataError(f"`{name}` must be numeric; got dtype {X.dtype}.")
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if X.shape[1] != n_features:
+        raise DataError(f"`{name}` must have {n_features} features (the model's input width); got {X.shape[1]}.")
+    if not np.isfinite(X).all():
+        row, col = np.argwhere(~np.isfinite(X))[0]
+        raise DataError(f"`{name}` must be finite; got {X[row, col]} at row {row}, column {col}.")
+    y = np.asarray(y)
+    y_name = "y" if name == "X" else name.replace("X", "y")
+    if len(y) != len(X):
+        raise DataError(f"`{y_name}` must have one entry per row of `{name}` ({len(X)}); got {len(y)}.")
+    if len(X) == 0:
+        raise DataError(f"`{name}` must have at least one row; got 0.")
+    if y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer):
+            raise DataError(f"`{y_name}` must hold integer class codes in [0, {n_classes}); got dtype {y.dtype}.")
+        if y.min() < 0 or y.max() >= n_classes:
+            raise DataError(f"`{y_name}` codes must be in [0, {n_classes}); got values in [{y.min()}, {y.max()}].")
+        return X, y.astype(np.int64)
+    if y.ndim == 2 and y.shape[1] == n_classes:
+        y = y.astype(np.float32)
+        if not np.isfinite(y).all() or (y < 0).any():
+            raise DataError(f"`{y_name}` target rows must be finite and non-negative.")
+        return X, y
+    raise DataError(f"`{y_name}` must be 1-D class codes or 2-D (n_samples, {n_classes}) rows; got shape {y.shape}.")
+
+
+def _labels_of(targets: np.ndarray) -> np.ndarray:
+    """Class codes of targets: the codes themselves, or the argmax of one-hot / soft rows."""
+    return targets if targets.ndim == 1 else targets.argmax(axis=1)
+
+
+@torch.no_grad()
+def _validate(model: MLP, X: torch.Tensor, targets: torch.Tensor, labels: torch.Tensor, recall_of: int | None):
+    """Mean unweighted cross-entropy, accuracy, macro-F1 and (optionally) one class's recall on held-out rows."""
+    model.eval()
+    n_classes = model.config.n_classes
+    loss_sum = torch.zeros((), dtype=torch.float64, device=X.device)
+    confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=X.device)
+    for start in range(0, len(X), _EVAL_CHUNK):
+        logits = model(X[start : start + _EVAL_CHUNK])  # (n, K)
+        loss_sum += F.cross_entropy(logits, targets[start : start + _EVAL_CHUNK], reduction="sum").double()
+        pred = logits.argmax(dim=1)
+        confusion += torch.bincount(labels[start : start + _EVAL_CHUNK] * n_classes + pred, minlength=n_classes**2)
+    model.train()
+    cm = confusion.view(n_classes, n_classes).cpu().numpy()  # rows = true, columns = predicted
+    _, recall, f1, _ = precision_recall_fscore_from_confusion(cm, zero_division=0.0)
+    present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0  # macro over classes seen or predicted, as sklearn
+    scores = {
+        "val_loss": float(loss_sum) / len(X),
+        "val_accuracy": float(np.trace(cm) / cm.sum()),
+        "val_macro_f1": float(f1[present].mean()),
+    }
+    if recall_of is not None:
+        scores["val_recall"] = float(recall[recall_of])
+    return scores
+
+
+def _split(X, targets, config: TrainConfig, X_val, y_val, classes, n_features, n_classes):
+    """Return (X_train, y_train, X_val, y_val) with validation arrays None when there is no validation."""
+    if X_val is not None or y_val is not None:
+        if X_val is None or y_val is None:
+            raise DataError("`X_val` and `y_val` must be given together.")
+        X_val, y_val = check_training_data(X_val, y_val, n_features, n_classes, name="X_val")
+        return X, targets, X_val, y_val
+    if config.val_split == 0:
+        return X, targets, None, None
+    train_idx, val_idx = stratified_split(_labels_of(targets), config.val_split, seed=config.seed, classes=classes)
+    return X[train_idx], targets[train_idx], X[val_idx], targets[val_idx]
+
+
+def train(
+    model: MLP,
+    X,
+    y,
+    config: TrainConfig | None = None,
+    *,
+    X_val=None,
+    y_val=None,
+    classes: Sequence | None = None,
+) -> TrainResult:
+    """Train `model` in place and return a `TrainResult` with the best weights restored.
+
+    Parameters
+    ----------
+    model : MLP
+        A network from `multiclass.models.build_model`.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) with integer codes in [0, K), or (n_samples, K) one-hot / soft rows
+    config : TrainConfig, optional
+    X_val, y_val : array-like, optional
+        Explicit validation data; otherwise ``config.val_split`` of the rows are held out, stratified.
+    classes : sequence of K class names, optional
+        Lets `class_weight` mappings and ``"val_recall:<class>"`` name classes, and error messages show them.
+
+    Returns
+    -------
+    TrainResult
+    """
+    config = config or TrainConfig()
+    n_features, n_classes = model.config.n_features, model.config.n_classes
+    X, targets = check_training_data(X, y, n_features, n_classes)
+    X_tr, y_tr, X_va, y_va = _split(X, targets, config, X_val, y_val, classes, n_features, n_classes)
+    recall_of = None
+    if config.monitor.startswith(RECALL_MONITOR_PREFIX):
+        recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX) :], classes, n_classes, "monitor")
+    weight = resolve_class_weight(config.class_weight, _labels_of(y_tr), n_classes, classes)
+    device = resolve_device(config.device)
+
+    fork_devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=fork_devices):
+        torch.manual_seed(config.seed)  # dropout draws from the global RNG, forked so the caller's is untouched
+        return _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of)
+
+
+def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> TrainResult:
+    model.to(device).train()
+    X_tr, y_tr = torch.from_numpy(X_tr).to(device), torch.from_numpy(y_tr).to(device)
+    has_val = X_va is not None
+    if has_val:
+        X_va, y_va = torch.from_numpy(X_va).to(device), torch.from_numpy(y_va).to(device)
+        labels_va = y_va if y_va.dim() == 1 else y_va.argmax(dim=1)
+    class_weight = torch.as_tensor(weight, dtype=torch.float32, device=device) if weight is not None else None
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
+    weights = model.weight_matrices()
+    generator = torch.Generator(device=device).manual_seed(config.seed)
+    monitor = config.monitor if has_val else None
+    stopper = EarlyStopping(monitor_mode(config.monitor), config.patience if has_val else None, config.min_delta)
+    best_state = None
+    result = TrainResult(model=model, monitor=monitor)
+    n, batch = len(X_tr), config.batch_size
+    started = time.perf_counter()
+    with make_progress(config.verbose, config.epochs) as progress:
+        try:
+            for epoch in range(1, config.epochs + 1):
+                tic = time.perf_counter()
+                order = torch.randperm(n, generator=generator, device=device)
+                loss_sum = torch.zeros((), device=device)
+                for start in range(0, n, batch):
+                    idx = order[start : start + batch]
+                    xb, yb = X_tr.index_select(0, idx), y_tr.index_select(0, idx)  # (B, F), (B,) or (B, K)
+                    # torch's fused op computes exactly multiclass.functional.cross_entropy (tested there);
+                    # the public function's input checks would cost a host sync every step.
+                    loss = F.cross_entropy(model(xb), yb, weight=class_weight, label_smoothing=config.label_smoothing)
+                    if config.l2 > 0:
+                        loss = loss + l2_penalty(weights, config.l2)
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    loss_sum += loss.detach() * len(idx)
+                record = {"epoch": epoch, "train_loss": float(loss_sum) / n}
+                if has_val:
+                    scores = _validate(model, X_va, y_va, labels_va, recall_of)
+                    score = scores.pop("val_recall", None) if recall_of is not None else scores[config.monitor]
+                    record.update(scores, val_score=score)
+                    should_stop = stopper.step(score)
+                    if stopper.improved:
+                        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                else:
+                    record.update(val_loss=None, val_accuracy=None, val_macro_f1=None, val_score=None)
+                    should_stop = False
+                record["epoch_time"] = time.perf_counter() - tic
+                result.history.append(record)
+                progress.epoch_done(record)
+                if should_stop:
+                    result.stop_reason = "early_stopping"
+                    break
+        except KeyboardInterrupt:
+            # Ctrl-C ends training like patience does: keep the best weights and report how it ended.
+            result.stop_reason = "interrupted"
+    result.train_time = time.perf_counter() - started
+    if best_state is not None:
+        model.load_state_dict(best_state)
+        result.best_epoch, result.best_score = stopper.best_epoch, stopper.best_score
+    else:
+        result.best_epoch = len(result.history)
+    model.eval()
+    return result

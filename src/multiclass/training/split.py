@@ -1,0 +1,111 @@
+"""Stratified validation split and class weights: the two places training looks at class counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from multiclass.exceptions import ConfigError, DataError
+
+__all__ = ["stratified_split", "resolve_class_weight", "resolve_class"]
+
+
+def _name(classes: Sequence | None, code: int):
+    return classes[code] if classes is not None else code
+
+
+def stratified_split(
+    labels: np.ndarray, val_fraction: float, *, seed: int = 0, classes: Sequence | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split row indices so every class keeps its share in both parts.
+
+    Each class ``c`` with ``n_c`` rows sends ``round(val_fraction * n_c)`` of them, clipped to
+    ``[1, n_c - 1]``, to validation, so every class is seen on both sides.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_samples,)
+        Integer class codes.
+    val_fraction : float in (0, 1)
+    seed : int, default=0
+    classes : sequence, optional
+        Class names, used in error messages.
+
+    Returns
+    -------
+    train_idx, val_idx : sorted int64 index arrays.
+
+    Raises
+    ------
+    DataError
+        If a class has fewer than 2 rows (it cannot appear on both sides).
+
+    Examples
+    --------
+    >>> train_idx, val_idx = stratified_split(np.array([0, 0, 0, 0, 1, 1]), 0.25)
+    >>> len(train_idx), len(val_idx)
+    (4, 2)
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    counts = np.bincount(labels)
+    present = np.flatnonzero(counts)
+    too_small = [code for code in present if counts[code] < 2]
+    if too_small:
+        code = too_small[0]
+        raise DataError(
+            f"class {_name(classes, code)!r} has 1 example; a stratified validation split needs at least 2 "
+            "per class (add examples, pass validation data, or set val_split to 0)."
+        )
+    val_parts = []
+    for code in present:
+        members = np.flatnonzero(labels == code)
+        n_val = int(np.clip(round(val_fraction * len(members)), 1, len(members) - 1))
+        val_parts.append(rng.choice(members, size=n_val, replace=False))
+    val_idx = np.sort(np.concatenate(val_parts))
+    train_mask = np.ones(len(labels), dtype=bool)
+    train_mask[val_idx] = False
+    return np.flatnonzero(train_mask), val_idx
+
+
+def resolve_class(key, classes: Sequence | None, n_classes: int, what: str) -> int:
+    """The integer code of the class named `key` (a class name, or a code when there are no names)."""
+    if classes is not None:
+        names = [str(c) for c in classes]
+        if str(key) in names:
+            return names.index(str(key))
+        raise ConfigError(f"`{what}` names class {key!r}, which is not one of the classes {names}.")
+    try:
+        code = int(key)
+    except (TypeError, ValueError):
+        code = -1
+    if not 0 <= code < n_classes:
+        raise ConfigError(f"`{what}` names class {key!r}; without class names it must be a code in [0, {n_classes}).")
+    return code
+
+
+def resolve_class_weight(
+    class_weight, labels: np.ndarray, n_classes: int, classes: Sequence | None = None
+) -> np.ndarray | None:
+    """A (K,) weight per class code from None, "balanced" or a mapping class -> weight (missing classes: 1).
+
+    "balanced" is scikit-learn's ``n_samples / (n_classes * count_c)``, over the classes present.
+
+    Examples
+    --------
+    >>> resolve_class_weight("balanced", np.array([0, 0, 0, 1]), 2)
+    array([0.66666667, 2.        ])
+    """
+    if class_weight is None:
+        return None
+    if isinstance(class_weight, str) and class_weight == "balanced":
+        counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+        n_present = np.count_nonzero(counts)
+        return np.where(counts > 0, len(labels) / (n_present * np.maximum(counts, 1)), 1.0)
+    if isinstance(class_weight, Mapping):
+        weights = np.ones(n_classes)
+        for key, value in class_weight.items():
+            weights[resolve_class(key, classes, n_classes, "class_weight")] = float(value)
+        return weights
+    raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {class_weight!r}.")

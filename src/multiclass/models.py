@@ -102,7 +102,8 @@ def init_parameters(model: MLP, generator: torch.Generator) -> None:
 
 def build_model(config: ModelConfig, *, seed: int = 0) -> MLP:
     """Build the network for `config` with reproducible Glorot initialisation from `seed`."""
-    model = MLP(config)
+    with torch.random.fork_rng(devices=[]):  # nn.Linear's own init draws from the global RNG; leave it as it was
+        model = MLP(config)
     generator = torch.Generator().manual_seed(int(seed))
     init_parameters(model, generator)
     return model

@@ -41,6 +41,10 @@ class TrainConfig:
         (the best epoch is still restored).
     min_delta : float, default=0.0
         Smallest change of the monitored value that counts as an improvement (in its own units).
+    lr_patience : int or None, default=None
+        Multiply the learning rate by `lr_factor` after this many epochs without improvement of `monitor`
+        (Keras' ReduceLROnPlateau); None keeps it constant. Keep it below `patience` to have an effect.
+    lr_factor : float in (0, 1), default=0.2
     class_weight : None, "balanced" or mapping class -> weight, default=None
         "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn.
     seed : int, default=0
@@ -60,6 +64,8 @@ class TrainConfig:
     monitor: str = "val_loss"
     patience: int | None = 10
     min_delta: float = 0.0
+    lr_patience: int | None = None
+    lr_factor: float = 0.2
     class_weight: str | Mapping[Any, float] | None = None
     seed: int = 0
     device: str = "cpu"
@@ -107,6 +113,10 @@ def validate_train_config(config: TrainConfig) -> None:
         )
     if config.patience is not None and not (_is_int(config.patience) and config.patience >= 1):
         raise ConfigError(f"`patience` must be an integer >= 1 or None; got {config.patience!r}.")
+    if config.lr_patience is not None and not (_is_int(config.lr_patience) and config.lr_patience >= 1):
+        raise ConfigError(f"`lr_patience` must be an integer >= 1 or None; got {config.lr_patience!r}.")
+    if not (_is_real(config.lr_factor) and 0 < config.lr_factor < 1):
+        raise ConfigError(f"`lr_factor` must be in (0, 1); got {config.lr_factor!r}.")
     if not (_is_real(config.min_delta) and config.min_delta >= 0):
         raise ConfigError(f"`min_delta` must be a finite number >= 0; got {config.min_delta!r}.")
     weight = config.class_weight

@@ -43,7 +43,7 @@ class TrainResult:
         The network, holding the weights of `best_epoch` (the last epoch when there was no validation).
     history : list of dict
         One record per epoch: epoch (1-based), train_loss (objective incl. L2, mean over the epoch),
-        val_loss, val_accuracy, val_macro_f1, val_score (the monitored value), epoch_time (seconds).
+        lr (the learning rate used in the epoch), val_loss, val_accuracy, val_macro_f1, val_score (the monitored value), epoch_time (seconds).
         The val_* entries are None without validation data.
     best_epoch : int
     best_score : float or None
@@ -75,6 +75,8 @@ def check_training_data(X, y, n_features: int, n_classes: int, name: str = "X") 
     if not np.issubdtype(X.dtype, np.number) and X.dtype != bool:
         raise DataError(f"`{name}` must be numeric; got dtype {X.dtype}.")
     X = np.ascontiguousarray(X, dtype=np.float32)
+    if not X.flags.writeable:  # torch.from_numpy refuses read-only memory (e.g. a memmap) without a copy
+        X = X.copy()
     if X.shape[1] != n_features:
         raise DataError(f"`{name}` must have {n_features} features (the model's input width); got {X.shape[1]}.")
     if not np.isfinite(X).all():
@@ -197,6 +199,12 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
         labels_va = y_va if y_va.dim() == 1 else y_va.argmax(dim=1)
     class_weight = torch.as_tensor(weight, dtype=torch.float32, device=device) if weight is not None else None
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, foreach=True)
+    scheduler = None
+    if has_val and config.lr_patience is not None:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode=monitor_mode(config.monitor), factor=config.lr_factor, patience=config.lr_patience,
+            threshold=config.min_delta, threshold_mode="abs",
+        )
     weights = model.weight_matrices()
     generator = torch.Generator(device=device).manual_seed(config.seed)
     monitor = config.monitor if has_val else None
@@ -223,12 +231,14 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
                     loss.backward()
                     optimizer.step()
                     loss_sum += loss.detach() * len(idx)
-                record = {"epoch": epoch, "train_loss": float(loss_sum) / n}
+                record = {"epoch": epoch, "train_loss": float(loss_sum) / n, "lr": optimizer.param_groups[0]["lr"]}
                 if has_val:
                     scores = _validate(model, X_va, y_va, labels_va, recall_of)
                     score = scores.pop("val_recall", None) if recall_of is not None else scores[config.monitor]
                     record.update(scores, val_score=score)
                     should_stop = stopper.step(score)
+                    if scheduler is not None:
+                        scheduler.step(score)
                     if stopper.improved:
                         best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 else:

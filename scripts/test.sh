@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up the environment and run the whole test suite (the slow MNIST quality tests included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec "${VENV:-.venv}/bin/python" -m pytest "$@"

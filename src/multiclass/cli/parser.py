@@ -1,0 +1,93 @@
+"""The argument parser: flags are kebab-case and map one-to-one onto config fields."""
+
+from __future__ import annotations
+
+import argparse
+
+from multiclass import __version__
+
+__all__ = ["build_parser", "int_list", "str_list"]
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    """'25,15' -> (25, 15); '' or 'none' -> () (softmax regression)."""
+    if text.strip().lower() in ("", "none"):
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 25,15; got {text!r}") from None
+
+
+def str_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
+    group = parser.add_argument_group("data")
+    group.add_argument("--kind", choices=["table", "text", "idx", "npz", "images", "builtin"], help="skip format detection")
+    group.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist (or $MULTICLASS_DATA_DIR)")
+    group.add_argument("--labels", help="the IDX labels file, when its name does not follow MNIST's")
+    if training:
+        group.add_argument("--target", help="the label column of a table")
+        group.add_argument("--id-column", help="a row-id column carried through to predictions")
+        group.add_argument("--ignore", type=str_list, default=(), help="columns to leave out, comma-separated")
+        group.add_argument("--categorical", type=str_list, default=(), help="columns to one-hot even if numeric")
+        group.add_argument("--text-column", help="read the table as text: TF-IDF features of this column")
+        group.add_argument("--split", choices=["train", "test", "all"], help="split of a built-in dataset")
+
+
+def _add_train_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model and training")
+    group.add_argument("--hidden", type=int_list, default=(25, 15), help="hidden widths, e.g. 25,15; 'none' = softmax regression")
+    group.add_argument("--activation", default="relu")
+    group.add_argument("--dropout", type=float, default=0.0)
+    group.add_argument("--l2", type=float, default=0.0, help="penalty l2 * sum(W^2), as Keras' l2(l2)")
+    group.add_argument("--epochs", type=int, default=100)
+    group.add_argument("--batch-size", type=int, default=32)
+    group.add_argument("--lr", type=float, default=1e-3)
+    group.add_argument("--patience", type=int, default=10)
+    group.add_argument("--min-delta", type=float, default=0.0)
+    group.add_argument("--lr-patience", type=int, default=None, help="divide the lr on a plateau of this many epochs")
+    group.add_argument("--monitor", default="val_loss", help="val_loss, val_accuracy, val_macro_f1 or val_recall:<class>")
+    group.add_argument("--class-weight", default=None, help="'balanced' or name=weight,name=weight")
+    group.add_argument("--label-smoothing", type=float, default=0.0)
+    group.add_argument("--val-split", type=float, default=0.1)
+    group.add_argument("--seed", type=int, default=0)
+    group.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    group.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="multiclass", description="K-class classification with softmax networks.")
+    parser.add_argument("--version", action="version", version=f"multiclass {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a model on a data file and write the model directory")
+    train.add_argument("data", help="a table, text table, IDX, NPZ, image folder or built-in dataset name")
+    train.add_argument("--out", required=True, help="the model directory to write")
+    _add_data_options(train, training=True)
+    _add_train_options(train)
+
+    evaluate = commands.add_parser("evaluate", help="the evaluation report of a model on labelled data")
+    evaluate.add_argument("model_dir")
+    evaluate.add_argument("data")
+    evaluate.add_argument("--json", dest="json_out", help="also write the evaluation as JSON to this file")
+    _add_data_options(evaluate, training=False)
+
+    predict = commands.add_parser("predict", help="write predictions of a model for a data file")
+    predict.add_argument("model_dir")
+    predict.add_argument("data")
+    predict.add_argument("--out", required=True, help="the predictions CSV to write")
+    predict.add_argument("--top-k", type=int, default=1)
+    _add_data_options(predict, training=False)
+
+    demo = commands.add_parser("demo", help="the main job on a built-in dataset, offline")
+    demo.add_argument("--dataset", default="digits", help="a built-in dataset (see `multiclass datasets`)")
+    demo.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist")
+    demo.add_argument("--out", help="also write the model directory here")
+    _add_train_options(demo)
+
+    datasets = commands.add_parser("datasets", help="list the built-in datasets")
+    datasets.add_argument("--data-dir")
+    return parser

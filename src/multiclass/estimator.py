@@ -1,0 +1,191 @@
+"""`SoftmaxClassifier`: the scikit-learn face of the library (a thin wrapper over models + training)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.functional import log_softmax
+from multiclass.metrics import accuracy_score
+from multiclass.models import ModelConfig, build_model
+from multiclass.training import TrainConfig, train
+
+__all__ = ["SoftmaxClassifier"]
+
+# Rows per forward pass at predict time (bounded memory on huge inputs, few calls on small ones).
+_PREDICT_CHUNK = 65536
+
+
+class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
+    """A softmax neural network classifier: an MLP with K logits trained by cross-entropy with Adam.
+
+    Parameters
+    ----------
+    hidden : tuple of int, default=(25, 15)
+        Hidden layer widths; ``()`` is multinomial softmax (logistic) regression.
+    activation : str, default="relu"
+    dropout : float, default=0.0
+    l2 : float, default=0.0
+        ``l2 * sum(W**2)`` over weight matrices, as Keras' ``kernel_regularizer=l2(l2)``.
+    lr : float, default=1e-3
+    batch_size : int, default=32
+    max_epochs : int, default=100
+    early_stopping : bool or "auto", default="auto"
+        Hold out `val_split` of the rows (stratified), stop after `patience` epochs without improvement of
+        `monitor` and restore the best weights. "auto" does so when every class has at least 2 rows (a
+        stratified split needs them) and trains all `max_epochs` otherwise.
+    val_split : float, default=0.1
+    monitor : str, default="val_loss"
+        "val_loss", "val_accuracy", "val_macro_f1" or "val_recall:<class>".
+    patience : int, default=10
+    min_delta : float, default=0.0
+    class_weight : None, "balanced" or dict, default=None
+    label_smoothing : float, default=0.0
+    random_state : int, RandomState or None, default=None
+        Seeds the split, initialisation, shuffling and dropout; None draws a seed from numpy's global RNG.
+    device : str, default="cpu"
+    verbose : bool, default=False
+        Show the training progress display.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    model_ : multiclass.models.MLP
+    history_ : list of dict
+        One record per epoch (see `multiclass.training.TrainResult`).
+    n_iter_ : int
+        Epochs run.
+    best_epoch_ : int
+        The epoch whose weights the model holds.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = SoftmaxClassifier(hidden=(), lr=0.05, random_state=0).fit(X, y)
+    >>> clf.predict_proba(X[:1]).sum().round(6)
+    1.0
+    """
+
+    def __init__(
+        self,
+        hidden=(25, 15),
+        activation="relu",
+        dropout=0.0,
+        l2=0.0,
+        lr=1e-3,
+        batch_size=32,
+        max_epochs=100,
+        early_stopping="auto",
+        val_split=0.1,
+        monitor="val_loss",
+        patience=10,
+        min_delta=0.0,
+        class_weight=None,
+        label_smoothing=0.0,
+        random_state=None,
+        device="cpu",
+        verbose=False,
+    ):
+        self.hidden = hidden
+        self.activation = activation
+        self.dropout = dropout
+        self.l2 = l2
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.early_stopping = early_stopping
+        self.val_split = val_split
+        self.monitor = monitor
+        self.patience = patience
+        self.min_delta = min_delta
+        self.class_weight = class_weight
+        self.label_smoothing = label_smoothing
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    def _use_validation(self, counts: np.ndarray) -> bool:
+        if self.early_stopping == "auto":
+            return bool(counts.min() >= 2)
+        if isinstance(self.early_stopping, (bool, np.bool_)):
+            return bool(self.early_stopping)
+        raise ConfigError(f"`early_stopping` must be True, False or 'auto'; got {self.early_stopping!r}.")
+
+    def fit(self, X, y):
+        """Fit the network to `X` (n_samples, n_features) and class labels `y` (n_samples,)."""
+        X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise DataError(f"`y` must contain at least 2 classes; got 1 class ({self.classes_[0]!r}).")
+        use_val = self._use_validation(np.bincount(codes))
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        model_config = ModelConfig(
+            n_features=X.shape[1],
+            n_classes=len(self.classes_),
+            hidden=tuple(self.hidden),
+            activation=self.activation,
+            dropout=self.dropout,
+        )
+        train_config = TrainConfig(
+            lr=self.lr,
+            batch_size=self.batch_size,
+            epochs=self.max_epochs,
+            l2=self.l2,
+            label_smoothing=self.label_smoothing,
+            val_split=self.val_split if use_val else 0.0,
+            monitor=self.monitor,
+            patience=self.patience if use_val else None,
+            min_delta=self.min_delta,
+            class_weight=self.class_weight,
+            seed=seed,
+            device=self.device,
+            verbose=self.verbose,
+        )
+        model = build_model(model_config, seed=seed)
+        result = train(model, X, codes, train_config, classes=[str(c) for c in self.classes_])
+        self.model_ = model.cpu()
+        self.history_ = result.history
+        self.n_iter_ = result.n_epochs
+        self.best_epoch_ = result.best_epoch
+        return self
+
+    def _log_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, dtype=np.float32)
+        chunks = []
+        with torch.no_grad():
+            for start in range(0, len(X), _PREDICT_CHUNK):
+                logits = self.model_(torch.tensor(X[start : start + _PREDICT_CHUNK]))  # (n, K)
+                # float64 so the probability rows sum to 1 within 1e-15, not float32's 1e-7.
+                chunks.append(log_softmax(logits.double()).numpy())
+        return np.concatenate(chunks) if chunks else np.empty((0, len(self.classes_)))
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probabilities (n_samples, n_classes), columns in the order of `classes_`."""
+        return self._log_proba(X)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (n_samples, n_classes): softmax of the logits, rows summing to 1."""
+        return np.exp(self._log_proba(X))
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each row (the argmax of the logits)."""
+        return self.classes_[self._log_proba(X).argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy on (X, y)."""
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = False
+        tags.input_tags.allow_nan = False
+        return tags

@@ -1,0 +1,5 @@
+"""Rendering evaluations for people: the terminal view (rich)."""
+
+from multiclass.report.terminal import render_datasets, render_evaluation
+
+__all__ = ["render_evaluation", "render_datasets"]

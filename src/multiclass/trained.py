@@ -1,0 +1,78 @@
+"""`TrainedModel`: a network together with its classes, preprocessing and training record.
+
+It is what the command-line tool trains, writes to a model directory, reads back and predicts with; the
+file format itself lives in `multiclass.persistence`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from multiclass.exceptions import DataError
+from multiclass.functional import log_softmax
+from multiclass.models import MLP
+from multiclass.training import TrainConfig
+
+__all__ = ["TrainedModel"]
+
+# Rows per forward pass when predicting: bounded memory, few calls.
+_PREDICT_CHUNK = 65536
+
+
+@dataclass
+class TrainedModel:
+    """A trained network plus everything needed to use it on new raw data.
+
+    Attributes
+    ----------
+    model : MLP
+    classes : tuple of str
+        Class names in the order of the logits.
+    preprocessor : multiclass.data.Preprocessor or None
+        Maps raw data to features; None when the model was trained on ready features.
+    train_config : TrainConfig or None
+    history : list of dict
+        Per-epoch training record.
+    best_epoch : int
+    stop_reason : str
+    data_info : dict
+        JSON-able description of the training data: kind, load_options, target_dtype, image_shape, feature
+        names, source, n_samples.
+    validation : dict
+        JSON-able validation metrics at the best epoch.
+    """
+
+    model: MLP
+    classes: tuple[str, ...]
+    preprocessor: Any = None
+    train_config: TrainConfig | None = None
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    stop_reason: str = ""
+    data_info: dict = field(default_factory=dict)
+    validation: dict = field(default_factory=dict)
+
+    @property
+    def n_features(self) -> int:
+        return self.model.config.n_features
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Log-probabilities (n_samples, K) in float64 from ready features X (n_samples, n_features)."""
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
+        self.model.eval()
+        chunks = []
+        with torch.no_grad():
+            for start in range(0, len(X), _PREDICT_CHUNK):
+                logits = self.model(torch.from_numpy(np.ascontiguousarray(X[start : start + _PREDICT_CHUNK])))
+                chunks.append(log_softmax(logits.double()).numpy())  # (n, K); float64 rows sum to 1 to 1e-15
+        return np.concatenate(chunks) if chunks else np.empty((0, len(self.classes)))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (n_samples, K), softmax of the logits."""
+        return np.exp(self.predict_log_proba(X))

@@ -1,0 +1,155 @@
+"""Dataset-level jobs the command-line tool runs: fit a `Dataset`, evaluate a model on one, predict a table.
+
+These are library functions (the CLI only parses flags and prints), so everything the CLI does can be done
+from Python too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from multiclass import metrics
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.models import ModelConfig, build_model
+from multiclass.trained import TrainedModel
+from multiclass.training import TrainConfig, stratified_split, train
+
+__all__ = ["Evaluation", "fit_dataset", "evaluate", "evaluate_dataset", "predictions_frame"]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Predictions of a model on labelled data and the numbers that describe them.
+
+    Attributes
+    ----------
+    classes : tuple of str
+    y_true, y_pred : ndarray of int64 codes, shape (n_samples,)
+    probs : ndarray of shape (n_samples, K)
+    confusion : ndarray of shape (K, K), rows = true class, columns = predicted
+    report : multiclass.metrics.ClassificationReport
+    summary : dict
+        accuracy, balanced_accuracy, macro_f1, weighted_f1, log_loss, n_samples.
+    """
+
+    classes: tuple[str, ...]
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    probs: np.ndarray
+    confusion: np.ndarray
+    report: metrics.ClassificationReport
+    summary: dict
+
+    def to_dict(self) -> dict:
+        return {
+            "summary": self.summary,
+            "classes": list(self.classes),
+            "confusion_matrix": self.confusion.tolist(),
+            "per_class": self.report.to_dict(),
+        }
+
+
+def evaluate(probs: np.ndarray, y_true: np.ndarray, classes) -> Evaluation:
+    """Score predicted probabilities (N, K) against integer codes `y_true` of the K `classes`."""
+    classes = tuple(classes)
+    codes = np.arange(len(classes))
+    y_pred = probs.argmax(axis=1)
+    confusion = metrics.confusion_matrix(y_true, y_pred, labels=codes)
+    report = metrics.classification_report_from_confusion(confusion, target_names=list(classes), zero_division=0.0)
+    # Averages over the classes that occur (in truth or prediction), as scikit-learn does without `labels`.
+    present = (confusion.sum(axis=0) + confusion.sum(axis=1)) > 0
+    seen = confusion[np.ix_(present, present)]
+    summary = {
+        "n_samples": int(len(y_true)),
+        "accuracy": metrics.accuracy_from_confusion(confusion),
+        "balanced_accuracy": metrics.balanced_accuracy_from_confusion(seen),
+        "macro_f1": metrics.precision_recall_fscore_from_confusion(seen, average="macro", zero_division=0.0)[2],
+        "weighted_f1": metrics.precision_recall_fscore_from_confusion(seen, average="weighted", zero_division=0.0)[2],
+        "log_loss": metrics.log_loss(y_true, probs, labels=codes),
+    }
+    return Evaluation(classes, y_true, y_pred, probs, confusion, report, summary)
+
+
+def _data_info(dataset) -> dict:
+    return {
+        "kind": dataset.kind,
+        "source": str(dataset.source),
+        "n_samples": int(dataset.n_samples),
+        "feature_names": list(dataset.feature_names),
+        "target_dtype": dataset.target_dtype,
+        "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
+        "load_options": dataset.load_options,
+    }
+
+
+def fit_dataset(
+    dataset, *, hidden=(25, 15), activation="relu", dropout=0.0, config: TrainConfig | None = None
+) -> tuple[TrainedModel, Evaluation | None]:
+    """Train a network on a labelled `Dataset`; return the trained model and its validation evaluation.
+
+    The stratified validation split (``config.val_split``) is made here, so the same held-out rows feed early
+    stopping and the validation report.
+    """
+    config = config or TrainConfig()
+    if dataset.y is None:
+        raise DataError(f"{dataset.source}: training needs labels; the data has no target.")
+    if dataset.n_classes < 2:
+        raise DataError(f"{dataset.source}: training needs at least 2 classes; got {dataset.n_classes}.")
+    model = build_model(
+        ModelConfig(dataset.n_features, dataset.n_classes, tuple(hidden), activation, dropout), seed=config.seed
+    )
+    X, y = dataset.X, dataset.y
+    val = None
+    if config.val_split > 0:
+        train_idx, val_idx = stratified_split(y, config.val_split, seed=config.seed, classes=dataset.classes)
+        val = (X[val_idx], y[val_idx])
+        X, y = X[train_idx], y[train_idx]
+    result = train(model, X, y, config, X_val=val and val[0], y_val=val and val[1], classes=dataset.classes)
+    trained = TrainedModel(
+        model=model,
+        classes=dataset.classes,
+        preprocessor=dataset.preprocessor,
+        train_config=config,
+        history=result.history,
+        best_epoch=result.best_epoch,
+        stop_reason=result.stop_reason,
+        data_info=_data_info(dataset),
+    )
+    evaluation = None
+    if val is not None:
+        evaluation = evaluate(trained.predict_proba(val[0]), val[1], dataset.classes)
+        trained.validation = evaluation.summary
+    return trained, evaluation
+
+
+def evaluate_dataset(trained: TrainedModel, dataset) -> Evaluation:
+    """Evaluate `trained` on a labelled dataset read through its preprocessor."""
+    if dataset.y is None:
+        target = trained.data_info.get("load_options", {}).get("target")
+        where = f" (column {target!r})" if target else ""
+        raise DataError(f"{dataset.source}: evaluation needs labels{where}; the data has none.")
+    return evaluate(trained.predict_proba(dataset.X), dataset.y, trained.classes)
+
+
+def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.DataFrame:
+    """One row per input row, in input order: id (if any), predicted class, its probability, the top-k
+    classes when ``top_k > 1``, and one probability column per class (``p_<class>``)."""
+    n_classes = len(trained.classes)
+    if not isinstance(top_k, int) or not 1 <= top_k <= n_classes:
+        raise ConfigError(f"`top_k` must be an integer in [1, {n_classes}]; got {top_k!r}.")
+    probs = trained.predict_proba(dataset.X)  # (N, K)
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]  # (N, top_k)
+    columns = {}
+    if dataset.ids is not None:
+        columns["id"] = dataset.ids
+    columns["predicted"] = dataset.decode(order[:, 0])
+    columns["probability"] = probs[np.arange(len(probs)), order[:, 0]]
+    for rank in range(1, top_k):
+        columns[f"top{rank + 1}"] = dataset.decode(order[:, rank])
+        columns[f"top{rank + 1}_probability"] = probs[np.arange(len(probs)), order[:, rank]]
+    for code, name in enumerate(trained.classes):
+        columns[f"p_{name}"] = probs[:, code]
+    return pd.DataFrame(columns)

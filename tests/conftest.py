@@ -1,0 +1,41 @@
+"""Shared fixtures: small datasets built in memory, and the path to ../shared when it is there."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, make_blobs, make_classification
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+MNIST_DIR = SHARED / "datasets" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """scikit-learn's bundled 8x8 digits: (1797, 64) float32 in [0, 1], 10 classes."""
+    data = load_digits()
+    return (data.data / 16.0).astype(np.float32), data.target.astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def blobs():
+    """Three well-separated Gaussian blobs: (300, 4) float32."""
+    X, y = make_blobs(n_samples=300, centers=3, n_features=4, random_state=0)
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def imbalanced():
+    """A two-class problem where class 1 is 10% of the rows and overlaps class 0."""
+    X, y = make_classification(
+        n_samples=600, n_features=6, n_informative=3, weights=[0.9, 0.1], class_sep=0.5, random_state=0
+    )
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    """The shared MNIST IDX files; tests needing them skip when ../shared is absent."""
+    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"needs the MNIST IDX files in {MNIST_DIR} (../shared beside the project)")
+    return MNIST_DIR

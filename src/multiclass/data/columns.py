@@ -1,0 +1,100 @@
+"""One table column -> its type (numeric, bool, categorical) and its values, with errors naming column and row.
+
+Rows in messages are 1-based data rows (a header line is not counted).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import DataError
+
+__all__ = ["infer_column_type", "numeric_values", "bool_values", "category_values"]
+
+# A text column whose non-missing values are at least 90% numbers is a numeric column with typos, not categories;
+# loading it as categorical would hide the typo. `categorical=` overrides.
+_NUMERIC_TYPO_FRACTION = 0.9
+_BOOL_WORDS = {"true": 1.0, "false": 0.0}
+
+
+def _first_bad(mask: np.ndarray) -> int:
+    return int(np.flatnonzero(mask)[0])
+
+
+def numeric_values(series: pd.Series, name: str) -> np.ndarray:
+    """Float64 values, NaN where missing; text that is not a number, or an infinity, is a `DataError`."""
+    if pd.api.types.is_bool_dtype(series):
+        values = series.to_numpy(dtype=np.float64)
+    elif pd.api.types.is_numeric_dtype(series):
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.isnan(values) & ~series.isna().to_numpy()
+        if bad.any():
+            i = _first_bad(bad)
+            raise DataError(f"column {name!r} row {i + 1}: value {series.iloc[i]!r} is not numeric.")
+    if np.isinf(values).any():
+        i = _first_bad(np.isinf(values))
+        raise DataError(f"column {name!r} row {i + 1}: value {float(values[i])!r} is not finite.")
+    return values
+
+
+def _bool_value(value: Any) -> float | None:
+    if isinstance(value, (bool, np.bool_)):
+        return float(value)
+    if isinstance(value, str):
+        return _BOOL_WORDS.get(value.strip().lower())
+    return None
+
+
+def bool_values(series: pd.Series, name: str) -> np.ndarray:
+    """0.0/1.0 for False/True (bools or the words, any case), NaN where missing; anything else is a `DataError`."""
+    missing = series.isna().to_numpy()
+    values = np.full(len(series), np.nan)
+    for i, value in enumerate(series.to_numpy(dtype=object)):
+        if not missing[i]:
+            parsed = _bool_value(value)
+            if parsed is None:
+                raise DataError(f"column {name!r} row {i + 1}: value {value!r} is not a boolean (True/False).")
+            values[i] = parsed
+    return values
+
+
+def category_values(series: pd.Series) -> list[str | None]:
+    """Each value as its category string (whole floats lose '.0', so 3 and 3.0 match), None when missing."""
+    missing = series.isna().to_numpy()
+    out: list[str | None] = []
+    for value, is_missing in zip(series.to_numpy(dtype=object).tolist(), missing):
+        if is_missing:
+            out.append(None)
+        elif isinstance(value, float) and value.is_integer():
+            out.append(str(int(value)))
+        else:
+            out.append(str(value))
+    return out
+
+
+def infer_column_type(series: pd.Series, name: str) -> str:
+    """``"bool"``, ``"numeric"`` or ``"categorical"`` from the training values (see `_NUMERIC_TYPO_FRACTION`)."""
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(series):
+        return "numeric"
+    present = series.dropna()
+    if len(present) and all(_bool_value(v) is not None for v in present.tolist()):
+        return "bool"
+    if len(present) == 0:
+        return "categorical"  # text with no values at all: a single <missing> category
+    parsed = pd.to_numeric(present, errors="coerce").notna().to_numpy()
+    if parsed.all():
+        return "numeric"
+    if parsed.mean() >= _NUMERIC_TYPO_FRACTION:
+        i = int(np.flatnonzero(series.notna().to_numpy())[_first_bad(~parsed)])  # position, whatever the index
+        raise DataError(
+            f"column {name!r} row {i + 1}: value {series.iloc[i]!r} is not numeric (the other values are numbers; "
+            "fix it, or name the column in `categorical` to treat it as categories)."
+        )
+    return "categorical"

@@ -1,0 +1,146 @@
+"""`Dataset`: the one value every data source returns: features ready for the network plus what describes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import DataError
+from .labels import decode_labels
+from .preprocessing import Preprocessor
+
+__all__ = ["Dataset", "KINDS"]
+
+KINDS = ("table", "text", "idx", "npz", "images", "builtin")
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features, labels and the fitted preprocessing of one data source.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32
+        Finite features, C-contiguous (other numeric dtypes are converted once, here).
+    y : ndarray of shape (n_samples,), int64, or None
+        Codes into ``classes``; None for unlabelled data (prediction input).
+    classes : tuple of str
+        Class names in code order (integer labels are sorted numerically, then ``str()``'d).
+    feature_names : tuple of str
+        One name per column of ``X``.
+    source : str
+        The file or folder path, or the built-in dataset's name.
+    kind : {"table", "text", "idx", "npz", "images", "builtin"}
+        Which reader produced it.
+    preprocessor : Preprocessor
+        The fitted preprocessing; ``preprocessor.state()`` is what the model file stores.
+    ids : ndarray of shape (n_samples,), optional
+        Row identifiers carried through to predictions (an id column, image file names).
+    image_shape : tuple of int (height, width, channels), optional
+        Set for image-like data, so a report can draw rows of ``X`` as images.
+    target_dtype : {"str", "int"}, default="str"
+        ``"int"`` when the labels were integers, so predictions can be written back as ints (see `decode`).
+    load_options : dict, default={}
+        JSON-able reader options needed again at prediction time (``target``, ``id_column``, ``text_column``);
+        pass them back to `load_for_prediction`.
+    """
+
+    X: np.ndarray
+    y: np.ndarray | None
+    classes: tuple[str, ...]
+    feature_names: tuple[str, ...]
+    source: str
+    kind: str
+    preprocessor: Preprocessor
+    ids: np.ndarray | None = None
+    image_shape: tuple[int, int, int] | None = None
+    target_dtype: str = "str"
+    load_options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        X = np.asarray(self.X)
+        if X.dtype.kind not in "biuf":
+            raise DataError(f"`X` must hold numbers; got dtype {X.dtype}.")
+        if X.ndim != 2:
+            raise DataError(f"`X` must have shape (n_samples, n_features); got {X.shape}.")
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if not np.isfinite(X).all():
+            row, col = np.argwhere(~np.isfinite(X))[0]
+            raise DataError(f"`X` must be finite; got {float(X[row, col])!r} at row {row + 1}, column {col + 1}.")
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "feature_names", tuple(self.feature_names))
+        n_samples, n_features = X.shape
+        if not all(isinstance(c, str) for c in self.classes) or len(set(self.classes)) != len(self.classes):
+            raise DataError(f"`classes` must be distinct strings; got {self.classes!r}.")
+        if len(self.feature_names) != n_features:
+            raise DataError(
+                f"`feature_names` must have {n_features} names (one per column); got {len(self.feature_names)}."
+            )
+        if self.y is not None:
+            y = np.asarray(self.y)
+            if y.dtype.kind not in "iu" or y.shape != (n_samples,):
+                raise DataError(f"`y` must be integer codes of shape ({n_samples},); got {y.dtype} {y.shape}.")
+            if y.size and (y.min() < 0 or y.max() >= len(self.classes)):
+                raise DataError(
+                    f"`y` must hold codes in [0, {len(self.classes)}); got values in [{y.min()}, {y.max()}]."
+                )
+            object.__setattr__(self, "y", np.ascontiguousarray(y, dtype=np.int64))
+        if self.ids is not None:
+            ids = np.asarray(self.ids)
+            if ids.shape != (n_samples,):
+                raise DataError(f"`ids` must have shape ({n_samples},); got {ids.shape}.")
+            object.__setattr__(self, "ids", ids)
+        if self.image_shape is not None:
+            shape = tuple(int(s) for s in self.image_shape)
+            if len(shape) != 3 or min(shape) < 1 or int(np.prod(shape)) != n_features:
+                raise DataError(
+                    f"`image_shape` must be (height, width, channels) with {n_features} pixels in all; "
+                    f"got {self.image_shape!r}."
+                )
+            object.__setattr__(self, "image_shape", shape)
+        if not isinstance(self.preprocessor, Preprocessor):
+            raise DataError(f"`preprocessor` must be a Preprocessor; got {type(self.preprocessor).__name__}.")
+        if self.kind not in KINDS:
+            raise DataError(f"`kind` must be one of {', '.join(KINDS)}; got {self.kind!r}.")
+        if self.target_dtype not in ("str", "int"):
+            raise DataError(f"`target_dtype` must be 'str' or 'int'; got {self.target_dtype!r}.")
+        if self.target_dtype == "int" and not all(_is_int_string(c) for c in self.classes):
+            raise DataError(
+                f"`classes` must be integers written as strings when target_dtype='int'; got {self.classes!r}."
+            )
+
+    @property
+    def n_samples(self) -> int:
+        """Number of rows of ``X``."""
+        return self.X.shape[0]
+
+    @property
+    def n_features(self) -> int:
+        """Number of columns of ``X``."""
+        return self.X.shape[1]
+
+    @property
+    def n_classes(self) -> int:
+        """Number of classes (``len(classes)``)."""
+        return len(self.classes)
+
+    def decode(self, codes: Any) -> np.ndarray:
+        """Class labels for ``codes`` (e.g. predictions): int64 if the targets were integers, else str objects."""
+        return decode_labels(codes, self.classes, self.target_dtype)
+
+    def __repr__(self) -> str:
+        labelled = f"{self.n_classes} classes" if self.y is not None else "unlabelled"
+        return (
+            f"Dataset(kind={self.kind!r}, source={self.source!r}, n_samples={self.n_samples}, "
+            f"n_features={self.n_features}, {labelled}, preprocessor={self.preprocessor.kind!r})"
+        )
+
+
+def _is_int_string(text: str) -> bool:
+    try:
+        return str(int(text)) == text
+    except ValueError:
+        return False

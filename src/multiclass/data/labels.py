@@ -1,0 +1,154 @@
+"""Class labels: pick the class list from training labels, encode labels as int64 codes, decode codes back.
+
+Rules (shared by every source):
+- integer labels (ints, or floats that are whole numbers) give classes sorted *numerically* then ``str()``'d, and
+  ``target_dtype="int"`` so predictions can be written back as integers: ``[10, 2, 1] -> ("1", "2", "10")``;
+- any other labels are compared as strings and sorted as strings (``target_dtype="str"``); booleans become
+  ``"False"``/``"True"``;
+- a missing label (None, NaN) in training data, or a non-integer float label, is a `DataError` naming the row
+  (1-based, header not counted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import DataError
+
+__all__ = ["fit_classes", "encode_labels", "decode_labels", "errors_about"]
+
+_SHOWN = 10  # how many offending labels an error message lists before "..."
+
+
+@contextmanager
+def errors_about(prefix: str) -> Iterator[None]:
+    """Re-raise any `DataError` inside the block as ``"<prefix>: <message>"`` (e.g. the file name)."""
+    try:
+        yield
+    except DataError as exc:
+        raise DataError(f"{prefix}: {exc}") from None
+
+
+def _where(where: str | None, row: int | None = None) -> str:
+    parts = ([where] if where else []) + ([f"row {row}"] if row is not None else [])
+    return " ".join(parts) + ": " if parts else ""
+
+
+def _listing(values: Sequence[Any]) -> str:
+    shown = ", ".join(repr(v) for v in values[:_SHOWN])
+    return shown + (", ..." if len(values) > _SHOWN else "")
+
+
+def _normalize(values: Any, where: str | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return labels as an object array of str and, when every label is an integer, the int64 values too."""
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise DataError(f"{_where(where)}labels must be one-dimensional; got shape {array.shape}.")
+    if array.dtype.kind in "iu":
+        ints = array.astype(np.int64)
+        return ints.astype(str).astype(object), ints
+    if array.dtype.kind == "b":
+        return np.where(array, "True", "False").astype(object), None
+    if array.dtype.kind in "US":
+        return np.array([v.decode() if isinstance(v, bytes) else str(v) for v in array], dtype=object), None
+    if array.dtype.kind not in "fO":
+        raise DataError(f"{_where(where)}labels must be integers or strings; got dtype {array.dtype}.")
+    ints: list[int] = []
+    strings: list[str] = []
+    all_int = True
+    for i, value in enumerate(array.tolist()):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            raise DataError(f"{_where(where, i + 1)}the label is missing.")
+        if isinstance(value, bool):
+            all_int = False
+            strings.append(str(value))
+        elif isinstance(value, int):
+            ints.append(value)
+            strings.append(str(value))
+        elif isinstance(value, float):
+            if not value.is_integer():
+                raise DataError(
+                    f"{_where(where, i + 1)}label {value!r} is not a whole number; class labels must be "
+                    "integers or strings."
+                )
+            ints.append(int(value))
+            strings.append(str(int(value)))
+        else:
+            all_int = False
+            strings.append(value.decode() if isinstance(value, bytes) else str(value))
+    return np.array(strings, dtype=object), (np.array(ints, dtype=np.int64) if all_int and array.size else None)
+
+
+def fit_classes(values: Any, *, where: str | None = None) -> tuple[tuple[str, ...], str, np.ndarray]:
+    """Choose the classes from training labels and encode them.
+
+    Parameters
+    ----------
+    values : array-like of shape (n_samples,)
+        Training labels: ints, whole floats, strings or bools.
+    where : str, optional
+        What holds the labels, for error messages (``"column 'label'"``, ``"array 'y'"``).
+
+    Returns
+    -------
+    classes : tuple of str
+        Class names in code order.
+    target_dtype : {"int", "str"}
+        ``"int"`` when every label is an integer.
+    y : ndarray of shape (n_samples,), int64
+        Codes into ``classes``.
+
+    Examples
+    --------
+    >>> fit_classes([10, 2, 2, 1])
+    (('1', '2', '10'), 'int', array([2, 1, 1, 0]))
+    >>> fit_classes(["b", "a"])[:2]
+    (('a', 'b'), 'str')
+    """
+    strings, ints = _normalize(values, where)
+    if strings.size == 0:
+        raise DataError(f"{_where(where)}there are no labels; training needs at least one labelled sample.")
+    if ints is not None:
+        uniques, codes = np.unique(ints, return_inverse=True)
+        return tuple(str(v) for v in uniques.tolist()), "int", codes.astype(np.int64)
+    uniques, codes = np.unique(strings, return_inverse=True)  # str comparison sort
+    return tuple(uniques.tolist()), "str", codes.astype(np.int64)
+
+
+def encode_labels(values: Any, classes: Sequence[str], *, where: str | None = None) -> np.ndarray:
+    """Encode labels as int64 codes into ``classes``; labels never seen in training are a `DataError`.
+
+    Examples
+    --------
+    >>> encode_labels([2.0, 1], ("1", "2"))
+    array([1, 0])
+    """
+    strings, _ = _normalize(values, where)
+    index = {name: code for code, name in enumerate(classes)}
+    uniques, inverse = np.unique(strings, return_inverse=True)
+    unseen = [u for u in uniques.tolist() if u not in index]
+    if unseen:
+        raise DataError(
+            f"{_where(where)}labels never seen in training: {_listing(unseen)}; the model knows "
+            f"{_listing(list(classes))}."
+        )
+    lookup = np.array([index[u] for u in uniques.tolist()], dtype=np.int64)
+    return lookup[inverse.reshape(-1)] if strings.size else np.zeros(0, np.int64)
+
+
+def decode_labels(codes: Any, classes: Sequence[str], target_dtype: str) -> np.ndarray:
+    """Map codes back to labels: int64 values when ``target_dtype == "int"``, else an object array of str.
+
+    Examples
+    --------
+    >>> decode_labels([1, 0], ("1", "10"), "int")
+    array([10,  1])
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    if target_dtype == "int":
+        return np.array([int(c) for c in classes], dtype=np.int64)[codes]
+    return np.array(list(classes), dtype=object)[codes]

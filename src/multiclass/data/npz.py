@@ -1,0 +1,115 @@
+"""NumPy ``.npz`` archives (arrays ``X``, ``y`` and optionally ``ids``) -> `Dataset`, standardized.
+
+Archives are always opened with ``allow_pickle=False``: an ``.npz`` from elsewhere could otherwise run arbitrary
+code when loaded, so an object array is refused with a `DataError` instead.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import DataError
+from .dataset import Dataset
+from .labels import encode_labels, errors_about, fit_classes
+from .preprocessing import Preprocessor, StandardizePreprocessor
+
+__all__ = ["load_npz"]
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file.")
+    # np.load is given an open file (closed here on every path) because it leaks its own handle when the zip is bad
+    with open(path, "rb") as handle:
+        try:
+            archive = np.load(handle, allow_pickle=False)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise DataError(f"{path}: not a readable .npz archive ({str(exc).splitlines()[0]}).") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise DataError(f"{path}: is a single .npy array, not an .npz archive with arrays 'X' and 'y'.")
+        arrays = {}
+        with archive:
+            for name in archive.files:
+                if name not in ("X", "y", "ids"):
+                    continue  # other arrays are allowed and not read
+                try:
+                    arrays[name] = archive[name]
+                except ValueError:
+                    raise DataError(
+                        f"{path}: array {name!r} holds Python objects, which are refused (loading them would "
+                        "unpickle); save numbers or fixed-width strings."
+                    ) from None
+                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                    raise DataError(f"{path}: array {name!r} is corrupt ({exc}).") from None
+            present = archive.files
+    if "X" not in arrays:
+        raise DataError(f"{path}: no array 'X'; arrays present: {', '.join(map(repr, present)) or 'none'}.")
+    return arrays
+
+
+def load_npz(
+    path: str | Path,
+    *,
+    preprocessor: Preprocessor | None = None,
+    classes: Sequence[str] = (),
+    target_dtype: str = "str",
+) -> Dataset:
+    """Load ``X`` (N, D) or image-like (N, H, W[, C]), ``y`` (N,) and optional ``ids`` (N,) from an ``.npz``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The archive.
+    preprocessor : Preprocessor, optional
+        A fitted preprocessor: prediction mode (``y`` optional, encoded with ``classes``).
+    classes, target_dtype
+        The training classes and label dtype, used in prediction mode.
+
+    Raises
+    ------
+    DataError
+        Unreadable archive, object arrays, no ``X``, no ``y`` when training, mismatched lengths, non-finite ``X``.
+    """
+    path = Path(path)
+    arrays = _read_arrays(path)
+    X_raw = arrays["X"]
+    if X_raw.ndim < 2 or X_raw.ndim > 4 or X_raw.dtype.kind not in "biuf":
+        raise DataError(
+            f"{path}: array 'X' must be numeric with shape (n_samples, n_features) or (n_samples, H, W[, C]); "
+            f"got {X_raw.dtype} {X_raw.shape}."
+        )
+    n = X_raw.shape[0]
+    for name in ("y", "ids"):
+        if name in arrays and arrays[name].shape != (n,):
+            raise DataError(f"{path}: array {name!r} must have shape ({n},) to match 'X'; got {arrays[name].shape}.")
+    y = None
+    with errors_about(str(path)):
+        if preprocessor is None:
+            if "y" not in arrays:
+                raise DataError("no array 'y'; training needs labels (save them with np.savez(..., X=X, y=y)).")
+            classes, target_dtype, y = fit_classes(arrays["y"], where="array 'y'")
+            preprocessor = StandardizePreprocessor().fit(X_raw)
+        elif "y" in arrays:
+            y = encode_labels(arrays["y"], classes, where="array 'y'")
+        X = preprocessor.transform(X_raw)  # (N, D)
+    image_shape = None
+    if X_raw.ndim > 2:
+        image_shape = (X_raw.shape[1], X_raw.shape[2], X_raw.shape[3] if X_raw.ndim == 4 else 1)
+    return Dataset(
+        X,
+        y,
+        tuple(classes),
+        preprocessor.feature_names_,
+        str(path),
+        "npz",
+        preprocessor,
+        ids=arrays.get("ids"),
+        image_shape=image_shape,
+        target_dtype=target_dtype,
+    )

@@ -1,0 +1,297 @@
+"""Text in a table column -> TF-IDF features, computed here in numpy so the vocabulary and idf can be saved as JSON
+plus one array (no pickled vectorizer).
+
+The numbers match scikit-learn's ``TfidfVectorizer`` defaults with ``token_pattern=r"(?u)\\b\\w+\\b"``: raw term
+counts, smooth idf ``ln((1 + n) / (1 + df)) + 1``, each row scaled to unit L2 norm (an empty row stays zero), and
+an alphabetically sorted vocabulary. Text is lowercased with ``str.lower`` and normalised to Unicode NFC, and
+tokens are runs of Unicode word characters (``\\w+``), so accented words such as "canción" and "niño" stay whole
+even when the file stores accents as combining marks. The output is dense float32, so the vocabulary is capped at
+``max_features`` (default 20000 terms: 80 KB per row).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError, DataError, ModelFileError
+from .dataset import Dataset
+from .labels import encode_labels, errors_about, fit_classes
+from .preprocessing import (
+    Preprocessor,
+    SavedState,
+    is_name_list,
+    is_positive_int,
+    register_preprocessor,
+)
+from .table import read_table
+
+__all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
+
+TOKEN_PATTERN = r"\w+"
+_TOKEN = re.compile(TOKEN_PATTERN, re.UNICODE)
+MAX_FEATURES = 20_000  # dense float32 output: 20000 terms * 4 bytes = 80 KB per document
+
+
+def tokenize(text: str, *, lowercase: bool = True) -> list[str]:
+    """Lowercase (optionally), normalise to NFC and split into ``\\w+`` tokens.
+
+    Examples
+    --------
+    >>> tokenize("La Canción del NIÑO")
+    ['la', 'canción', 'del', 'niño']
+    """
+    return _TOKEN.findall(unicodedata.normalize("NFC", text.lower() if lowercase else text))
+
+
+def analyze(text: str, *, ngram_range: tuple[int, int] = (1, 1), lowercase: bool = True) -> list[str]:
+    """The document's terms: word n-grams for every n in ``ngram_range``, words joined by one space.
+
+    Examples
+    --------
+    >>> analyze("a b c", ngram_range=(1, 2))
+    ['a', 'b', 'c', 'a b', 'b c']
+    """
+    tokens = tokenize(text, lowercase=lowercase)
+    low, high = ngram_range
+    terms: list[str] = []
+    for n in range(low, high + 1):
+        terms += tokens if n == 1 else [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+    return terms
+
+
+def _is_df(value: Any, *, allow_zero: bool) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, np.integer)):
+        return value >= 1
+    return isinstance(value, float) and (0.0 <= value if allow_zero else 0.0 < value) and value <= 1.0
+
+
+@register_preprocessor
+class TfidfPreprocessor(Preprocessor):
+    """Texts -> L2-normalised TF-IDF rows over a vocabulary learned from the training texts.
+
+    Parameters
+    ----------
+    ngram_range : (int, int), default=(1, 1)
+        Smallest and largest word n-gram.
+    min_df, max_df : int or float, default=1 and 1.0
+        Keep terms found in at least ``min_df`` and at most ``max_df`` documents (a float is a fraction of them).
+    max_features : int or None, default=20000
+        Keep the most frequent terms (by total count; ties by alphabetical order). Bounds the dense output.
+    lowercase : bool, default=True
+        Lowercase before tokenising.
+    """
+
+    kind = "tfidf"
+
+    def __init__(
+        self, ngram_range=(1, 1), min_df=1, max_df=1.0, max_features: int | None = MAX_FEATURES, lowercase=True
+    ):
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.max_df = max_df
+        self.max_features = max_features
+        self.lowercase = lowercase
+        self.vocabulary_: list[str] | None = None
+        self.idf_: np.ndarray | None = None
+
+    def _validate(self) -> None:
+        low_high = self.ngram_range
+        if not (
+            isinstance(low_high, (tuple, list))
+            and len(low_high) == 2
+            and all(is_positive_int(n) for n in low_high)
+            and low_high[0] <= low_high[1]
+        ):
+            raise ConfigError(f"`ngram_range` must be (min_n, max_n) with 1 <= min_n <= max_n; got {low_high!r}.")
+        for name, allow_zero in (("min_df", True), ("max_df", False)):
+            if not _is_df(getattr(self, name), allow_zero=allow_zero):
+                raise ConfigError(f"`{name}` must be an int >= 1 or a float in [0, 1]; got {getattr(self, name)!r}.")
+        if self.max_features is not None and not is_positive_int(self.max_features):
+            raise ConfigError(f"`max_features` must be an int >= 1 or None; got {self.max_features!r}.")
+
+    def _terms(self, texts: Sequence[str]) -> list[list[str]]:
+        grams = (int(self.ngram_range[0]), int(self.ngram_range[1]))
+        return [analyze(t, ngram_range=grams, lowercase=self.lowercase) for t in texts]
+
+    def fit(self, raw: Sequence[str]) -> TfidfPreprocessor:
+        """Learn the vocabulary and idf from the training texts."""
+        self._validate()
+        docs = self._terms(raw)
+        if not any(docs):
+            raise DataError("every text is empty (no word characters); there is nothing to learn from.")
+        n_docs = len(docs)
+        df = Counter(term for doc in docs for term in set(doc))
+        low = self.min_df if isinstance(self.min_df, (int, np.integer)) else self.min_df * n_docs
+        high = self.max_df if isinstance(self.max_df, (int, np.integer)) else self.max_df * n_docs
+        if high < low:
+            raise ConfigError(
+                f"`min_df` must not ask for more documents than `max_df` allows; got min_df={self.min_df!r} "
+                f"({low:g} of {n_docs} documents) and max_df={self.max_df!r} ({high:g})."
+            )
+        kept = [t for t, count in df.items() if low <= count <= high]
+        if self.max_features is not None and len(kept) > self.max_features:
+            totals = Counter(term for doc in docs for term in doc)
+            kept = sorted(kept, key=lambda t: (-totals[t], t))[: self.max_features]
+        if not kept:
+            raise DataError(f"no terms are left after min_df={self.min_df!r} and max_df={self.max_df!r}; lower min_df.")
+        self.vocabulary_ = sorted(kept)
+        counts = np.array([df[t] for t in self.vocabulary_], dtype=np.int64)
+        self.idf_ = np.log((n_docs + 1) / (counts + 1)) + 1.0  # smooth idf, as scikit-learn
+        return self
+
+    def tfidf(self, raw: Sequence[str]) -> np.ndarray:
+        """The TF-IDF matrix in float64 (N, V), before `transform` rounds it to float32."""
+        self._check_fitted("vocabulary_")
+        index = {term: i for i, term in enumerate(self.vocabulary_)}
+        triplets = [  # (row, column, count) of every non-zero entry, as in a sparse COO matrix
+            (row, col, count)
+            for row, doc in enumerate(self._terms(raw))
+            for col, count in Counter(index[t] for t in doc if t in index).items()
+        ]
+        rows_, cols_, counts = np.array(triplets, dtype=np.int64).reshape(-1, 3).T  # each (nnz,)
+        values = counts.astype(np.float64) * self.idf_[cols_]  # raw term count * idf
+        norms = np.sqrt(np.bincount(rows_, weights=values * values, minlength=len(raw)))  # (N,)
+        X = np.zeros((len(raw), len(self.vocabulary_)))
+        X[rows_, cols_] = values / norms[rows_]
+        return X
+
+    def transform(self, raw: Sequence[str]) -> np.ndarray:
+        """TF-IDF rows as float32 (N, V); words outside the vocabulary are dropped."""
+        return np.ascontiguousarray(self.tfidf(raw).astype(np.float32))
+
+    @property
+    def feature_names_(self) -> tuple[str, ...]:
+        self._check_fitted("vocabulary_")
+        return tuple(self.vocabulary_)
+
+    def state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """``params = {"vocabulary", "ngram_range", "lowercase", "min_df", "max_df", "max_features"}``,
+        ``arrays = {"idf"}`` (float64, one per term)."""
+        self._check_fitted("vocabulary_")
+        params = {
+            "vocabulary": list(self.vocabulary_),
+            "ngram_range": [int(n) for n in self.ngram_range],
+            "lowercase": bool(self.lowercase),
+            "min_df": self.min_df,
+            "max_df": self.max_df,
+            "max_features": self.max_features,
+        }
+        return params, {"idf": self.idf_.copy()}
+
+    @classmethod
+    def from_state(cls, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> TfidfPreprocessor:
+        saved = SavedState(
+            cls.kind,
+            params,
+            arrays,
+            param_names=("vocabulary", "ngram_range", "lowercase", "min_df", "max_df", "max_features"),
+            array_names=("idf",),
+        )
+        vocabulary = saved.param("vocabulary", lambda v: is_name_list(v) and len(v) > 0, "a non-empty list of terms")
+        if vocabulary != sorted(set(vocabulary)):
+            raise ModelFileError("preprocessor 'tfidf': parameter 'vocabulary' must be sorted and free of duplicates.")
+        grams = saved.param(
+            "ngram_range",
+            lambda v: isinstance(v, list) and len(v) == 2 and all(is_positive_int(n) for n in v) and v[0] <= v[1],
+            "[min_n, max_n] with 1 <= min_n <= max_n",
+        )
+        lowercase = saved.param("lowercase", lambda v: isinstance(v, bool), "true or false")
+        min_df = saved.param("min_df", lambda v: _is_df(v, allow_zero=True), "an int >= 1 or a float in [0, 1]")
+        max_df = saved.param("max_df", lambda v: _is_df(v, allow_zero=False), "an int >= 1 or a float in (0, 1]")
+        max_features = saved.param("max_features", lambda v: v is None or is_positive_int(v), "null or an int >= 1")
+        pre = cls(tuple(grams), min_df, max_df, max_features, lowercase)
+        pre.vocabulary_ = list(vocabulary)
+        pre.idf_ = saved.array("idf", (len(vocabulary),))
+        return pre
+
+
+def _texts(series: pd.Series) -> list[str]:
+    return ["" if missing else str(v) for v, missing in zip(series.tolist(), series.isna().tolist())]
+
+
+def load_text(
+    path: str | Path,
+    *,
+    text_column: str = "text",
+    target: str | None = None,
+    id_column: str | None = None,
+    ngram_range: tuple[int, int] = (1, 1),
+    min_df: float = 1,
+    max_df: float = 1.0,
+    max_features: int | None = MAX_FEATURES,
+    preprocessor: TfidfPreprocessor | None = None,
+    classes: Sequence[str] = (),
+    target_dtype: str = "str",
+) -> Dataset:
+    """Load a table with a text column and a label column as TF-IDF features.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV/TSV/Parquet file (read by `multiclass.data.table.read_table`).
+    text_column : str, default="text"
+        The column holding the texts (missing -> empty text).
+    target : str
+        The label column (required for training; optional at prediction).
+    id_column : str, optional
+        A column carried through to predictions as ``ids``.
+    ngram_range, min_df, max_df, max_features
+        See `TfidfPreprocessor` (training only).
+    preprocessor : TfidfPreprocessor, optional
+        A fitted preprocessor: prediction mode.
+    classes, target_dtype
+        The training classes and label dtype, used in prediction mode.
+
+    Raises
+    ------
+    DataError
+        Missing columns (listing the available ones), an all-empty text column, bad labels.
+    """
+    path = Path(path)
+    if not (preprocessor is None or isinstance(preprocessor, TfidfPreprocessor)):
+        raise ConfigError(f"`preprocessor` must be a TfidfPreprocessor; got {type(preprocessor).__name__}.")
+    frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []))
+    listing = ", ".join(repr(c) for c in frame.columns)
+    fitting = preprocessor is None
+    with errors_about(str(path)):
+        for option, name in (("text", text_column), ("target", target), ("id", id_column)):
+            if name is not None and name not in frame.columns and (fitting or option == "text"):
+                raise DataError(f"{option} column {name!r} not found; available columns: {listing}.")
+        if fitting and target is None:
+            raise ConfigError(f"`target` must name the label column of {path}; got None. Available columns: {listing}.")
+        texts = _texts(frame[text_column])
+        y = None
+        if fitting:
+            classes, target_dtype, y = fit_classes(frame[target].to_numpy(), where=f"column {target!r}")
+            preprocessor = TfidfPreprocessor(ngram_range, min_df, max_df, max_features)
+            with errors_about(f"column {text_column!r}"):
+                preprocessor.fit(texts)
+        elif target is not None and target in frame.columns and frame[target].notna().any():
+            y = encode_labels(frame[target].to_numpy(), classes, where=f"column {target!r}")
+        X = preprocessor.transform(texts)  # (N, V)
+    ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
+    options = {
+        k: v for k, v in (("text_column", text_column), ("target", target), ("id_column", id_column)) if v is not None
+    }
+    return Dataset(
+        X,
+        y,
+        tuple(classes),
+        preprocessor.feature_names_,
+        str(path),
+        "text",
+        preprocessor,
+        ids=ids,
+        target_dtype=target_dtype,
+        load_options=options,
+    )

@@ -7,9 +7,9 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, NotFittedError
 from multiclass.functional import log_softmax
 from multiclass.metrics import accuracy_score
 from multiclass.models import ModelConfig, build_model
@@ -69,8 +69,10 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     >>> from sklearn.datasets import load_iris
     >>> X, y = load_iris(return_X_y=True)
     >>> clf = SoftmaxClassifier(hidden=(), lr=0.05, random_state=0).fit(X, y)
-    >>> clf.predict_proba(X[:1]).sum().round(6)
+    >>> float(clf.predict_proba(X[:1]).sum().round(6))
     1.0
+    >>> clf.score(X, y) > 0.9
+    True
     """
 
     def __init__(
@@ -124,7 +126,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise DataError(f"`y` must contain at least 2 classes; got 1 class ({self.classes_[0]!r}).")
+            raise DataError(f"`y` must contain at least 2 classes; got 1 class ({self.classes_.tolist()[0]!r}).")
         use_val = self._use_validation(np.bincount(codes))
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         model_config = ModelConfig(
@@ -158,7 +160,10 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _log_proba(self, X) -> np.ndarray:
-        check_is_fitted(self, "model_")
+        if not hasattr(self, "model_"):
+            raise NotFittedError(
+                f"this {type(self).__name__} instance is not fitted yet; call fit() with training data first."
+            )
         X = validate_data(self, X, reset=False, dtype=np.float32)
         chunks = []
         with torch.no_grad():
@@ -178,7 +183,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """The most probable class of each row (the argmax of the logits)."""
-        return self.classes_[self._log_proba(X).argmax(axis=1)]
+        codes = self._log_proba(X).argmax(axis=1)
+        return self.classes_[codes]
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy on (X, y)."""

@@ -108,15 +108,24 @@ def _labels_of(targets: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def _validate(model: MLP, X: torch.Tensor, targets: torch.Tensor, labels: torch.Tensor, recall_of: int | None):
-    """Mean unweighted cross-entropy, accuracy, macro-F1 and (optionally) one class's recall on held-out rows."""
+def _validate(model: MLP, X, targets, labels, recall_of: int | None, class_weight=None):
+    """Cross-entropy, accuracy, macro-F1 and (optionally) one class's recall on held-out rows.
+
+    The loss is weighted by `class_weight` exactly as the training loss is (torch's weighted mean for labels),
+    so early stopping on val_loss optimises the objective the user asked for.
+    """
     model.eval()
     n_classes = model.config.n_classes
     loss_sum = torch.zeros((), dtype=torch.float64, device=X.device)
+    if class_weight is None or targets.dim() == 2:
+        denominator = float(len(X))
+    else:
+        denominator = float(class_weight[labels].double().sum())
     confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=X.device)
     for start in range(0, len(X), _EVAL_CHUNK):
         logits = model(X[start : start + _EVAL_CHUNK])  # (n, K)
-        loss_sum += F.cross_entropy(logits, targets[start : start + _EVAL_CHUNK], reduction="sum").double()
+        chunk_targets = targets[start : start + _EVAL_CHUNK]
+        loss_sum += F.cross_entropy(logits, chunk_targets, weight=class_weight, reduction="sum").double()
         pred = logits.argmax(dim=1)
         confusion += torch.bincount(labels[start : start + _EVAL_CHUNK] * n_classes + pred, minlength=n_classes**2)
     model.train()
@@ -124,7 +133,7 @@ def _validate(model: MLP, X: torch.Tensor, targets: torch.Tensor, labels: torch.
     _, recall, f1, _ = precision_recall_fscore_from_confusion(cm, zero_division=0.0)
     present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0  # macro over classes seen or predicted, as sklearn
     scores = {
-        "val_loss": float(loss_sum) / len(X),
+        "val_loss": float(loss_sum) / denominator,
         "val_accuracy": float(np.trace(cm) / cm.sum()),
         "val_macro_f1": float(f1[present].mean()),
     }
@@ -233,7 +242,7 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
                     loss_sum += loss.detach() * len(idx)
                 record = {"epoch": epoch, "train_loss": float(loss_sum) / n, "lr": optimizer.param_groups[0]["lr"]}
                 if has_val:
-                    scores = _validate(model, X_va, y_va, labels_va, recall_of)
+                    scores = _validate(model, X_va, y_va, labels_va, recall_of, class_weight)
                     score = scores.pop("val_recall", None) if recall_of is not None else scores[config.monitor]
                     record.update(scores, val_score=score)
                     should_stop = stopper.step(score)

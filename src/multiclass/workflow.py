@@ -7,17 +7,27 @@ from Python too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from multiclass import metrics
+from multiclass import data, metrics
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
+from multiclass.persistence import CONFIG_FILE
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, stratified_split, train
 
-__all__ = ["Evaluation", "fit_dataset", "evaluate", "evaluate_dataset", "predictions_frame"]
+__all__ = [
+    "Evaluation",
+    "check_output_path",
+    "evaluate",
+    "evaluate_dataset",
+    "fit_dataset",
+    "load_for_model",
+    "predictions_frame",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,7 @@ class Evaluation:
     summary: dict
 
     def to_dict(self) -> dict:
+        """JSON-able: summary, classes, confusion matrix (rows = true), per-class report."""
         return {
             "summary": self.summary,
             "classes": list(self.classes),
@@ -125,6 +136,53 @@ def fit_dataset(
     return trained, evaluation
 
 
+def check_output_path(path: str | Path, *, model_dir: bool = False) -> None:
+    """Fail before any work, not after it, when `path` cannot be written.
+
+    Raises
+    ------
+    DataError
+        The parent folder is missing; a file output is an existing folder; a model directory output exists and
+        is not a model directory (`multiclass.persistence.save_model` never replaces one).
+    """
+    path = Path(path)
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise DataError(f"{path}: the directory {parent} does not exist.")
+    if not model_dir and path.is_dir():
+        raise DataError(f"{path}: is a folder; give a file name.")
+    if model_dir and path.exists():
+        is_model = path.is_dir() and (path / CONFIG_FILE).is_file()
+        if not is_model and not (path.is_dir() and not any(path.iterdir())):
+            raise DataError(f"{path}: exists and is not a model directory; it would not be replaced.")
+
+
+def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = None, with_labels: bool = True,
+                   **options) -> data.Dataset:
+    """Read new data the way `trained` read its training data (same columns, preprocessing and label coding).
+
+    Parameters
+    ----------
+    trained : TrainedModel
+    path_or_name : str or Path
+        A file, folder or built-in name.
+    kind : str, optional
+        Skip format detection.
+    with_labels : bool, default=True
+        False for prediction: a table's target column is then not read, so missing or never-seen labels in it
+        are no error (only the features matter).
+    **options
+        Reader options given now (``labels``, ``data_dir``, ``split``); None values are ignored. They override
+        the training ``load_options`` (``target``, ``id_column``, ``text_column``).
+    """
+    saved = dict(trained.data_info.get("load_options", {}))
+    if not with_labels:
+        saved.pop("target", None)
+    saved.update({k: v for k, v in options.items() if v is not None})
+    return data.load_for_prediction(path_or_name, trained.preprocessor, kind=kind, classes=trained.classes,
+                                    target_dtype=trained.data_info.get("target_dtype", "str"), **saved)
+
+
 def evaluate_dataset(trained: TrainedModel, dataset) -> Evaluation:
     """Evaluate `trained` on a labelled dataset read through its preprocessor."""
     if dataset.y is None:
@@ -135,21 +193,25 @@ def evaluate_dataset(trained: TrainedModel, dataset) -> Evaluation:
 
 
 def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.DataFrame:
-    """One row per input row, in input order: id (if any), predicted class, its probability, the top-k
-    classes when ``top_k > 1``, and one probability column per class (``p_<class>``)."""
+    """One row per input row, in input order: the ids (if any), predicted class, its probability, the top-k
+    classes when ``top_k > 1``, and one probability column per class (``p_<class>``).
+
+    The ids column keeps the name of the input's id column (``id_column``), so predictions join back onto
+    the input; it is ``path`` for image folders and ``id`` otherwise (or when that name is taken).
+    """
     n_classes = len(trained.classes)
     if not isinstance(top_k, int) or not 1 <= top_k <= n_classes:
         raise ConfigError(f"`top_k` must be an integer in [1, {n_classes}]; got {top_k!r}.")
     probs = trained.predict_proba(dataset.X)  # (N, K)
     order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]  # (N, top_k)
-    columns = {}
-    if dataset.ids is not None:
-        columns["id"] = dataset.ids
-    columns["predicted"] = dataset.decode(order[:, 0])
+    columns = {"predicted": dataset.decode(order[:, 0])}
     columns["probability"] = probs[np.arange(len(probs)), order[:, 0]]
     for rank in range(1, top_k):
         columns[f"top{rank + 1}"] = dataset.decode(order[:, rank])
         columns[f"top{rank + 1}_probability"] = probs[np.arange(len(probs)), order[:, rank]]
     for code, name in enumerate(trained.classes):
         columns[f"p_{name}"] = probs[:, code]
+    if dataset.ids is not None:
+        id_name = dataset.load_options.get("id_column") or ("path" if dataset.kind == "images" else "id")
+        columns = {(id_name if id_name not in columns else "id"): dataset.ids, **columns}
     return pd.DataFrame(columns)

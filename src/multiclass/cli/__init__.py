@@ -24,8 +24,13 @@ _CONSOLE_WIDTH = 100
 
 def main(argv: list[str] | None = None) -> int:
     """Run the tool with `argv` (default: sys.argv[1:]) and return the exit code."""
-    args = build_parser().parse_args(argv)  # usage errors exit 2 through parser.error
-    console = Console(width=_CONSOLE_WIDTH, highlight=False)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse has printed the usage error (2) or --help / --version (0)
+        return stop.code if isinstance(stop.code, int) else 0
+    # soft_wrap: a line holding a path is never broken inside it (tables still fit the width).
+    # markup=False: paths and class names are printed as they are ('runs[final]' is not a rich style tag).
+    console = Console(width=_CONSOLE_WIDTH, highlight=False, soft_wrap=True, markup=False)
     try:
         return COMMANDS[args.command](args, console)
     except MulticlassError as error:

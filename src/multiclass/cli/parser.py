@@ -6,7 +6,7 @@ import argparse
 
 from multiclass import __version__
 
-__all__ = ["build_parser", "int_list", "str_list"]
+__all__ = ["build_parser", "class_weight", "int_list", "optional_int", "str_list"]
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -20,7 +20,37 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def str_list(text: str) -> tuple[str, ...]:
+    """'a, b,' -> ('a', 'b')."""
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def optional_int(text: str) -> int | None:
+    """'10' -> 10; 'none' -> None."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer or 'none'; got {text!r}") from None
+
+
+def class_weight(text: str) -> str | dict[str, float]:
+    """'balanced' -> 'balanced'; 'cat=2,dog=0.5' -> {'cat': 2.0, 'dog': 0.5}.
+
+    The last '=' of each part splits it, so a class name may itself contain '='.
+    """
+    if text.strip() == "balanced":
+        return "balanced"
+    weights = {}
+    for part in text.split(","):
+        name, _, value = part.rpartition("=")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            name = ""
+        if not name.strip():
+            raise argparse.ArgumentTypeError(f"expected 'balanced' or name=weight,name=weight; got {text!r}")
+    return weights
 
 
 def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
@@ -46,11 +76,12 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--epochs", type=int, default=100)
     group.add_argument("--batch-size", type=int, default=32)
     group.add_argument("--lr", type=float, default=1e-3)
-    group.add_argument("--patience", type=int, default=10)
+    group.add_argument("--patience", type=optional_int, default=10, help="'none' never stops early")
     group.add_argument("--min-delta", type=float, default=0.0)
     group.add_argument("--lr-patience", type=int, default=None, help="divide the lr on a plateau of this many epochs")
     group.add_argument("--monitor", default="val_loss", help="val_loss, val_accuracy, val_macro_f1 or val_recall:<class>")
-    group.add_argument("--class-weight", default=None, help="'balanced' or name=weight,name=weight")
+    group.add_argument("--class-weight", type=class_weight, default=None,
+                       help="'balanced' or class=weight,class=weight (classes not named weigh 1)")
     group.add_argument("--label-smoothing", type=float, default=0.0)
     group.add_argument("--val-split", type=float, default=0.1)
     group.add_argument("--seed", type=int, default=0)
@@ -79,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model_dir")
     predict.add_argument("data")
     predict.add_argument("--out", required=True, help="the predictions CSV to write")
-    predict.add_argument("--top-k", type=int, default=1)
+    predict.add_argument("--top-k", type=int, default=1, help="also write the k most probable classes per row")
     _add_data_options(predict, training=False)
 
     demo = commands.add_parser("demo", help="the main job on a built-in dataset, offline")
@@ -88,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", help="also write the model directory here")
     _add_train_options(demo)
 
-    datasets = commands.add_parser("datasets", help="list the built-in datasets")
-    datasets.add_argument("--data-dir")
+    datasets = commands.add_parser("datasets", help="list the built-in datasets (or download one)")
+    datasets.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist "
+                                             "(or $MULTICLASS_DATA_DIR)")
+    datasets.add_argument("--download", metavar="NAME", help="fetch mnist or fashion-mnist into DATA_DIR/NAME "
+                                                             "(checked against published MD5s; the only network use)")
     return parser

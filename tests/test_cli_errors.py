@@ -235,3 +235,27 @@ def test_brackets_in_paths_and_class_names_are_printed_as_they_are(tmp_path, cap
     out = capsys.readouterr().out
     assert f"model written to {model}" in out and f"evaluation on {path}" in out
     assert "│ [/bird] " in out and "│ [cat] " in out
+
+
+@pytest.mark.parametrize("source", ["images", "npz"])
+def test_predict_ignores_labels_never_seen_in_training(tmp_path, capsys, source):
+    """Prediction reads features only: a class folder or y value unknown to the model is no error there."""
+    from tests.data_helpers import make_image
+
+    if source == "images":
+        for i, (name, color) in enumerate([("red", (220, 20, 20)), ("blue", (20, 20, 220))] * 4):
+            make_image(tmp_path / "train" / name / f"{i}.png", color=color)
+        make_image(tmp_path / "new" / "fox" / "a.png", color=(220, 20, 20))
+        train_data, new_data = tmp_path / "train", tmp_path / "new"
+    else:
+        rng = np.random.default_rng(0)
+        np.savez(tmp_path / "train.npz", X=rng.normal(size=(20, 3)), y=np.array(["a", "b"] * 10))
+        np.savez(tmp_path / "new.npz", X=rng.normal(size=(4, 3)), y=np.array(["zebra"] * 4))
+        train_data, new_data = tmp_path / "train.npz", tmp_path / "new.npz"
+    model = tmp_path / "model"
+    assert main(["train", str(train_data), "--out", str(model), "--epochs", "2", "--quiet", "--val-split", "0"]) == 0
+    assert main(["predict", str(model), str(new_data), "--out", str(tmp_path / "p.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "p.csv")) == (1 if source == "images" else 4)
+    capsys.readouterr()
+    assert main(["evaluate", str(model), str(new_data)]) == 2  # evaluation does need known labels
+    assert "never seen in training" in capsys.readouterr().err

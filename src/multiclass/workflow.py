@@ -176,11 +176,10 @@ def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = No
         the training ``load_options`` (``target``, ``id_column``, ``text_column``).
     """
     saved = dict(trained.data_info.get("load_options", {}))
-    if not with_labels:
-        saved.pop("target", None)
     saved.update({k: v for k, v in options.items() if v is not None})
     return data.load_for_prediction(path_or_name, trained.preprocessor, kind=kind, classes=trained.classes,
-                                    target_dtype=trained.data_info.get("target_dtype", "str"), **saved)
+                                    target_dtype=trained.data_info.get("target_dtype", "str"),
+                                    with_labels=with_labels, **saved)
 
 
 def evaluate_dataset(trained: TrainedModel, dataset) -> Evaluation:

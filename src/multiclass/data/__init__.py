@@ -91,7 +91,7 @@ _FIT_ONLY = {
     "size",
     "mode",
 }
-_MODE_ARGS = {"path", "images", "root", "name", "preprocessor", "classes", "target_dtype"}
+_MODE_ARGS = {"path", "images", "root", "name", "preprocessor", "classes", "target_dtype", "with_labels"}
 
 
 def detect_kind(path_or_name: str | Path) -> str:
@@ -222,6 +222,7 @@ def load_for_prediction(
     kind: str | None = None,
     classes: Sequence[str] = (),
     target_dtype: str = "str",
+    with_labels: bool = True,
     **options: Any,
 ) -> Dataset:
     """Load new data through a fitted preprocessor (nothing is fitted); labels, when present, fill ``y``.
@@ -238,6 +239,8 @@ def load_for_prediction(
         The training classes; labels in the data are encoded into them (unseen labels are a `DataError`).
     target_dtype : {"str", "int"}, default="str"
         The training labels' dtype, so `Dataset.decode` writes predictions back the same way.
+    with_labels : bool, default=True
+        False reads features only (prediction): labels in the data, even unseen or missing ones, are ignored.
     **options
         Reader options, typically the training ``Dataset.load_options`` (``target``, ``id_column``,
         ``text_column``), or ``labels``, ``split``, ``data_dir``.
@@ -260,6 +263,9 @@ def load_for_prediction(
         )
     if detected == "builtin":
         given.setdefault("split", "test")
-    return _call(
-        detected, path_or_name, given, preprocessor=preprocessor, classes=tuple(classes), target_dtype=target_dtype
-    )
+    mode = {"preprocessor": preprocessor, "classes": tuple(classes), "target_dtype": target_dtype}
+    if not with_labels:
+        given.pop("target", None)  # tables and text: the label column is simply not read
+        if detected in ("images", "npz", "idx"):
+            mode["with_labels"] = False
+    return _call(detected, path_or_name, given, **mode)

@@ -158,6 +158,7 @@ def load_idx(
     *,
     preprocessor: Preprocessor | None = None,
     classes: Sequence[str] = (),
+    with_labels: bool = True,
     target_dtype: str = "str",
 ) -> Dataset:
     """Load an IDX images file (N, H, W) or (N, H, W, C) and its labels file (N,) as a `Dataset`.
@@ -196,7 +197,7 @@ def load_idx(
         with errors_about(str(labels_path)):
             if preprocessor is None:
                 classes, target_dtype, y = fit_classes(label_values)
-            else:
+            elif with_labels:
                 y = encode_labels(label_values, classes)
     if pixels.ndim not in (2, 3, 4):
         raise DataError(f"{images}: IDX images must have 2 to 4 dimensions (N, H, W[, C]); got shape {pixels.shape}.")

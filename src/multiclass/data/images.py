@@ -192,6 +192,7 @@ def load_images(
     mode: str | None = None,
     preprocessor: ImagePreprocessor | None = None,
     classes: Sequence[str] = (),
+    with_labels: bool = True,
     target_dtype: str = "str",
 ) -> Dataset:
     """Load an image folder as a `Dataset`: ``root/<class>/<image>`` (training), or flat ``root/<image>`` too when
@@ -227,7 +228,7 @@ def load_images(
     else:
         if size is not None or mode is not None:
             raise ConfigError("`size` and `mode` apply only when fitting; the preprocessor already stores them.")
-        if labels is not None:
+        if labels is not None and with_labels:
             with errors_about(str(root)):
                 y = encode_labels(labels, classes, where="class folders")
     X = preprocessor.transform(paths)  # (N, H*W*C)

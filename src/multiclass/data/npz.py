@@ -58,6 +58,7 @@ def load_npz(
     *,
     preprocessor: Preprocessor | None = None,
     classes: Sequence[str] = (),
+    with_labels: bool = True,
     target_dtype: str = "str",
 ) -> Dataset:
     """Load ``X`` (N, D) or image-like (N, H, W[, C]), ``y`` (N,) and optional ``ids`` (N,) from an ``.npz``.
@@ -95,7 +96,7 @@ def load_npz(
                 raise DataError("no array 'y'; training needs labels (save them with np.savez(..., X=X, y=y)).")
             classes, target_dtype, y = fit_classes(arrays["y"], where="array 'y'")
             preprocessor = StandardizePreprocessor().fit(X_raw)
-        elif "y" in arrays:
+        elif "y" in arrays and with_labels:
             y = encode_labels(arrays["y"], classes, where="array 'y'")
         X = preprocessor.transform(X_raw)  # (N, D)
     image_shape = None

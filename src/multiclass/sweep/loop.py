@@ -1,0 +1,302 @@
+"""`train_stacked`: train M configurations of one network shape together, each as `train` would alone.
+
+Each model keeps everything that makes it itself: its Glorot initialisation (`build_model` with its seed),
+its data order (a ``torch.randperm`` per epoch from its own generator seeded as the eager loop seeds it), its
+learning rate, L2, dropout and label smoothing, its early stopping and its best weights. A model whose early
+stopping fires is dropped from the stack at the end of that epoch (frozen: its best weights are already
+saved), so the ones still training no longer pay for it. Training ends when every model has stopped.
+
+With dropout 0 the result of every model equals ``train(build_model(config, seed), X, y, config, X_val=...,
+y_val=...)`` within float tolerance (``tests/test_sweep_stacked.py``). Dropout masks are drawn from one
+generator for the stack, so they differ from the eager loop's (which draws from the global RNG).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from multiclass.metrics import precision_recall_fscore_from_confusion
+from multiclass.models import build_model
+from multiclass.sweep.grid import Trial
+from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
+from multiclass.training import EarlyStopping
+from multiclass.training.config import monitor_mode
+
+__all__ = ["TrialResult", "train_stacked"]
+
+# Validation scores all M models on the same rows in chunks; a chunk's widest activation (M x rows x width
+# float32) is kept to about 2**23 elements = 32 MB.
+_EVAL_ELEMENTS = 2**23
+
+
+@dataclass(eq=False)  # holds tensors: compare results by identity
+class TrialResult:
+    """How one configuration trained: the same fields as `multiclass.training.TrainResult`, minus the model.
+
+    Attributes
+    ----------
+    trial : Trial
+    history : list of dict
+        One record per epoch with the eager loop's keys (epoch, train_loss, lr, val_loss, val_accuracy,
+        val_macro_f1, val_score, epoch_time); epoch_time is the time of the whole stacked epoch.
+    best_epoch : int
+    best_score : float or None
+    monitor : str
+    stop_reason : {"early_stopping", "max_epochs", "interrupted"}
+    state : dict of str -> Tensor
+        The best epoch's weights as an `MLP` state dict (CPU).
+    """
+
+    trial: Trial
+    history: list[dict] = field(default_factory=list, repr=False)
+    best_epoch: int = 0
+    best_score: float | None = None
+    monitor: str = "val_loss"
+    stop_reason: str = "max_epochs"
+    state: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.history)
+
+    @property
+    def best_record(self) -> dict:
+        """The history record of the best epoch."""
+        return self.history[self.best_epoch - 1] if self.history else {}
+
+
+@torch.no_grad()
+def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: int | None) -> list[dict]:
+    """Per model: cross-entropy (weighted as training), accuracy, macro-F1 (and one recall) on shared rows.
+
+    The M confusion matrices come from one bincount over ``model * K*K + true * K + pred``.
+    """
+    m, n_classes = stack.n_models, stack.config.n_classes
+    loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
+    confusion = torch.zeros(m * n_classes * n_classes, dtype=torch.int64, device=X.device)
+    offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes * n_classes  # (M, 1)
+    chunk = max(1, _EVAL_ELEMENTS // (m * max(stack.widths[1:])))
+    for start in range(0, len(X), chunk):
+        y = labels[start : start + chunk]  # (n,)
+        logits = stack.logits_shared(X[start : start + chunk])  # (M, n, K)
+        nll = -torch.log_softmax(logits, dim=-1).gather(-1, y.expand(m, -1).unsqueeze(-1)).squeeze(-1)  # (M, n)
+        if class_weight is not None:
+            nll = nll * class_weight[y]
+        loss_sum += nll.sum(dim=1).double()
+        confusion += torch.bincount((offsets + y * n_classes + logits.argmax(dim=-1)).view(-1),
+                                    minlength=m * n_classes * n_classes)
+    denominator = float(len(X)) if class_weight is None else float(class_weight[labels].double().sum())
+    losses = (loss_sum / denominator).tolist()
+    matrices = confusion.view(m, n_classes, n_classes).cpu().numpy()  # rows = true, columns = predicted
+    scores = []
+    for loss, cm in zip(losses, matrices):
+        _, recall, f1, _ = precision_recall_fscore_from_confusion(cm, zero_division=0.0)
+        present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0  # macro over classes seen or predicted, as sklearn
+        score = {"val_loss": loss, "val_accuracy": float(np.trace(cm) / cm.sum()),
+                 "val_macro_f1": float(f1[present].mean())}
+        if recall_of is not None:
+            score["val_recall"] = float(recall[recall_of])
+        scores.append(score)
+    return scores
+
+
+class _Display:
+    """One bar over epochs: how many models still train and the best validation macro-F1 so far."""
+
+    def __init__(self, verbose: bool, total_epochs: int, n_models: int):
+        self.progress = None
+        if verbose:
+            self.progress = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
+                                     console=Console(file=sys.stderr))
+            self.task = self.progress.add_task("sweep", total=total_epochs, info=f"{n_models} models")
+
+    def __enter__(self):
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.progress is not None:
+            self.progress.stop()
+        return False
+
+    def update(self, n_active: int, n_models: int, best_f1: float) -> None:
+        if self.progress is not None:
+            info = f"{n_active}/{n_models} training  best val_macro_f1 {best_f1:.4f}"
+            self.progress.update(self.task, advance=1, info=info)
+
+
+def _tensor(values, device) -> torch.Tensor:
+    return torch.tensor(values, dtype=torch.float32, device=device)
+
+
+class _Hyper:
+    """Per-model hyperparameters as broadcastable tensors; None where every model has the neutral value."""
+
+    def __init__(self, trials: list[Trial], device):
+        configs = [t.train_config for t in trials]
+        l2 = [c.l2 for c in configs]
+        self.l2 = _tensor(l2, device) if any(l2) else None  # (M,)
+        self.two_l2 = (2 * self.l2).view(-1, 1, 1) if self.l2 is not None else None
+        keep = [1 - t.model_config.dropout for t in trials]
+        self.keep = _tensor(keep, device).view(-1, 1, 1) if min(keep) < 1 else None
+        smoothing = [c.label_smoothing for c in configs]
+        self.smoothing = _tensor(smoothing, device).view(-1, 1, 1) if any(smoothing) else None
+
+
+class _Stack:
+    """The models still training: their stacked parameters, Adam state, hyperparameters and best weights.
+
+    Row r of every tensor belongs to trial ``active[r]``. The best weights stay on the device in a buffer of
+    the parameters' layout, so an improving epoch costs one copy per block, not a host transfer per model.
+    """
+
+    def __init__(self, trials: list[Trial], device):
+        self.stack = StackedMLP.from_models([build_model(t.model_config, seed=t.train_config.seed) for t in trials],
+                                            device)
+        self.hyper = _Hyper(trials, device)
+        self.optimizer = StackedAdam(self.stack, [t.train_config.lr for t in trials])
+        self.best = self.stack.theta.clone()
+        self.active = list(range(len(trials)))
+
+    def run_epoch(self, X, y, order, batch: int, x_buffer, class_weight, dropout_generator) -> torch.Tensor:
+        """One pass of every model over its own `order` (M, N) of the rows; each model's summed loss x rows."""
+        stack, hyper, m, n_features = self.stack, self.hyper, self.stack.n_models, X.shape[1]
+        loss_sum = torch.zeros(m, device=X.device)
+        for start in range(0, order.shape[1], batch):
+            idx = order[:, start : start + batch].reshape(-1)  # (M * B,): each model's own rows
+            rows = x_buffer[: len(idx) * n_features].view(len(idx), n_features)
+            xb = torch.index_select(X, 0, idx, out=rows).view(m, -1, n_features)  # (M, B, F)
+            yb = y.index_select(0, idx).view(m, -1)  # (M, B)
+            logits, cache = stack.forward(xb, hyper.keep, dropout_generator)  # (M, B, K)
+            loss, grad_logits = cross_entropy_and_grad(logits, yb, smoothing=hyper.smoothing, class_weight=class_weight)
+            if hyper.l2 is not None:
+                loss = loss + stack.penalty(hyper.l2)  # before the step, as the eager loop's loss
+            stack.backward(cache, grad_logits, hyper.two_l2)
+            self.optimizer.step(stack.theta)
+            loss_sum.add_(loss, alpha=yb.shape[1])
+        return loss_sum
+
+    def snapshot(self, rows: list[int]) -> None:
+        """The current weights of `rows` become their best."""
+        if rows:
+            copy_rows(self.best, self.stack.theta, self.stack.n_models, self.stack.sizes,
+                      torch.tensor(rows, dtype=torch.int64, device=self.best.device))
+
+    def state_dict(self, row: int, improved_ever: bool) -> dict:
+        """Row `row`'s best weights, or its last ones if it never improved (every score NaN), as `train` keeps."""
+        return self.stack.state_dict(row, self.best if improved_ever else None)
+
+    def keep_only(self, rows: list[int]) -> None:
+        """Drop every row but `rows` from the parameters, Adam state, hyperparameters and best weights."""
+        if not rows:
+            self.active = []
+            return
+        index = torch.tensor(rows, dtype=torch.int64, device=self.best.device)
+        old = self.stack
+        self.stack = old.select(index)
+        for name in ("l2", "two_l2", "keep", "smoothing"):
+            value = getattr(self.hyper, name)
+            if value is not None:
+                setattr(self.hyper, name, value.index_select(0, index))
+        self.optimizer = self.optimizer.select(old, self.stack, index)
+        self.best = select_rows(self.best, old.n_models, old.sizes, index)
+        self.active = [self.active[row] for row in rows]
+
+
+def train_stacked(
+    trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
+    device="cpu", dropout_seed: int = 0, verbose: bool = False,
+) -> list[TrialResult]:
+    """Train every trial (all of one `Trial.stack_key`) on the same rows; return one result per trial.
+
+    Parameters
+    ----------
+    trials : list of Trial
+        Same hidden widths, activation and batch size; everything else may differ.
+    X_tr, y_tr : ndarray (N, F) float32 and (N,) int64 codes
+        The training rows, shared by every model (each shuffles them its own way).
+    X_va, y_va : ndarray (n, F) float32 and (n,) int64 codes
+        The validation rows that feed every model's early stopping.
+    class_weight : ndarray (K,) or None
+        Weights of the loss (training and validation), as `train`.
+    recall_of : int or None
+        The class code watched by a "val_recall:<class>" monitor.
+    device : str or torch.device
+    dropout_seed : int
+        Seeds the one generator of the stack's dropout masks.
+    verbose : bool
+        Show a progress bar on stderr.
+    """
+    device = torch.device(device)
+    if any(t.stack_key != trials[0].stack_key for t in trials):
+        raise ValueError("train_stacked needs trials of one stack_key (hidden, activation, batch_size).")
+    state = _Stack(trials, device)
+    X_tr, y_tr = torch.as_tensor(X_tr, device=device), torch.as_tensor(y_tr, device=device)
+    X_va, y_va = torch.as_tensor(X_va, device=device), torch.as_tensor(y_va, device=device)
+    weight = torch.as_tensor(class_weight, dtype=torch.float32, device=device) if class_weight is not None else None
+    # The eager loop's shuffling stream, model by model: a generator seeded with the model's seed, one
+    # randperm(n) per epoch.
+    generators = [torch.Generator(device=device).manual_seed(t.train_config.seed) for t in trials]
+    dropout_generator = torch.Generator(device=device).manual_seed(dropout_seed)
+    results = [TrialResult(trial=t, monitor=t.train_config.monitor) for t in trials]
+    stoppers = [EarlyStopping(monitor_mode(t.train_config.monitor), t.train_config.patience,
+                              t.train_config.min_delta) for t in trials]
+    n, batch = len(X_tr), trials[0].train_config.batch_size
+    # The gathered batch rows of all models, allocated once: a fresh multi-MB tensor every step costs page
+    # faults that measured as much as the copy itself.
+    x_buffer = torch.empty(len(trials) * min(batch, n) * X_tr.shape[1], device=device)
+    max_epochs = max(t.train_config.epochs for t in trials)
+    best_f1 = -math.inf
+    with _Display(verbose, max_epochs, len(trials)) as display:
+        try:
+            for epoch in range(1, max_epochs + 1):
+                tic = time.perf_counter()
+                order = torch.stack([torch.randperm(n, generator=generators[j], device=device) for j in state.active])
+                loss_sum = state.run_epoch(X_tr, y_tr, order, batch, x_buffer, weight, dropout_generator)  # (M,)
+                train_losses = (loss_sum / n).tolist()
+                scores = _validate(state.stack, X_va, y_va, weight, recall_of)
+                elapsed = time.perf_counter() - tic
+                improved, going_on = [], []
+                for row, j in enumerate(state.active):
+                    config, score = trials[j].train_config, scores[row]
+                    value = score.pop("val_recall") if recall_of is not None else score[config.monitor]
+                    should_stop = stoppers[j].step(value)
+                    if stoppers[j].improved:
+                        improved.append(row)
+                    results[j].history.append({"epoch": epoch, "train_loss": train_losses[row], "lr": config.lr,
+                                               **score, "val_score": value, "epoch_time": elapsed})
+                    best_f1 = max(best_f1, score["val_macro_f1"])
+                    if should_stop:
+                        results[j].stop_reason = "early_stopping"
+                    elif epoch >= config.epochs:
+                        results[j].stop_reason = "max_epochs"
+                    else:
+                        going_on.append(row)
+                state.snapshot(improved)
+                if len(going_on) < len(state.active):
+                    for row, j in enumerate(state.active):
+                        if row not in going_on:
+                            results[j].state = state.state_dict(row, stoppers[j].best_epoch > 0)
+                    state.keep_only(going_on)
+                display.update(len(state.active), len(trials), best_f1)
+                if not state.active:
+                    break
+        except KeyboardInterrupt:
+            # Ctrl-C ends every model still training like patience does: best weights kept, reason recorded.
+            for row, j in enumerate(state.active):
+                results[j].stop_reason = "interrupted"
+                results[j].state = state.state_dict(row, stoppers[j].best_epoch > 0)
+    for j, result in enumerate(results):
+        result.best_epoch = stoppers[j].best_epoch or result.n_epochs
+        result.best_score = stoppers[j].best_score if stoppers[j].best_epoch else None
+    return results

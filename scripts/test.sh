@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+sh scripts/install-browser.sh  # Chromium for the HTML report's browser tests (root + apt-get only)
 exec "${VENV:-.venv}/bin/python" -m pytest "$@"

@@ -16,6 +16,8 @@ from multiclass import data, metrics
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import CONFIG_FILE
+from multiclass.report import Report, ReportConfig, build_report, read_predictions
+from multiclass.report.build import summary_scores
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, stratified_split, train
 
@@ -27,6 +29,8 @@ __all__ = [
     "fit_dataset",
     "load_for_model",
     "predictions_frame",
+    "report_for_model",
+    "report_for_predictions",
 ]
 
 
@@ -70,17 +74,10 @@ def evaluate(probs: np.ndarray, y_true: np.ndarray, classes) -> Evaluation:
     y_pred = probs.argmax(axis=1)
     confusion = metrics.confusion_matrix(y_true, y_pred, labels=codes)
     report = metrics.classification_report_from_confusion(confusion, target_names=list(classes), zero_division=0.0)
-    # Averages over the classes that occur (in truth or prediction), as scikit-learn does without `labels`.
-    present = (confusion.sum(axis=0) + confusion.sum(axis=1)) > 0
-    seen = confusion[np.ix_(present, present)]
-    summary = {
-        "n_samples": int(len(y_true)),
-        "accuracy": metrics.accuracy_from_confusion(confusion),
-        "balanced_accuracy": metrics.balanced_accuracy_from_confusion(seen),
-        "macro_f1": metrics.precision_recall_fscore_from_confusion(seen, average="macro", zero_division=0.0)[2],
-        "weighted_f1": metrics.precision_recall_fscore_from_confusion(seen, average="weighted", zero_division=0.0)[2],
-        "log_loss": metrics.log_loss(y_true, probs, labels=codes),
-    }
+    # Averages over the classes that occur (in truth or prediction), as scikit-learn does without `labels`:
+    # the same numbers as the evaluation report's headline.
+    summary = {"n_samples": len(y_true), **summary_scores(confusion),
+               "log_loss": metrics.log_loss(y_true, probs, labels=codes)}
     return Evaluation(classes, y_true, y_pred, probs, confusion, report, summary)
 
 
@@ -214,3 +211,26 @@ def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.D
         id_name = dataset.load_options.get("id_column") or ("path" if dataset.kind == "images" else "id")
         columns = {(id_name if id_name not in columns else "id"): dataset.ids, **columns}
     return pd.DataFrame(columns)
+
+
+def report_for_model(trained: TrainedModel, dataset, *, config: ReportConfig | None = None, subject=None,
+                     model_dir=None) -> Report:
+    """The evaluation report of `trained` on a labelled dataset read through its preprocessor.
+
+    Adds the learning curves of the training record and, for image data (``dataset.image_shape``), the most
+    confidently wrong images.
+    """
+    evaluation = evaluate_dataset(trained, dataset)
+    images = dataset.X if dataset.image_shape else None
+    return build_report(evaluation.y_true, evaluation.y_pred, trained.classes, probs=evaluation.probs,
+                        config=config, history=trained.history, best_epoch=trained.best_epoch,
+                        stop_reason=trained.stop_reason, images=images, image_shape=dataset.image_shape,
+                        subject=str(dataset.source) if subject is None else str(subject),
+                        source={"model": None if model_dir is None else str(model_dir), "data": str(dataset.source)})
+
+
+def report_for_predictions(path, *, config: ReportConfig | None = None) -> Report:
+    """The evaluation report of any classifier's predictions file (see `multiclass.report.read_predictions`)."""
+    predictions = read_predictions(path)
+    return build_report(predictions.y_true, predictions.y_pred, predictions.classes, probs=predictions.probs,
+                        config=config, subject=str(path), source={"predictions": str(path)})

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
 from rich.console import Console
 
 from multiclass import data
+from multiclass.cli import sweep  # the sweep sub-command lives in its own module
 from multiclass.devices import resolve_device
 from multiclass.persistence import load_model, save_model, write_bytes_atomic
-from multiclass.report import render_datasets, render_evaluation, render_headline
+from multiclass.report import (
+    ReportConfig,
+    render_datasets,
+    render_evaluation,
+    render_headline,
+    render_html,
+    render_report,
+    report_to_json,
+)
+from multiclass.report.strings import strings
 from multiclass.training import TrainConfig
 from multiclass.workflow import (
     check_output_path,
@@ -17,6 +25,8 @@ from multiclass.workflow import (
     fit_dataset,
     load_for_model,
     predictions_frame,
+    report_for_model,
+    report_for_predictions,
 )
 
 __all__ = ["COMMANDS"]
@@ -56,16 +66,37 @@ def train(args, console: Console) -> int:
     return 0
 
 
-def evaluate(args, console: Console) -> int:
+def _check_report_outputs(args) -> None:
+    for path in (args.json_out, args.html):
+        if path:
+            check_output_path(path)
+
+
+def _write_report(args, console: Console, report, title: str | None = None) -> None:
+    render_report(report, console, lang=args.lang, title=title)
+    s = strings(args.lang)
     if args.json_out:
-        check_output_path(args.json_out)
+        write_bytes_atomic(args.json_out, report_to_json(report, args.lang))
+        console.print(s["written_json"].format(path=args.json_out))
+    if args.html:
+        write_bytes_atomic(args.html, render_html(report, lang=args.lang, title=title).encode())
+        console.print(s["written_html"].format(path=args.html))
+
+
+def evaluate(args, console: Console) -> int:
+    _check_report_outputs(args)
+    config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
     trained = load_model(args.model_dir)
     dataset = load_for_model(trained, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir)
-    evaluation = evaluate_dataset(trained, dataset)
-    render_evaluation(evaluation, console, title=f"evaluation on {args.data}")
-    if args.json_out:
-        write_bytes_atomic(args.json_out, json.dumps(evaluation.to_dict(), indent=1, allow_nan=False).encode())
-        console.print(f"evaluation written to {args.json_out}")
+    report = report_for_model(trained, dataset, config=config, subject=args.data, model_dir=args.model_dir)
+    _write_report(args, console, report)
+    return 0
+
+
+def report(args, console: Console) -> int:
+    _check_report_outputs(args)
+    config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
+    _write_report(args, console, report_for_predictions(args.predictions, config=config))
     return 0
 
 
@@ -108,4 +139,5 @@ def datasets(args, console: Console) -> int:
     return 0
 
 
-COMMANDS = {"train": train, "evaluate": evaluate, "predict": predict, "demo": demo, "datasets": datasets}
+COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "predict": predict, "demo": demo,
+            "datasets": datasets, "sweep": sweep.run}

@@ -6,7 +6,7 @@ import argparse
 
 from multiclass import __version__
 
-__all__ = ["build_parser", "class_weight", "int_list", "optional_int", "str_list"]
+__all__ = ["build_parser", "class_weight", "int_list", "non_negative_int", "optional_int", "str_list"]
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -32,6 +32,17 @@ def optional_int(text: str) -> int | None:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected an integer or 'none'; got {text!r}") from None
+
+
+def non_negative_int(text: str) -> int:
+    """'1000' -> 1000; negative numbers and non-integers are usage errors."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}")
+    return value
 
 
 def class_weight(text: str) -> str | dict[str, float]:
@@ -89,6 +100,17 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--quiet", action="store_true", help="no progress display")
 
 
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("report")
+    group.add_argument("--json", dest="json_out", metavar="FILE", help="also write the report as JSON (every number)")
+    group.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
+    group.add_argument("--lang", choices=["en", "es"], default="en", help="language of the report (default: en)")
+    group.add_argument("--bootstrap", type=non_negative_int, default=1000, metavar="N",
+                       help="stratified bootstrap resamples for the 95%% intervals; 0 = no intervals (default: 1000)")
+    group.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
+                       help="seed of the bootstrap (default: 0)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="multiclass", description="K-class classification with softmax networks.")
     parser.add_argument("--version", action="version", version=f"multiclass {__version__}")
@@ -103,8 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", help="the evaluation report of a model on labelled data")
     evaluate.add_argument("model_dir")
     evaluate.add_argument("data")
-    evaluate.add_argument("--json", dest="json_out", help="also write the evaluation as JSON to this file")
+    _add_report_options(evaluate)
     _add_data_options(evaluate, training=False)
+
+    report = commands.add_parser("report", help="the evaluation report of any classifier's predictions file")
+    report.add_argument("--predictions", required=True, metavar="FILE",
+                        help="CSV with columns y_true and y_pred (or predicted), optionally p_<class> probabilities")
+    _add_report_options(report)
 
     predict = commands.add_parser("predict", help="write predictions of a model for a data file")
     predict.add_argument("model_dir")
@@ -124,4 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                                              "(or $MULTICLASS_DATA_DIR)")
     datasets.add_argument("--download", metavar="NAME", help="fetch mnist or fashion-mnist into DATA_DIR/NAME "
                                                              "(checked against published MD5s; the only network use)")
+
+    from multiclass.cli.sweep import add_parser as add_sweep_parser  # here: cli.sweep imports this module
+
+    add_sweep_parser(commands)
     return parser

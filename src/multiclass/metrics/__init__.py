@@ -39,8 +39,19 @@ Deviations from scikit-learn: only K-class averages (no ``'binary'``/``'samples'
 ``*_score`` functions default to ``average='macro'``), no multilabel input, ``classification_report`` returns a
 `ClassificationReport` value instead of a str or dict, duplicated ``labels`` are an error, and ``log_loss`` takes
 probabilities as `y_proba` (scikit-learn 1.9's name).
+
+Calibration (`expected_calibration_error`, `classwise_calibration_error`, `reliability_bins`,
+`brier_score_loss`) and intervals (`wilson_interval`, the stratified bootstrap `bootstrap_scores`) have their
+definitions in their modules' docstrings.
 """
 
+from multiclass.metrics.calibration import (
+    ReliabilityBins,
+    brier_score_loss,
+    classwise_calibration_error,
+    expected_calibration_error,
+    reliability_bins,
+)
 from multiclass.metrics.classification import (
     accuracy_score,
     balanced_accuracy_score,
@@ -61,6 +72,14 @@ from multiclass.metrics.from_confusion import (
     balanced_accuracy_from_confusion,
     precision_recall_fscore_from_confusion,
 )
+from multiclass.metrics.intervals import (
+    ResampledTotals,
+    bootstrap_confusion,
+    bootstrap_scores,
+    percentile_interval,
+    stratified_mean_interval,
+    wilson_interval,
+)
 from multiclass.metrics.probabilistic import log_loss, top_k_accuracy_score
 from multiclass.metrics.report import (
     ClassificationReport,
@@ -72,22 +91,33 @@ from multiclass.metrics.report import (
 __all__ = [
     "ClassificationReport",
     "ConfusionMatrix",
+    "ReliabilityBins",
     "ReportRow",
+    "ResampledTotals",
     "accuracy_from_confusion",
     "accuracy_score",
     "balanced_accuracy_from_confusion",
     "balanced_accuracy_score",
+    "bootstrap_confusion",
+    "bootstrap_scores",
+    "brier_score_loss",
     "classification_report",
     "classification_report_from_confusion",
+    "classwise_calibration_error",
     "confusion_counts",
     "confusion_matrix",
+    "expected_calibration_error",
     "f1_score",
     "fbeta_score",
     "log_loss",
     "normalize_confusion",
+    "percentile_interval",
     "precision_recall_fscore_from_confusion",
     "precision_recall_fscore_support",
     "precision_score",
     "recall_score",
+    "reliability_bins",
+    "stratified_mean_interval",
     "top_k_accuracy_score",
+    "wilson_interval",
 ]

@@ -259,3 +259,16 @@ def test_predict_ignores_labels_never_seen_in_training(tmp_path, capsys, source)
     capsys.readouterr()
     assert main(["evaluate", str(model), str(new_data)]) == 2  # evaluation does need known labels
     assert "never seen in training" in capsys.readouterr().err
+
+
+def test_predict_refuses_to_overwrite_its_input(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "train.npz", X=rng.normal(size=(20, 3)), y=np.array(["a", "b"] * 10))
+    pd.DataFrame(rng.normal(size=(4, 3))).to_csv(tmp_path / "new.csv", index=False)
+    model = tmp_path / "model"
+    assert main(["train", str(tmp_path / "train.npz"), "--out", str(model), "--epochs", "1", "--quiet"]) == 0
+    before = (tmp_path / "train.npz").read_bytes()
+    capsys.readouterr()
+    assert main(["predict", str(model), str(tmp_path / "train.npz"), "--out", str(tmp_path / "train.npz")]) == 2
+    assert "is also the input data" in capsys.readouterr().err
+    assert (tmp_path / "train.npz").read_bytes() == before

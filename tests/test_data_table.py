@@ -196,7 +196,7 @@ def test_option_errors(train_csv, kwargs, error, message):
         ("a,label\n1,x\ninf,y\n", r"bad\.csv: column 'a' row 2: value inf is not finite\.$"),
         ("a,b,label\n,1,x\n,2,y\n", r"bad\.csv: column 'a': every value is missing; drop it with `ignore`\.$"),
         ("a,label\n", r"bad\.csv: the table has no data rows\.$"),
-        ("", r"bad\.csv: cannot read the table: No columns to parse from file"),
+        ("", r"bad\.csv: the file is empty \(no header line\)\.$"),
     ],
 )
 def test_bad_training_tables(tmp_path, text, message):

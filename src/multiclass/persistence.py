@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
 from multiclass import __version__
-from multiclass.exceptions import ConfigError, ModelFileError
+from multiclass.exceptions import ModelFileError
 from multiclass.models import MLP, ModelConfig
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig
@@ -69,17 +70,49 @@ def _fsync_write(path: Path, payload: bytes) -> None:
         os.fsync(handle.fileno())
 
 
+def _cannot_write(path: Path, error: OSError) -> OSError:
+    """The error to raise when writing fails: it names the user's path, not a temporary one, and keeps the errno
+    (so the type stays PermissionError, FileNotFoundError, ... and the CLI reports it as bad input, exit 2)."""
+    return OSError(error.errno, f"cannot be written ({error.strerror or error}).", str(path))
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename inside `folder` durable (POSIX: the directory entry lives in the folder's own data)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # not supported here (Windows); the rename itself is still atomic
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
-    """Write `payload` to a temporary file beside `path`, fsync it, then rename it over `path`."""
+    """Write `payload` to a temporary file beside `path`, fsync it, then rename it over `path`.
+
+    Raises
+    ------
+    OSError
+        The folder is not writable, the disk is full...: ``filename`` is `path`, and no temporary file is left.
+    """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise _cannot_write(path, error) from error
     os.close(fd)
     try:
         _fsync_write(Path(tmp), payload)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from error
         raise
+    _fsync_dir(path.parent)
 
 
 def _tensors(trained: TrainedModel) -> tuple[dict[str, np.ndarray], dict | None]:
@@ -100,6 +133,9 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
     ------
     ModelFileError
         If `path` exists and is not a model directory (it is never overwritten), or its parent is missing.
+    OSError
+        Writing failed (read-only folder, disk full...): ``filename`` is `path`, no temporary folder is left and
+        a previous model at `path` is intact.
     """
     path = Path(path)
     if not path.parent.is_dir():
@@ -127,20 +163,35 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
         },
     })
     document["checksum"] = hashlib.sha256(_canonical(document)).hexdigest()
-    staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    except OSError as error:
+        raise _cannot_write(path, error) from error
+    old = None
     try:
         _fsync_write(staging / WEIGHTS_FILE, weights)
         _fsync_write(staging / CONFIG_FILE, json.dumps(document, indent=1, allow_nan=False).encode())
         if path.exists():
+            # Two renames, so the previous model is only moved aside once the new one is complete, and is moved
+            # back if the second rename fails.
             old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
             os.replace(path, old / "model")
-            os.replace(staging, path)
+            try:
+                os.replace(staging, path)
+            except BaseException:
+                os.replace(old / "model", path)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(staging, path)
-    except BaseException:
+    except BaseException as error:
         shutil.rmtree(staging, ignore_errors=True)
+        if old is not None and not (old / "model").exists():
+            shutil.rmtree(old, ignore_errors=True)
+        if isinstance(error, OSError):
+            raise _cannot_write(path, error) from error
         raise
+    _fsync_dir(path.parent)
     return path
 
 
@@ -157,6 +208,8 @@ def _read_document(path: Path) -> dict:
         document = json.loads(config_path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelFileError(f"{config_path}: not valid JSON ({error}).") from None
+    except RecursionError:  # thousands of nested brackets
+        raise ModelFileError(f"{config_path}: not valid JSON (nested too deeply).") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ModelFileError(f"{config_path}: not a multiclass model file (format is not {FORMAT!r}).")
     version = document.get("format_version")
@@ -166,9 +219,45 @@ def _read_document(path: Path) -> dict:
             f"(it reads version {FORMAT_VERSION})."
         )
     claimed = document.pop("checksum", None)
-    if claimed != hashlib.sha256(_canonical(document)).hexdigest():
+    try:
+        actual = hashlib.sha256(_canonical(document)).hexdigest()
+    except ValueError:  # NaN or Infinity, which json.loads accepts and save_model never writes
+        actual = None
+    if actual is None or claimed != actual:
         raise ModelFileError(f"{config_path}: checksum mismatch, the file was modified after it was written.")
+    _check_structure(document, config_path)
     return document
+
+
+def _is_shape(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)
+
+
+def _check_structure(document: dict, config_path: Path) -> None:
+    """The types of model.json's entries (behind the checksum, so only a forged file gets here wrong)."""
+    optional = {"train_config": dict, "preprocessor": dict, "data": dict, "training": dict, "validation": dict}
+    problems = [key for key in ("model_config", "weights") if not isinstance(document.get(key), dict)]
+    problems += [key for key, kind in optional.items() if not isinstance(document.get(key) or {}, kind)]
+    if not (isinstance(document.get("classes"), list) and all(isinstance(c, str) for c in document["classes"])):
+        problems.append("classes")
+    training, data = document.get("training") or {}, document.get("data") or {}
+    if not (isinstance(training, dict) and isinstance(training.get("history", []), list)
+            and isinstance(training.get("best_epoch", 0), int) and isinstance(training.get("stop_reason", ""), str)):
+        problems.append("training")
+    options = data.get("load_options", {}) if isinstance(data, dict) else None
+    if not (isinstance(options, dict) and all(
+        v is None or isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+        for v in options.values()
+    ) and data.get("target_dtype", "str") in ("str", "int")):
+        problems.append("data")
+    weights = document.get("weights")
+    tensors = weights.get("tensors") if isinstance(weights, dict) else None
+    if not (isinstance(tensors, dict) and isinstance(weights.get("sha256"), str) and all(
+        isinstance(t, dict) and _is_shape(t.get("shape")) for t in tensors.values()
+    )):
+        problems.append("weights")
+    if problems:
+        raise ModelFileError(f"{config_path}: malformed model file (bad {', '.join(dict.fromkeys(problems))}).")
 
 
 def _expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
@@ -194,8 +283,14 @@ def _read_weights(path: Path, document: dict, model_shapes: dict) -> dict[str, n
         raise ModelFileError(f"{weights_path}: not a safetensors file (header length {header_len} is impossible).")
     try:
         header = json.loads(payload[8 : 8 + header_len])
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise ModelFileError(f"{weights_path}: not a safetensors file (its header is not JSON).") from None
+    if not isinstance(header, dict) or not all(
+        isinstance(entry, dict) and _is_shape(entry.get("shape")) and _is_shape(entry.get("data_offsets"))
+        and len(entry["data_offsets"]) == 2
+        for name, entry in header.items() if name != "__metadata__"
+    ):
+        raise ModelFileError(f"{weights_path}: not a safetensors file (its header is not a table of tensors).")
     header.pop("__metadata__", None)
     tensors = declared.get("tensors", {})
     if set(header) != set(tensors) or not set(model_shapes) <= set(header):
@@ -210,7 +305,10 @@ def _read_weights(path: Path, document: dict, model_shapes: dict) -> dict[str, n
             raise ModelFileError(f"{weights_path}: tensor {name!r} has shape {shape}, the model needs {expected}.")
         if not 0 <= begin <= end <= body or end - begin != math.prod(shape) * np.dtype(dtype).itemsize:
             raise ModelFileError(f"{weights_path}: tensor {name!r} has inconsistent data offsets.")
-    return load_safetensors(payload)
+    try:
+        return load_safetensors(payload)
+    except SafetensorError as error:
+        raise ModelFileError(f"{weights_path}: not a valid safetensors file ({error}).") from None
 
 
 def load_model(path: str | Path) -> TrainedModel:
@@ -238,12 +336,13 @@ def load_model(path: str | Path) -> TrainedModel:
             pre = document["preprocessor"]
             names = {name: arrays[f"preprocessor.{name}"] for name in pre["arrays"]}
             preprocessor = preprocessor_from_state(pre["kind"], pre["params"], names)
-        training = document.get("training", {})
+        training = document.get("training") or {}
         model = MLP(config)
         model.load_state_dict({k[len("model.") :]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")})
-    except (KeyError, TypeError, ConfigError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RuntimeError) as error:
         if isinstance(error, ModelFileError):
             raise
+        # A forged config or preprocessor state (ConfigError and DataError are ValueErrors) is a bad model file.
         raise ModelFileError(f"{path / CONFIG_FILE}: malformed model file ({type(error).__name__}: {error}).") from None
     model.eval()
     return TrainedModel(
@@ -254,7 +353,7 @@ def load_model(path: str | Path) -> TrainedModel:
         history=training.get("history", []),
         best_epoch=training.get("best_epoch", 0),
         stop_reason=training.get("stop_reason", ""),
-        data_info=document.get("data", {}),
-        validation=document.get("validation", {}),
+        data_info=document.get("data") or {},
+        validation=document.get("validation") or {},
     )
 

@@ -6,6 +6,8 @@ from Python too.
 
 from __future__ import annotations
 
+import tempfile
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from multiclass import data, metrics
+from multiclass.data.labels import errors_about
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import CONFIG_FILE
@@ -112,7 +115,8 @@ def fit_dataset(
     X, y = dataset.X, dataset.y
     val = None
     if config.val_split > 0:
-        train_idx, val_idx = stratified_split(y, config.val_split, seed=config.seed, classes=dataset.classes)
+        with errors_about(str(dataset.source)):
+            train_idx, val_idx = stratified_split(y, config.val_split, seed=config.seed, classes=dataset.classes)
         val = (X[val_idx], y[val_idx])
         X, y = X[train_idx], y[train_idx]
     result = train(model, X, y, config, X_val=val and val[0], y_val=val and val[1], classes=dataset.classes)
@@ -133,7 +137,7 @@ def fit_dataset(
     return trained, evaluation
 
 
-def check_output_path(path: str | Path, *, model_dir: bool = False) -> None:
+def check_output_path(path: str | Path, *, model_dir: bool = False, inputs=()) -> None:
     """Fail before any work, not after it, when `path` cannot be written.
 
     Raises
@@ -144,6 +148,9 @@ def check_output_path(path: str | Path, *, model_dir: bool = False) -> None:
     """
     path = Path(path)
     parent = path.resolve().parent
+    for source in inputs:
+        if Path(source).exists() and path.exists() and path.resolve() == Path(source).resolve():
+            raise DataError(f"{path}: is also the input data; write the output to another file.")
     if not parent.is_dir():
         raise DataError(f"{path}: the directory {parent} does not exist.")
     if not model_dir and path.is_dir():
@@ -152,6 +159,10 @@ def check_output_path(path: str | Path, *, model_dir: bool = False) -> None:
         is_model = path.is_dir() and (path / CONFIG_FILE).is_file()
         if not is_model and not (path.is_dir() and not any(path.iterdir())):
             raise DataError(f"{path}: exists and is not a model directory; it would not be replaced.")
+    try:  # a read-only or full file system fails here, before minutes of training are lost
+        tempfile.TemporaryFile(dir=parent).close()
+    except OSError as error:
+        raise DataError(f"{path}: cannot write into {parent} ({error.strerror or error}).") from None
 
 
 def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = None, with_labels: bool = True,

@@ -101,7 +101,7 @@ def report(args, console: Console) -> int:
 
 
 def predict(args, console: Console) -> int:
-    check_output_path(args.out)
+    check_output_path(args.out, inputs=(args.data, args.model_dir))
     trained = load_model(args.model_dir)
     dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,
                              data_dir=args.data_dir)

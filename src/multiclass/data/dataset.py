@@ -65,6 +65,8 @@ class Dataset:
             raise DataError(f"`X` must hold numbers; got dtype {X.dtype}.")
         if X.ndim != 2:
             raise DataError(f"`X` must have shape (n_samples, n_features); got {X.shape}.")
+        if X.shape[1] == 0:  # a network needs at least one input; say so here, naming the source
+            raise DataError(f"{self.source}: there are no features (`X` has shape {X.shape}).")
         X = np.ascontiguousarray(X, dtype=np.float32)
         if not np.isfinite(X).all():
             row, col = np.argwhere(~np.isfinite(X))[0]

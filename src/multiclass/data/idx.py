@@ -9,6 +9,7 @@ the gzip magic bytes ``1f 8b``, not by the extension.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import re
 import struct
@@ -16,6 +17,7 @@ import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -30,18 +32,36 @@ GZIP_MAGIC = b"\x1f\x8b"
 DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _CODES = {np.dtype(v).newbyteorder("="): k for k, v in DTYPES.items()}
 PIXEL_MAX = 255.0  # 8-bit pixels: /255 maps them onto [0, 1]
+_CHUNK_BYTES = 16 * 2**20  # read 16 MiB at a time (MNIST's training images are 47 MB)
+_MAX_TRAILING_COUNT = 16 * 2**20  # trailing bytes are counted up to this, then reported as "more than"
 
 
-def _read_bytes(path: Path) -> bytes:
+def _open(path: Path) -> BinaryIO:
+    """The file's bytes, decompressed when it starts with the gzip magic (whatever its name)."""
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
-    data = path.read_bytes()
-    if data[:2] != GZIP_MAGIC:
-        return data
-    try:
-        return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; a cut stream is an EOFError
-        raise DataError(f"{path}: the gzip stream is corrupt or truncated ({exc}).") from None
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == GZIP_MAGIC
+    return gzip.open(path, "rb") if gzipped else open(path, "rb")
+
+
+def _read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` bytes, read in chunks: memory follows what the file holds, not what its header claims."""
+    parts, total = [], 0
+    while total < limit and (chunk := handle.read(min(_CHUNK_BYTES, limit - total))):
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
+def _count_rest(handle: BinaryIO) -> int | None:
+    """Bytes left in the stream, or None beyond `_MAX_TRAILING_COUNT` (a gzip bomb is not decompressed whole)."""
+    total = 0
+    while chunk := handle.read(_CHUNK_BYTES):
+        total += len(chunk)
+        if total > _MAX_TRAILING_COUNT:
+            return None
+    return total
 
 
 def is_idx_file(path: str | Path) -> bool:
@@ -61,6 +81,9 @@ def is_idx_file(path: str | Path) -> bool:
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (gzipped or not) into a native-endian array of its declared shape and dtype.
 
+    The data are streamed after the header is checked, so memory is bounded by the declared size and by what the
+    file really holds: a header declaring 2**32 rows in a small file is refused without allocating them.
+
     Raises
     ------
     DataError
@@ -68,30 +91,41 @@ def read_idx(path: str | Path) -> np.ndarray:
         e.g. ``"train-images-idx3-ubyte.gz: IDX data is truncated: expected 47040000 bytes, got 123"``.
     """
     path = Path(path)
-    data = _read_bytes(path)
-    if len(data) < 4:
-        raise DataError(f"{path}: not an IDX file: {len(data)} bytes is too short for the 4-byte magic number.")
-    (magic,) = struct.unpack(">I", data[:4])
-    code, ndim = data[2], data[3]
-    if data[:2] != b"\0\0":
-        raise DataError(f"{path}: not an IDX file: magic number 0x{magic:08X} must start with two zero bytes.")
-    if code not in DTYPES:
-        known = ", ".join(f"0x{c:02X}" for c in DTYPES)
-        raise DataError(f"{path}: unknown IDX data type code 0x{code:02X}; expected one of {known}.")
-    if ndim == 0:
-        raise DataError(f"{path}: IDX header declares 0 dimensions; expected at least 1.")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"{path}: IDX header is truncated: expected {header} bytes, got {len(data)}.")
-    shape = struct.unpack(f">{ndim}I", data[4:header])
-    dtype = np.dtype(DTYPES[code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    got = len(data) - header
-    if got < expected:
-        raise DataError(f"{path}: IDX data is truncated: expected {expected} bytes, got {got}.")
-    if got > expected:
-        raise DataError(f"{path}: IDX file has {got - expected} bytes after the declared {expected} bytes of data.")
-    array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    try:
+        with _open(path) as handle:
+            head = _read_at_most(handle, 4)
+            if len(head) < 4:
+                raise DataError(
+                    f"{path}: not an IDX file: {len(head)} bytes is too short for the 4-byte magic number."
+                )
+            (magic,) = struct.unpack(">I", head)
+            code, ndim = head[2], head[3]
+            if head[:2] != b"\0\0":
+                raise DataError(f"{path}: not an IDX file: magic number 0x{magic:08X} must start with two zero bytes.")
+            if code not in DTYPES:
+                known = ", ".join(f"0x{c:02X}" for c in DTYPES)
+                raise DataError(f"{path}: unknown IDX data type code 0x{code:02X}; expected one of {known}.")
+            if ndim == 0:
+                raise DataError(f"{path}: IDX header declares 0 dimensions; expected at least 1.")
+            sizes = _read_at_most(handle, 4 * ndim)
+            if len(sizes) < 4 * ndim:
+                raise DataError(
+                    f"{path}: IDX header is truncated: expected {4 + 4 * ndim} bytes, got {4 + len(sizes)}."
+                )
+            shape = struct.unpack(f">{ndim}I", sizes)
+            dtype = np.dtype(DTYPES[code])
+            expected = math.prod(shape) * dtype.itemsize  # Python ints: 4 sizes of 2**32 - 1 do not wrap around
+            data = _read_at_most(handle, expected + 1)
+            got = len(data)
+            if got < expected:
+                raise DataError(f"{path}: IDX data is truncated: expected {expected} bytes, got {got}.")
+            if got > expected:
+                rest = _count_rest(handle)
+                extra = f"{got - expected + rest}" if rest is not None else f"more than {_MAX_TRAILING_COUNT}"
+                raise DataError(f"{path}: IDX file has {extra} bytes after the declared {expected} bytes of data.")
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile is an OSError; a cut stream is an EOFError
+        raise DataError(f"{path}: the gzip stream is corrupt or truncated ({exc}).") from None
+    array = np.frombuffer(data, dtype=dtype).reshape(shape)
     return array.astype(dtype.newbyteorder("="))  # native byte order, and a writable copy
 
 

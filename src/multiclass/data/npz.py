@@ -6,7 +6,9 @@ code when loaded, so an object array is refused with a `DataError` instead.
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,6 +22,9 @@ from .preprocessing import Preprocessor, StandardizePreprocessor
 __all__ = ["load_npz"]
 
 ZIP_MAGIC = b"PK\x03\x04"
+# What a damaged zip archive raises from the standard library: besides BadZipFile, a damaged header can claim an
+# unsupported version or compression (NotImplementedError), encryption (RuntimeError) or an impossible size.
+_ZIP_ERRORS = (OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, struct.error)
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -29,8 +34,9 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
     with open(path, "rb") as handle:
         try:
             archive = np.load(handle, allow_pickle=False)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-            raise DataError(f"{path}: not a readable .npz archive ({str(exc).splitlines()[0]}).") from None
+        except (ValueError, *_ZIP_ERRORS) as exc:
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DataError(f"{path}: not a readable .npz archive ({reason}).") from None
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise DataError(f"{path}: is a single .npy array, not an .npz archive with arrays 'X' and 'y'.")
         arrays = {}
@@ -40,12 +46,14 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
                     continue  # other arrays are allowed and not read
                 try:
                     arrays[name] = archive[name]
-                except ValueError:
-                    raise DataError(
-                        f"{path}: array {name!r} holds Python objects, which are refused (loading them would "
-                        "unpickle); save numbers or fixed-width strings."
-                    ) from None
-                except (OSError, EOFError, zipfile.BadZipFile) as exc:
+                except ValueError as exc:
+                    if "allow_pickle" in str(exc):
+                        raise DataError(
+                            f"{path}: array {name!r} holds Python objects, which are refused (loading them would "
+                            "unpickle); save numbers or fixed-width strings."
+                        ) from None
+                    raise DataError(f"{path}: array {name!r} is corrupt ({exc}).") from None
+                except _ZIP_ERRORS as exc:
                     raise DataError(f"{path}: array {name!r} is corrupt ({exc}).") from None
             present = archive.files
     if "X" not in arrays:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..exceptions import ConfigError, DataError, ModelFileError
 from .columns import bool_values, category_values, infer_column_type, numeric_values
+from .csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
 from .dataset import Dataset
 from .labels import encode_labels, errors_about, fit_classes
 from .preprocessing import (
@@ -63,12 +64,14 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
 
     The delimiter comes from the extension (``.csv`` comma, ``.tsv`` tab) unless the header line lacks it; other
     extensions (``.txt``) are sniffed among ``, ; tab |``. ``string_columns`` are read as text, so codes like
-    ``007`` survive.
+    ``007`` survive. Text files must be UTF-8 with lines of at most `csv_checks.MAX_LINE_BYTES` (16 MiB), unique
+    column names and the same number of fields on every line (see `multiclass.data.csv_checks`).
 
     Raises
     ------
     DataError
-        If the file is missing, unreadable, or has no data rows.
+        If the file is missing, unreadable, not UTF-8, has a line too long, duplicated column names, a row with
+        more or fewer fields than the header, or no data rows; the message names the file and the line.
     """
     path = Path(path)
     if not path.is_file():
@@ -80,18 +83,50 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
         if ext in (".parquet", ".pq"):
             frame = pd.read_parquet(path)
         else:
-            delimiter = _DELIMITERS.get(ext, "")
-            if not compressed:
-                delimiter = _sniff_delimiter(path, delimiter)
-            frame = pd.read_csv(path, sep=delimiter or ",", dtype={c: str for c in string_columns})
+            frame = _read_delimited(path, ext, compressed, string_columns)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(
-            f"{path}: cannot read the table: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-        ) from None
+        if isinstance(exc, DataError):
+            raise
+        if isinstance(exc, pd.errors.EmptyDataError):
+            raise DataError(f"{path}: the file is empty (no header line).") from None
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = reason.removeprefix("Error tokenizing data. C error: ")  # pandas' prefix says nothing more
+        raise DataError(f"{path}: cannot read the table: {reason}") from None
     frame.columns = [str(c) for c in frame.columns]
+    check_unique_names(path, list(frame.columns))
     if len(frame) == 0:
         raise DataError(f"{path}: the table has no data rows.")
     return frame.reset_index(drop=True)
+
+
+def _read_delimited(path: Path, ext: str, compressed: bool, string_columns: Sequence[str]) -> pd.DataFrame:
+    scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
+    delimiter = _DELIMITERS.get(ext, "")
+    if not compressed:
+        delimiter = _sniff_delimiter(path, delimiter)
+    delimiter = delimiter or ","
+    header = header_fields(path, delimiter)
+    if header is not None:
+        check_unique_names(path, header)
+    try:
+        frame = pd.read_csv(path, sep=delimiter, dtype={c: str for c in string_columns})
+    except pd.errors.ParserError:
+        check_ragged(path, delimiter)
+        raise
+    # A first data row longer than the header makes pandas take column 1 as the index; padded short rows show as
+    # missing values. Only then is the file read a second time, field by field.
+    inferred_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0)
+    if inferred_index or frame.isna().to_numpy().any():
+        check_ragged(path, delimiter)
+    return frame
+
+
+def available_columns(columns: Sequence[Any]) -> str:
+    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column."""
+    listing = f"available columns: {_columns_listing(columns)}"
+    if len(columns) == 1:
+        listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
+    return listing
 
 
 # --- the preprocessor ---------------------------------------------------------------------------------------
@@ -338,13 +373,11 @@ def load_table(
                     f"{_columns_listing(frame.columns)}."
                 )
             if target not in frame.columns:
-                raise DataError(
-                    f"target column {target!r} not found; available columns: {_columns_listing(frame.columns)}."
-                )
+                raise DataError(f"target column {target!r} not found; {available_columns(frame.columns)}.")
             _check_names("ignore", ignore, frame, path)
             _check_names("categorical", categorical, frame, path)
         if id_column is not None and fitting and id_column not in frame.columns:
-            raise DataError(f"id column {id_column!r} not found; available columns: {_columns_listing(frame.columns)}.")
+            raise DataError(f"id column {id_column!r} not found; {available_columns(frame.columns)}.")
         y = None
         if fitting:
             classes, target_dtype, y = fit_classes(frame[target].to_numpy(), where=f"column {target!r}")

@@ -31,7 +31,7 @@ from .preprocessing import (
     is_positive_int,
     register_preprocessor,
 )
-from .table import read_table
+from .table import available_columns, read_table
 
 __all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
 
@@ -261,14 +261,14 @@ def load_text(
     if not (preprocessor is None or isinstance(preprocessor, TfidfPreprocessor)):
         raise ConfigError(f"`preprocessor` must be a TfidfPreprocessor; got {type(preprocessor).__name__}.")
     frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []))
-    listing = ", ".join(repr(c) for c in frame.columns)
+    listing = available_columns(frame.columns)
     fitting = preprocessor is None
     with errors_about(str(path)):
         for option, name in (("text", text_column), ("target", target), ("id", id_column)):
             if name is not None and name not in frame.columns and (fitting or option == "text"):
-                raise DataError(f"{option} column {name!r} not found; available columns: {listing}.")
+                raise DataError(f"{option} column {name!r} not found; {listing}.")
         if fitting and target is None:
-            raise ConfigError(f"`target` must name the label column of {path}; got None. Available columns: {listing}.")
+            raise ConfigError(f"`target` must name the label column of {path}; got None. A{listing[1:]}.")
         texts = _texts(frame[text_column])
         y = None
         if fitting:

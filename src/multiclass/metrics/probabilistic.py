@@ -26,6 +26,8 @@ def _check_scores(values, name: str, n_samples: int) -> np.ndarray:
         raise DataError(f"`{name}` must hold numbers; got dtype {values.dtype}.")
     if values.ndim not in (1, 2):
         raise DataError(f"`{name}` must be 1-D or 2-D (n_samples, n_classes); got shape {values.shape}.")
+    if values.ndim == 2 and values.shape[1] == 0:
+        raise DataError(f"`{name}` must have at least one column (one per class); got shape {values.shape}.")
     if values.dtype.kind == "f" and not np.isfinite(values).all():
         raise DataError(f"`{name}` must be finite; got a NaN or infinite value.")
     if len(values) != n_samples:

@@ -4,7 +4,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits, make_blobs, make_classification
+
+# One intra-op thread: the tests train tiny models, and on a loaded 2-core machine torch's spinning worker
+# threads slow small operations by 10x or more (measured; see bench/RESULTS.md). Results do not depend on it.
+torch.set_num_threads(1)
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 MNIST_DIR = SHARED / "datasets" / "mnist"

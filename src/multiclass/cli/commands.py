@@ -17,16 +17,20 @@ from multiclass.report import (
     render_report,
     report_to_json,
 )
+from multiclass.decisions import DecisionConfig
+from multiclass.report.comparison import comparison_to_json, render_comparison
 from multiclass.report.strings import strings
 from multiclass.training import TrainConfig
 from multiclass.workflow import (
     check_output_path,
+    compare_models,
     evaluate_dataset,
     fit_dataset,
     load_for_model,
     predictions_frame,
     report_for_model,
     report_for_predictions,
+    with_cost_matrix,
 )
 
 __all__ = ["COMMANDS"]
@@ -41,15 +45,17 @@ def _train_config(args) -> TrainConfig:
         lr=args.lr, batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, label_smoothing=args.label_smoothing,
         val_split=args.val_split, monitor=args.monitor, patience=args.patience, min_delta=args.min_delta,
         lr_patience=args.lr_patience, class_weight=args.class_weight, seed=args.seed,
-        device=args.device, verbose=not args.quiet,
+        device=args.device, engine=args.engine, verbose=not args.quiet,
     )
     resolve_device(config.device)  # `--device cuda` without a GPU fails now, not after reading the data
     return config
 
 
 def _fit_and_report(args, console, dataset, config: TrainConfig):
+    decision = DecisionConfig(calibrate=args.calibrate, cost_matrix=args.cost_matrix,
+                              target_recall=args.target_recall)
     trained, validation = fit_dataset(dataset, hidden=args.hidden, activation=args.activation, dropout=args.dropout,
-                                      config=config)
+                                      config=config, decision=decision)
     console.print(f"best epoch {trained.best_epoch} of {len(trained.history)} ({trained.stop_reason})")
     if validation is not None:
         render_evaluation(validation, console, title="validation")
@@ -86,7 +92,7 @@ def _write_report(args, console: Console, report, title: str | None = None) -> N
 def evaluate(args, console: Console) -> int:
     _check_report_outputs(args)
     config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
-    trained = load_model(args.model_dir)
+    trained = _with_decision_flags(load_model(args.model_dir), args)
     dataset = load_for_model(trained, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir)
     report = report_for_model(trained, dataset, config=config, subject=args.data, model_dir=args.model_dir)
     _write_report(args, console, report)
@@ -102,12 +108,31 @@ def report(args, console: Console) -> int:
 
 def predict(args, console: Console) -> int:
     check_output_path(args.out, inputs=(args.data, args.model_dir))
-    trained = load_model(args.model_dir)
+    trained = _with_decision_flags(load_model(args.model_dir), args)
     dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,
                              data_dir=args.data_dir)
     frame = predictions_frame(trained, dataset, top_k=args.top_k)
     write_bytes_atomic(args.out, frame.to_csv(index=False).encode())
     console.print(f"{len(frame):,} predictions written to {args.out}")
+    return 0
+
+
+def _with_decision_flags(trained, args):
+    """`--cost-matrix` on evaluate / predict overrides the model's own decision rule."""
+    return with_cost_matrix(trained, args.cost_matrix) if args.cost_matrix else trained
+
+
+def compare(args, console: Console) -> int:
+    if args.json_out:
+        check_output_path(args.json_out)
+    model_a, model_b = load_model(args.model_a), load_model(args.model_b)
+    result = compare_models(model_a, model_b, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir,
+                            n_resamples=args.bootstrap, seed=args.seed)
+    names = (str(args.model_a), str(args.model_b))
+    render_comparison(result, console, names)
+    if args.json_out:
+        write_bytes_atomic(args.json_out, comparison_to_json(result, names))
+        console.print(f"comparison written to {args.json_out}")
     return 0
 
 
@@ -140,4 +165,4 @@ def datasets(args, console: Console) -> int:
 
 
 COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "predict": predict, "demo": demo,
-            "datasets": datasets, "sweep": sweep.run}
+            "datasets": datasets, "sweep": sweep.run, "compare": compare}

@@ -6,7 +6,8 @@ import argparse
 
 from multiclass import __version__
 
-__all__ = ["build_parser", "class_weight", "int_list", "non_negative_int", "optional_int", "str_list"]
+__all__ = ["build_parser", "class_weight", "int_list", "non_negative_int", "optional_int", "recall_targets",
+           "str_list"]
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -64,6 +65,48 @@ def class_weight(text: str) -> str | dict[str, float]:
     return weights
 
 
+def recall_targets(text: str) -> dict[str, float]:
+    """'fault=0.95,minor=0.8' -> {'fault': 0.95, 'minor': 0.8}; each recall in (0, 1].
+
+    The last '=' of each part splits it, so a class name may itself contain '='.
+    """
+    targets = {}
+    for part in text.split(","):
+        name, _, value = part.rpartition("=")
+        try:
+            recall = float(value)
+        except ValueError:
+            recall = -1.0
+        if not name.strip() or not 0 < recall <= 1:
+            raise argparse.ArgumentTypeError(f"expected class=recall,class=recall with recalls in (0, 1], such as "
+                                             f"fault=0.95; got {text!r}")
+        targets[name.strip()] = recall
+    return targets
+
+
+def _positive_int(text: str) -> int:
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}")
+    return value
+
+
+def _add_decision_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
+    group = parser.add_argument_group("decisions")
+    if training:
+        group.add_argument("--calibrate", action="store_true",
+                           help="fit a temperature on the validation rows: calibrated probabilities, same argmax")
+        group.add_argument("--target-recall", type=recall_targets, metavar="CLASS=R[,CLASS=R]",
+                           help="reach these recalls on the validation rows by per-class offsets, e.g. fault=0.95")
+        group.add_argument("--cost-matrix", metavar="FILE",
+                           help="K x K costs, CSV or JSON with class names (rows = true class, columns = decided "
+                                "class): decide by minimum expected cost")
+    else:
+        group.add_argument("--cost-matrix", metavar="FILE",
+                           help="decide by minimum expected cost with this cost matrix (CSV or JSON) instead of "
+                                "the model's own rule")
+
+
 def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
     group = parser.add_argument_group("data")
     group.add_argument("--kind", choices=["table", "text", "idx", "npz", "images", "builtin"], help="skip format detection")
@@ -97,6 +140,8 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--val-split", type=float, default=0.1)
     group.add_argument("--seed", type=int, default=0)
     group.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    group.add_argument("--engine", default="auto", choices=["auto", "eager", "fused", "cuda_graph"],
+                       help="training step: auto (fused on CPU, CUDA graph on GPU), or the eager reference")
     group.add_argument("--quiet", action="store_true", help="no progress display")
 
 
@@ -121,12 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", required=True, help="the model directory to write")
     _add_data_options(train, training=True)
     _add_train_options(train)
+    _add_decision_options(train, training=True)
 
     evaluate = commands.add_parser("evaluate", help="the evaluation report of a model on labelled data")
     evaluate.add_argument("model_dir")
     evaluate.add_argument("data")
     _add_report_options(evaluate)
     _add_data_options(evaluate, training=False)
+    _add_decision_options(evaluate, training=False)
 
     report = commands.add_parser("report", help="the evaluation report of any classifier's predictions file")
     report.add_argument("--predictions", required=True, metavar="FILE",
@@ -139,12 +186,25 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--out", required=True, help="the predictions CSV to write")
     predict.add_argument("--top-k", type=int, default=1, help="also write the k most probable classes per row")
     _add_data_options(predict, training=False)
+    _add_decision_options(predict, training=False)
+
+    compare = commands.add_parser("compare", help="is model B better than model A on the same labelled data?")
+    compare.add_argument("model_a")
+    compare.add_argument("model_b")
+    compare.add_argument("data")
+    compare.add_argument("--bootstrap", type=_positive_int, default=1000, metavar="N",
+                         help="paired bootstrap resamples of the rows (default: 1000)")
+    compare.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
+                         help="seed of the bootstrap (default: 0)")
+    compare.add_argument("--json", dest="json_out", metavar="FILE", help="also write the comparison as JSON")
+    _add_data_options(compare, training=False)
 
     demo = commands.add_parser("demo", help="the main job on a built-in dataset, offline")
     demo.add_argument("--dataset", default="digits", help="a built-in dataset (see `multiclass datasets`)")
     demo.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist")
     demo.add_argument("--out", help="also write the model directory here")
     _add_train_options(demo)
+    _add_decision_options(demo, training=True)
 
     datasets = commands.add_parser("datasets", help="list the built-in datasets (or download one)")
     datasets.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist "

@@ -9,11 +9,13 @@ from typing import Any
 
 from multiclass.exceptions import ConfigError
 
-__all__ = ["TrainConfig", "validate_train_config", "MONITORS"]
+__all__ = ["ENGINES", "MONITORS", "TrainConfig", "validate_train_config"]
 
 # What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall.
 MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
 RECALL_MONITOR_PREFIX = "val_recall:"
+# What can run the steps of an epoch (multiclass.engine.ENGINES; repeated here so configs import nothing heavy).
+ENGINES = ("auto", "eager", "fused", "cuda_graph")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class TrainConfig:
         Seeds the split, the initialisation, the shuffling and dropout.
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
+    engine : str, default="auto"
+        What runs each epoch's steps (`multiclass.engine`): "eager" (autograd, the reference), "fused" (a
+        hand-written step; on CPU a whole epoch in one compiled call, falling back to Python without a C
+        compiler), "cuda_graph" (the step replayed from CUDA graphs; CUDA only) or "auto" (cuda_graph on CUDA,
+        fused on CPU). All give the same training to float rounding, except that dropout masks differ.
     verbose : bool, default=True
         Show a rich progress display on stderr.
     """
@@ -69,6 +76,7 @@ class TrainConfig:
     class_weight: str | Mapping[Any, float] | None = None
     seed: int = 0
     device: str = "cpu"
+    engine: str = "auto"
     verbose: bool = True
 
     def __post_init__(self):
@@ -130,6 +138,8 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`seed` must be an integer; got {config.seed!r}.")
     if not isinstance(config.device, str):
         raise ConfigError(f"`device` must be a string such as 'cpu' or 'cuda'; got {config.device!r}.")
+    if config.engine not in ENGINES:
+        raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {config.engine!r}.")
 
 
 def monitor_mode(monitor: str) -> str:

@@ -1,9 +1,10 @@
 """`train`: the training loop. Data resident on the device, batches by index slices, Adam, early stopping.
 
-The loop is deliberately plain: one permutation per epoch, ``index_select`` batches (no DataLoader), torch's
-fused cross-entropy on logits, foreach Adam. Validation runs once per epoch on the held-out rows and feeds
-`EarlyStopping`; the best weights are restored at the end whatever ended training (patience, the epoch
-budget or Ctrl-C).
+The loop is deliberately plain: one permutation per epoch, then an engine (`multiclass.engine`, chosen by
+``TrainConfig.engine``) runs that epoch's steps -- ``index_select`` batches (no DataLoader), cross-entropy on
+logits, Adam -- as autograd ("eager", the reference), one compiled call ("fused" on CPU) or CUDA-graph replays.
+Validation runs once per epoch on the held-out rows and feeds `EarlyStopping`; the best weights are restored at
+the end whatever ended training (patience, the epoch budget or Ctrl-C). These parts are the same for every engine.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import torch
 import torch.nn.functional as F
 
 from multiclass.devices import resolve_device
+from multiclass.engine import Objective, make_engine
 from multiclass.exceptions import DataError
-from multiclass.functional import l2_penalty
 from multiclass.metrics import precision_recall_fscore_from_confusion
 from multiclass.models import MLP
 from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
@@ -26,7 +27,7 @@ from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
 from multiclass.training.split import resolve_class, resolve_class_weight, stratified_split
 
-__all__ = ["TrainResult", "train", "check_training_data"]
+__all__ = ["TrainResult", "check_training_data", "train"]
 
 # Rows per forward pass when scoring the validation set: large enough to amortise per-call overhead,
 # small enough that (rows x widest layer) float32 activations stay in the tens of MB.
@@ -52,6 +53,8 @@ class TrainResult:
     stop_reason : {"early_stopping", "max_epochs", "interrupted"}
     train_time : float
         Seconds spent in the epoch loop.
+    engine : str
+        The engine that ran the steps and how, e.g. "fused (compiled)", "eager (autograd)".
     """
 
     model: MLP
@@ -61,6 +64,7 @@ class TrainResult:
     monitor: str | None = None
     stop_reason: str = "max_epochs"
     train_time: float = 0.0
+    engine: str = ""
 
     @property
     def n_epochs(self) -> int:
@@ -214,33 +218,22 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
             optimizer, mode=monitor_mode(config.monitor), factor=config.lr_factor, patience=config.lr_patience,
             threshold=config.min_delta, threshold_mode="abs",
         )
-    weights = model.weight_matrices()
+    objective = Objective(class_weight=class_weight, label_smoothing=config.label_smoothing, l2=config.l2)
+    engine = make_engine(config.engine, model, X_tr, y_tr, objective, config.batch_size, optimizer)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     monitor = config.monitor if has_val else None
     stopper = EarlyStopping(monitor_mode(config.monitor), config.patience if has_val else None, config.min_delta)
     best_state = None
     result = TrainResult(model=model, monitor=monitor)
-    n, batch = len(X_tr), config.batch_size
+    n = len(X_tr)
     started = time.perf_counter()
     with make_progress(config.verbose, config.epochs) as progress:
         try:
             for epoch in range(1, config.epochs + 1):
                 tic = time.perf_counter()
                 order = torch.randperm(n, generator=generator, device=device)
-                loss_sum = torch.zeros((), device=device)
-                for start in range(0, n, batch):
-                    idx = order[start : start + batch]
-                    xb, yb = X_tr.index_select(0, idx), y_tr.index_select(0, idx)  # (B, F), (B,) or (B, K)
-                    # torch's fused op computes exactly multiclass.functional.cross_entropy (tested there);
-                    # the public function's input checks would cost a host sync every step.
-                    loss = F.cross_entropy(model(xb), yb, weight=class_weight, label_smoothing=config.label_smoothing)
-                    if config.l2 > 0:
-                        loss = loss + l2_penalty(weights, config.l2)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    loss_sum += loss.detach() * len(idx)
-                record = {"epoch": epoch, "train_loss": float(loss_sum) / n, "lr": optimizer.param_groups[0]["lr"]}
+                loss_sum = engine.run_epoch(order)  # sum over batches of loss x rows
+                record = {"epoch": epoch, "train_loss": loss_sum / n, "lr": optimizer.param_groups[0]["lr"]}
                 if has_val:
                     scores = _validate(model, X_va, y_va, labels_va, recall_of, class_weight)
                     score = scores.pop("val_recall", None) if recall_of is not None else scores[config.monitor]
@@ -263,6 +256,7 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
             # Ctrl-C ends training like patience does: keep the best weights and report how it ended.
             result.stop_reason = "interrupted"
     result.train_time = time.perf_counter() - started
+    result.engine = f"{engine.name} ({engine.backend})"  # after training: a failed CUDA-graph capture changes it
     if best_state is not None:
         model.load_state_dict(best_state)
         result.best_epoch, result.best_score = stopper.best_epoch, stopper.best_score

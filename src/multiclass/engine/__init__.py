@@ -1,0 +1,82 @@
+"""Training engines: what runs the steps of one epoch. The loop (`multiclass.training.loop`) owns the rest.
+
+An engine is built once per `train` call over the device-resident training data and the optimiser, and
+``engine.run_epoch(order)`` trains on the rows of ``order`` batch by batch and returns the sum over batches of
+``loss x rows`` (the loop divides by n). Validation, early stopping, best-weight restore, the LR schedule and
+the history stay in the loop, identical for every engine.
+
+=============  ==========================================================================================
+"eager"        autograd + ``torch.optim.Adam``: the reference, any model, any device (`EagerEngine`)
+"fused"        hand-written forward/backward + Adam; on CPU one compiled C call per epoch, else Python
+               (`FusedEngine`)
+"cuda_graph"   the hand-written step captured in CUDA graphs, batches chosen on the device (`CudaGraphEngine`)
+"auto"         "cuda_graph" on CUDA, "fused" on CPU; "eager" for a model the hand-written step does not know
+=============  ==========================================================================================
+
+Every engine keeps Adam's state in ``optimizer.state`` in torch's layout and reads lr from its param group,
+so they are interchangeable; for a fixed seed and no dropout they give the same losses and weights to float
+rounding (tests/test_engine*.py).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import torch
+
+from multiclass.engine.compiled import status as compiled_status
+from multiclass.engine.cuda_graph import CudaGraphEngine, EngineFallbackWarning
+from multiclass.engine.eager import EagerEngine
+from multiclass.engine.fused import FusedEngine
+from multiclass.engine.step import AdamState, FusedStep, Objective, supports
+from multiclass.exceptions import ConfigError
+
+__all__ = [
+    "ENGINES",
+    "AdamState",
+    "CudaGraphEngine",
+    "EagerEngine",
+    "Engine",
+    "EngineFallbackWarning",
+    "FusedEngine",
+    "FusedStep",
+    "Objective",
+    "compiled_status",
+    "make_engine",
+    "resolve_engine",
+]
+
+ENGINES = ("auto", "eager", "fused", "cuda_graph")
+
+
+class Engine(Protocol):
+    """What the loop needs from an engine."""
+
+    name: str  # one of ENGINES except "auto"
+    backend: str  # how it runs here, e.g. "compiled", "python", "cuda graphs"
+
+    def run_epoch(self, order: torch.Tensor) -> float:
+        """Train on the rows `order` in batches; return the sum over batches of loss x rows."""
+
+
+def resolve_engine(name: str, device: torch.device, model) -> str:
+    """The concrete engine for `name` on `device` ("auto" picks the fastest correct one)."""
+    if name not in ENGINES:
+        raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {name!r}.")
+    if name == "auto":
+        if not supports(model):
+            return "eager"
+        return "cuda_graph" if device.type == "cuda" else "fused"
+    if name in ("fused", "cuda_graph") and not supports(model):
+        raise ConfigError(f"`engine` {name!r} trains float32 MLPs with a known activation; use 'eager' for this model.")
+    if name == "cuda_graph" and device.type != "cuda":
+        raise ConfigError(f"`engine` 'cuda_graph' needs a CUDA device; got device {str(device)!r}. Use 'auto'.")
+    return name
+
+
+def make_engine(name: str, model, X: torch.Tensor, targets: torch.Tensor, objective: Objective, batch_size: int,
+                optimizer: torch.optim.Optimizer) -> Engine:
+    """Build the engine `name` ("auto" resolved on X's device) over the training data and optimiser."""
+    concrete = resolve_engine(name, X.device, model)
+    engine_class = {"eager": EagerEngine, "fused": FusedEngine, "cuda_graph": CudaGraphEngine}[concrete]
+    return engine_class(model, X, targets, objective, batch_size, optimizer)

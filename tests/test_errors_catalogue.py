@@ -659,7 +659,9 @@ def model_out_in_read_only_folder(tmp, model):
     out.parent.mkdir()
     shutil.copytree(model, out)
     data = write(tmp / "data.csv", GOOD)
-    return train_table(data, "--hidden", "none", out=out), rf"^{q(out)}: cannot be written \(Permission denied\)\.$"
+    # The first write is the epoch-1 checkpoint beside the model: training stops there, not after the last epoch.
+    checkpoint = out.with_name("model.checkpoint.safetensors")
+    return train_table(data, "--hidden", "none", out=out), rf"^{q(checkpoint)}: cannot be written \(Permission denied\)\.$"
 
 
 def _disk_full(monkeypatch, tmp):
@@ -677,7 +679,8 @@ def _disk_full(monkeypatch, tmp):
 def disk_full_during_save(tmp, model):
     data = write(tmp / "data.csv", GOOD)
     message = rf"^{q(model)}: cannot be written \(No space left on device\)\.$"
-    return train_table(data, "--hidden", "none", out=model), message
+    # No checkpoint within the run, so the first write is the model itself.
+    return train_table(data, "--hidden", "none", "--checkpoint-every", "1000", out=model), message
 
 
 @case("disk full while writing predictions, over previous predictions (kept intact)", patch=_disk_full)

@@ -9,11 +9,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from multiclass.decisions import DecisionConfig, DecisionPolicy, apply_temperature, decide, fit_policy
 from multiclass.exceptions import ConfigError, DataError, NotFittedError
 from multiclass.functional import log_softmax
 from multiclass.metrics import accuracy_score
 from multiclass.models import ModelConfig, build_model
-from multiclass.training import TrainConfig, train
+from multiclass.training import TrainConfig, stratified_split, train
 
 __all__ = ["SoftmaxClassifier"]
 
@@ -46,6 +47,16 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     min_delta : float, default=0.0
     class_weight : None, "balanced" or dict, default=None
     label_smoothing : float, default=0.0
+    calibrate : bool, default=False
+        Fit a temperature on the held-out `val_split` rows: `predict_proba` then returns calibrated
+        probabilities (the argmax does not change).
+    cost_matrix : array-like of shape (n_classes, n_classes), mapping, path or None, default=None
+        Cost of deciding class j (column) when the truth is class i (row), rows and columns in the order of
+        `classes_`; or ``{true: {decided: cost}}`` (others from the 0-1 cost); or a CSV/JSON file. `predict`
+        then returns the decision of minimum expected cost.
+    target_recall : mapping or None, default=None
+        Class label -> minimum recall in (0, 1]: per-class offsets tuned on the held-out rows to reach it,
+        keeping macro-F1 as high as possible (`multiclass.decisions.fit_recall_offsets`).
     random_state : int, RandomState or None, default=None
         Seeds the split, initialisation, shuffling and dropout; None draws a seed from numpy's global RNG.
     device : str, default="cpu"
@@ -63,6 +74,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         Epochs run.
     best_epoch_ : int
         The epoch whose weights the model holds.
+    decision_policy_ : multiclass.decisions.DecisionPolicy
+        Temperature and decision rule used by `predict_proba` and `predict` (the plain argmax by default).
 
     Examples
     --------
@@ -91,6 +104,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         min_delta=0.0,
         class_weight=None,
         label_smoothing=0.0,
+        calibrate=False,
+        cost_matrix=None,
+        target_recall=None,
         random_state=None,
         device="cpu",
         verbose=False,
@@ -109,6 +125,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.min_delta = min_delta
         self.class_weight = class_weight
         self.label_smoothing = label_smoothing
+        self.calibrate = calibrate
+        self.cost_matrix = cost_matrix
+        self.target_recall = target_recall
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -128,6 +147,11 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise DataError(f"`y` must contain at least 2 classes; got 1 class ({self.classes_.tolist()[0]!r}).")
         use_val = self._use_validation(np.bincount(codes))
+        decision = DecisionConfig(calibrate=self.calibrate, cost_matrix=self.cost_matrix,
+                                  target_recall=self.target_recall).resolve(self.classes_)
+        if decision.needs_validation and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
+            raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate` or `target_recall` on held-out "
+                              f"rows; got {self.val_split!r}.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         model_config = ModelConfig(
             n_features=X.shape[1],
@@ -152,19 +176,32 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
         )
         model = build_model(model_config, seed=seed)
-        result = train(model, X, codes, train_config, classes=[str(c) for c in self.classes_])
+        names = [str(c) for c in self.classes_]
+        X_val = y_val = None
+        if use_val or decision.needs_validation:  # the split `train` would make, done here to reuse its rows
+            train_idx, val_idx = stratified_split(codes, self.val_split, seed=seed, classes=names)
+            X, codes, X_val, y_val = X[train_idx], codes[train_idx], X[val_idx], codes[val_idx]
+        result = train(model, X, codes, train_config, X_val=X_val if use_val else None,
+                       y_val=y_val if use_val else None, classes=names)
         self.model_ = model.cpu()
+        self.decision_policy_ = DecisionPolicy()
+        if not decision.is_default:
+            log_probs = None if X_val is None else self._forward(X_val.astype(np.float32))  # (N_val, K)
+            self.decision_policy_ = fit_policy(log_probs, y_val, decision, self.classes_)
         self.history_ = result.history
         self.n_iter_ = result.n_epochs
         self.best_epoch_ = result.best_epoch
         return self
 
     def _log_proba(self, X) -> np.ndarray:
+        """The network's own (uncalibrated) log-probabilities of validated X."""
         if not hasattr(self, "model_"):
             raise NotFittedError(
                 f"this {type(self).__name__} instance is not fitted yet; call fit() with training data first."
             )
-        X = validate_data(self, X, reset=False, dtype=np.float32)
+        return self._forward(validate_data(self, X, reset=False, dtype=np.float32))
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
         chunks = []
         with torch.no_grad():
             for start in range(0, len(X), _PREDICT_CHUNK):
@@ -174,16 +211,22 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return np.concatenate(chunks) if chunks else np.empty((0, len(self.classes_)))
 
     def predict_log_proba(self, X) -> np.ndarray:
-        """Log-probabilities (n_samples, n_classes), columns in the order of `classes_`."""
-        return self._log_proba(X)
+        """Log-probabilities (n_samples, n_classes), columns in the order of `classes_`; calibrated when
+        `calibrate` was set."""
+        log_probs = self._log_proba(X)
+        temperature = self.decision_policy_.temperature
+        return log_probs if temperature == 1.0 or not len(log_probs) else apply_temperature(log_probs, temperature)
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n_samples, n_classes): softmax of the logits, rows summing to 1."""
-        return np.exp(self._log_proba(X))
+        """Class probabilities (n_samples, n_classes): softmax of the logits (divided by the fitted temperature
+        when calibrated), rows summing to 1."""
+        return np.exp(self.predict_log_proba(X))
 
     def predict(self, X) -> np.ndarray:
-        """The most probable class of each row (the argmax of the logits)."""
-        codes = self._log_proba(X).argmax(axis=1)
+        """The decided class of each row: the most probable one, or the decision policy's (`cost_matrix`,
+        `target_recall`)."""
+        log_probs = self._log_proba(X)
+        codes = decide(log_probs, self.decision_policy_) if len(log_probs) else np.empty(0, dtype=np.int64)
         return self.classes_[codes]
 
     def score(self, X, y, sample_weight=None) -> float:

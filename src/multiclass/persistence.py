@@ -2,8 +2,8 @@
 
 ``model.json`` holds the format version, the package version, the model and training configs, the class
 names, the preprocessing parameters (its arrays live in the safetensors file under ``preprocessor.``), the
-training history and the validation metrics, the SHA-256 of the weights file, and a SHA-256 of its own
-content so an edited file is refused. Loading checks everything before allocating anything: the JSON
+training history, the validation metrics, the decision policy, the SHA-256 of the weights file, and a SHA-256
+of its own content so an edited file is refused. Loading checks everything before allocating anything: the JSON
 schema, that the declared tensor shapes follow from the model config, and the safetensors header against both.
 Saving writes a sibling temporary folder and renames it into place, so a crash never leaves a half-written
 model and the previous model stays intact until the new one is complete.
@@ -28,6 +28,7 @@ from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
 from multiclass import __version__
+from multiclass.decisions import DecisionPolicy
 from multiclass.exceptions import ModelFileError
 from multiclass.models import MLP, ModelConfig
 from multiclass.trained import TrainedModel
@@ -156,6 +157,7 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
         "data": trained.data_info,
         "training": {"history": trained.history, "best_epoch": trained.best_epoch, "stop_reason": trained.stop_reason},
         "validation": trained.validation,
+        "decision": trained.decision.to_dict() if trained.decision is not None else None,
         "weights": {
             "file": WEIGHTS_FILE,
             "sha256": hashlib.sha256(weights).hexdigest(),
@@ -235,7 +237,8 @@ def _is_shape(value: Any) -> bool:
 
 def _check_structure(document: dict, config_path: Path) -> None:
     """The types of model.json's entries (behind the checksum, so only a forged file gets here wrong)."""
-    optional = {"train_config": dict, "preprocessor": dict, "data": dict, "training": dict, "validation": dict}
+    optional = {"train_config": dict, "preprocessor": dict, "data": dict, "training": dict, "validation": dict,
+                "decision": dict}
     problems = [key for key in ("model_config", "weights") if not isinstance(document.get(key), dict)]
     problems += [key for key, kind in optional.items() if not isinstance(document.get(key) or {}, kind)]
     if not (isinstance(document.get("classes"), list) and all(isinstance(c, str) for c in document["classes"])):
@@ -337,6 +340,8 @@ def load_model(path: str | Path) -> TrainedModel:
             names = {name: arrays[f"preprocessor.{name}"] for name in pre["arrays"]}
             preprocessor = preprocessor_from_state(pre["kind"], pre["params"], names)
         training = document.get("training") or {}
+        decision = document.get("decision")
+        decision = DecisionPolicy.from_dict(decision).check(config.n_classes) if decision else None
         model = MLP(config)
         model.load_state_dict({k[len("model.") :]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")})
     except (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, RuntimeError) as error:
@@ -355,5 +360,6 @@ def load_model(path: str | Path) -> TrainedModel:
         stop_reason=training.get("stop_reason", ""),
         data_info=document.get("data") or {},
         validation=document.get("validation") or {},
+        decision=decision,
     )
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from multiclass.decisions import DecisionPolicy, apply_temperature, decide
 from multiclass.exceptions import DataError
 from multiclass.functional import log_softmax
 from multiclass.models import MLP
@@ -44,6 +45,9 @@ class TrainedModel:
         names, source, n_samples.
     validation : dict
         JSON-able validation metrics at the best epoch.
+    decision : DecisionPolicy or None
+        How log-probabilities become decisions (temperature, then argmax / offsets / cost matrix); None is the
+        plain argmax with uncalibrated probabilities.
     """
 
     model: MLP
@@ -55,13 +59,18 @@ class TrainedModel:
     stop_reason: str = ""
     data_info: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
+    decision: DecisionPolicy | None = None
 
     @property
     def n_features(self) -> int:
         return self.model.config.n_features
 
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log-probabilities (n_samples, K) in float64 from ready features X (n_samples, n_features)."""
+    def predict_log_proba(self, X, *, calibrated: bool = True) -> np.ndarray:
+        """Log-probabilities (n_samples, K) in float64 from ready features X (n_samples, n_features).
+
+        With `calibrated` (the default) the decision policy's temperature is applied; ``calibrated=False`` gives
+        the network's own log-softmax, the input of `multiclass.decisions.decide`.
+        """
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
@@ -71,8 +80,16 @@ class TrainedModel:
             for start in range(0, len(X), _PREDICT_CHUNK):
                 logits = self.model(torch.from_numpy(np.ascontiguousarray(X[start : start + _PREDICT_CHUNK])))
                 chunks.append(log_softmax(logits.double()).numpy())  # (n, K); float64 rows sum to 1 to 1e-15
-        return np.concatenate(chunks) if chunks else np.empty((0, len(self.classes)))
+        log_probs = np.concatenate(chunks) if chunks else np.empty((0, len(self.classes)))
+        if calibrated and self.decision is not None and self.decision.temperature != 1.0 and len(log_probs):
+            log_probs = apply_temperature(log_probs, self.decision.temperature)
+        return log_probs
 
     def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities (n_samples, K), softmax of the logits."""
+        """Class probabilities (n_samples, K): softmax of the logits, divided by the temperature when calibrated."""
         return np.exp(self.predict_log_proba(X))
+
+    def predict_codes(self, X) -> np.ndarray:
+        """Decided class codes (n_samples,) under the decision policy (the argmax without one)."""
+        log_probs = self.predict_log_proba(X, calibrated=False)  # (N, K)
+        return decide(log_probs, self.decision) if len(log_probs) else np.empty(0, dtype=np.int64)

@@ -8,25 +8,37 @@ from __future__ import annotations
 
 import tempfile
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from multiclass import data, metrics
 from multiclass.data.labels import errors_about
+from multiclass.decisions import (
+    DecisionConfig,
+    DecisionPolicy,
+    apply_temperature,
+    compare_predictions,
+    cost_matrix_from,
+    decide,
+    fit_policy,
+)
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import CONFIG_FILE
 from multiclass.report import Report, ReportConfig, build_report, read_predictions
 from multiclass.report.build import summary_scores
+from multiclass.report.decision import build_decision
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, stratified_split, train
 
 __all__ = [
     "Evaluation",
     "check_output_path",
+    "compare_models",
     "evaluate",
     "evaluate_dataset",
     "fit_dataset",
@@ -34,6 +46,7 @@ __all__ = [
     "predictions_frame",
     "report_for_model",
     "report_for_predictions",
+    "with_cost_matrix",
 ]
 
 
@@ -50,6 +63,8 @@ class Evaluation:
     report : multiclass.metrics.ClassificationReport
     summary : dict
         accuracy, balanced_accuracy, macro_f1, weighted_f1, log_loss, n_samples.
+    decision : multiclass.report.model.Decision or None
+        What the model's decision policy changes on these rows (`fit_dataset` sets it on the validation rows).
     """
 
     classes: tuple[str, ...]
@@ -59,6 +74,7 @@ class Evaluation:
     confusion: np.ndarray
     report: metrics.ClassificationReport
     summary: dict
+    decision: Any = None
 
     def to_dict(self) -> dict:
         """JSON-able: summary, classes, confusion matrix (rows = true), per-class report."""
@@ -70,11 +86,12 @@ class Evaluation:
         }
 
 
-def evaluate(probs: np.ndarray, y_true: np.ndarray, classes) -> Evaluation:
-    """Score predicted probabilities (N, K) against integer codes `y_true` of the K `classes`."""
+def evaluate(probs: np.ndarray, y_true: np.ndarray, classes, *, y_pred: np.ndarray | None = None) -> Evaluation:
+    """Score predicted probabilities (N, K) against integer codes `y_true` of the K `classes`; the decisions
+    are `y_pred` when given (a decision policy's), else the argmax of `probs`."""
     classes = tuple(classes)
     codes = np.arange(len(classes))
-    y_pred = probs.argmax(axis=1)
+    y_pred = probs.argmax(axis=1) if y_pred is None else np.asarray(y_pred)
     confusion = metrics.confusion_matrix(y_true, y_pred, labels=codes)
     report = metrics.classification_report_from_confusion(confusion, target_names=list(classes), zero_division=0.0)
     # Averages over the classes that occur (in truth or prediction), as scikit-learn does without `labels`:
@@ -97,14 +114,20 @@ def _data_info(dataset) -> dict:
 
 
 def fit_dataset(
-    dataset, *, hidden=(25, 15), activation="relu", dropout=0.0, config: TrainConfig | None = None
+    dataset, *, hidden=(25, 15), activation="relu", dropout=0.0, config: TrainConfig | None = None,
+    decision: DecisionConfig | None = None, checkpoint=None, resume: bool = False,
 ) -> tuple[TrainedModel, Evaluation | None]:
     """Train a network on a labelled `Dataset`; return the trained model and its validation evaluation.
 
     The stratified validation split (``config.val_split``) is made here, so the same held-out rows feed early
-    stopping and the validation report.
+    stopping, the decision policy (`decision`: temperature, recall offsets; fitted after training) and the
+    validation report.
     """
     config = config or TrainConfig()
+    decision = decision or DecisionConfig()
+    if decision.needs_validation and config.val_split == 0:
+        raise ConfigError("`calibrate` and `target_recall` are fitted on validation rows; set `val_split` > 0.")
+    decision = decision.resolve(dataset.classes)  # a bad class name or cost file fails before training
     if dataset.y is None:
         raise DataError(f"{dataset.source}: training needs labels; the data has no target.")
     if dataset.n_classes < 2:
@@ -119,7 +142,8 @@ def fit_dataset(
             train_idx, val_idx = stratified_split(y, config.val_split, seed=config.seed, classes=dataset.classes)
         val = (X[val_idx], y[val_idx])
         X, y = X[train_idx], y[train_idx]
-    result = train(model, X, y, config, X_val=val and val[0], y_val=val and val[1], classes=dataset.classes)
+    result = train(model, X, y, config, X_val=val and val[0], y_val=val and val[1], classes=dataset.classes,
+                   checkpoint=checkpoint, resume=resume)
     trained = TrainedModel(
         model=model,
         classes=dataset.classes,
@@ -130,11 +154,35 @@ def fit_dataset(
         stop_reason=result.stop_reason,
         data_info=_data_info(dataset),
     )
+    log_probs = None if val is None else trained.predict_log_proba(val[0], calibrated=False)  # (N_val, K)
+    if not decision.is_default:
+        trained.decision = fit_policy(log_probs, None if val is None else val[1], decision, dataset.classes)
     evaluation = None
     if val is not None:
-        evaluation = evaluate(trained.predict_proba(val[0]), val[1], dataset.classes)
+        evaluation = _evaluate_log_probs(trained, log_probs, val[1], tuned_here=True)
         trained.validation = evaluation.summary
     return trained, evaluation
+
+
+def _evaluate_log_probs(trained: TrainedModel, log_probs, y_true, *, tuned_here: bool = False,
+                        config: ReportConfig | None = None) -> Evaluation:
+    """The evaluation of the model's uncalibrated `log_probs` under its decision policy (and its section)."""
+    policy = trained.decision or DecisionPolicy()
+    probs = np.exp(log_probs if policy.temperature == 1.0 else apply_temperature(log_probs, policy.temperature))
+    evaluation = evaluate(probs, y_true, trained.classes, y_pred=decide(log_probs, policy))
+    if trained.decision is None:
+        return evaluation
+    section = build_decision(y_true, log_probs, policy, classes=trained.classes, config=config,
+                             tuned_here=tuned_here)
+    return replace(evaluation, decision=section)
+
+
+def with_cost_matrix(trained: TrainedModel, cost_matrix) -> TrainedModel:
+    """A copy of `trained` deciding by minimum expected cost (a file, mapping or array; see
+    `multiclass.decisions.cost_matrix_from`); its temperature is kept, recall offsets are replaced."""
+    temperature = trained.decision.temperature if trained.decision else 1.0
+    policy = DecisionPolicy(temperature=temperature, cost_matrix=cost_matrix_from(cost_matrix, trained.classes))
+    return replace(trained, decision=policy)
 
 
 def check_output_path(path: str | Path, *, model_dir: bool = False, inputs=()) -> None:
@@ -190,13 +238,15 @@ def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = No
                                     with_labels=with_labels, **saved)
 
 
-def evaluate_dataset(trained: TrainedModel, dataset) -> Evaluation:
-    """Evaluate `trained` on a labelled dataset read through its preprocessor."""
+def evaluate_dataset(trained: TrainedModel, dataset, *, config: ReportConfig | None = None) -> Evaluation:
+    """Evaluate `trained` on a labelled dataset read through its preprocessor, under its decision policy
+    (`config`: the intervals of the decision section)."""
     if dataset.y is None:
         target = trained.data_info.get("load_options", {}).get("target")
         where = f" (column {target!r})" if target else ""
         raise DataError(f"{dataset.source}: evaluation needs labels{where}; the data has none.")
-    return evaluate(trained.predict_proba(dataset.X), dataset.y, trained.classes)
+    return _evaluate_log_probs(trained, trained.predict_log_proba(dataset.X, calibrated=False), dataset.y,
+                               config=config)
 
 
 def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.DataFrame:
@@ -205,14 +255,20 @@ def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.D
 
     The ids column keeps the name of the input's id column (``id_column``), so predictions join back onto
     the input; it is ``path`` for image folders and ``id`` otherwise (or when that name is taken).
+
+    The predicted class is the decision policy's (a cost matrix or recall offsets may pick a class that is not
+    the most probable; ``top2``... rank the classes by probability); probabilities are calibrated ones.
     """
     n_classes = len(trained.classes)
     if not isinstance(top_k, int) or not 1 <= top_k <= n_classes:
         raise ConfigError(f"`top_k` must be an integer in [1, {n_classes}]; got {top_k!r}.")
-    probs = trained.predict_proba(dataset.X)  # (N, K)
+    log_probs = trained.predict_log_proba(dataset.X, calibrated=False)  # (N, K)
+    policy = trained.decision or DecisionPolicy()
+    probs = np.exp(log_probs if policy.temperature == 1.0 else apply_temperature(log_probs, policy.temperature))
     order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]  # (N, top_k)
-    columns = {"predicted": dataset.decode(order[:, 0])}
-    columns["probability"] = probs[np.arange(len(probs)), order[:, 0]]
+    chosen = decide(log_probs, policy) if len(probs) else order[:, 0]  # (N,)
+    columns = {"predicted": dataset.decode(chosen)}
+    columns["probability"] = probs[np.arange(len(probs)), chosen]
     for rank in range(1, top_k):
         columns[f"top{rank + 1}"] = dataset.decode(order[:, rank])
         columns[f"top{rank + 1}_probability"] = probs[np.arange(len(probs)), order[:, rank]]
@@ -231,9 +287,10 @@ def report_for_model(trained: TrainedModel, dataset, *, config: ReportConfig | N
     Adds the learning curves of the training record and, for image data (``dataset.image_shape``), the most
     confidently wrong images.
     """
-    evaluation = evaluate_dataset(trained, dataset)
+    evaluation = evaluate_dataset(trained, dataset, config=config)
     images = dataset.X if dataset.image_shape else None
     return build_report(evaluation.y_true, evaluation.y_pred, trained.classes, probs=evaluation.probs,
+                        decision=evaluation.decision,
                         config=config, history=trained.history, best_epoch=trained.best_epoch,
                         stop_reason=trained.stop_reason, images=images, image_shape=dataset.image_shape,
                         subject=str(dataset.source) if subject is None else str(subject),
@@ -245,3 +302,33 @@ def report_for_predictions(path, *, config: ReportConfig | None = None) -> Repor
     predictions = read_predictions(path)
     return build_report(predictions.y_true, predictions.y_pred, predictions.classes, probs=predictions.probs,
                         config=config, subject=str(path), source={"predictions": str(path)})
+
+
+def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, path_or_name, *, n_resamples: int = 1000,
+                   seed: int = 0, confidence: float = 0.95, **options):
+    """Compare the decisions of two models on the same labelled data: a paired bootstrap of the accuracy and
+    macro-F1 differences (B - A) and McNemar's test (`multiclass.decisions.compare_predictions`).
+
+    Each model reads the data through its own preprocessing (`load_for_model`; `options` as there), under its
+    own decision policy; both must know the same classes, and the labels they read must agree row by row.
+
+    Raises
+    ------
+    DataError
+        The models' classes differ, the data has no labels, or the two models read different labels.
+    """
+    if set(trained_a.classes) != set(trained_b.classes):
+        raise DataError(f"the models must know the same classes to be compared; got {list(trained_a.classes)[:10]} "
+                        f"and {list(trained_b.classes)[:10]}.")
+    datasets = [load_for_model(trained, path_or_name, **options) for trained in (trained_a, trained_b)]
+    for dataset in datasets:
+        if dataset.y is None:
+            raise DataError(f"{dataset.source}: comparing models needs labels; the data has none.")
+    to_a = np.array([trained_a.classes.index(name) for name in trained_b.classes])  # B's codes -> A's codes
+    y_a, y_b = datasets[0].y, to_a[datasets[1].y]
+    if len(y_a) != len(y_b) or not np.array_equal(y_a, y_b):
+        raise DataError(f"{datasets[0].source}: the two models read different labels from the data; compare them "
+                        "on data both read the same way.")
+    pred_a = trained_a.predict_codes(datasets[0].X)
+    pred_b = to_a[trained_b.predict_codes(datasets[1].X)]
+    return compare_predictions(y_a, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)

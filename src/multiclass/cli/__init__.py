@@ -25,7 +25,10 @@ _CONSOLE_WIDTH = 100
 def main(argv: list[str] | None = None) -> int:
     """Run the tool with `argv` (default: sys.argv[1:]) and return the exit code."""
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command == "train" and not (args.out or args.resume):
+            parser.error("the following arguments are required: --out (or --resume MODEL_DIR)")
     except SystemExit as stop:  # argparse has printed the usage error (2) or --help / --version (0)
         return stop.code if isinstance(stop.code, int) else 0
     # soft_wrap: a line holding a path is never broken inside it (tables still fit the width).

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from rich.console import Console
 
 from multiclass import data
 from multiclass.cli import sweep  # the sweep sub-command lives in its own module
+from multiclass.cli import stream as streaming  # streamed and torchrun training
 from multiclass.devices import resolve_device
 from multiclass.persistence import load_model, save_model, write_bytes_atomic
 from multiclass.report import (
@@ -20,7 +24,9 @@ from multiclass.report import (
 from multiclass.decisions import DecisionConfig
 from multiclass.report.comparison import comparison_to_json, render_comparison
 from multiclass.report.strings import strings
+from multiclass.exceptions import ConfigError
 from multiclass.training import TrainConfig
+from multiclass.training.checkpoint import checkpoint_path
 from multiclass.workflow import (
     check_output_path,
     compare_models,
@@ -46,16 +52,17 @@ def _train_config(args) -> TrainConfig:
         val_split=args.val_split, monitor=args.monitor, patience=args.patience, min_delta=args.min_delta,
         lr_patience=args.lr_patience, class_weight=args.class_weight, seed=args.seed,
         device=args.device, engine=args.engine, verbose=not args.quiet,
+        checkpoint_every=getattr(args, "checkpoint_every", 1),
     )
     resolve_device(config.device)  # `--device cuda` without a GPU fails now, not after reading the data
     return config
 
 
-def _fit_and_report(args, console, dataset, config: TrainConfig):
+def _fit_and_report(args, console, dataset, config: TrainConfig, checkpoint=None, resume=False):
     decision = DecisionConfig(calibrate=args.calibrate, cost_matrix=args.cost_matrix,
                               target_recall=args.target_recall)
     trained, validation = fit_dataset(dataset, hidden=args.hidden, activation=args.activation, dropout=args.dropout,
-                                      config=config, decision=decision)
+                                      config=config, decision=decision, checkpoint=checkpoint, resume=resume)
     console.print(f"best epoch {trained.best_epoch} of {len(trained.history)} ({trained.stop_reason})")
     if validation is not None:
         render_evaluation(validation, console, title="validation")
@@ -63,12 +70,24 @@ def _fit_and_report(args, console, dataset, config: TrainConfig):
 
 
 def train(args, console: Console) -> int:
-    check_output_path(args.out, model_dir=True)
+    if args.out and args.resume and Path(args.out).resolve() != Path(args.resume).resolve():
+        raise ConfigError(f"`--out` and `--resume` must name the same model directory; got {args.out!r} and "
+                          f"{args.resume!r}.")
+    out = args.out or args.resume  # the parser has made sure one is given
+    check_output_path(out, model_dir=True)
     config = _train_config(args)
+    if streaming.wanted(args):  # a table larger than memory, a folder of shards, or one rank under torchrun
+        return streaming.train(args, console, config, out)
     dataset = data.load_dataset(args.data, **{name: getattr(args, name) for name in _TRAIN_DATA_OPTIONS})
-    trained = _fit_and_report(args, console, dataset, config)
-    save_model(trained, args.out)
-    console.print(f"model written to {args.out}")
+    checkpoint = checkpoint_path(out)
+    trained = _fit_and_report(args, console, dataset, config, checkpoint=checkpoint, resume=bool(args.resume))
+    save_model(trained, out)
+    if trained.stop_reason == "interrupted":
+        print(f"interrupted after epoch {len(trained.history)}: the best model so far (epoch {trained.best_epoch}) "
+              f"was written to {out}; continue with --resume {out}", file=sys.stderr)
+        return 130
+    checkpoint.unlink(missing_ok=True)
+    console.print(f"model written to {out}")
     return 0
 
 

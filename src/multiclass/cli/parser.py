@@ -163,10 +163,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     train = commands.add_parser("train", help="train a model on a data file and write the model directory")
     train.add_argument("data", help="a table, text table, IDX, NPZ, image folder or built-in dataset name")
-    train.add_argument("--out", required=True, help="the model directory to write")
+    train.add_argument("--out", help="the model directory to write (required unless --resume names it)")
+    train.add_argument("--resume", metavar="MODEL_DIR",
+                       help="continue the interrupted run that was writing MODEL_DIR, from its last checkpoint")
+    train.add_argument("--checkpoint-every", type=int, default=1, metavar="N",
+                       help="write a checkpoint (beside the model directory) every N epochs")
     _add_data_options(train, training=True)
     _add_train_options(train)
     _add_decision_options(train, training=True)
+    from multiclass.cli.stream import add_stream_options  # here: the streaming flags live beside their command
+
+    add_stream_options(train)
 
     evaluate = commands.add_parser("evaluate", help="the evaluation report of a model on labelled data")
     evaluate.add_argument("model_dir")

@@ -42,7 +42,8 @@ probabilities as `y_proba` (scikit-learn 1.9's name).
 
 Calibration (`expected_calibration_error`, `classwise_calibration_error`, `reliability_bins`,
 `brier_score_loss`) and intervals (`wilson_interval`, the stratified bootstrap `bootstrap_scores`) have their
-definitions in their modules' docstrings.
+definitions in their modules' docstrings. For many classes, `SparseConfusion` (`sparse_confusion_matrix`) keeps
+only the non-zero cells and `confusion_totals` / `scores_from_totals` give the scores without a K x K array.
 """
 
 from multiclass.metrics.calibration import (
@@ -87,13 +88,22 @@ from multiclass.metrics.report import (
     classification_report,
     classification_report_from_confusion,
 )
+from multiclass.metrics.sparse import (
+    DENSE_MAX_CLASSES,
+    SparseConfusion,
+    confusion_totals,
+    scores_from_totals,
+    sparse_confusion_matrix,
+)
 
 __all__ = [
+    "DENSE_MAX_CLASSES",
     "ClassificationReport",
     "ConfusionMatrix",
     "ReliabilityBins",
     "ReportRow",
     "ResampledTotals",
+    "SparseConfusion",
     "accuracy_from_confusion",
     "accuracy_score",
     "balanced_accuracy_from_confusion",
@@ -106,6 +116,7 @@ __all__ = [
     "classwise_calibration_error",
     "confusion_counts",
     "confusion_matrix",
+    "confusion_totals",
     "expected_calibration_error",
     "f1_score",
     "fbeta_score",
@@ -117,6 +128,8 @@ __all__ = [
     "precision_score",
     "recall_score",
     "reliability_bins",
+    "scores_from_totals",
+    "sparse_confusion_matrix",
     "stratified_mean_interval",
     "top_k_accuracy_score",
     "wilson_interval",

@@ -27,6 +27,7 @@ import numpy as np
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics import _checks
 from multiclass.metrics.from_confusion import check_confusion
+from multiclass.metrics.sparse import SparseConfusion
 
 __all__ = [
     "ResampledTotals",
@@ -151,7 +152,7 @@ def bootstrap_confusion(cm, *, n_resamples=1000, seed=0) -> ResampledTotals:
 
     Parameters
     ----------
-    cm : array-like of shape (K, K)
+    cm : array-like of shape (K, K), or SparseConfusion
         Counts, rows = true class, columns = predicted class.
     n_resamples : int, default=1000
     seed : int, default=0
@@ -161,39 +162,51 @@ def bootstrap_confusion(cm, *, n_resamples=1000, seed=0) -> ResampledTotals:
     -------
     ResampledTotals
     """
-    cm = _check_counts(cm)
     n_resamples = _checks.check_positive_int(n_resamples, "n_resamples")
     rng = np.random.default_rng(seed)
-    true_sum = cm.sum(axis=1)  # (K,)
-    tp_rate = np.divide(np.diagonal(cm), true_sum, out=np.zeros(len(cm)), where=true_sum > 0)  # (K,)
-    tp = rng.binomial(true_sum, tp_rate, size=(n_resamples, len(cm)))  # (B, K)
-    fp = _place_errors(cm, true_sum - tp, rng)  # (B, K)
+    if isinstance(cm, SparseConfusion):  # many classes: the same draws from the non-zero cells alone
+        if len(cm.counts) and cm.counts.min() < 0:
+            raise DataError("`cm` must hold counts >= 0; got a negative entry.")
+        off = cm.off_diagonal()
+        diagonal, true_sum, cells = cm.diagonal(), cm.sum(axis=1), (off.true, off.pred, off.counts)
+    else:
+        cm = _check_counts(cm)
+        diagonal, true_sum = np.diagonal(cm), cm.sum(axis=1)  # (K,)
+        rows, cols = np.nonzero(cm * (1 - np.eye(len(cm), dtype=cm.dtype)))  # off-diagonal cells, row-major
+        cells = (rows, cols, cm[rows, cols])
+    tp_rate = np.divide(diagonal, true_sum, out=np.zeros(len(true_sum)), where=true_sum > 0)  # (K,)
+    tp = rng.binomial(true_sum, tp_rate, size=(n_resamples, len(true_sum)))  # (B, K)
+    fp = _place_errors(*cells, true_sum - tp, rng)  # (B, K)
     return ResampledTotals(tp=tp, pred_sum=tp + fp, true_sum=true_sum)
 
 
-def _place_errors(cm: np.ndarray, errors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Predicted-class totals (B, K) of ``errors[b, c]`` draws from the misclassified rows of each class c."""
+def _place_errors(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, errors: np.ndarray,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Predicted-class totals (B, K) of ``errors[b, c]`` draws from the misclassified rows of each class c.
+
+    ``(rows, cols, counts)`` are the non-empty off-diagonal cells in row-major order (true class, predicted
+    class, rows in the cell): from a dense matrix or a `SparseConfusion` alike, never a K x K array.
+    """
     n_resamples, k = errors.shape
-    off = cm.copy()
-    np.fill_diagonal(off, 0)
-    fn = off.sum(axis=1)  # (K,) misclassified rows per true class
+    counts = np.asarray(counts, dtype=np.int64)
+    fn = np.bincount(rows, weights=counts, minlength=k).astype(np.int64)  # (K,) misclassified rows per true class
     placed = np.zeros((n_resamples, k), dtype=np.int64)
     # A class whose errors fall in few cells is cheaper as one multinomial over those cells (~100 ns per cell and
     # resample) than draw by draw (~20 ns per misclassified draw); both give the same distribution.
-    n_cells = np.count_nonzero(off, axis=1)  # (K,)
+    n_cells = np.bincount(rows, minlength=k)  # (K,)
+    cell_start = np.cumsum(n_cells) - n_cells  # (K,) where each class's cells start in (rows, cols, counts)
     by_cell = (fn > 0) & (_CELL_COST * n_cells < fn)
     for c in np.flatnonzero(by_cell):
-        cells = np.flatnonzero(off[c])
-        placed[:, cells] += rng.multinomial(errors[:, c], off[c, cells] / fn[c])  # (B, cells)
+        part = slice(cell_start[c], cell_start[c] + n_cells[c])
+        placed[:, cols[part]] += rng.multinomial(errors[:, c], counts[part] / fn[c])  # (B, cells)
     errors = np.where(by_cell, 0, errors)  # (B, K) the rest, draw by draw
-    rows, cols = np.nonzero(off)  # non-empty off-diagonal cells, row-major: grouped by true class
-    wrong_pred = np.repeat(cols, off[rows, cols])  # (E,) the predicted class of every misclassified row
+    wrong_pred = np.repeat(cols, counts)  # (E,) the predicted class of every misclassified row
     first = np.cumsum(fn) - fn  # (K,) where each class's misclassified rows start in wrong_pred
     flat = placed.reshape(-1)  # (B*K,) a view: counts per (resample, predicted class)
     step = max(1, _BATCH_DRAWS // max(1, int(errors.sum(axis=1).max())))
     for start in range(0, n_resamples, step):
-        counts = errors[start:start + step].ravel()  # (b*K,) draws per (resample, true class)
-        owner = np.repeat(np.arange(start * k, start * k + len(counts)), counts)  # (T,) flat (resample, class)
+        draws = errors[start:start + step].ravel()  # (b*K,) draws per (resample, true class)
+        owner = np.repeat(np.arange(start * k, start * k + len(draws)), draws)  # (T,) flat (resample, class)
         true = owner % k
         pick = first[true] + (rng.random(len(owner)) * fn[true]).astype(np.int64)  # uniform row of that class
         flat += np.bincount((owner - true) + wrong_pred[pick], minlength=len(flat))

@@ -13,6 +13,7 @@ import numpy as np
 
 from multiclass import metrics
 from multiclass.exceptions import DataError, UndefinedMetricWarning
+from multiclass.metrics.from_confusion import prf_from_totals
 from multiclass.report.model import (
     Calibration,
     ClassStats,
@@ -37,7 +38,10 @@ _CURVE_KEYS = ("epoch", "train_loss", "val_loss", "val_macro_f1")
 
 def summary_scores(cm: np.ndarray) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro- and weighted-F1 of a confusion matrix, averaged over the classes
-    that occur in truth or prediction (scikit-learn's rule without `labels`), undefined scores counting 0."""
+    that occur in truth or prediction (scikit-learn's rule without `labels`), undefined scores counting 0.
+    `cm` may be a `metrics.SparseConfusion` (many classes): the same numbers from its diagonal and margins."""
+    if isinstance(cm, metrics.SparseConfusion):
+        return metrics.scores_from_totals(*metrics.confusion_totals(cm))
     present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0
     seen = cm[np.ix_(present, present)]
     with warnings.catch_warnings():  # a class predicted but never true: reported as a notice instead
@@ -108,6 +112,8 @@ def _headline(cm, y_true, probs, config: ReportConfig, samples) -> dict[str, Est
 def _baselines(cm: np.ndarray) -> dict[str, dict]:
     support = cm.sum(axis=1)  # (K,)
     n = support.sum()
+    if isinstance(cm, metrics.SparseConfusion):
+        return _sparse_baselines(support)
     majority = np.zeros_like(cm)
     majority[:, np.argmax(support)] = support  # every row predicted as the most frequent class
     prior = np.outer(support, support / n)  # (K, K) expected counts when guessing at the class frequencies
@@ -116,6 +122,20 @@ def _baselines(cm: np.ndarray) -> dict[str, dict]:
     entropy = float(-(freq * np.log(np.clip(freq, eps, 1 - eps))).sum())  # log-loss of the frequencies
     return {"majority": {**summary_scores(majority), "log_loss": None},
             "prior": {**summary_scores(prior), "log_loss": entropy}}
+
+
+def _sparse_baselines(support: np.ndarray) -> dict[str, dict]:
+    """`_baselines` from the class supports alone (many classes: the baseline matrices would be K x K)."""
+    n = support.sum()
+    majority_tp, majority_pred = np.zeros(len(support)), np.zeros(len(support))
+    majority_tp[np.argmax(support)], majority_pred[np.argmax(support)] = support.max(), n
+    share = support / n  # (K,) the prior's matrix is n_i * share_j: diagonal n_i share_i, margins n_j and n_i
+    freq = share[support > 0]
+    eps = np.finfo(np.float64).eps
+    entropy = float(-(freq * np.log(np.clip(freq, eps, 1 - eps))).sum())
+    return {"majority": {**metrics.scores_from_totals(majority_tp, majority_pred, support), "log_loss": None},
+            "prior": {**metrics.scores_from_totals(support * share, support.astype(np.float64), support),
+                      "log_loss": entropy}}
 
 
 def _proportions(k, n, samples, config: ReportConfig) -> list[Estimate]:
@@ -139,8 +159,8 @@ def _proportions(k, n, samples, config: ReportConfig) -> list[Estimate]:
 
 
 def _per_class(cm, config: ReportConfig, samples) -> tuple[ClassStats, ...]:
-    _, _, f1, support = metrics.precision_recall_fscore_from_confusion(cm, zero_division=0.0)
-    tp, n_predicted = np.diagonal(cm), cm.sum(axis=0)
+    tp, n_predicted, support = metrics.confusion_totals(cm)  # (K,) each: a dense or a sparse matrix
+    _, _, f1, support = prf_from_totals(tp, n_predicted, support, zero_division=0.0)
     precisions = _proportions(tp, n_predicted, None if samples is None else samples["precision"], config)
     recalls = _proportions(tp, support, None if samples is None else samples["recall"], config)
     if samples is not None:
@@ -155,17 +175,11 @@ def _per_class(cm, config: ReportConfig, samples) -> tuple[ClassStats, ...]:
 
 
 def _most_confused(cm: np.ndarray, top_n: int) -> tuple[ConfusedPair, ...]:
-    off = cm.copy()
-    np.fill_diagonal(off, 0)
-    flat = off.ravel()  # (K*K,)
-    top = min(top_n, np.count_nonzero(flat))
-    if top == 0:
-        return ()
-    cells = np.argpartition(-flat, top - 1)[:top]
-    cells = cells[np.lexsort((cells, -flat[cells]))]  # largest first, then row-major order
+    """The `top_n` largest off-diagonal cells, largest first, ties in row-major order (from the non-zero cells,
+    so the same for a dense and a sparse matrix, and without a K x K sort)."""
+    cells = cm if isinstance(cm, metrics.SparseConfusion) else metrics.SparseConfusion.from_dense(cm)
     support = cm.sum(axis=1)
-    return tuple(ConfusedPair(int(i), int(j), int(off[i, j]), float(off[i, j] / support[i]))
-                 for i, j in (divmod(int(cell), len(cm)) for cell in cells))
+    return tuple(ConfusedPair(i, j, count, float(count / support[i])) for i, j, count in cells.top_confused(top_n))
 
 
 def _calibration(y_true, probs, n_bins: int) -> Calibration:
@@ -221,7 +235,7 @@ def _notices(report_parts: dict, cm: np.ndarray, classes, config: ReportConfig, 
 
 def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | None = None, history=None,
                  best_epoch=None, stop_reason="", images=None, image_shape=None, subject="",
-                 source=None) -> Report:
+                 source=None, decision=None) -> Report:
     """Compute every number of the evaluation report.
 
     Parameters
@@ -242,6 +256,8 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
         What was evaluated (named in the title).
     source : dict, optional
         Provenance for the JSON (``model``, ``data``, ``predictions``).
+    decision : multiclass.report.model.Decision, optional
+        The decision section (`multiclass.report.decision.build_decision`) when `y_pred` come from a policy.
 
     Returns
     -------
@@ -255,7 +271,10 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
     config = config or ReportConfig()
     y_true, y_pred, classes, probs, images = _check_inputs(y_true, y_pred, classes, probs, images, image_shape)
     k = len(classes)
-    cm = metrics.confusion_matrix(y_true, y_pred, labels=np.arange(k))  # (K, K) rows = true
+    if k <= metrics.DENSE_MAX_CLASSES:
+        cm = metrics.confusion_matrix(y_true, y_pred, labels=np.arange(k))  # (K, K) rows = true
+    else:  # many classes: only the non-zero cells, never a K x K array
+        cm = metrics.sparse_confusion_matrix(y_true, y_pred, n_classes=k)
     samples = None
     if config.bootstrap:
         samples = metrics.bootstrap_scores(cm, n_resamples=config.bootstrap, seed=config.seed)
@@ -281,5 +300,6 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
         calibration=None if probs is None else _calibration(y_true, probs, config.n_bins),
         training=_training(history, best_epoch, stop_reason),
         mistakes=_mistakes(y_true, y_pred, probs, images, image_shape, config.n_examples) if show_images else None,
-        notices=_notices(parts, cm, classes, config, probs is not None),
+        notices=_notices(parts, cm, classes, config, probs is not None) + (decision.notices if decision else ()),
+        decision=decision,
     )

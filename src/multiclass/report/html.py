@@ -13,6 +13,7 @@ import jinja2
 import numpy as np
 
 from multiclass import __version__
+from multiclass.report.decision_render import decision_context
 from multiclass.report.formatting import Formatter
 from multiclass.report.model import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report
 from multiclass.report.strings import method_lines, notice_text, report_title, strings
@@ -117,6 +118,7 @@ def _context(report: Report, lang: str, title: str | None) -> dict:
         "pairs": [{"true": report.classes[p.true], "predicted": report.classes[p.predicted],
                    "count": fmt.integer(p.count), "rate": fmt.decimal(p.rate)} for p in report.most_confused],
         "calibration": None, "training": None, "mistakes": None,
+        "decision": decision_context(report, s, fmt),
         "method": method_lines(report, lang),
     }
     if report.calibration is not None:

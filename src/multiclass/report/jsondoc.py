@@ -12,6 +12,8 @@ import math
 import numpy as np
 
 from multiclass import __version__
+from multiclass.metrics import SparseConfusion
+from multiclass.report.decision_render import decision_to_dict
 from multiclass.report.model import FULL_TABLE, HEADLINE, Estimate, Report
 from multiclass.report.strings import notice_text
 
@@ -119,12 +121,14 @@ def report_to_dict(report: Report, lang: str = "en") -> dict:
         },
         "per_class": _per_class(report),
         "ranking": [report.classes[c] for c in report.ranking],
-        "confusion_matrix": report.confusion.tolist(),
+        "confusion_matrix": (report.confusion.to_dict() if isinstance(report.confusion, SparseConfusion)
+                             else report.confusion.tolist()),  # many classes: COO cells, not K x K
         "most_confused": [{"true": report.classes[p.true], "predicted": report.classes[p.predicted],
                            "count": p.count, "rate": _num(p.rate)} for p in report.most_confused],
         "calibration": _calibration(report),
         "training": _training(report),
         "confident_mistakes": _mistakes(report),
+        "decision": decision_to_dict(report),
         "warnings": [{"code": n.code, "level": n.level, "message": notice_text(n, lang),
                       **{key: value for key, value in n.params.items()}} for n in report.notices],
     }

@@ -17,13 +17,16 @@ from multiclass.metrics import ReliabilityBins
 __all__ = [
     "HEADLINE",
     "Calibration",
+    "ClassChange",
     "ClassStats",
     "ConfusedPair",
+    "Decision",
     "Estimate",
     "Mistakes",
     "Notice",
     "Report",
     "ReportConfig",
+    "TargetCheck",
     "Training",
 ]
 
@@ -141,6 +144,70 @@ class Mistakes:
 
 
 @dataclass(frozen=True)
+class TargetCheck:
+    """A recall target on the evaluated rows: class `index`, its `target`, the recall reached and whether it is met."""
+
+    index: int
+    target: float
+    recall: Estimate  # with a Wilson interval when intervals are on
+    met: bool | None  # None when the class has no row here
+
+
+@dataclass(frozen=True)
+class ClassChange:
+    """Precision and recall of one class under the plain argmax and under the decision policy."""
+
+    index: int
+    precision_argmax: Estimate
+    precision_policy: Estimate
+    recall_argmax: Estimate
+    recall_policy: Estimate
+
+    @property
+    def changed(self) -> bool:
+        return (self.precision_argmax.value != self.precision_policy.value
+                or self.recall_argmax.value != self.recall_policy.value)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the model's decision policy (`multiclass.decisions.DecisionPolicy`) does on the evaluated rows.
+
+    Attributes
+    ----------
+    rule : {"argmax", "offsets", "cost"}
+    temperature : float
+    calibration : dict or None
+        ``{"before": {...}, "after": {...}}``: ece_top_label, ece_classwise, brier and log_loss at T = 1 and at
+        the fitted temperature; None when the model is not calibrated.
+    cost : dict or None
+        ``{"policy": Estimate, "argmax": Estimate, "difference": Estimate}``: the mean cost per row actually
+        incurred by each rule, and policy minus argmax (paired); None without a cost matrix.
+    targets : tuple of TargetCheck
+    changes : tuple of ClassChange
+        Every class, in class order: the price of the policy in precision and recall.
+    scores : dict
+        ``{"argmax": {...}, "policy": {...}}``: accuracy, balanced accuracy, macro- and weighted-F1 of each rule.
+    n_changed : int
+        Rows whose decision differs from the argmax.
+    tuned_here : bool
+        True when these are the rows the policy was fitted on: its numbers are then optimistic.
+    notices : tuple of Notice
+    """
+
+    rule: str
+    temperature: float
+    calibration: dict | None
+    cost: dict | None
+    targets: tuple[TargetCheck, ...]
+    changes: tuple[ClassChange, ...]
+    scores: dict
+    n_changed: int
+    tuned_here: bool = False
+    notices: tuple = ()
+
+
+@dataclass(frozen=True)
 class Notice:
     """A warning or note for the reader: `code` selects the sentence in each language, `params` fill it."""
 
@@ -161,8 +228,9 @@ class Report:
         JSON-able provenance: ``model``, ``data``, ``predictions`` (paths; None when not applicable).
     config : ReportConfig
     classes : tuple of str
-    confusion : ndarray of int64, shape (K, K)
-        Rows = true class, columns = predicted class.
+    confusion : ndarray of int64, shape (K, K), or metrics.SparseConfusion
+        Rows = true class, columns = predicted class; sparse (its non-zero cells) above
+        ``metrics.DENSE_MAX_CLASSES`` classes. Both have ``sum(axis)``, ``diagonal()`` and ``shape``.
     headline : dict of str to Estimate
         The metrics of `HEADLINE`; ``log_loss`` is None without probabilities.
     baselines : dict
@@ -176,6 +244,8 @@ class Report:
     most_confused : tuple of ConfusedPair
         The `top_n` largest off-diagonal cells.
     calibration, training, mistakes : optional
+    decision : Decision, optional
+        The model's decision policy and what it changes, when it has one.
     notices : tuple of Notice
     """
 
@@ -193,6 +263,7 @@ class Report:
     training: Training | None = None
     mistakes: Mistakes | None = None
     notices: tuple[Notice, ...] = ()
+    decision: Decision | None = None
 
     @property
     def n_samples(self) -> int:

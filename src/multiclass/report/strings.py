@@ -7,6 +7,7 @@ puntuación F1, pérdida logarítmica (log-loss), matriz de confusión, soporte 
 
 from __future__ import annotations
 
+from multiclass.report.decision_strings import DECISION_STRINGS
 from multiclass.report.formatting import Formatter, check_lang
 from multiclass.report.model import Notice, Report
 
@@ -212,7 +213,7 @@ _ES = {
                                 "logarítmica ni la calibración."),
 }
 
-STRINGS = {"en": _EN, "es": _ES}
+STRINGS = {"en": {**_EN, **DECISION_STRINGS["en"]}, "es": {**_ES, **DECISION_STRINGS["es"]}}
 
 
 def strings(lang: str) -> dict[str, str]:
@@ -249,4 +250,6 @@ def method_lines(report: Report, lang: str) -> list[str]:
     lines.append(s["method_baselines"])
     if report.calibration is not None:
         lines.append(s["method_calibration"].format(bins=config.n_bins))
+    if report.decision is not None:
+        lines.append(s["method_decision"])
     return lines

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from multiclass import __version__
 from multiclass.report.build import build_report
+from multiclass.report.decision_render import decision_tables
 from multiclass.report.formatting import Formatter
 from multiclass.report.model import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report, ReportConfig
 from multiclass.report.strings import method_lines, notice_text, report_title, strings
@@ -204,7 +205,12 @@ def render_report(report: Report, console: Console, *, lang: str = "en", title: 
     console.print(_per_class_table(report, s, fmt, intervals))
     for table in _confusion_tables(report, s, fmt):
         console.print(table)
+    if report.decision is not None:
+        for table in decision_tables(report, s, fmt):
+            console.print(table)
     if compact:
+        for notice in report.decision.notices if report.decision is not None else ():
+            console.print(Text(f"{'!' if notice.level == 'warning' else '·'} {notice_text(notice, lang)}"))
         return
     if report.calibration is not None:
         for table in _calibration_tables(report, s, fmt):
@@ -220,7 +226,7 @@ def render_report(report: Report, console: Console, *, lang: str = "en", title: 
 def render_evaluation(evaluation, console: Console, title: str = "evaluation") -> None:
     """The compact view (headline, per-class, confusion) of a `workflow.Evaluation`, without intervals."""
     report = build_report(evaluation.y_true, evaluation.y_pred, evaluation.classes, probs=evaluation.probs,
-                          config=ReportConfig(bootstrap=0))
+                          config=ReportConfig(bootstrap=0), decision=getattr(evaluation, "decision", None))
     render_report(report, console, title=title, compact=True)
 
 

@@ -53,6 +53,9 @@ class TrainConfig:
         Seeds the split, the initialisation, the shuffling and dropout.
     device : str, default="cpu"
         "cpu", "cuda", "cuda:N" or "auto" (CUDA when available).
+    checkpoint_every : int, default=1
+        Epochs between checkpoints, when `train` is given a checkpoint path (one checkpoint costs a few ms for
+        the seed network).
     engine : str, default="auto"
         What runs each epoch's steps (`multiclass.engine`): "eager" (autograd, the reference), "fused" (a
         hand-written step; on CPU a whole epoch in one compiled call, falling back to Python without a C
@@ -77,6 +80,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     engine: str = "auto"
+    checkpoint_every: int = 1
     verbose: bool = True
 
     def __post_init__(self):
@@ -138,6 +142,8 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`seed` must be an integer; got {config.seed!r}.")
     if not isinstance(config.device, str):
         raise ConfigError(f"`device` must be a string such as 'cpu' or 'cuda'; got {config.device!r}.")
+    if not (_is_int(config.checkpoint_every) and config.checkpoint_every >= 1):
+        raise ConfigError(f"`checkpoint_every` must be an integer >= 1; got {config.checkpoint_every!r}.")
     if config.engine not in ENGINES:
         raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {config.engine!r}.")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -19,10 +20,11 @@ import torch.nn.functional as F
 
 from multiclass.devices import resolve_device
 from multiclass.engine import Objective, make_engine
-from multiclass.exceptions import DataError
+from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics import precision_recall_fscore_from_confusion
 from multiclass.models import MLP
 from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
+from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
 from multiclass.training.split import resolve_class, resolve_class_weight, stratified_split
@@ -32,6 +34,8 @@ __all__ = ["TrainResult", "check_training_data", "train"]
 # Rows per forward pass when scoring the validation set: large enough to amortise per-call overhead,
 # small enough that (rows x widest layer) float32 activations stay in the tens of MB.
 _EVAL_CHUNK = 8192
+# Settings a resumed run may change: they do not change what is computed (or only within float rounding).
+_RESUMABLE_CHANGES = {"epochs", "engine", "device", "verbose", "checkpoint_every"}
 
 
 @dataclass
@@ -168,6 +172,8 @@ def train(
     X_val=None,
     y_val=None,
     classes: Sequence | None = None,
+    checkpoint: str | Path | None = None,
+    resume: bool = False,
 ) -> TrainResult:
     """Train `model` in place and return a `TrainResult` with the best weights restored.
 
@@ -182,6 +188,12 @@ def train(
         Explicit validation data; otherwise ``config.val_split`` of the rows are held out, stratified.
     classes : sequence of K class names, optional
         Lets `class_weight` mappings and ``"val_recall:<class>"`` name classes, and error messages show them.
+    checkpoint : path, optional
+        Write a checkpoint file here every ``config.checkpoint_every`` epochs (see
+        `multiclass.training.checkpoint`); it is left in place, the caller removes it once the model is saved.
+    resume : bool, default=False
+        Continue from `checkpoint` instead of starting afresh. On the CPU the result is bit-identical to an
+        uninterrupted run; the data and settings (but for `epochs`, `engine`, `device`, `verbose`) must match.
 
     Returns
     -------
@@ -196,14 +208,30 @@ def train(
         recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX) :], classes, n_classes, "monitor")
     weight = resolve_class_weight(config.class_weight, _labels_of(y_tr), n_classes, classes)
     device = resolve_device(config.device)
+    if resume and checkpoint is None:
+        raise ConfigError("`resume=True` needs the `checkpoint` path to resume from.")
+    settings = {k: v for k, v in config.to_dict().items() if k not in _RESUMABLE_CHANGES}
+    run_id = fingerprint(X, targets, {"config": settings, "model": model.config.to_dict(),
+                                      "val": None if X_val is None else fingerprint(X_va, y_va, {})})
+    resume_from = load_checkpoint(checkpoint, run_id) if resume else None
 
     fork_devices = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=fork_devices):
         torch.manual_seed(config.seed)  # dropout draws from the global RNG, forked so the caller's is untouched
-        return _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of)
+        run = _Run(checkpoint=Path(checkpoint) if checkpoint else None, resume_from=resume_from, run_id=run_id)
+        return _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of, run)
 
 
-def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> TrainResult:
+@dataclass
+class _Run:
+    """Where a run checkpoints, and the checkpoint it resumes from (None for a fresh start)."""
+
+    checkpoint: Path | None
+    resume_from: CheckpointState | None
+    run_id: str
+
+
+def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of, run: _Run) -> TrainResult:
     model.to(device).train()
     X_tr, y_tr = torch.from_numpy(X_tr).to(device), torch.from_numpy(y_tr).to(device)
     has_val = X_va is not None
@@ -219,17 +247,30 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
             threshold=config.min_delta, threshold_mode="abs",
         )
     objective = Objective(class_weight=class_weight, label_smoothing=config.label_smoothing, l2=config.l2)
-    engine = make_engine(config.engine, model, X_tr, y_tr, objective, config.batch_size, optimizer)
     generator = torch.Generator(device=device).manual_seed(config.seed)
     monitor = config.monitor if has_val else None
     stopper = EarlyStopping(monitor_mode(config.monitor), config.patience if has_val else None, config.min_delta)
     best_state = None
     result = TrainResult(model=model, monitor=monitor)
+    first_epoch = 1
+    if run.resume_from is not None:  # before the engine is built: it binds to the optimiser's state tensors
+        saved = run.resume_from
+        model.load_state_dict(saved.model)
+        optimizer.load_state_dict(saved.optimizer)
+        if scheduler is not None and saved.scheduler is not None:
+            scheduler.load_state_dict(saved.scheduler)
+        stopper.load_state_dict(saved.stopper)
+        generator.set_state(saved.generator)
+        torch.set_rng_state(saved.global_rng)
+        best_state = {k: v.to(device) for k, v in saved.best.items()} if saved.best is not None else None
+        result.history = list(saved.history)
+        first_epoch = saved.epoch + 1
+    engine = make_engine(config.engine, model, X_tr, y_tr, objective, config.batch_size, optimizer)
     n = len(X_tr)
     started = time.perf_counter()
     with make_progress(config.verbose, config.epochs) as progress:
         try:
-            for epoch in range(1, config.epochs + 1):
+            for epoch in range(first_epoch, config.epochs + 1):
                 tic = time.perf_counter()
                 order = torch.randperm(n, generator=generator, device=device)
                 loss_sum = engine.run_epoch(order)  # sum over batches of loss x rows
@@ -252,6 +293,13 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of) -> Tr
                 if should_stop:
                     result.stop_reason = "early_stopping"
                     break
+                if run.checkpoint is not None and epoch % config.checkpoint_every == 0:
+                    save_checkpoint(run.checkpoint, CheckpointState(
+                        epoch=epoch, history=result.history, model=model.state_dict(), best=best_state,
+                        optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict() if scheduler else None,
+                        stopper=stopper.state_dict(), generator=generator.get_state(),
+                        global_rng=torch.get_rng_state(), fingerprint=run.run_id,
+                    ))
         except KeyboardInterrupt:
             # Ctrl-C ends training like patience does: keep the best weights and report how it ended.
             result.stop_reason = "interrupted"

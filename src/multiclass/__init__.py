@@ -7,7 +7,7 @@ for scikit-learn.
 
 __version__ = "0.1.0"
 
-from multiclass import functional, metrics
+from multiclass import decisions, functional, metrics
 from multiclass.estimator import SoftmaxClassifier
 from multiclass.exceptions import ConfigError, DataError, ModelFileError, MulticlassError, NotFittedError
 from multiclass.models import MLP, ModelConfig, build_model
@@ -15,6 +15,7 @@ from multiclass.training import EarlyStopping, TrainConfig, TrainResult, train
 
 __all__ = [
     "__version__",
+    "decisions",
     "functional",
     "metrics",
     "SoftmaxClassifier",

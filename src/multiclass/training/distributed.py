@@ -15,7 +15,7 @@ early-stopping decision by ``broadcast``, and leaves every file to rank 0.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.distributed as dist
@@ -46,7 +46,7 @@ class Comm:
     rank: int = 0
     world_size: int = 1
     local_rank: int = 0
-    device: torch.device = torch.device("cpu")
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
 
     @property
     def is_main(self) -> bool:
@@ -61,6 +61,12 @@ class Comm:
         """Sum `tensor` over the ranks, in place (every rank gets the same result); returns it."""
         if self.distributed:
             dist.all_reduce(tensor, op=dist.ReduceOp.SUM)
+        return tensor
+
+    def broadcast_(self, tensor: torch.Tensor) -> torch.Tensor:
+        """Overwrite `tensor` with rank 0's, in place, so every rank decides from the very same numbers."""
+        if self.distributed:
+            dist.broadcast(tensor, src=0)
         return tensor
 
     def all_gather_object(self, obj) -> list:

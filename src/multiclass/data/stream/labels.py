@@ -1,0 +1,95 @@
+"""Labels of a streamed table: rows per distinct raw value, then the classes `labels.fit_classes` would choose.
+
+The raw values are kept as read (CSV fields are text), and typed at the end as pandas would type the whole
+column: numbers when every label parses as one (then whole floats are integers), pandas' bool words, or text.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ...exceptions import DataError
+from ..labels import fit_classes
+from .source import TableSource
+
+__all__ = ["LabelScan", "fit_labels", "located"]
+
+_PANDAS_TRUE, _PANDAS_FALSE = {"True", "TRUE", "true"}, {"False", "FALSE", "false"}  # pandas.read_csv's bool words
+Location = tuple[int, int]  # (shard, row of the shard), both 0-based
+
+
+@dataclass
+class LabelScan:
+    """Rows per distinct raw label (all rows, and rows outside the validation split) and the first bad rows."""
+
+    counts: Counter = field(default_factory=Counter)
+    train: Counter = field(default_factory=Counter)
+    first_row: dict = field(default_factory=dict)  # raw label -> location of its first row
+    first_missing: Location | None = None
+
+    def update(self, series: pd.Series, shard: int, first_row: int, held_out: np.ndarray) -> None:
+        missing = series.isna().to_numpy()
+        if missing.any():
+            where = (shard, first_row + int(np.flatnonzero(missing)[0]))
+            self.first_missing = where if self.first_missing is None else min(self.first_missing, where)
+        present = series[~missing]
+        self.counts.update(present.value_counts(sort=False).to_dict())
+        self.train.update(present[~held_out[~missing]].value_counts(sort=False).to_dict())
+        firsts = present.drop_duplicates()
+        for raw, row in zip(firsts.tolist(), firsts.index.tolist()):
+            where = (shard, first_row + int(row))
+            if raw not in self.first_row or where < self.first_row[raw]:
+                self.first_row[raw] = where
+
+    def merge(self, other: LabelScan) -> None:
+        self.counts.update(other.counts)
+        self.train.update(other.train)
+        for raw, where in other.first_row.items():
+            if raw not in self.first_row or where < self.first_row[raw]:
+                self.first_row[raw] = where
+        if other.first_missing is not None:
+            self.first_missing = min(filter(None, (self.first_missing, other.first_missing)))
+
+
+def located(source: TableSource, shard: int) -> str:
+    return str(source.shards[shard])
+
+
+def fit_labels(source: TableSource, target: str, labels: LabelScan):
+    """`labels.fit_classes` on the distinct labels, typed as pandas would type the whole column."""
+    where = f"column {target!r}"
+    if labels.first_missing is not None:
+        shard, row = labels.first_missing
+        raise DataError(f"{located(source, shard)}: {where} row {row + 1}: the label is missing.")
+    raws = list(labels.counts)
+    if not raws:
+        raise DataError(f"{source.path}: {where}: there are no labels; training needs at least one labelled sample.")
+    values: list = raws
+    if source.format == "csv":  # text: numbers if pandas would parse every label as one, pandas' bool words
+        numbers = pd.to_numeric(pd.Series(raws, dtype=object), errors="coerce")
+        if numbers.notna().all():
+            values = numbers.tolist()
+        elif set(raws) <= _PANDAS_TRUE | _PANDAS_FALSE:
+            values = [raw in _PANDAS_TRUE for raw in raws]
+    bad = [(labels.first_row[raw], value) for raw, value in zip(raws, values)
+           if isinstance(value, float) and not value.is_integer()]
+    if bad:
+        (shard, row), value = min(bad)
+        raise DataError(f"{located(source, shard)}: {where} row {row + 1}: label {value!r} is not a whole number; "
+                        "class labels must be integers or strings.")
+    array = np.array(values, dtype=object)
+    if all(isinstance(v, float) for v in values):
+        array = np.array(values, dtype=np.float64)
+    classes, target_dtype, codes = fit_classes(array, where=where)
+    label_codes = dict(zip(raws, codes.tolist()))
+    k = len(classes)
+    counts = np.zeros(k, np.int64)
+    train = np.zeros(k, np.int64)
+    for raw, code in label_codes.items():
+        counts[code] += labels.counts[raw]
+        train[code] += labels.train.get(raw, 0)
+    return classes, target_dtype, label_codes, counts, train

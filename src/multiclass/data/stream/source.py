@@ -1,0 +1,265 @@
+"""Where a streamed table lives -- a Parquet file, a CSV/TSV file, or a folder of such shards -- read in record batches.
+
+A *piece* is the unit of shuffling and of sharding across ranks: one row group of a Parquet file, or one whole
+CSV file (a CSV cannot be entered in the middle without parsing everything before it). Pieces are read with
+pyarrow (`pyarrow.parquet.ParquetFile.iter_batches`, `pyarrow.csv.open_csv`), one record batch at a time, so
+the memory held is one batch whatever the file size.
+
+Frames come out typed the way the in-memory reader (`multiclass.data.table.read_table`) types them, so the
+same column functions (`multiclass.data.columns`) and the same `TablePreprocessor.transform` apply:
+
+- Parquet batches are converted by ``RecordBatch.to_pandas`` (what ``pandas.read_parquet`` does per table);
+- CSV fields are read as text (pyarrow's streaming reader infers types from its first block only, and a later
+  block that disagrees would fail), missing by pandas' own list of NA strings, and a column the caller names
+  numeric is cast to float64 by pyarrow -- whose parser gives the same doubles as pandas' -- falling back to
+  the text when a value does not parse, so the column functions report it with its row.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from ...exceptions import DataError
+from ..csv_checks import check_unique_names
+from ..table import _DELIMITERS, _sniff_delimiter
+
+__all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
+
+PARQUET_EXTENSIONS = (".parquet", ".pq")
+CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
+_COMPRESSION = (".gz", ".bz2")  # what pyarrow's input streams decompress on the fly
+# Rows per record batch: 65,536 rows x 100 float64 columns is 50 MB of pandas frame, a few ms of work per batch.
+DEFAULT_BATCH_ROWS = 65_536
+# Bytes per CSV block: pyarrow parses a block at a time; 8 MiB holds ~100k short rows, and bounds a batch's size.
+_CSV_BLOCK_BYTES = 8 * 2**20
+# pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES), so a CSV field is missing here iff
+# pandas.read_csv would read it as missing.
+PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One unit of reading: a Parquet row group, or a whole CSV file.
+
+    Attributes
+    ----------
+    shard : int
+        Index of its file in `TableSource.shards`.
+    row_group : int or None
+        The Parquet row group; None for a CSV file.
+    first_row : int
+        Row of the shard where the piece starts (0-based; 0 for a CSV).
+    n_rows : int or None
+        Rows in the piece; None for a CSV until it has been read once.
+    """
+
+    shard: int
+    row_group: int | None
+    first_row: int
+    n_rows: int | None
+
+
+def _kind(path: Path) -> str | None:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION:
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in PARQUET_EXTENSIONS:
+        return "parquet"
+    if suffixes and suffixes[-1] in CSV_EXTENSIONS:
+        return "csv"
+    return None
+
+
+def _shard_files(folder: Path) -> list[Path]:
+    """Table files under `folder`, sorted by path; hidden and ``_``-prefixed entries (``_SUCCESS``, ``_metadata``)
+    are skipped, as `pyarrow.dataset` skips them."""
+    files = []
+    for path in sorted(folder.rglob("*")):
+        parts = path.relative_to(folder).parts
+        if path.is_file() and not any(p.startswith((".", "_")) for p in parts) and _kind(path) is not None:
+            files.append(path)
+    return files
+
+
+def is_table_shards(path: str | Path) -> bool:
+    """True for a folder whose every (visible) file is a Parquet or CSV table: a dataset in shards. A folder that
+    holds anything else (images in class sub-folders, with or without a stray .txt) is not one."""
+    path = Path(path)
+    if not path.is_dir():
+        return False
+    files = [p for p in path.rglob("*") if p.is_file()
+             and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)]
+    return bool(files) and all(_kind(p) is not None for p in files)
+
+
+class TableSource:
+    """A table on disk, read piece by piece in record batches.
+
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet file (its row groups are the pieces), a CSV/TSV/TXT file (optionally .gz/.bz2; one piece), or a
+        folder of such files, all of one format (each file a shard; Parquet files contribute their row groups).
+    batch_rows : int, default=65536
+        Rows per Parquet record batch (CSV batches are blocks of 8 MiB).
+
+    Raises
+    ------
+    DataError
+        A missing path, an unknown extension, a folder with no table file or with mixed formats, shards that
+        lack a column of the first one, duplicated column names.
+    """
+
+    def __init__(self, path: str | Path, *, batch_rows: int = DEFAULT_BATCH_ROWS):
+        self.path = Path(path)
+        self.batch_rows = int(batch_rows)
+        if self.batch_rows < 1:
+            raise DataError(f"`batch_rows` must be an integer >= 1; got {batch_rows!r}.")
+        if self.path.is_dir():
+            shards = _shard_files(self.path)
+            if not shards:
+                raise DataError(f"{self.path}: the folder holds no .parquet, .pq, .csv, .tsv or .txt file.")
+        elif self.path.is_file():
+            shards = [self.path]
+        else:
+            raise DataError(f"{self.path}: no such file or folder.")
+        kinds = {_kind(p) for p in shards}
+        if kinds == {None}:
+            raise DataError(f"{self.path}: cannot stream this file; give a .parquet, .pq, .csv, .tsv or .txt table.")
+        if len(kinds) != 1:
+            raise DataError(f"{self.path}: the folder mixes Parquet and CSV files; keep one format per dataset.")
+        self.format = kinds.pop()
+        self.shards = tuple(shards)
+        self.pieces: tuple[Piece, ...] = ()
+        self.columns: tuple[str, ...] = ()
+        self._delimiters: dict[int, str] = {}
+        self._open()
+
+    # --- layout -------------------------------------------------------------------------------------------
+    def _open(self) -> None:
+        pieces: list[Piece] = []
+        for index, shard in enumerate(self.shards):
+            if self.format == "parquet":
+                names = self._parquet_layout(index, shard, pieces)
+            else:
+                names = self._csv_header(index)
+                pieces.append(Piece(index, None, 0, None))  # a whole file; its rows are counted when first read
+            check_unique_names(shard, names)
+            if index == 0:
+                self.columns = tuple(names)
+            else:
+                lacking = [c for c in self.columns if c not in names]
+                if lacking:
+                    raise DataError(f"{shard}: lacks column {lacking[0]!r} that {self.shards[0]} has; every shard "
+                                    "needs the same columns.")
+        self.pieces = tuple(pieces)
+
+    def _parquet_layout(self, index: int, shard: Path, pieces: list[Piece]) -> list[str]:
+        try:
+            meta = pq.ParquetFile(shard).metadata
+        except (OSError, pa.ArrowException) as error:
+            raise DataError(f"{shard}: cannot read the Parquet file: {_reason(error)}") from None
+        first = 0
+        for group in range(meta.num_row_groups):
+            n = meta.row_group(group).num_rows
+            pieces.append(Piece(index, group, first, n))
+            first += n
+        schema = meta.schema.to_arrow_schema()
+        hidden = set()
+        if schema.pandas_metadata:  # a stored pandas index is not a column of the table (read_table drops it)
+            hidden = {c for c in schema.pandas_metadata.get("index_columns", []) if isinstance(c, str)}
+        return [str(n) for n in schema.names if n not in hidden]
+
+    def _csv_header(self, index: int) -> list[str]:
+        shard = self.shards[index]
+        suffixes = [s.lower() for s in shard.suffixes]
+        compressed = bool(suffixes) and suffixes[-1] in _COMPRESSION
+        ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+        default = _DELIMITERS.get(ext, "")
+        self._delimiters[index] = (default if compressed else _sniff_delimiter(shard, default)) or ","
+        try:
+            with pa_csv.open_csv(pa.input_stream(shard, compression="detect"), **self._csv_options(index, None)) as r:
+                names = list(r.schema.names)
+        except (OSError, pa.ArrowException) as error:
+            if "Empty CSV file" in str(error):
+                raise DataError(f"{shard}: the file is empty (no header line).") from None
+            raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
+        return names
+
+    def _csv_options(self, index: int, columns: Sequence[str] | None) -> dict:
+        types = {name: pa.string() for name in (columns if columns is not None else [])}
+        convert = pa_csv.ConvertOptions(column_types=types, null_values=list(PANDAS_NA_VALUES),
+                                        strings_can_be_null=True, quoted_strings_can_be_null=True,
+                                        include_columns=list(columns) if columns is not None else None)
+        return {"read_options": pa_csv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
+                "parse_options": pa_csv.ParseOptions(delimiter=self._delimiters[index], newlines_in_values=True),
+                "convert_options": convert}
+
+    # --- reading ------------------------------------------------------------------------------------------
+    def frames(self, piece: Piece, columns: Sequence[str], numeric: Sequence[str] = ()) -> Iterator[pd.DataFrame]:
+        """Yield the piece's rows as DataFrames of `columns`, one record batch each, typed as `read_table` would.
+
+        `numeric` names CSV columns to cast to float64 (when every value of the batch parses as a number).
+        """
+        shard = self.shards[piece.shard]
+        try:
+            if self.format == "parquet":
+                batches = pq.ParquetFile(shard).iter_batches(batch_size=self.batch_rows, row_groups=[piece.row_group],
+                                                            columns=list(columns), use_pandas_metadata=False)
+                for batch in batches:
+                    yield batch.to_pandas()
+                return
+            stream = pa.input_stream(shard, compression="detect")
+            with pa_csv.open_csv(stream, **self._csv_options(piece.shard, columns)) as reader:
+                for batch in reader:
+                    yield _csv_frame(batch, numeric)
+        except (OSError, pa.ArrowException) as error:
+            raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
+
+
+def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str]) -> pd.DataFrame:
+    """A batch of CSV text as a DataFrame; `numeric` columns cast to float64 where every value parses."""
+    arrays = {}
+    for name, column in zip(batch.schema.names, batch.columns):
+        if name in numeric:
+            try:
+                column = pc.cast(column, pa.float64())
+            except pa.ArrowInvalid:
+                pass  # keep the text: the column functions parse what pandas parses and name the bad row
+        arrays[name] = column
+    return pa.RecordBatch.from_pydict(arrays).to_pandas()  # float64 nulls come back as NaN, as read_csv gives
+
+
+def _reason(error: Exception) -> str:
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text
+
+
+# A table file is streamed rather than loaded when it is larger than this fraction of the machine's memory:
+# pandas holds a CSV as ~3-10x its size on disk, and training copies the feature matrix twice more.
+STREAM_MEMORY_FRACTION = 1 / 8
+
+
+def should_stream(path: str | Path, memory_bytes: int | None = None) -> bool:
+    """True for a folder of table shards, or a table file larger than `STREAM_MEMORY_FRACTION` of the memory."""
+    path = Path(path)
+    if is_table_shards(path):
+        return True
+    if not (path.is_file() and _kind(path) is not None):
+        return False
+    if memory_bytes is None:
+        try:
+            memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (AttributeError, ValueError, OSError):
+            return False  # unknown memory: load as before; --stream asks for streaming explicitly
+    return path.stat().st_size > STREAM_MEMORY_FRACTION * memory_bytes

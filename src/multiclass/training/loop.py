@@ -305,10 +305,15 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of, run: 
             result.stop_reason = "interrupted"
     result.train_time = time.perf_counter() - started
     result.engine = f"{engine.name} ({engine.backend})"  # after training: a failed CUDA-graph capture changes it
+    return restore_best(result, best_state, stopper)
+
+
+def restore_best(result: TrainResult, best_state: dict | None, stopper: EarlyStopping) -> TrainResult:
+    """End a run: load the best epoch's weights into the model (the last epoch's without validation)."""
     if best_state is not None:
-        model.load_state_dict(best_state)
+        result.model.load_state_dict(best_state)
         result.best_epoch, result.best_score = stopper.best_epoch, stopper.best_score
     else:
         result.best_epoch = len(result.history)
-    model.eval()
+    result.model.eval()
     return result

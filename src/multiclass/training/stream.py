@@ -44,7 +44,7 @@ from multiclass.trained import TrainedModel
 from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
 from multiclass.training.distributed import Comm
 from multiclass.training.early_stopping import EarlyStopping
-from multiclass.training.loop import TrainResult
+from multiclass.training.loop import TrainResult, restore_best
 from multiclass.training.progress import make_progress
 from multiclass.training.split import resolve_class, resolve_class_weight
 
@@ -263,13 +263,7 @@ def _fit(model, source, scan, config, stream, val_source, comm, weight, recall_o
             result.stop_reason = "interrupted"
     result.train_time = time.perf_counter() - started
     result.engine = f"stream (autograd{', DDP x' + str(world) if world > 1 else ''})"
-    if best_state is not None:
-        model.load_state_dict(best_state)
-        result.best_epoch, result.best_score = stopper.best_epoch, stopper.best_score
-    else:
-        result.best_epoch = len(result.history)
-    model.eval()
-    return result
+    return restore_best(result, best_state, stopper)
 
 
 def validation_summary(model: MLP, source, scan, val_source, comm: Comm) -> dict | None:

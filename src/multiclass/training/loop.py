@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from multiclass.devices import resolve_device
 from multiclass.engine import Objective, make_engine
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.metrics import precision_recall_fscore_from_confusion
+from multiclass.metrics.from_confusion import prf_from_totals
 from multiclass.models import MLP
 from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
@@ -129,20 +129,24 @@ def _validate(model: MLP, X, targets, labels, recall_of: int | None, class_weigh
         denominator = float(len(X))
     else:
         denominator = float(class_weight[labels].double().sum())
-    confusion = torch.zeros(n_classes * n_classes, dtype=torch.int64, device=X.device)
+    # The confusion matrix's diagonal, column sums and row sums are all these scores need: three (K,) bincounts
+    # instead of a K x K matrix (800 MB at K = 10,000).
+    totals = torch.zeros(3, n_classes, dtype=torch.int64, device=X.device)  # tp, predicted, true per class
     for start in range(0, len(X), _EVAL_CHUNK):
         logits = model(X[start : start + _EVAL_CHUNK])  # (n, K)
         chunk_targets = targets[start : start + _EVAL_CHUNK]
         loss_sum += F.cross_entropy(logits, chunk_targets, weight=class_weight, reduction="sum").double()
-        pred = logits.argmax(dim=1)
-        confusion += torch.bincount(labels[start : start + _EVAL_CHUNK] * n_classes + pred, minlength=n_classes**2)
+        pred, true = logits.argmax(dim=1), labels[start : start + _EVAL_CHUNK]
+        totals[0] += torch.bincount(true[pred == true], minlength=n_classes)
+        totals[1] += torch.bincount(pred, minlength=n_classes)
+        totals[2] += torch.bincount(true, minlength=n_classes)
     model.train()
-    cm = confusion.view(n_classes, n_classes).cpu().numpy()  # rows = true, columns = predicted
-    _, recall, f1, _ = precision_recall_fscore_from_confusion(cm, zero_division=0.0)
-    present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0  # macro over classes seen or predicted, as sklearn
+    tp, pred_sum, true_sum = totals.cpu().numpy()
+    _, recall, f1, _ = prf_from_totals(tp, pred_sum, true_sum, zero_division=0.0)
+    present = (pred_sum + true_sum) > 0  # macro over classes seen or predicted, as sklearn
     scores = {
         "val_loss": float(loss_sum) / denominator,
-        "val_accuracy": float(np.trace(cm) / cm.sum()),
+        "val_accuracy": float(tp.sum() / true_sum.sum()),
         "val_macro_f1": float(f1[present].mean()),
     }
     if recall_of is not None:

@@ -147,3 +147,15 @@ def test_pickle_with_matching_hashes_is_still_not_safetensors(saved):
     _forge(saved, pickle.dumps({"a": 1}))
     with pytest.raises(ModelFileError, match=r"not a safetensors file"):
         load_model(saved)
+
+
+def test_stale_temporaries_of_a_killed_writer_are_removed(trained, tmp_path):
+    from multiclass.persistence import remove_stale_temporaries
+
+    save_model(trained, tmp_path / "m")
+    (tmp_path / ".m.abc123.tmp").mkdir()  # a staging folder a SIGKILL left behind
+    (tmp_path / ".m.checkpoint.safetensors.x1.tmp").write_bytes(b"half")
+    (tmp_path / ".other.x.tmp").write_bytes(b"not ours")
+    removed = remove_stale_temporaries(tmp_path / "m")  # the model's and its checkpoint's leftovers
+    assert sorted(p.name for p in removed) == [".m.abc123.tmp", ".m.checkpoint.safetensors.x1.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.x.tmp", "m"]

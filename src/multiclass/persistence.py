@@ -91,6 +91,22 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def remove_stale_temporaries(path: str | Path) -> list[Path]:
+    """Delete what a killed writer of `path` left beside it (``.<name>.*.tmp`` / ``.<name>.*.old``).
+
+    A SIGKILL can land between creating the temporary file and renaming it; the real `path` is untouched then,
+    and the leftovers carry names no reader looks at. Writers of `path` call this before starting again.
+    """
+    path = Path(path)
+    stale = [p for pattern in (f".{path.name}.*.tmp", f".{path.name}.*.old") for p in path.parent.glob(pattern)]
+    for leftover in stale:
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+    return stale
+
+
 def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
     """Write `payload` to a temporary file beside `path`, fsync it, then rename it over `path`.
 

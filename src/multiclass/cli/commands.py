@@ -11,7 +11,7 @@ from multiclass import data
 from multiclass.cli import sweep  # the sweep sub-command lives in its own module
 from multiclass.cli import stream as streaming  # streamed and torchrun training
 from multiclass.devices import resolve_device
-from multiclass.persistence import load_model, save_model, write_bytes_atomic
+from multiclass.persistence import load_model, remove_stale_temporaries, save_model, write_bytes_atomic
 from multiclass.report import (
     ReportConfig,
     render_datasets,
@@ -80,6 +80,8 @@ def train(args, console: Console) -> int:
         return streaming.train(args, console, config, out)
     dataset = data.load_dataset(args.data, **{name: getattr(args, name) for name in _TRAIN_DATA_OPTIONS})
     checkpoint = checkpoint_path(out)
+    for written in (Path(out), checkpoint):  # leftovers of a run that was killed while writing
+        remove_stale_temporaries(written)
     trained = _fit_and_report(args, console, dataset, config, checkpoint=checkpoint, resume=bool(args.resume))
     save_model(trained, out)
     if trained.stop_reason == "interrupted":

@@ -14,7 +14,6 @@ Rows in messages are 1-based data rows (the header is not counted).
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ import pandas as pd
 
 from ..exceptions import ConfigError, DataError, ModelFileError
 from .columns import bool_values, category_values, infer_column_type, numeric_values
-from .csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
+from .table_io import columns_listing, available_columns, read_table
 from .dataset import Dataset
 from .labels import encode_labels, errors_about, fit_classes
 from .preprocessing import (
@@ -37,99 +36,7 @@ from .preprocessing import (
 
 __all__ = ["TablePreprocessor", "load_table", "read_table"]
 
-_COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
-_DELIMITERS = {".csv": ",", ".tsv": "\t"}
-_SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
 MISSING, UNKNOWN = "<missing>", "<unknown>"
-
-
-def _columns_listing(columns: Sequence[Any]) -> str:
-    return ", ".join(repr(str(c)) for c in columns)
-
-
-def _sniff_delimiter(path: Path, default: str) -> str:
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    header = head.splitlines()[0] if head else ""
-    if default and default in header:
-        return default  # the extension's delimiter is there: trust it
-    try:
-        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return default or ","
-
-
-def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a CSV/TSV/text table or a Parquet file into a DataFrame with str column names.
-
-    The delimiter comes from the extension (``.csv`` comma, ``.tsv`` tab) unless the header line lacks it; other
-    extensions (``.txt``) are sniffed among ``, ; tab |``. ``string_columns`` are read as text, so codes like
-    ``007`` survive. Text files must be UTF-8 with lines of at most `csv_checks.MAX_LINE_BYTES` (16 MiB), unique
-    column names and the same number of fields on every line (see `multiclass.data.csv_checks`).
-
-    Raises
-    ------
-    DataError
-        If the file is missing, unreadable, not UTF-8, has a line too long, duplicated column names, a row with
-        more or fewer fields than the header, or no data rows; the message names the file and the line.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file.")
-    suffixes = [s.lower() for s in path.suffixes]
-    compressed = bool(suffixes) and suffixes[-1] in _COMPRESSION
-    ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
-    try:
-        if ext in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = _read_delimited(path, ext, compressed, string_columns)
-    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        if isinstance(exc, DataError):
-            raise
-        if isinstance(exc, pd.errors.EmptyDataError):
-            raise DataError(f"{path}: the file is empty (no header line).") from None
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        reason = reason.removeprefix("Error tokenizing data. C error: ")  # pandas' prefix says nothing more
-        raise DataError(f"{path}: cannot read the table: {reason}") from None
-    frame.columns = [str(c) for c in frame.columns]
-    check_unique_names(path, list(frame.columns))
-    if len(frame) == 0:
-        raise DataError(f"{path}: the table has no data rows.")
-    return frame.reset_index(drop=True)
-
-
-def _read_delimited(path: Path, ext: str, compressed: bool, string_columns: Sequence[str]) -> pd.DataFrame:
-    scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
-    delimiter = _DELIMITERS.get(ext, "")
-    if not compressed:
-        delimiter = _sniff_delimiter(path, delimiter)
-    delimiter = delimiter or ","
-    header = header_fields(path, delimiter)
-    if header is not None:
-        check_unique_names(path, header)
-    try:
-        frame = pd.read_csv(path, sep=delimiter, dtype={c: str for c in string_columns})
-    except pd.errors.ParserError:
-        check_ragged(path, delimiter)
-        raise
-    # A first data row longer than the header makes pandas take column 1 as the index; padded short rows show as
-    # missing values. Only then is the file read a second time, field by field.
-    inferred_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0)
-    if inferred_index or frame.isna().to_numpy().any():
-        check_ragged(path, delimiter)
-    return frame
-
-
-def available_columns(columns: Sequence[Any]) -> str:
-    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column."""
-    listing = f"available columns: {_columns_listing(columns)}"
-    if len(columns) == 1:
-        listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
-    return listing
-
-
-# --- the preprocessor ---------------------------------------------------------------------------------------
 
 
 @register_preprocessor
@@ -198,7 +105,7 @@ class TablePreprocessor(Preprocessor):
         if missing:
             raise DataError(
                 f"missing column {missing[0]!r} needed by the model; "
-                f"the data has columns: {_columns_listing(raw.columns)}."
+                f"the data has columns: {columns_listing(raw.columns)}."
             )
 
     def transform(self, raw: pd.DataFrame) -> np.ndarray:
@@ -305,7 +212,7 @@ def _check_names(option: str, names: Sequence[str], frame: pd.DataFrame, path: P
     if unknown:
         raise ConfigError(
             f"`{option}` must name columns of {path}; got {unknown[0]!r}. Available columns: "
-            f"{_columns_listing(frame.columns)}."
+            f"{columns_listing(frame.columns)}."
         )
 
 
@@ -370,7 +277,7 @@ def load_table(
             if target is None:
                 raise ConfigError(
                     f"`target` must name the label column of {path}; got None. Available columns: "
-                    f"{_columns_listing(frame.columns)}."
+                    f"{columns_listing(frame.columns)}."
                 )
             if target not in frame.columns:
                 raise DataError(f"target column {target!r} not found; {available_columns(frame.columns)}.")

@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 
 from ...exceptions import DataError
 from ..csv_checks import check_unique_names
-from ..table import _DELIMITERS, _sniff_delimiter
+from ..table_io import _DELIMITERS, _sniff_delimiter
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 

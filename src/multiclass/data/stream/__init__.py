@@ -23,7 +23,8 @@ from multiclass.data.stream.batches import (
     rows_of,
     steps_per_epoch,
 )
-from multiclass.data.stream.scan import MAX_DISTINCT, TableScan, scan_table, validation_mask
+from multiclass.data.stream.scan import MAX_DISTINCT, TableScan, scan_table
+from multiclass.data.stream.split import validation_mask
 from multiclass.data.stream.source import DEFAULT_BATCH_ROWS, Piece, TableSource, is_table_shards, should_stream
 
 __all__ = [

@@ -24,7 +24,8 @@ import torch
 
 from ...exceptions import DataError
 from ..labels import _listing
-from .scan import TableScan, validation_mask
+from .scan import TableScan
+from .split import validation_mask
 from .source import TableSource
 
 __all__ = ["encode_frame", "epoch_batches", "epoch_pieces", "iter_encoded", "rows_of", "steps_per_epoch"]

@@ -31,28 +31,13 @@ from ..preprocessing import is_positive_int
 from ..table import TablePreprocessor, available_columns
 from .labels import LabelScan, fit_labels, located
 from .source import TableSource
+from .split import validation_mask
 
-__all__ = ["MAX_DISTINCT", "TableScan", "scan_table", "validation_mask"]
+__all__ = ["MAX_DISTINCT", "TableScan", "scan_table"]
 
 # Distinct values counted per column: 200,000 short strings are ~30 MB of Counter; a column with more distinct
 # values than this is an identifier, and keeping all of them would make memory grow with the file.
 MAX_DISTINCT = 200_000
-
-
-def validation_mask(seed: int, shard: int, rows: np.ndarray, fraction: float) -> np.ndarray:
-    """Which rows are held out for validation: ``splitmix64(seed, shard, row) < fraction`` as a uniform [0, 1).
-
-    A pure function of the row's place in its file, so every rank and every epoch agrees without communication.
-    """
-    if fraction <= 0:
-        return np.zeros(len(rows), dtype=bool)
-    with np.errstate(over="ignore"):
-        key = np.uint64(seed & 0xFFFFFFFF) << np.uint64(32) ^ np.uint64(shard & 0xFFFFFFFF)
-        z = np.asarray(rows, dtype=np.uint64) + key * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        z ^= z >> np.uint64(31)
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53 < fraction
 
 
 def _first(a, b):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
@@ -11,15 +10,12 @@ from sklearn.utils.validation import validate_data
 
 from multiclass.decisions import DecisionConfig, DecisionPolicy, apply_temperature, decide, fit_policy
 from multiclass.exceptions import ConfigError, DataError, NotFittedError
-from multiclass.functional import log_softmax
 from multiclass.metrics import accuracy_score
-from multiclass.models import ModelConfig, build_model
+from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.training import TrainConfig, stratified_split, train
 
 __all__ = ["SoftmaxClassifier"]
 
-# Rows per forward pass at predict time (bounded memory on huge inputs, few calls on small ones).
-_PREDICT_CHUNK = 65536
 
 
 class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
@@ -202,13 +198,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         return self._forward(validate_data(self, X, reset=False, dtype=np.float32))
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        chunks = []
-        with torch.no_grad():
-            for start in range(0, len(X), _PREDICT_CHUNK):
-                logits = self.model_(torch.tensor(X[start : start + _PREDICT_CHUNK]))  # (n, K)
-                # float64 so the probability rows sum to 1 within 1e-15, not float32's 1e-7.
-                chunks.append(log_softmax(logits.double()).numpy())
-        return np.concatenate(chunks) if chunks else np.empty((0, len(self.classes_)))
+        return predict_log_proba(self.model_, X)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities (n_samples, n_classes), columns in the order of `classes_`; calibrated when

@@ -10,18 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from multiclass.decisions import DecisionPolicy, apply_temperature, decide
 from multiclass.exceptions import DataError
-from multiclass.functional import log_softmax
-from multiclass.models import MLP
+from multiclass.models import MLP, predict_log_proba
 from multiclass.training import TrainConfig
 
 __all__ = ["TrainedModel"]
 
-# Rows per forward pass when predicting: bounded memory, few calls.
-_PREDICT_CHUNK = 65536
 
 
 @dataclass
@@ -74,13 +70,7 @@ class TrainedModel:
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
-        self.model.eval()
-        chunks = []
-        with torch.no_grad():
-            for start in range(0, len(X), _PREDICT_CHUNK):
-                logits = self.model(torch.from_numpy(np.ascontiguousarray(X[start : start + _PREDICT_CHUNK])))
-                chunks.append(log_softmax(logits.double()).numpy())  # (n, K); float64 rows sum to 1 to 1e-15
-        log_probs = np.concatenate(chunks) if chunks else np.empty((0, len(self.classes)))
+        log_probs = predict_log_proba(self.model, X)  # (N, K)
         if calibrated and self.decision is not None and self.decision.temperature != 1.0 and len(log_probs):
             log_probs = apply_temperature(log_probs, self.decision.temperature)
         return log_probs

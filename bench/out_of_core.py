@@ -73,7 +73,7 @@ def parity(folder: Path, n: int = 20_000) -> dict:
     import torch
 
     from multiclass.data import load_table
-    from multiclass.data.stream import TableSource, scan_table, validation_mask
+    from multiclass.data.stream import TableSource, scan_table
     from multiclass.models import ModelConfig, build_model
     from multiclass.training import TrainConfig, train
     from multiclass.training.stream import StreamConfig, train_stream
@@ -82,12 +82,12 @@ def parity(folder: Path, n: int = 20_000) -> dict:
     pq.write_table(_rows(np.random.default_rng(1), n), path)
     config = TrainConfig(epochs=3, batch_size=256, val_split=0.1, engine="eager", verbose=False)
     dataset = load_table(path, target="label")
-    held = validation_mask(config.seed, 0, np.arange(n), config.val_split)
+    source = TableSource(path)
+    scan = scan_table(source, target="label", val_fraction=config.val_split)
+    held = scan.split.mask(dataset.y)  # the streamed split's held-out rows, from the labels in file order
     memory_model = build_model(ModelConfig(dataset.n_features, N_CLASSES), seed=0)
     expected = train(memory_model, dataset.X[~held], dataset.y[~held], config, X_val=dataset.X[held],
                      y_val=dataset.y[held])
-    source = TableSource(path)
-    scan = scan_table(source, target="label", val_fraction=config.val_split)
     stream_model = build_model(ModelConfig(scan.n_features, N_CLASSES), seed=0)
     found = train_stream(stream_model, source, scan, config, StreamConfig(shuffle_buffer=n))
     diff = max(float((a - b).abs().max()) for a, b in zip(memory_model.state_dict().values(),

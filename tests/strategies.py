@@ -65,3 +65,17 @@ def table_frames(draw, max_rows: int = 12):
                           "word": pd.Series(columns["word"], dtype=object)})
     order = draw(st.permutations(list(frame.columns)))
     return frame, frame[order].assign(extra=1)
+
+
+# --- streamed validation split (tests/test_scale_stream.py) ------------------------------------------------------
+
+
+@st.composite
+def pieced_labels(draw, max_rows: int = 80, max_classes: int = 6):
+    """(codes (N,) int64 with every class in [0, K) at least twice, piece bounds 0 = b0 <= ... <= N)."""
+    raw = draw(hnp.arrays(np.int64, st.integers(2, max_rows), elements=st.integers(0, max_classes - 1)))
+    codes = np.unique(raw, return_inverse=True)[1].astype(np.int64)
+    counts = np.bincount(codes)
+    for code in np.flatnonzero(counts == 1):  # a class of one row is an error; give it a second row
+        codes = np.insert(codes, draw(st.integers(0, len(codes))), code)
+    return codes, draw(chunk_bounds(len(codes)))

@@ -1,12 +1,21 @@
-"""multiclass.data.stream: one streaming pass fits the state `load_table` fits; batches cover every row once."""
+"""multiclass.data.stream: one streaming pass fits the state `load_table` fits; batches cover every row once;
+the validation split holds out `stratified_split`'s counts, the same rows whoever reads them."""
+
+import copy
+import threading
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from multiclass.data import load_table
 from multiclass.data.stream import (
+    StreamSplit,
+    TableScan,
     TableSource,
     epoch_batches,
     epoch_pieces,
@@ -16,9 +25,12 @@ from multiclass.data.stream import (
     should_stream,
     source,
     steps_per_epoch,
-    validation_mask,
 )
+from multiclass.data.stream.split import fit_split, held_before
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.training.split import stratified_split
+
+from .strategies import chunk_bounds, pieced_labels
 
 torch.set_num_threads(1)
 
@@ -171,13 +183,149 @@ def test_should_stream_a_folder_of_shards_or_a_file_over_the_memory_budget(tmp_p
     assert not should_stream(tmp_path)  # an image folder, even with a table in it
 
 
-def test_validation_mask_is_a_seeded_fraction_of_rows():
-    rows = np.arange(100_000)
-    held = validation_mask(3, 0, rows, 0.2)
-    assert abs(held.mean() - 0.2) < 0.01
-    np.testing.assert_array_equal(held[500:600], validation_mask(3, 0, rows[500:600], 0.2))
-    assert (held != validation_mask(4, 0, rows, 0.2)).any() and (held != validation_mask(3, 1, rows, 0.2)).any()
-    assert not validation_mask(3, 0, rows, 0.0).any()
+# --- the stratified validation split ---------------------------------------------------------------------------
+
+
+def _entries(codes: np.ndarray, bounds: list[int], k: int):
+    """(piece, code, rows) of every class present in each piece -- what the scan counts."""
+    rows = [np.bincount(codes[a:b], minlength=k) for a, b in pairwise(bounds)]
+    return tuple(np.array(v, dtype=np.int64) for v in zip(*[(p, c, n) for p, r in enumerate(rows)
+                                                             for c, n in enumerate(r) if n]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(pieced=pieced_labels(), fraction=st.floats(0.01, 0.99), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_the_split_holds_out_stratified_splits_counts_whatever_the_piece_order(pieced, fraction, seed, data):
+    codes, bounds = pieced
+    k, n_pieces = int(codes.max()) + 1, len(bounds) - 1
+    split, piece_held = fit_split(*_entries(codes, bounds, k), n_pieces=n_pieces, class_counts=np.bincount(codes),
+                                  fraction=fraction, seed=seed)
+    held = split.mask(codes)  # the whole table in file order
+    _, val_idx = stratified_split(codes, fraction, seed=seed)
+    np.testing.assert_array_equal(np.bincount(codes[held], minlength=k), np.bincount(codes[val_idx], minlength=k))
+    for c in range(k):  # evenly spread: consecutive held rows of a class are n_c / n_val_c apart, rounded
+        n, n_val = int(split.n_rows[c]), int(split.n_val[c])
+        gaps = np.diff(np.flatnonzero(held[codes == c]))
+        assert set(gaps.tolist()) <= {n // n_val, -(-n // n_val)}
+    # Pieces read in any order, each cut into record batches anywhere, decide the same rows.
+    found = np.zeros(len(codes), bool)
+    for p in data.draw(st.permutations(range(n_pieces))):
+        piece, position = codes[bounds[p]:bounds[p + 1]], split.positions(p)
+        cuts = data.draw(chunk_bounds(len(piece)))
+        parts = [split.held_out(piece[a:b], position) for a, b in pairwise(cuts)]
+        found[bounds[p]:bounds[p + 1]] = np.concatenate(parts)
+        assert found[bounds[p]:bounds[p + 1]].sum() == piece_held[p]
+    np.testing.assert_array_equal(found, held)
+
+
+def test_repeated_piece_class_entries_are_summed():
+    """Two raw labels of one class (CSV "1" and "1.0") give two entries of a piece: counted as one class."""
+    codes = np.array([0, 1, 0, 0, 1, 1, 0, 1])
+    one, held_one = fit_split(*_entries(codes, [0, 3, 8], 2), n_pieces=2, class_counts=np.array([4, 4]),
+                              fraction=0.5, seed=3)
+    two, held_two = fit_split(np.array([1, 0, 0, 1, 1]), np.array([0, 0, 1, 1, 0]), np.array([1, 2, 1, 3, 1]),
+                              n_pieces=2, class_counts=np.array([4, 4]), fraction=0.5, seed=3)
+    np.testing.assert_array_equal(held_one, held_two)
+    for name in ("indptr", "codes", "offsets"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name))
+
+
+@pytest.mark.parametrize("start, expected", [(0, [3, 6, 9]), (5, [1, 4, 8])])
+def test_a_worked_example_of_systematic_sampling(start, expected):
+    """10 rows, 3 held: H(i) = floor((3 i + s) / 10); s = 0 gives 0 0 0 0 1 1 1 2 2 2 3, held where H steps."""
+    split = StreamSplit(n_rows=np.array([10]), n_val=np.array([3]), start=np.array([start]),
+                        indptr=np.array([0, 1]), codes=np.array([0], np.int32), offsets=np.array([0]))
+    assert np.flatnonzero(split.mask(np.zeros(10, np.int64))).tolist() == expected
+
+
+def test_held_counts_stay_exact_past_int64_products():
+    n, n_val, start = 6 * 10**9, 3 * 10**9 - 1, 6 * 10**9 - 1  # i * n_val passes 2**63
+    index = np.array([0, 1, 12_345_678_901 % n, n - 1, n])
+    found = held_before(index, np.full(5, n_val), np.full(5, n), np.full(5, start))
+    assert found.tolist() == [(int(i) * n_val + start) // n for i in index]
+    assert found[-1] == n_val
+
+
+def _thread_ranks(world_size: int, work):
+    """`work(rank, gather)` on `world_size` threads; `gather` is all_gather_object (objects pickled, as torch)."""
+    slots, results = [None] * world_size, [None] * world_size
+    barrier = threading.Barrier(world_size)
+
+    def gather_of(rank):
+        def gather(obj):
+            slots[rank] = obj
+            barrier.wait()
+            out = [copy.deepcopy(o) for o in slots]
+            barrier.wait()
+            return out
+        return gather
+
+    threads = [threading.Thread(target=lambda r=r: results.__setitem__(r, work(r, gather_of(r))))
+               for r in range(world_size)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_every_rank_in_any_piece_order_holds_out_the_rows_of_the_file_order(tmp_path):
+    rng = np.random.default_rng(4)
+    labels = rng.choice(["a", "b", "c", "d"], 700, p=[0.6, 0.3, 0.095, 0.005])
+    labels[[5, 650]] = "e"  # a class of 2 rows, in two shards
+    frame = pd.DataFrame({"row": np.arange(700, dtype=float), "label": labels})
+    (tmp_path / "shards").mkdir()
+    for i, (a, b) in enumerate([(0, 250), (250, 251), (251, 700)]):
+        write(frame.iloc[a:b], tmp_path / "shards" / f"part-{i}.parquet", row_group_size=60)
+    table = TableSource(tmp_path / "shards", batch_rows=25)
+    options = {"target": "label", "val_fraction": 0.3, "seed": 7}
+    single = scan_table(table, **options)
+    codes = np.searchsorted(np.array(single.classes), labels)  # file order
+    held = single.split.mask(codes)
+    _, val_idx = stratified_split(codes, 0.3, classes=single.classes)
+    np.testing.assert_array_equal(np.bincount(codes[held]), np.bincount(codes[val_idx]))
+    np.testing.assert_array_equal(single.class_counts - single.train_class_counts, np.bincount(codes[val_idx]))
+    ranks = _thread_ranks(2, lambda r, gather: scan_table(table, **options, rank=r, world_size=2, gather=gather))
+    row_of = lambda X: np.rint(X[:, 0] * single.preprocessor.scale_[0] + single.preprocessor.mean_[0]).astype(int)
+    order = epoch_pieces(len(table.pieces), 7, 3, shuffle=True)
+    for part, expected in (("validation", np.flatnonzero(held)), ("train", np.flatnonzero(~held))):
+        seen = [row_of(X) for r, found in enumerate(ranks) for X, _ in iter_encoded(table, found, order[r::2], part)]
+        np.testing.assert_array_equal(np.sort(np.concatenate(seen)), expected)
+    for found in ranks:
+        assert (found.piece_train_rows, found.train_class_counts.tolist()) == (single.piece_train_rows,
+                                                                               single.train_class_counts.tolist())
+    assert sum(single.piece_rows) - sum(single.piece_train_rows) == held.sum()
+    other = scan_table(table, **{**options, "seed": 8}).split.mask(codes)  # the seed moves the rows, not the counts
+    assert (other != held).any() and (np.bincount(codes[other]) == np.bincount(codes[held])).all()
+
+
+def test_a_class_of_one_row_is_refused_with_the_in_memory_message(tmp_path):
+    frame = pd.DataFrame({"x": np.arange(9.0), "label": ["a"] * 4 + ["rare"] + ["b"] * 4})
+    path = write(frame, tmp_path / "rare.parquet")
+    with pytest.raises(DataError) as memory:
+        stratified_split(np.array([0] * 4 + [2] + [1] * 4), 0.2, classes=("a", "b", "rare"))
+    with pytest.raises(DataError) as streamed:
+        scan_table(TableSource(path), target="label", val_fraction=0.2)
+    assert str(streamed.value) == f"{path}: {memory.value}"
+    assert "class 'rare' has 1 example" in str(memory.value)
+    assert scan_table(TableSource(path), target="label").split is None  # no split asked: no error
+    with pytest.raises(ConfigError, match=r"`val_fraction` must be in \[0, 1\); got 1.0"):
+        scan_table(TableSource(path), target="label", val_fraction=1.0)
+
+
+def test_a_scan_built_from_the_original_fields_reads_every_row(tmp_path):
+    """`TableScan(...)` without `split` (a saved model evaluated on a streamed table) still reads "all"."""
+    path = write(mixed_frame(60), tmp_path / "t.parquet")
+    table = TableSource(path)
+    found = scan_table(table, target="label", val_fraction=0.2)
+    fields = ("preprocessor", "classes", "target_dtype", "label_codes", "class_counts", "train_class_counts",
+              "piece_rows", "piece_train_rows", "target", "id_column")
+    bare = TableScan(**{name: getattr(found, name) for name in fields}, val_fraction=0.0, seed=0)
+    assert sum(len(y) for _, y in iter_encoded(table, bare, [0], "all")) == 60
+    assert list(iter_encoded(table, bare, [0], "validation")) == []
+    with pytest.raises(ValueError, match=r"`scan` must hold its validation split .* val_fraction=0.2 and split=None"):
+        next(iter_encoded(table, TableScan(**{name: getattr(found, name) for name in fields}, val_fraction=0.2,
+                                           seed=0), [0], "train"))
 
 
 @pytest.mark.parametrize("world_size", [1, 2, 3])
@@ -199,6 +347,6 @@ def test_an_epoch_gives_every_training_row_once_in_the_announced_number_of_batch
         assert all(len(y) == batch for _, y in batches[:-1])
         seen += [np.rint(X[:, rows_column] * scale + mean).astype(int) for X, _ in batches]
     seen = np.sort(np.concatenate(seen))
-    expected = np.flatnonzero(~validation_mask(1, 0, np.arange(500), 0.25))
+    expected = np.flatnonzero(~found.split.mask(load_table(path, target="label").y))  # codes in file order
     np.testing.assert_array_equal(seen, expected)
     assert sum(found.piece_train_rows) == len(expected)

@@ -6,11 +6,11 @@ import pytest
 import torch
 
 from multiclass.data import load_table
-from multiclass.data.stream import TableSource, scan_table, validation_mask
+from multiclass.data.stream import TableSource, scan_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import load_model, save_model
-from multiclass.training import TrainConfig, train
+from multiclass.training import TrainConfig, stratified_split, train
 from multiclass.training.stream import StreamConfig, fit_stream, train_stream
 
 torch.set_num_threads(1)
@@ -47,12 +47,12 @@ def weights_of(model) -> np.ndarray:
 def test_streamed_training_equals_in_memory_training_with_the_same_batches(table, options):
     config = TrainConfig(epochs=4, batch_size=32, val_split=0.2, patience=2, engine="eager", verbose=False, **options)
     dataset = load_table(table, target="label")
-    held = validation_mask(config.seed, 0, np.arange(N_ROWS), config.val_split)
+    source = TableSource(table)
+    scan = scan_table(source, target="label", val_fraction=config.val_split, seed=config.seed)
+    held = scan.split.mask(dataset.y)  # the streamed split's rows, from the labels in file order
     in_memory = build_model(ModelConfig(dataset.n_features, 3), seed=0)
     expected = train(in_memory, dataset.X[~held], dataset.y[~held], config, X_val=dataset.X[held],
                      y_val=dataset.y[held], classes=dataset.classes)
-    source = TableSource(table)
-    scan = scan_table(source, target="label", val_fraction=config.val_split, seed=config.seed)
     streamed = build_model(ModelConfig(scan.n_features, 3), seed=0)
     # One piece and a buffer holding every row: the epoch order is torch.randperm(n, generator), as in memory.
     found = train_stream(streamed, source, scan, config, StreamConfig(shuffle_buffer=N_ROWS))
@@ -122,7 +122,28 @@ def test_a_folder_of_csv_shards_some_gzipped_trains_with_a_held_out_split(tmp_pa
     frame.to_csv(tmp_path / "whole.csv", index=False)
     trained = fit_stream(tmp_path / "csv", target="label", config=TrainConfig(epochs=2, val_split=0.2, verbose=False))
     assert trained.data_info["n_samples"] == N_ROWS
-    assert 0.1 * N_ROWS < trained.validation["n_samples"] < 0.3 * N_ROWS
-    expected = load_table(tmp_path / "whole.csv", target="label").preprocessor
+    whole = load_table(tmp_path / "whole.csv", target="label")
+    _, val_idx = stratified_split(whole.y, 0.2)  # the in-memory split holds out as many rows of every class
+    assert trained.validation["n_samples"] == len(val_idx)
+    expected = whole.preprocessor
     assert trained.preprocessor.state()[0] == expected.state()[0]
     np.testing.assert_allclose(trained.preprocessor.mean_, expected.mean_, rtol=1e-13)
+
+
+def test_a_rare_class_keeps_its_share_in_the_streamed_validation_rows(tmp_path, table):
+    frame = pd.read_parquet(table)
+    frame.loc[[3, 400, 888], "label"] = "fox"  # 3 rows: 1 held out (round(0.2 * 3) = 1), wherever they fall
+    frame.to_parquet(tmp_path / "rare.parquet", row_group_size=128)
+    config = TrainConfig(epochs=2, val_split=0.2, verbose=False)
+    trained = fit_stream(tmp_path / "rare.parquet", target="label", config=config,
+                         stream=StreamConfig(batch_rows=50))
+    y = load_table(tmp_path / "rare.parquet", target="label").y
+    counts = np.bincount(y)
+    n_val = np.clip(np.round(0.2 * counts), 1, counts - 1)  # the in-memory rule, written out
+    assert trained.validation["n_samples"] == n_val.sum() == len(stratified_split(y, 0.2)[1])
+    scan = scan_table(TableSource(tmp_path / "rare.parquet"), target="label", val_fraction=0.2)
+    np.testing.assert_array_equal(np.bincount(y[scan.split.mask(y)]), n_val)
+    frame.loc[[3], "label"] = "owl"
+    frame.to_parquet(tmp_path / "one.parquet")
+    with pytest.raises(DataError, match=r"one.parquet: class 'owl' has 1 example; a stratified validation split"):
+        fit_stream(tmp_path / "one.parquet", target="label", config=config)

@@ -32,7 +32,7 @@ def add_stream_options(parser: argparse.ArgumentParser) -> None:
                        help="read the table (a Parquet/CSV file or a folder of shards) in batches instead of "
                             "loading it; automatic for a folder of shards, a file over 1/8 of RAM, and torchrun")
     group.add_argument("--val-data", metavar="PATH",
-                       help="validation table when streaming (default: --val-split of the rows, by a seeded hash)")
+                       help="validation table when streaming (default: a stratified --val-split of the rows)")
     group.add_argument("--shuffle-buffer", type=int, default=StreamConfig.shuffle_buffer, metavar="ROWS",
                        help="rows shuffled together when streaming (default: %(default)s)")
     group.add_argument("--batch-rows", type=int, default=StreamConfig.batch_rows, metavar="ROWS",

@@ -299,7 +299,8 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
     config : TrainConfig, optional
     stream : StreamConfig, optional
     val_data : str or Path, optional
-        Validation data; otherwise ``config.val_split`` of the rows are held out (`validation_mask`).
+        Validation data; otherwise ``config.val_split`` of each class is held out, stratified with the counts of
+        in-memory training (`multiclass.data.stream.split`).
     comm : Comm, optional
         From `init_distributed` under torchrun; each rank then reads its own pieces.
     """

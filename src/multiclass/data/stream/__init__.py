@@ -5,14 +5,16 @@ The pieces, in the order a training run uses them:
 1. `TableSource` (``source``): the files and their *pieces* (Parquet row groups, whole CSV files), read with
    pyarrow one record batch at a time, typed as the in-memory reader types them;
 2. `scan_table` (``scan``): one pass that fits the same `TablePreprocessor` state and the same classes as
-   `multiclass.data.load_table` on the same rows -- so the model file, `predict` and `evaluate` are shared;
+   `multiclass.data.load_table` on the same rows -- so the model file, `predict` and `evaluate` are shared --
+   and counts the rows of each class in each piece for the validation split (``split``);
 3. `epoch_batches` (``batches``): encoded, shuffled training batches of one epoch for one rank (pieces permuted
    per epoch by the seed, rows shuffled within a buffer of `shuffle_buffer` rows), and `iter_encoded` for
    validation or evaluation passes.
 
 Memory is bounded by the record batch (`DEFAULT_BATCH_ROWS` rows, or an 8 MiB CSV block), the shuffle buffer
-and a Parquet row group -- not by the file. The validation rows are a seeded hash of each row's place in its file
-(`validation_mask`), not a stratified split: any rank can tell them apart without reading anything else.
+and a Parquet row group -- not by the file. The validation split is stratified with the in-memory split's counts
+(`StreamSplit`): each class's held-out rows are spaced evenly through the file, at seeded offsets, so any rank
+tells them apart from the scan's per-piece class counts without reading anything else.
 """
 
 from multiclass.data.stream.batches import (
@@ -24,13 +26,14 @@ from multiclass.data.stream.batches import (
     steps_per_epoch,
 )
 from multiclass.data.stream.scan import MAX_DISTINCT, TableScan, scan_table
-from multiclass.data.stream.split import validation_mask
 from multiclass.data.stream.source import DEFAULT_BATCH_ROWS, Piece, TableSource, is_table_shards, should_stream
+from multiclass.data.stream.split import StreamSplit
 
 __all__ = [
     "DEFAULT_BATCH_ROWS",
     "MAX_DISTINCT",
     "Piece",
+    "StreamSplit",
     "TableScan",
     "TableSource",
     "encode_frame",
@@ -42,5 +45,4 @@ __all__ = [
     "scan_table",
     "should_stream",
     "steps_per_epoch",
-    "validation_mask",
 ]

@@ -25,7 +25,6 @@ import torch
 from ...exceptions import DataError
 from ..labels import _listing
 from .scan import TableScan
-from .split import validation_mask
 from .source import TableSource
 
 __all__ = ["encode_frame", "epoch_batches", "epoch_pieces", "iter_encoded", "rows_of", "steps_per_epoch"]
@@ -72,27 +71,35 @@ def iter_encoded(source: TableSource, scan: TableScan, pieces: Sequence[int], pa
                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Encoded ``(X, y)`` per record batch of `pieces` (indices into ``source.pieces``), in order.
 
-    `part` keeps the rows outside the validation split ("train"), inside it ("validation") or all ("all").
+    `part` keeps the rows outside the validation split ("train"), inside it ("validation") or all ("all"). A
+    row's side is decided from its class code and its place among the rows of its class (``scan.split``), so
+    a batch's labels are encoded before its rows are selected.
     """
     if part not in PARTS:
         raise ValueError(f"`part` must be one of {PARTS}; got {part!r}.")
+    split = scan.split if part != "all" and scan.val_fraction > 0 else None
+    if split is None and part != "all" and scan.val_fraction > 0:
+        raise ValueError("`scan` must hold its validation split (`split`, made by `scan_table`) to read the "
+                         f"{part!r} rows; got a scan with val_fraction={scan.val_fraction!r} and split=None.")
+    if part == "validation" and split is None:
+        return  # no validation split: no validation rows
     columns, numeric = _read_columns(scan)
     for index in pieces:
         piece = source.pieces[index]
         start = piece.first_row
+        position = split.positions(index) if split is not None else None  # (K,) next within-class index
         for frame in source.frames(piece, columns, numeric=numeric):
             n = len(frame)
-            if part != "all" and scan.val_fraction > 0:
-                held = validation_mask(scan.seed, piece.shard, np.arange(start, start + n), scan.val_fraction)
-                frame = frame[held if part == "validation" else ~held].reset_index(drop=True)
-            elif part == "validation":
-                frame = frame.iloc[:0]
-            if len(frame):
-                try:
+            try:
+                if split is not None:
+                    y = _codes(frame[scan.target], scan)  # (n,)
+                    held = split.held_out(y, position)
+                    frame = frame[held if part == "validation" else ~held].reset_index(drop=True)
+                if len(frame):
                     yield encode_frame(frame, scan)
-                except DataError as error:
-                    raise DataError(f"{source.shards[piece.shard]} (a batch starting at row {start + 1}): {error}"
-                                    ) from None
+            except DataError as error:
+                raise DataError(f"{source.shards[piece.shard]} (a batch starting at row {start + 1}): {error}"
+                                ) from None
             start += n
 
 

@@ -24,35 +24,63 @@ Location = tuple[int, int]  # (shard, row of the shard), both 0-based
 
 @dataclass
 class LabelScan:
-    """Rows per distinct raw label (all rows, and rows outside the validation split) and the first bad rows."""
+    """Rows per distinct raw label, the first bad rows and, with `by_piece`, the rows of each label in each piece.
+
+    The per-piece counts (for the stratified validation split, `multiclass.data.stream.split`) are kept by raw
+    label, since the class codes are only known once every label has been seen: per piece, arrays of label ids
+    (`raws` numbers the raw labels) and rows, 12 bytes per (piece, label) pair present.
+    """
 
     counts: Counter = field(default_factory=Counter)
-    train: Counter = field(default_factory=Counter)
     first_row: dict = field(default_factory=dict)  # raw label -> location of its first row
     first_missing: Location | None = None
+    by_piece: bool = False
+    raws: dict = field(default_factory=dict)  # raw label -> its id in `pieces`
+    pieces: dict = field(default_factory=dict)  # piece index -> ((n,) int32 label ids, (n,) int64 rows)
+    _piece: Counter = field(default_factory=Counter)  # the piece being read
 
-    def update(self, series: pd.Series, shard: int, first_row: int, held_out: np.ndarray) -> None:
+    def update(self, series: pd.Series, shard: int, first_row: int) -> None:
         missing = series.isna().to_numpy()
         if missing.any():
             where = (shard, first_row + int(np.flatnonzero(missing)[0]))
             self.first_missing = where if self.first_missing is None else min(self.first_missing, where)
         present = series[~missing]
-        self.counts.update(present.value_counts(sort=False).to_dict())
-        self.train.update(present[~held_out[~missing]].value_counts(sort=False).to_dict())
+        counts = present.value_counts(sort=False).to_dict()
+        self.counts.update(counts)
+        if self.by_piece:
+            self._piece.update(counts)
         firsts = present.drop_duplicates()
         for raw, row in zip(firsts.tolist(), firsts.index.tolist()):
             where = (shard, first_row + int(row))
             if raw not in self.first_row or where < self.first_row[raw]:
                 self.first_row[raw] = where
 
+    def end_piece(self, index: int) -> None:
+        """Store the rows of each label of the piece just read (with `by_piece`) under its index."""
+        if self.by_piece:
+            ids = np.array([self.raws.setdefault(raw, len(self.raws)) for raw in self._piece], dtype=np.int32)
+            self.pieces[index] = (ids, np.array(list(self._piece.values()), dtype=np.int64))
+        self._piece = Counter()
+
     def merge(self, other: LabelScan) -> None:
         self.counts.update(other.counts)
-        self.train.update(other.train)
         for raw, where in other.first_row.items():
             if raw not in self.first_row or where < self.first_row[raw]:
                 self.first_row[raw] = where
         if other.first_missing is not None:
             self.first_missing = min(filter(None, (self.first_missing, other.first_missing)))
+        if other.pieces:  # the other rank numbered its labels in its own order
+            ids = np.array([self.raws.setdefault(raw, len(self.raws)) for raw in other.raws], dtype=np.int32)
+            self.pieces.update({index: (ids[raw_ids], rows) for index, (raw_ids, rows) in other.pieces.items()})
+
+    def piece_counts(self, label_codes: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(piece, code, rows)`` entries, (n_entries,) int64 each: rows of each class in each piece."""
+        code_of = np.array([label_codes[raw] for raw in self.raws], dtype=np.int64)  # label id -> class code
+        pieces = sorted(self.pieces)
+        piece = np.repeat(np.array(pieces, dtype=np.int64), [len(self.pieces[i][0]) for i in pieces])
+        code = np.concatenate([code_of[self.pieces[i][0]] for i in pieces]) if pieces else np.zeros(0, np.int64)
+        rows = np.concatenate([self.pieces[i][1] for i in pieces]) if pieces else np.zeros(0, np.int64)
+        return piece, code, rows
 
 
 def located(source: TableSource, shard: int) -> str:
@@ -86,10 +114,7 @@ def fit_labels(source: TableSource, target: str, labels: LabelScan):
         array = np.array(values, dtype=np.float64)
     classes, target_dtype, codes = fit_classes(array, where=where)
     label_codes = dict(zip(raws, codes.tolist()))
-    k = len(classes)
-    counts = np.zeros(k, np.int64)
-    train = np.zeros(k, np.int64)
+    counts = np.zeros(len(classes), np.int64)
     for raw, code in label_codes.items():
         counts[code] += labels.counts[raw]
-        train[code] += labels.train.get(raw, 0)
-    return classes, target_dtype, label_codes, counts, train
+    return classes, target_dtype, label_codes, counts

@@ -2,8 +2,9 @@
 
 Per column it keeps counts (present, missing, bool words, numbers), the first offending value (for the same error
 messages as the in-memory loader), numeric moments and, for columns that may be categorical, exact category
-counts; per label, the rows of each distinct value. Memory is bounded by the number of distinct categories and
-labels, never by the number of rows.
+counts; per label, the rows of each distinct value -- and, when rows are held out for validation, per piece too
+(for the stratified split, `multiclass.data.stream.split`). Memory is bounded by the number of distinct
+categories and labels (times the pieces, for the split), never by the number of rows.
 
 The decisions are `multiclass.data.columns.infer_column_type` and `TablePreprocessor.fit`, replayed on the counts:
 bool when every value is a bool (word); numeric when every value is a number (a CSV's all-missing column too:
@@ -21,6 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -31,7 +33,7 @@ from ..preprocessing import is_positive_int
 from ..table import TablePreprocessor, available_columns
 from .labels import LabelScan, fit_labels, located
 from .source import TableSource
-from .split import validation_mask
+from .split import StreamSplit, fit_split
 
 __all__ = ["MAX_DISTINCT", "TableScan", "scan_table"]
 
@@ -207,12 +209,16 @@ class TableScan:
     label_codes : dict
         Raw label value (as read) -> class code.
     class_counts, train_class_counts : ndarray of int64, shape (n_classes,)
-        Rows per class, over all rows and over the rows outside the validation split.
+        Rows per class, over all rows and over the rows outside the validation split (exact: the stratified
+        split holds out ``clip(round(val_fraction * n_c), 1, n_c - 1)`` rows of class c).
     piece_rows, piece_train_rows : tuple of int
         Rows of each piece of the source (in `TableSource.pieces` order), and those outside the validation split.
     target, id_column : str or None
     val_fraction : float
     seed : int
+    split : StreamSplit or None, default=None
+        Which rows are held out (the per-piece class counts); None when `val_fraction` is 0. A scan built by
+        hand with ``val_fraction=0.0`` needs none (reading ``part="all"`` or ``"train"``).
     """
 
     preprocessor: TablePreprocessor
@@ -227,6 +233,7 @@ class TableScan:
     id_column: str | None
     val_fraction: float
     seed: int
+    split: StreamSplit | None = None
 
     @property
     def n_rows(self) -> int:
@@ -244,9 +251,12 @@ class TableScan:
 Gather = Callable[[object], list]  # one rank's object -> every rank's, in rank order (all_gather_object)
 
 
-def _check_options(source: TableSource, target, id_column, ignore, categorical, max_categories) -> None:
+def _check_options(source: TableSource, target, id_column, ignore, categorical, max_categories,
+                   val_fraction) -> None:
     if not is_positive_int(max_categories):
         raise ConfigError(f"`max_categories` must be an int >= 1; got {max_categories!r}.")
+    if isinstance(val_fraction, bool) or not (isinstance(val_fraction, Real) and 0 <= val_fraction < 1):
+        raise ConfigError(f"`val_fraction` must be in [0, 1); got {val_fraction!r}.")
     if target is None:
         raise ConfigError(f"`target` must name the label column of {source.path}; got None. Available columns: "
                           f"{', '.join(repr(c) for c in source.columns)}.")
@@ -261,23 +271,22 @@ def _check_options(source: TableSource, target, id_column, ignore, categorical, 
                               f"columns: {', '.join(repr(c) for c in source.columns)}.")
 
 
-def _scan_pieces(source, pieces, target, features, categorical, val_fraction, seed):
-    """This rank's share of the pass: per-piece row counts, column scans, label scan."""
+def _scan_pieces(source, pieces, target, features, categorical, by_piece):
+    """This rank's share of the pass: per-piece row counts, column scans, label scan (`by_piece`: per piece too)."""
     columns = {name: _ColumnScan(name) for name in features}
-    labels = LabelScan()
-    rows: dict[int, tuple[int, int]] = {}
+    labels = LabelScan(by_piece=by_piece)
+    rows: dict[int, int] = {}
     read = [target, *features]
     for index, piece in pieces:
-        n = n_train = 0
+        n = 0
         for frame in source.frames(piece, read, numeric=features):
             start = piece.first_row + n
-            held_out = validation_mask(seed, piece.shard, np.arange(start, start + len(frame)), val_fraction)
-            labels.update(frame[target], piece.shard, start, held_out)
+            labels.update(frame[target], piece.shard, start)
             for name in features:
                 columns[name].update(frame[name], piece.shard, start, name in categorical)
             n += len(frame)
-            n_train += int(len(frame) - held_out.sum())
-        rows[index] = (n, n_train)
+        labels.end_piece(index)
+        rows[index] = n
     return rows, columns, labels
 
 
@@ -349,8 +358,9 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
     source : TableSource
     target, id_column, ignore, categorical, max_categories
         As in `multiclass.data.load_table`.
-    val_fraction : float, default=0.0
-        Fraction of rows held out by `validation_mask` (counted apart, for class weights and batch counts).
+    val_fraction : float in [0, 1), default=0.0
+        Fraction of each class held out for validation, stratified as `stratified_split` (see
+        `multiclass.data.stream.split`); the rows of each class in each piece are counted for it.
     seed : int, default=0
         Seed of the validation split.
     rank, world_size : int
@@ -360,19 +370,20 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
     Raises
     ------
     DataError, ConfigError
-        As `load_table` would, with the same messages (a row is located in its shard file).
+        As `load_table` would, with the same messages (a row is located in its shard file); with `val_fraction`,
+        a class of 1 row, as `stratified_split` (prefixed by the path).
     """
-    _check_options(source, target, id_column, ignore, categorical, max_categories)
+    _check_options(source, target, id_column, ignore, categorical, max_categories, val_fraction)
     excluded = {target, id_column, *ignore}
     features = [c for c in source.columns if c not in excluded]
     if not features:
         raise DataError(f"{source.path}: there are no feature columns left to learn from.")
     mine = [(i, p) for i, p in enumerate(source.pieces) if i % world_size == rank]
-    part = _scan_pieces(source, mine, target, features, set(categorical), val_fraction, seed)
+    part = _scan_pieces(source, mine, target, features, set(categorical), val_fraction > 0)
     rows, columns, labels = _merge_all(gather(part) if gather is not None else [part])
-    if sum(n for n, _ in rows.values()) == 0:
+    if sum(rows.values()) == 0:
         raise DataError(f"{source.path}: the table has no data rows.")
-    classes, target_dtype, label_codes, counts, train = fit_labels(source, target, labels)
+    classes, target_dtype, label_codes, counts = fit_labels(source, target, labels)
     again = [n for n in features if not columns[n].complete and not columns[n].overflow
              and columns[n].kind(n in categorical, source.format) == "categorical"]
     if again:  # rare: a CSV column whose first batches were all numbers and later ones text
@@ -381,7 +392,15 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
                                       (gather(recounted) if gather is not None else [recounted])])[1].items():
             columns[name].categories, columns[name].overflow = scan.categories, scan.overflow
     preprocessor = _fit_columns(source, features, set(categorical), max_categories, columns)
-    n_pieces = len(source.pieces)
+    piece_rows = np.array([rows[i] for i in range(len(source.pieces))], dtype=np.int64)
+    split, held = None, np.zeros_like(piece_rows)
+    if val_fraction > 0:  # after the column checks, as `stratified_split` runs after `load_table`
+        try:
+            split, held = fit_split(*labels.piece_counts(label_codes), n_pieces=len(piece_rows), class_counts=counts,
+                                    fraction=val_fraction, seed=seed, classes=classes)
+        except DataError as error:
+            raise DataError(f"{source.path}: {error}") from None
+    train = counts - split.n_val if split is not None else counts.copy()
     return TableScan(preprocessor, tuple(classes), target_dtype, label_codes, counts, train,
-                     tuple(rows[i][0] for i in range(n_pieces)), tuple(rows[i][1] for i in range(n_pieces)),
-                     target, id_column, float(val_fraction), int(seed))
+                     tuple(piece_rows.tolist()), tuple((piece_rows - held).tolist()), target, id_column,
+                     float(val_fraction), int(seed), split)

@@ -44,8 +44,10 @@ Calibration (`expected_calibration_error`, `classwise_calibration_error`, `relia
 `brier_score_loss`) and intervals (`wilson_interval`, the stratified bootstrap `bootstrap_scores`) have their
 definitions in their modules' docstrings. For many classes, `SparseConfusion` (`sparse_confusion_matrix`) keeps
 only the non-zero cells and `confusion_totals` / `scores_from_totals` give the scores without a K x K array.
+`EvaluationCounts` adds up, batch by batch, everything the evaluation report needs from data streamed past.
 """
 
+from multiclass.metrics.accumulate import ClassMoments, EvaluationCounts
 from multiclass.metrics.calibration import (
     ReliabilityBins,
     brier_score_loss,
@@ -99,7 +101,9 @@ from multiclass.metrics.sparse import (
 __all__ = [
     "DENSE_MAX_CLASSES",
     "ClassificationReport",
+    "ClassMoments",
     "ConfusionMatrix",
+    "EvaluationCounts",
     "ReliabilityBins",
     "ReportRow",
     "ResampledTotals",

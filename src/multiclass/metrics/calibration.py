@@ -65,6 +65,52 @@ def _bin_index(values: np.ndarray, n_bins: int) -> np.ndarray:
     return np.searchsorted(inner, values, side="left")
 
 
+# --- sums over rows: what the scores need, added up batch by batch for data streamed past (see
+# `multiclass.metrics.accumulate`); the functions below are these sums over one batch.
+
+def top_label_sums(true_idx: np.ndarray, proba: np.ndarray, n_bins: int) -> tuple[np.ndarray, ...]:
+    """Per top-label confidence bin: (rows, summed confidence, correct argmax predictions), each (n_bins,)."""
+    predicted = proba.argmax(axis=1)  # (N,)
+    confidence = proba[np.arange(len(proba)), predicted]  # (N,)
+    bins = _bin_index(confidence, n_bins)
+    return (np.bincount(bins, minlength=n_bins), np.bincount(bins, weights=confidence, minlength=n_bins),
+            np.bincount(bins, weights=(predicted == true_idx), minlength=n_bins))
+
+
+def classwise_sums(true_idx: np.ndarray, proba: np.ndarray, n_bins: int) -> tuple[np.ndarray, ...]:
+    """Per (class, bin) cell, class-major (K * n_bins,): (rows, summed p_k, rows of class k), float64."""
+    n, k = proba.shape
+    size = k * n_bins
+    count, mass, hits = np.zeros(size), np.zeros(size), np.zeros(size)
+    offsets = np.arange(k) * n_bins  # (K,)
+    block = max(1, _BLOCK_ENTRIES // k)
+    for start in range(0, n, block):
+        p = proba[start:start + block]  # (B, K)
+        flat = (_bin_index(p, n_bins) + offsets).ravel()  # (B*K,) class-major (class, bin) cell of each entry
+        count += np.bincount(flat, minlength=size)
+        mass += np.bincount(flat, weights=p.ravel(), minlength=size)
+        rows = np.arange(len(p))
+        hits += np.bincount(flat.reshape(p.shape)[rows, true_idx[start:start + block]], minlength=size)
+    return count, mass, hits
+
+
+def classwise_error_from_sums(mass: np.ndarray, hits: np.ndarray, n_rows: int, n_classes: int) -> float:
+    """Class-wise ECE from the `classwise_sums` of `n_rows` rows: ``sum_cells |hits - mass| / (N * K)``."""
+    return float(np.abs(hits - mass).sum() / (n_rows * n_classes))
+
+
+def brier_sum(true_idx: np.ndarray, proba: np.ndarray) -> float:
+    """``sum_i sum_k (p_ik - [y_i = k])^2`` over the rows (the unscaled Brier score times N)."""
+    n, k = proba.shape
+    total = 0.0
+    block = max(1, _BLOCK_ENTRIES // k)
+    for start in range(0, n, block):
+        diff = proba[start:start + block].copy()  # (B, K) p - onehot
+        diff[np.arange(len(diff)), true_idx[start:start + block]] -= 1
+        total += float(np.einsum("ij,ij->", diff, diff))
+    return total
+
+
 @dataclass(frozen=True)
 class ReliabilityBins:
     """Top-label reliability diagram: per confidence bin, the rows, their mean confidence and their accuracy.
@@ -83,6 +129,15 @@ class ReliabilityBins:
     count: np.ndarray
     confidence: np.ndarray
     accuracy: np.ndarray
+
+    @classmethod
+    def from_sums(cls, count: np.ndarray, confidence_sum: np.ndarray, correct_sum: np.ndarray) -> ReliabilityBins:
+        """The bins from `top_label_sums` (of one batch, or added up over many)."""
+        n_bins = len(count)
+        with np.errstate(invalid="ignore", divide="ignore"):  # empty bins -> NaN, by design
+            confidence, accuracy = confidence_sum / count, correct_sum / count
+        edges = np.linspace(0, 1, n_bins + 1)
+        return cls(edges[:-1], edges[1:], np.asarray(count, dtype=np.int64), confidence, accuracy)
 
     @property
     def ece(self) -> float:
@@ -117,15 +172,7 @@ def reliability_bins(y_true, y_proba, *, labels=None, n_bins=15) -> ReliabilityB
     """
     n_bins = _checks.check_positive_int(n_bins, "n_bins")
     true_idx, proba = _check_proba(y_true, y_proba, labels)
-    predicted = proba.argmax(axis=1)  # (N,)
-    confidence = proba[np.arange(len(proba)), predicted]  # (N,)
-    bins = _bin_index(confidence, n_bins)
-    count = np.bincount(bins, minlength=n_bins)
-    with np.errstate(invalid="ignore", divide="ignore"):  # empty bins -> NaN, by design
-        mean_confidence = np.bincount(bins, weights=confidence, minlength=n_bins) / count
-        accuracy = np.bincount(bins, weights=(predicted == true_idx), minlength=n_bins) / count
-    edges = np.linspace(0, 1, n_bins + 1)
-    return ReliabilityBins(edges[:-1], edges[1:], count, mean_confidence, accuracy)
+    return ReliabilityBins.from_sums(*top_label_sums(true_idx, proba, n_bins))
 
 
 def expected_calibration_error(y_true, y_proba, *, labels=None, n_bins=15) -> float:
@@ -155,19 +202,8 @@ def classwise_calibration_error(y_true, y_proba, *, labels=None, n_bins=15) -> f
     """
     n_bins = _checks.check_positive_int(n_bins, "n_bins")
     true_idx, proba = _check_proba(y_true, y_proba, labels)
-    n, k = proba.shape
-    size = k * n_bins
-    count, mass, hits = np.zeros(size), np.zeros(size), np.zeros(size)
-    offsets = np.arange(k) * n_bins  # (K,)
-    block = max(1, _BLOCK_ENTRIES // k)
-    for start in range(0, n, block):
-        p = proba[start:start + block]  # (B, K)
-        flat = (_bin_index(p, n_bins) + offsets).ravel()  # (B*K,) class-major (class, bin) cell of each entry
-        count += np.bincount(flat, minlength=size)
-        mass += np.bincount(flat, weights=p.ravel(), minlength=size)
-        rows = np.arange(len(p))
-        hits += np.bincount(flat.reshape(p.shape)[rows, true_idx[start:start + block]], minlength=size)
-    return float(np.abs(hits - mass).sum() / (n * k))
+    _, mass, hits = classwise_sums(true_idx, proba, n_bins)
+    return classwise_error_from_sums(mass, hits, len(proba), proba.shape[1])
 
 
 def brier_score_loss(y_true, y_proba, *, labels=None, scale_by_half="auto") -> float:
@@ -194,12 +230,7 @@ def brier_score_loss(y_true, y_proba, *, labels=None, scale_by_half="auto") -> f
         scale_by_half = _checks.check_bool(scale_by_half, "scale_by_half")
     true_idx, proba = _check_proba(y_true, y_proba, labels)
     n, k = proba.shape
-    total = 0.0
-    block = max(1, _BLOCK_ENTRIES // k)
-    for start in range(0, n, block):
-        diff = proba[start:start + block].copy()  # (B, K) p - onehot
-        diff[np.arange(len(diff)), true_idx[start:start + block]] -= 1
-        total += float(np.einsum("ij,ij->", diff, diff))
+    total = brier_sum(true_idx, proba)
     if scale_by_half == "auto":
         scale_by_half = k < 3
     return total / n * (0.5 if scale_by_half else 1.0)

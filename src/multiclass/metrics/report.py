@@ -18,6 +18,7 @@ from multiclass.exceptions import DataError
 from multiclass.metrics import _checks
 from multiclass.metrics.confusion import _count
 from multiclass.metrics.from_confusion import check_confusion, prf_from_totals
+from multiclass.metrics.sparse import SparseConfusion, confusion_totals
 
 HEADERS = ("precision", "recall", "f1-score", "support")
 _WIDEST_HEADING = "weighted avg"  # the first column is at least this wide (sklearn's layout)
@@ -106,7 +107,7 @@ class ClassificationReport:
 
 def _build(cm, n_classes, names, *, micro_is_accuracy, float_support, digits, zero_division) -> ClassificationReport:
     """The report of the first `n_classes` rows/columns of `cm` (a last extra row/column holds other labels)."""
-    tp, pred_sum, true_sum = np.diagonal(cm)[:n_classes], cm.sum(axis=0)[:n_classes], cm.sum(axis=1)[:n_classes]
+    tp, pred_sum, true_sum = (totals[:n_classes] for totals in confusion_totals(cm))
     if float_support:
         true_sum = true_sum.astype(np.float64)
     precision, recall, f1, support = prf_from_totals(tp, pred_sum, true_sum, average=None,
@@ -207,8 +208,9 @@ def classification_report_from_confusion(cm, *, target_names=None, digits=2,
 
     Parameters
     ----------
-    cm : array-like of shape (n_classes, n_classes)
-        Confusion matrix, e.g. ``ConfusionMatrix.compute()`` or a sum of matrices from several workers.
+    cm : array-like of shape (n_classes, n_classes), or SparseConfusion
+        Confusion matrix, e.g. ``ConfusionMatrix.compute()`` or a sum of matrices from several workers; a
+        `SparseConfusion` (many classes) gives the same report from its diagonal and margins.
     target_names : array-like of shape (n_classes,), default=None
         Display names of the classes (e.g. ``ConfusionMatrix.classes_``); None: "0", "1", ...
     digits : int, default=2
@@ -227,12 +229,14 @@ def classification_report_from_confusion(cm, *, target_names=None, digits=2,
     >>> report.accuracy, report.to_dict()["yes"]["recall"]
     (0.75, 0.5)
     """
-    cm = check_confusion(cm)
+    if not isinstance(cm, SparseConfusion):
+        cm = check_confusion(cm)
     digits = _checks.check_positive_int(digits, "digits", minimum=0)
     zero_division = _checks.check_zero_division(zero_division)
     n_classes = cm.shape[0]
     names = [str(i) for i in range(n_classes)] if target_names is None else _names(target_names)
     if len(names) != n_classes:
         raise DataError(f"`target_names` must have one name per class ({n_classes}); got {len(names)} names.")
-    return _build(cm, n_classes, names, micro_is_accuracy=True, float_support=cm.dtype.kind == "f",
+    float_support = not isinstance(cm, SparseConfusion) and cm.dtype.kind == "f"
+    return _build(cm, n_classes, names, micro_is_accuracy=True, float_support=float_support,
                   digits=digits, zero_division=zero_division)

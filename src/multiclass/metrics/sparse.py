@@ -145,6 +145,29 @@ class SparseConfusion:
         return f"SparseConfusion(n_classes={self.n_classes}, nnz={self.nnz}, n_samples={int(self.counts.sum())})"
 
 
+def check_codes(y_true, y_pred, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """`y_true` and `y_pred` as int64 arrays of class indices in ``[0, n_classes)`` of one length.
+
+    Raises
+    ------
+    DataError
+        Not 1-D integer arrays, of different lengths, or with an index out of range.
+    """
+    arrays = []
+    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
+        values = np.asarray(values)
+        if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
+            raise DataError(f"`{name}` must be a 1-D array of class indices; got dtype {values.dtype} and shape "
+                            f"{values.shape}.")
+        if values.size and (values.min() < 0 or values.max() >= n_classes):
+            bad = values.min() if values.min() < 0 else values.max()
+            raise DataError(f"`{name}` must hold class indices in [0, {n_classes}); got {int(bad)!r}.")
+        arrays.append(values.astype(np.int64, copy=False))
+    if len(arrays[0]) != len(arrays[1]):
+        raise DataError(f"`y_pred` must have the length of `y_true` ({len(arrays[0])}); got {len(arrays[1])}.")
+    return arrays[0], arrays[1]
+
+
 def sparse_confusion_matrix(y_true, y_pred, *, n_classes: int) -> SparseConfusion:
     """Count (true, predicted) class indices into a `SparseConfusion` without any K x K array.
 
@@ -165,17 +188,7 @@ def sparse_confusion_matrix(y_true, y_pred, *, n_classes: int) -> SparseConfusio
         Inputs that are not 1-D integer arrays of one length, or indices outside ``[0, n_classes)``.
     """
     n_classes = _checks.check_positive_int(n_classes, "n_classes")
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    for name, values in (("y_true", y_true), ("y_pred", y_pred)):
-        if values.ndim != 1 or (values.size and values.dtype.kind not in "iu"):
-            raise DataError(f"`{name}` must be a 1-D array of class indices; got dtype {values.dtype} and shape "
-                            f"{values.shape}.")
-        if values.size and (values.min() < 0 or values.max() >= n_classes):
-            bad = values.min() if values.min() < 0 else values.max()
-            raise DataError(f"`{name}` must hold class indices in [0, {n_classes}); got {int(bad)!r}.")
-    if len(y_true) != len(y_pred):
-        raise DataError(f"`y_pred` must have the length of `y_true` ({len(y_true)}); got {len(y_pred)}.")
-    y_true, y_pred = y_true.astype(np.int64, copy=False), y_pred.astype(np.int64, copy=False)
+    y_true, y_pred = check_codes(y_true, y_pred, n_classes)
     right = y_true == y_pred
     diagonal = np.bincount(y_true[right], minlength=n_classes)  # (K,) the usually dominant cells, in O(n)
     wrong = y_true[~right] * n_classes + y_pred[~right]  # (errors,)

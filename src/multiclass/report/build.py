@@ -26,7 +26,7 @@ from multiclass.report.model import (
     Training,
 )
 
-__all__ = ["build_report", "summary_scores"]
+__all__ = ["build_report", "build_report_from_counts", "summary_scores"]
 
 # Accuracy is "close to the majority baseline" when the model removes less than this share of the baseline's
 # errors, (acc - base) / (1 - base) < 0.1, or when the accuracy interval reaches down to the baseline.
@@ -85,7 +85,7 @@ def _check_inputs(y_true, y_pred, classes, probs, images, image_shape):
     return arrays[0], arrays[1], classes, probs, images
 
 
-def _headline(cm, y_true, probs, config: ReportConfig, samples) -> dict[str, Estimate | None]:
+def _headline(cm, log_loss: Estimate | None, config: ReportConfig, samples) -> dict[str, Estimate | None]:
     points = summary_scores(cm)
     headline = {}
     for name, value in points.items():
@@ -94,19 +94,32 @@ def _headline(cm, y_true, probs, config: ReportConfig, samples) -> dict[str, Est
         else:
             low, high = metrics.percentile_interval(samples[name], confidence=config.confidence)
             headline[name] = Estimate(value, float(low), float(high), "bootstrap")
-    headline["log_loss"] = None
-    if probs is not None:
-        k = cm.shape[0]
-        value = metrics.log_loss(y_true, probs, labels=np.arange(k))
-        if samples is None:
-            headline["log_loss"] = Estimate(value)
-        else:
-            eps = np.finfo(np.float64).eps
-            losses = -np.log(np.clip(probs[np.arange(len(y_true)), y_true], eps, 1 - eps))  # (N,) as log_loss
-            low, high, method = metrics.stratified_mean_interval(
-                losses, y_true, n_resamples=config.bootstrap, seed=config.seed, confidence=config.confidence)
-            headline["log_loss"] = Estimate(value, low, high, method)
+    headline["log_loss"] = log_loss
     return headline
+
+
+def _log_loss_of_rows(y_true, probs, counts: metrics.EvaluationCounts, config: ReportConfig) -> Estimate | None:
+    """The mean log-loss with the stratified bootstrap of the per-row losses (normal beyond its draws)."""
+    if probs is None:
+        return None
+    value = metrics.log_loss(y_true, probs, labels=np.arange(counts.n_classes))
+    if not config.bootstrap:
+        return Estimate(value)
+    eps = np.finfo(np.float64).eps
+    losses = -np.log(np.clip(probs[np.arange(len(y_true)), y_true], eps, 1 - eps))  # (N,) as log_loss
+    low, high, method = metrics.stratified_mean_interval(
+        losses, y_true, n_resamples=config.bootstrap, seed=config.seed, confidence=config.confidence)
+    return Estimate(value, low, high, method)
+
+
+def _log_loss_of_counts(counts: metrics.EvaluationCounts, config: ReportConfig) -> Estimate | None:
+    """The mean log-loss with the normal interval of its stratified bootstrap (the rows are gone)."""
+    if not counts.has_probs:
+        return None
+    if not config.bootstrap:
+        return Estimate(counts.log_loss())
+    low, high = counts.log_loss_interval(config.confidence)
+    return Estimate(counts.log_loss(), low, high, "normal")
 
 
 def _baselines(cm: np.ndarray) -> dict[str, dict]:
@@ -182,14 +195,11 @@ def _most_confused(cm: np.ndarray, top_n: int) -> tuple[ConfusedPair, ...]:
     return tuple(ConfusedPair(i, j, count, float(count / support[i])) for i, j, count in cells.top_confused(top_n))
 
 
-def _calibration(y_true, probs, n_bins: int) -> Calibration:
-    labels = np.arange(probs.shape[1])
-    return Calibration(
-        ece_top_label=metrics.expected_calibration_error(y_true, probs, labels=labels, n_bins=n_bins),
-        ece_classwise=metrics.classwise_calibration_error(y_true, probs, labels=labels, n_bins=n_bins),
-        brier=metrics.brier_score_loss(y_true, probs, labels=labels, scale_by_half=False),
-        bins=metrics.reliability_bins(y_true, probs, labels=labels, n_bins=n_bins),
-    )
+def _calibration(counts: metrics.EvaluationCounts) -> Calibration | None:
+    if not counts.has_probs:
+        return None
+    bins = counts.reliability()
+    return Calibration(ece_top_label=bins.ece, ece_classwise=counts.classwise_ece(), brier=counts.brier(), bins=bins)
 
 
 def _training(history, best_epoch, stop_reason) -> Training | None:
@@ -270,22 +280,57 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
     """
     config = config or ReportConfig()
     y_true, y_pred, classes, probs, images = _check_inputs(y_true, y_pred, classes, probs, images, image_shape)
-    k = len(classes)
-    if k <= metrics.DENSE_MAX_CLASSES:
-        cm = metrics.confusion_matrix(y_true, y_pred, labels=np.arange(k))  # (K, K) rows = true
-    else:  # many classes: only the non-zero cells, never a K x K array
-        cm = metrics.sparse_confusion_matrix(y_true, y_pred, n_classes=k)
+    counts = metrics.EvaluationCounts(len(classes), n_bins=config.n_bins,
+                                      sparse=len(classes) > metrics.DENSE_MAX_CLASSES)
+    counts.update(y_true, y_pred, probs)  # the dense matrix, or only its non-zero cells above DENSE_MAX_CLASSES
+    show_images = images is not None and probs is not None
+    return _assemble(counts, classes, config, log_loss=_log_loss_of_rows(y_true, probs, counts, config),
+                     mistakes=(_mistakes(y_true, y_pred, probs, images, image_shape, config.n_examples)
+                               if show_images else None),
+                     training=_training(history, best_epoch, stop_reason), subject=subject, source=source,
+                     decision=decision)
+
+
+def build_report_from_counts(counts: metrics.EvaluationCounts, classes, *, config: ReportConfig | None = None,
+                             history=None, best_epoch=None, stop_reason="", subject="", source=None,
+                             decision=None) -> Report:
+    """The report of predictions added up batch by batch (`metrics.EvaluationCounts`): data streamed past.
+
+    Everything `build_report` gives except the confidently wrong images (the rows are gone); the log-loss
+    interval is the normal approximation of its stratified bootstrap (exact variance). Other parameters as in
+    `build_report`.
+
+    Raises
+    ------
+    DataError
+        No rows counted, counts for another number of classes, or other calibration bins than `config`'s.
+    """
+    config = config or ReportConfig()
+    classes = tuple(str(name) for name in classes)
+    if counts.n_classes != len(classes) or counts.n_bins != config.n_bins:
+        raise DataError(f"`counts` must count {len(classes)} classes in {config.n_bins} bins; got "
+                        f"{counts.n_classes} and {counts.n_bins}.")
+    if counts.n_samples == 0:
+        raise DataError("`counts` must hold at least one row; got none.")
+    return _assemble(counts, classes, config, log_loss=_log_loss_of_counts(counts, config), mistakes=None,
+                     training=_training(history, best_epoch, stop_reason), subject=subject, source=source,
+                     decision=decision)
+
+
+def _assemble(counts: metrics.EvaluationCounts, classes: tuple[str, ...], config: ReportConfig, *, log_loss,
+              mistakes, training, subject, source, decision) -> Report:
+    """Every number of the report from the counts, given what needs the rows (log-loss interval, mistakes)."""
+    cm = counts.confusion  # (K, K) rows = true, or a SparseConfusion
     samples = None
     if config.bootstrap:
         samples = metrics.bootstrap_scores(cm, n_resamples=config.bootstrap, seed=config.seed)
-    parts = {"headline": _headline(cm, y_true, probs, config, samples), "baselines": _baselines(cm)}
+    parts = {"headline": _headline(cm, log_loss, config, samples), "baselines": _baselines(cm)}
     per_class = _per_class(cm, config, samples)
     support = cm.sum(axis=1)
     occurring = np.flatnonzero(support > 0)
     f1 = np.array([row.f1.value for row in per_class])
     recall = np.array([row.recall.value for row in per_class])
     ranking = occurring[np.lexsort((occurring, recall[occurring], f1[occurring]))]  # weakest first
-    show_images = images is not None and probs is not None
     return Report(
         subject=str(subject),
         source=dict(source or {}),
@@ -297,9 +342,10 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
         per_class=per_class,
         ranking=tuple(int(c) for c in ranking),
         most_confused=_most_confused(cm, config.top_n),
-        calibration=None if probs is None else _calibration(y_true, probs, config.n_bins),
-        training=_training(history, best_epoch, stop_reason),
-        mistakes=_mistakes(y_true, y_pred, probs, images, image_shape, config.n_examples) if show_images else None,
-        notices=_notices(parts, cm, classes, config, probs is not None) + (decision.notices if decision else ()),
+        calibration=_calibration(counts),
+        training=training,
+        mistakes=mistakes,
+        notices=(_notices(parts, cm, classes, config, bool(counts.has_probs))
+                 + (decision.notices if decision else ())),
         decision=decision,
     )

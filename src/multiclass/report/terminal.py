@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from multiclass import __version__
-from multiclass.report.build import build_report
+from multiclass.report.build import build_report_from_counts
 from multiclass.report.decision_render import decision_tables
 from multiclass.report.formatting import Formatter
 from multiclass.report.model import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report, ReportConfig
@@ -225,8 +225,8 @@ def render_report(report: Report, console: Console, *, lang: str = "en", title: 
 
 def render_evaluation(evaluation, console: Console, title: str = "evaluation") -> None:
     """The compact view (headline, per-class, confusion) of a `workflow.Evaluation`, without intervals."""
-    report = build_report(evaluation.y_true, evaluation.y_pred, evaluation.classes, probs=evaluation.probs,
-                          config=ReportConfig(bootstrap=0), decision=getattr(evaluation, "decision", None))
+    report = build_report_from_counts(evaluation.counts, evaluation.classes, config=ReportConfig(bootstrap=0),
+                                      decision=evaluation.decision)
     render_report(report, console, title=title, compact=True)
 
 

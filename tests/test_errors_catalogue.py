@@ -665,14 +665,12 @@ def model_out_in_read_only_folder(tmp, model):
 
 
 def _disk_full(monkeypatch, tmp):
-    """The write gets half of its bytes on disk, then the disk is full."""
+    """The bytes go into the page cache, then flushing them to disk fails: the disk is full."""
 
-    def write_half(path, payload):
-        with open(path, "wb") as handle:
-            handle.write(payload[: len(payload) // 2])
+    def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(multiclass.persistence, "_fsync_write", write_half)
+    monkeypatch.setattr(multiclass.persistence.os, "fsync", full)
 
 
 @case("disk full while saving the model, over a previous model (kept intact, no temporary files)", patch=_disk_full)

@@ -11,6 +11,7 @@ model and the previous model stays intact until the new one is complete.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -18,8 +19,9 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -107,8 +109,13 @@ def remove_stale_temporaries(path: str | Path) -> list[Path]:
     return stale
 
 
-def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
-    """Write `payload` to a temporary file beside `path`, fsync it, then rename it over `path`.
+@contextlib.contextmanager
+def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file handle whose contents replace `path` only when the ``with`` block ends without an error.
+
+    The bytes go to a temporary file beside `path` (named as `remove_stale_temporaries` expects), which is
+    fsynced and renamed over `path` at the end; on any error (or Ctrl-C) it is removed and `path` is untouched.
+    For outputs written piece by piece (predictions of a table larger than memory).
 
     Raises
     ------
@@ -120,9 +127,11 @@ def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
         raise _cannot_write(path, error) from error
-    os.close(fd)
     try:
-        _fsync_write(Path(tmp), payload)
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
@@ -130,6 +139,18 @@ def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
             raise _cannot_write(path, error) from error
         raise
     _fsync_dir(path.parent)
+
+
+def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
+    """Write `payload` to a temporary file beside `path`, fsync it, then rename it over `path` (`open_atomic`).
+
+    Raises
+    ------
+    OSError
+        The folder is not writable, the disk is full...: ``filename`` is `path`, and no temporary file is left.
+    """
+    with open_atomic(path) as handle:
+        handle.write(payload)
 
 
 def _tensors(trained: TrainedModel) -> tuple[dict[str, np.ndarray], dict | None]:

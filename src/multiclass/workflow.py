@@ -41,8 +41,12 @@ __all__ = [
     "compare_models",
     "evaluate",
     "evaluate_dataset",
+    "evaluation_from_counts",
     "fit_dataset",
+    "check_top_k",
     "load_for_model",
+    "policy_probs",
+    "prediction_rows",
     "predictions_frame",
     "report_for_model",
     "report_for_predictions",
@@ -57,31 +61,37 @@ class Evaluation:
     Attributes
     ----------
     classes : tuple of str
-    y_true, y_pred : ndarray of int64 codes, shape (n_samples,)
-    probs : ndarray of shape (n_samples, K)
-    confusion : ndarray of shape (K, K), rows = true class, columns = predicted
+    y_true, y_pred : ndarray of int64 codes, shape (n_samples,), or None
+        None when the rows were streamed past (`multiclass.streamed`): only `counts` remain.
+    probs : ndarray of shape (n_samples, K), or None
+    confusion : ndarray of shape (K, K), rows = true class, columns = predicted; or a `metrics.SparseConfusion`
+        above `metrics.DENSE_MAX_CLASSES` classes
     report : multiclass.metrics.ClassificationReport
     summary : dict
         accuracy, balanced_accuracy, macro_f1, weighted_f1, log_loss, n_samples.
     decision : multiclass.report.model.Decision or None
         What the model's decision policy changes on these rows (`fit_dataset` sets it on the validation rows).
+    counts : multiclass.metrics.EvaluationCounts
+        The sums every score is computed from (what a report of these rows needs).
     """
 
     classes: tuple[str, ...]
-    y_true: np.ndarray
-    y_pred: np.ndarray
-    probs: np.ndarray
-    confusion: np.ndarray
+    y_true: np.ndarray | None
+    y_pred: np.ndarray | None
+    probs: np.ndarray | None
+    confusion: Any
     report: metrics.ClassificationReport
     summary: dict
     decision: Any = None
+    counts: metrics.EvaluationCounts | None = None
 
     def to_dict(self) -> dict:
-        """JSON-able: summary, classes, confusion matrix (rows = true), per-class report."""
+        """JSON-able: summary, classes, confusion matrix (rows = true; COO cells when sparse), per-class report."""
+        sparse = isinstance(self.confusion, metrics.SparseConfusion)
         return {
             "summary": self.summary,
             "classes": list(self.classes),
-            "confusion_matrix": self.confusion.tolist(),
+            "confusion_matrix": self.confusion.to_dict() if sparse else self.confusion.tolist(),
             "per_class": self.report.to_dict(),
         }
 
@@ -90,15 +100,23 @@ def evaluate(probs: np.ndarray, y_true: np.ndarray, classes, *, y_pred: np.ndarr
     """Score predicted probabilities (N, K) against integer codes `y_true` of the K `classes`; the decisions
     are `y_pred` when given (a decision policy's), else the argmax of `probs`."""
     classes = tuple(classes)
-    codes = np.arange(len(classes))
     y_pred = probs.argmax(axis=1) if y_pred is None else np.asarray(y_pred)
-    confusion = metrics.confusion_matrix(y_true, y_pred, labels=codes)
+    counts = metrics.EvaluationCounts(len(classes))
+    counts.update(y_true, y_pred, probs)
+    return evaluation_from_counts(counts, classes, y_true=y_true, y_pred=y_pred, probs=probs)
+
+
+def evaluation_from_counts(counts: metrics.EvaluationCounts, classes, *, y_true=None, y_pred=None, probs=None,
+                           decision=None) -> Evaluation:
+    """The `Evaluation` of counts added up batch by batch (the arrays, when the rows are still at hand)."""
+    classes = tuple(classes)
+    confusion = counts.confusion  # dense (K, K), or sparse above metrics.DENSE_MAX_CLASSES classes
     report = metrics.classification_report_from_confusion(confusion, target_names=list(classes), zero_division=0.0)
     # Averages over the classes that occur (in truth or prediction), as scikit-learn does without `labels`:
     # the same numbers as the evaluation report's headline.
-    summary = {"n_samples": len(y_true), **summary_scores(confusion),
-               "log_loss": metrics.log_loss(y_true, probs, labels=codes)}
-    return Evaluation(classes, y_true, y_pred, probs, confusion, report, summary)
+    summary = {"n_samples": counts.n_samples, **summary_scores(confusion),
+               "log_loss": counts.log_loss() if counts.has_probs else None}
+    return Evaluation(classes, y_true, y_pred, probs, confusion, report, summary, decision, counts)
 
 
 def _data_info(dataset) -> dict:
@@ -168,8 +186,7 @@ def _evaluate_log_probs(trained: TrainedModel, log_probs, y_true, *, tuned_here:
                         config: ReportConfig | None = None) -> Evaluation:
     """The evaluation of the model's uncalibrated `log_probs` under its decision policy (and its section)."""
     policy = trained.decision or DecisionPolicy()
-    probs = np.exp(log_probs if policy.temperature == 1.0 else apply_temperature(log_probs, policy.temperature))
-    evaluation = evaluate(probs, y_true, trained.classes, y_pred=decide(log_probs, policy))
+    evaluation = evaluate(policy_probs(trained, log_probs), y_true, trained.classes, y_pred=decide(log_probs, policy))
     if trained.decision is None:
         return evaluation
     section = build_decision(y_true, log_probs, policy, classes=trained.classes, config=config,
@@ -259,24 +276,41 @@ def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.D
     The predicted class is the decision policy's (a cost matrix or recall offsets may pick a class that is not
     the most probable; ``top2``... rank the classes by probability); probabilities are calibrated ones.
     """
+    check_top_k(trained, top_k)
+    id_name = dataset.load_options.get("id_column") or ("path" if dataset.kind == "images" else "id")
+    return prediction_rows(trained, trained.predict_log_proba(dataset.X, calibrated=False), dataset.decode,
+                           top_k=top_k, ids=dataset.ids, id_name=id_name)
+
+
+def check_top_k(trained: TrainedModel, top_k) -> None:
+    """`top_k` must be an integer in [1, K] (checked before any data is read)."""
     n_classes = len(trained.classes)
-    if not isinstance(top_k, int) or not 1 <= top_k <= n_classes:
+    if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= n_classes:
         raise ConfigError(f"`top_k` must be an integer in [1, {n_classes}]; got {top_k!r}.")
-    log_probs = trained.predict_log_proba(dataset.X, calibrated=False)  # (N, K)
+
+
+def policy_probs(trained: TrainedModel, log_probs: np.ndarray) -> np.ndarray:
+    """(N, K) probabilities under the model's decision policy: its temperature applied, if any."""
     policy = trained.decision or DecisionPolicy()
-    probs = np.exp(log_probs if policy.temperature == 1.0 else apply_temperature(log_probs, policy.temperature))
+    return np.exp(log_probs if policy.temperature == 1.0 else apply_temperature(log_probs, policy.temperature))
+
+
+def prediction_rows(trained: TrainedModel, log_probs: np.ndarray, decode, *, top_k: int = 1, ids=None,
+                    id_name: str = "id") -> pd.DataFrame:
+    """The rows of `predictions_frame` from uncalibrated `log_probs` (N, K); `decode` maps class codes to labels.
+    Used batch by batch for tables larger than memory (`multiclass.streamed.predict_stream`)."""
+    probs = policy_probs(trained, log_probs)  # (N, K)
     order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]  # (N, top_k)
-    chosen = decide(log_probs, policy) if len(probs) else order[:, 0]  # (N,)
-    columns = {"predicted": dataset.decode(chosen)}
+    chosen = decide(log_probs, trained.decision or DecisionPolicy()) if len(probs) else order[:, 0]  # (N,)
+    columns = {"predicted": decode(chosen)}
     columns["probability"] = probs[np.arange(len(probs)), chosen]
     for rank in range(1, top_k):
-        columns[f"top{rank + 1}"] = dataset.decode(order[:, rank])
+        columns[f"top{rank + 1}"] = decode(order[:, rank])
         columns[f"top{rank + 1}_probability"] = probs[np.arange(len(probs)), order[:, rank]]
     for code, name in enumerate(trained.classes):
         columns[f"p_{name}"] = probs[:, code]
-    if dataset.ids is not None:
-        id_name = dataset.load_options.get("id_column") or ("path" if dataset.kind == "images" else "id")
-        columns = {(id_name if id_name not in columns else "id"): dataset.ids, **columns}
+    if ids is not None:
+        columns = {(id_name if id_name not in columns else "id"): ids, **columns}
     return pd.DataFrame(columns)
 
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from multiclass import data
 from multiclass.cli import sweep  # the sweep sub-command lives in its own module
 from multiclass.cli import stream as streaming  # streamed and torchrun training
+from multiclass.data.stream import should_stream
 from multiclass.devices import resolve_device
 from multiclass.persistence import load_model, remove_stale_temporaries, save_model, write_bytes_atomic
 from multiclass.report import (
@@ -25,6 +26,7 @@ from multiclass.decisions import DecisionConfig
 from multiclass.report.comparison import comparison_to_json, render_comparison
 from multiclass.report.strings import strings
 from multiclass.exceptions import ConfigError
+from multiclass.streamed import evaluate_stream, predict_stream
 from multiclass.training import TrainConfig
 from multiclass.training.checkpoint import checkpoint_path
 from multiclass.workflow import (
@@ -114,10 +116,28 @@ def evaluate(args, console: Console) -> int:
     _check_report_outputs(args)
     config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
     trained = _with_decision_flags(load_model(args.model_dir), args)
-    dataset = load_for_model(trained, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir)
-    report = report_for_model(trained, dataset, config=config, subject=args.data, model_dir=args.model_dir)
+    if _streams(args):
+        report = evaluate_stream(trained, args.data, config=config, batch_rows=args.batch_rows, subject=args.data,
+                                 model_dir=args.model_dir)
+    else:
+        dataset = load_for_model(trained, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir)
+        report = report_for_model(trained, dataset, config=config, subject=args.data, model_dir=args.model_dir)
     _write_report(args, console, report)
     return 0
+
+
+def _streams(args) -> bool:
+    """Whether evaluate / predict read the table in batches: asked for, a folder of shards, or a file too large
+    to load (`multiclass.data.stream.should_stream`)."""
+    if not (args.stream or should_stream(args.data)):
+        return False
+    for name in ("labels", "data_dir"):
+        if getattr(args, name, None):
+            raise ConfigError(f"`--{name.replace('_', '-')}` does not apply to a streamed table; streaming reads "
+                              "Parquet or CSV tables.")
+    if args.kind not in (None, "table"):
+        raise ConfigError(f"`--kind` must be 'table' when streaming; got {args.kind!r}.")
+    return True
 
 
 def report(args, console: Console) -> int:
@@ -130,11 +150,15 @@ def report(args, console: Console) -> int:
 def predict(args, console: Console) -> int:
     check_output_path(args.out, inputs=(args.data, args.model_dir))
     trained = _with_decision_flags(load_model(args.model_dir), args)
-    dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,
-                             data_dir=args.data_dir)
-    frame = predictions_frame(trained, dataset, top_k=args.top_k)
-    write_bytes_atomic(args.out, frame.to_csv(index=False).encode())
-    console.print(f"{len(frame):,} predictions written to {args.out}")
+    if _streams(args):
+        n_rows = predict_stream(trained, args.data, args.out, top_k=args.top_k, batch_rows=args.batch_rows)
+    else:
+        dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,
+                                 data_dir=args.data_dir)
+        frame = predictions_frame(trained, dataset, top_k=args.top_k)
+        write_bytes_atomic(args.out, frame.to_csv(index=False).encode())
+        n_rows = len(frame)
+    console.print(f"{n_rows:,} predictions written to {args.out}")
     return 0
 
 

@@ -121,6 +121,16 @@ def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> Non
         group.add_argument("--split", choices=["train", "test", "all"], help="split of a built-in dataset")
 
 
+def _add_read_stream_options(parser: argparse.ArgumentParser) -> None:
+    """Reading a table larger than memory in batches (evaluate, predict); training has its own set."""
+    group = parser.add_argument_group("tables larger than memory")
+    group.add_argument("--stream", action="store_true",
+                       help="read the table (a Parquet/CSV file or a folder of shards) in batches instead of "
+                            "loading it; automatic for a folder of shards and a file over 1/8 of RAM")
+    group.add_argument("--batch-rows", type=_positive_int, default=65_536, metavar="ROWS",
+                       help="rows per Parquet record batch read from disk (default: %(default)s)")
+
+
 def _add_train_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model and training")
     group.add_argument("--hidden", type=int_list, default=(25, 15), help="hidden widths, e.g. 25,15; 'none' = softmax regression")
@@ -181,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_report_options(evaluate)
     _add_data_options(evaluate, training=False)
     _add_decision_options(evaluate, training=False)
+    _add_read_stream_options(evaluate)
 
     report = commands.add_parser("report", help="the evaluation report of any classifier's predictions file")
     report.add_argument("--predictions", required=True, metavar="FILE",
@@ -194,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--top-k", type=int, default=1, help="also write the k most probable classes per row")
     _add_data_options(predict, training=False)
     _add_decision_options(predict, training=False)
+    _add_read_stream_options(predict)
 
     compare = commands.add_parser("compare", help="is model B better than model A on the same labelled data?")
     compare.add_argument("model_a")

@@ -1,0 +1,164 @@
+"""`multiclass evaluate` and `predict` on tables read in batches (--stream, folders of shards): the same report and
+the same predictions file as reading the table whole, in bounded memory, with clear errors."""
+
+import json
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from multiclass.cli import main
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.persistence import load_model
+from multiclass.report import ReportConfig
+from multiclass.streamed import evaluate_stream, predict_stream
+from multiclass.workflow import load_for_model, report_for_model
+
+torch.set_num_threads(1)
+QUICK = ["--hidden", "8", "--epochs", "3", "--quiet"]
+
+
+def table(n, seed=0, k=3):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    return pd.DataFrame({"id": np.arange(n) + 1000, "a": rng.standard_normal(n) + y,
+                         "b": rng.standard_normal(n) - y, "c": rng.choice(["u", "v", "w"], n),
+                         "label": np.array([f"k{i}" for i in range(k)])[y]})
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A model trained on a CSV (with a cost matrix), plus the same held-out table as CSV, Parquet and shards."""
+    root = tmp_path_factory.mktemp("streamed")
+    table(600, seed=1).to_csv(root / "train.csv", index=False)
+    test = table(500, seed=2)
+    test.to_csv(root / "test.csv", index=False)
+    test.to_parquet(root / "test.parquet", row_group_size=64)
+    (root / "shards").mkdir()
+    for i, part in enumerate(np.array_split(np.arange(500), 3)):
+        test.iloc[part].to_parquet(root / "shards" / f"part-{i}.parquet")
+    (root / "cost.csv").write_text(",k0,k1,k2\nk0,0,1,1\nk1,5,0,1\nk2,1,1,0\n")
+    assert main(["train", str(root / "train.csv"), "--target", "label", "--id-column", "id", "--calibrate",
+                 "--out", str(root / "model"), *QUICK]) == 0
+    return root
+
+
+def report_json(args, path):
+    assert main([*args, "--json", str(path)]) == 0
+    return json.loads(path.read_text())
+
+
+@pytest.mark.parametrize("data, flags", [("test.csv", ["--stream"]), ("test.parquet", ["--stream", "--batch-rows",
+                                                                                        "50"]), ("shards", [])])
+def test_a_streamed_evaluation_reports_what_the_whole_table_gives(trained, tmp_path, capsys, data, flags):
+    model = str(trained / "model")
+    whole = report_json(["evaluate", model, str(trained / "test.csv"), "--bootstrap", "200"], tmp_path / "a.json")
+    streamed = report_json(["evaluate", model, str(trained / data), "--bootstrap", "200", *flags],
+                           tmp_path / "b.json")
+    assert streamed["source"]["read"] == "streamed"
+    summary, expected = dict(streamed["summary"]), dict(whole["summary"])
+    assert summary.pop("log_loss") == pytest.approx(expected.pop("log_loss"), rel=1e-7) and summary == expected
+    intervals, expected = dict(streamed["intervals"]), dict(whole["intervals"])
+    loss, expected_loss = intervals.pop("log_loss"), expected.pop("log_loss")
+    assert intervals == expected  # the bootstrap of the confusion matrix: the same draws
+    assert loss["method"] == "normal" and loss["low"] == pytest.approx(expected_loss["low"], abs=0.02)
+    assert streamed["per_class"] == whole["per_class"] and streamed["confusion_matrix"] == whole["confusion_matrix"]
+    for name in ("ece_top_label", "ece_classwise", "brier"):  # float32 matmuls of other batch sizes: ~1e-9
+        assert streamed["calibration"][name] == pytest.approx(whole["calibration"][name], rel=1e-7)
+    assert streamed["decision"]["temperature"] == whole["decision"]["temperature"] != 1.0
+    assert streamed["decision"]["scores"] == whole["decision"]["scores"]
+
+
+def test_a_streamed_evaluation_under_a_cost_matrix_has_the_decision_section(trained, tmp_path):
+    model, cost = str(trained / "model"), str(trained / "cost.csv")
+    whole = report_json(["evaluate", model, str(trained / "test.csv"), "--cost-matrix", cost], tmp_path / "a.json")
+    streamed = report_json(["evaluate", model, str(trained / "shards"), "--cost-matrix", cost], tmp_path / "b.json")
+    assert streamed["decision"]["rule"] == whole["decision"]["rule"] == "cost"
+    for name in ("policy", "argmax", "difference"):
+        assert streamed["decision"]["cost"][name]["value"] == pytest.approx(whole["decision"]["cost"][name]["value"])
+    assert streamed["decision"]["n_changed"] == whole["decision"]["n_changed"]
+
+
+@pytest.mark.parametrize("data, flags", [("test.csv", ["--stream"]), ("test.parquet", ["--stream", "--batch-rows",
+                                                                                        "37"]), ("shards", [])])
+def test_streamed_predictions_are_the_same_file(trained, tmp_path, data, flags):
+    model = str(trained / "model")
+    assert main(["predict", model, str(trained / "test.csv"), "--out", str(tmp_path / "a.csv"), "--top-k", "2"]) == 0
+    assert main(["predict", model, str(trained / data), "--out", str(tmp_path / "b.csv"), "--top-k", "2",
+                 *flags]) == 0
+    whole, streamed = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
+    assert list(streamed.columns) == list(whole.columns) and streamed.columns[0] == "id"
+    for column in ("id", "predicted", "top2"):
+        assert streamed[column].tolist() == whole[column].tolist()
+    numbers = [c for c in whole.columns if "probability" in c or c.startswith("p_")]
+    # The same up to float32 rounding: BLAS picks its kernel by batch size, so a row's logits may move by ~1e-7.
+    np.testing.assert_allclose(streamed[numbers].to_numpy(), whole[numbers].to_numpy(), rtol=1e-5)
+
+
+def test_streamed_predictions_of_a_table_without_labels_or_ids(trained, tmp_path):
+    bare = table(40, seed=3).drop(columns=["label", "id"])
+    bare.to_parquet(tmp_path / "bare.parquet")
+    rows = predict_stream(load_model(trained / "model"), tmp_path / "bare.parquet", tmp_path / "p.csv")
+    frame = pd.read_csv(tmp_path / "p.csv")
+    assert rows == len(frame) == 40 and list(frame.columns[:2]) == ["predicted", "probability"]
+    bare.iloc[:0].to_parquet(tmp_path / "empty.parquet")
+    assert predict_stream(load_model(trained / "model"), tmp_path / "empty.parquet", tmp_path / "e.csv") == 0
+    assert (tmp_path / "e.csv").read_text().startswith("predicted,probability,p_k0")
+
+
+def test_a_bad_row_stops_streamed_predictions_without_writing(trained, tmp_path, capsys):
+    bad = table(300, seed=4)
+    bad["a"] = bad["a"].astype(object)
+    bad.loc[250, "a"] = "oops"
+    bad.to_csv(tmp_path / "bad.csv", index=False)
+    out = tmp_path / "p.csv"
+    out.write_text("old\n")
+    code = main(["predict", str(trained / "model"), str(tmp_path / "bad.csv"), "--out", str(out), "--stream"])
+    err = capsys.readouterr().err
+    assert code == 2 and "bad.csv" in err and "'oops'" in err and "Traceback" not in err
+    assert out.read_text() == "old\n" and not list(tmp_path.glob(".p.csv.*"))  # untouched, no temporary left
+
+
+@pytest.mark.parametrize("change, error, message", [
+    (lambda f: f.drop(columns=["label"]), DataError, r"evaluation needs labels \(column 'label'\); the data has none"),
+    (lambda f: f.drop(columns=["b"]), DataError, r"missing column 'b' needed by the model; the data has columns: "),
+    (lambda f: f.assign(label="k9"), DataError, r"labels never seen in training: 'k9'"),
+])
+def test_streamed_evaluation_errors_name_the_problem(trained, tmp_path, change, error, message):
+    change(table(50, seed=5)).to_parquet(tmp_path / "t.parquet")
+    with pytest.raises(error, match=message):
+        evaluate_stream(load_model(trained / "model"), tmp_path / "t.parquet")
+
+
+def test_streaming_refuses_models_of_other_data_and_flags_that_do_not_apply(trained, tmp_path, digits, capsys):
+    X, y = digits
+    np.savez(tmp_path / "d.npz", X=X[:200], y=y[:200])
+    assert main(["train", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), *QUICK]) == 0
+    with pytest.raises(ConfigError, match=r"streaming reads Parquet or CSV tables; this model was trained on npz"):
+        evaluate_stream(load_model(tmp_path / "m"), trained / "test.csv")
+    assert main(["evaluate", str(trained / "model"), str(trained / "test.csv"), "--stream", "--kind", "npz"]) == 2
+    assert "`--kind` must be 'table' when streaming; got 'npz'" in capsys.readouterr().err
+
+
+def test_streamed_evaluation_memory_is_bounded_by_the_batch(tmp_path):
+    """200k rows x K = 40: the in-memory evaluation holds (N, K) probabilities (64 MB); streamed, one batch."""
+    n, k = 200_000, 40
+    frame = table(n, seed=6, k=k)
+    frame.to_parquet(tmp_path / "big.parquet", row_group_size=20_000)
+    small = tmp_path / "small.csv"
+    frame.iloc[:2000].to_csv(small, index=False)
+    assert main(["train", str(small), "--target", "label", "--out", str(tmp_path / "m"), *QUICK]) == 0
+    model = load_model(tmp_path / "m")
+    tracemalloc.start()
+    try:
+        report = evaluate_stream(model, tmp_path / "big.parquet", config=ReportConfig(bootstrap=50),
+                                 batch_rows=10_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.n_samples == n
+    assert peak < 24 * 2**20, f"peak {peak / 2**20:.1f} MiB"  # (N, K) float64 alone would be 61 MiB
+    whole = report_for_model(model, load_for_model(model, small), config=ReportConfig(bootstrap=0))
+    assert whole.n_samples == 2000  # the in-memory path still reads the small table

@@ -673,6 +673,21 @@ def _disk_full(monkeypatch, tmp):
     monkeypatch.setattr(multiclass.persistence.os, "fsync", full)
 
 
+@case("streamed predictions, a value that is not a number (the batch and row named; previous predictions kept)")
+def streamed_predict_bad_number(tmp, model):
+    data = write(tmp / "new.csv", "a,b\n1,2\n3,x\n")
+    out = write(tmp / "predictions.csv", "previous,predictions\n")
+    return (["predict", str(model), str(data), "--out", str(out), "--stream"],
+            rf"^{q(data)} \(a batch starting at row 1\): column 'b' row 2: value 'x' is not numeric\.$")
+
+
+@case("streamed evaluation of a table without the target column")
+def streamed_evaluate_no_target(tmp, model):
+    data = write(tmp / "new.csv", "a,b\n1,2\n")
+    return (["evaluate", str(model), str(data), "--stream"],
+            rf"^{q(data)}: evaluation needs labels \(column 'y'\); the data has none\.$")
+
+
 @case("disk full while saving the model, over a previous model (kept intact, no temporary files)", patch=_disk_full)
 def disk_full_during_save(tmp, model):
     data = write(tmp / "data.csv", GOOD)

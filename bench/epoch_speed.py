@@ -10,6 +10,9 @@ after all the epochs, and how many times faster our fastest engine is.
     python bench/epoch_speed.py --device cuda        # the same on a GPU
     python bench/epoch_speed.py --quick              # 10k rows, 2 epochs: a smoke run while developing
     python bench/epoch_speed.py --peers multiclass,sklearn --engines eager,fused
+    python bench/epoch_speed.py --device cuda --peers multiclass --engines cuda_graph,cuda_graph@bfloat16
+
+An engine written ``NAME@bfloat16`` trains with ``TrainConfig(precision="bfloat16")`` (mixed precision).
 """
 
 from __future__ import annotations
@@ -77,7 +80,8 @@ def library_engines(requested: list[str] | None) -> list[str | None]:
     import multiclass.training.config as config_module
 
     known = tuple(getattr(config_module, "ENGINES", ENGINES))
-    return [e for e in known if requested is None or e in requested]
+    mixed = [e for e in (requested or []) if "@" in e and e.split("@")[0] in known]  # e.g. cuda_graph@bfloat16
+    return [e for e in known if requested is None or e in requested] + mixed
 
 
 def run_multiclass(data, epochs: int, device: str, seed: int, engine: str | None) -> dict:
@@ -87,6 +91,8 @@ def run_multiclass(data, epochs: int, device: str, seed: int, engine: str | None
 
     X, y, X_test, y_test = data
     options = {} if engine is None else {"engine": engine}
+    if engine is not None and "@" in engine:  # NAME@bfloat16: mixed precision
+        options = dict(zip(("engine", "precision"), engine.split("@", 1)))
     try:
         config = TrainConfig(epochs=epochs, val_split=0, verbose=False, device=device, seed=seed, **options)
         model = build_model(ModelConfig(n_features=X.shape[1], n_classes=N_CLASSES, hidden=HIDDEN), seed=seed)

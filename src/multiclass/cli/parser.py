@@ -152,6 +152,9 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     group.add_argument("--engine", default="auto", choices=["auto", "eager", "fused", "cuda_graph"],
                        help="training step: auto (fused on CPU, CUDA graph on GPU), or the eager reference")
+    group.add_argument("--precision", default="float32", choices=["float32", "bfloat16"],
+                       help="matrix products of the training steps; bfloat16 is mixed precision for wide layers on "
+                            "a GPU (weights and Adam stay float32)")
     group.add_argument("--quiet", action="store_true", help="no progress display")
 
 

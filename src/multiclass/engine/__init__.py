@@ -13,6 +13,10 @@ the history stay in the loop, identical for every engine.
 "auto"         "cuda_graph" on CUDA, "fused" on CPU; "eager" for a model the hand-written step does not know
 =============  ==========================================================================================
 
+Mixed precision (``precision="bfloat16"``: matrix products in bfloat16, everything else float32) runs on the
+eager engine (``torch.autocast``) and the CUDA-graph engine (explicit casts in `FusedStep`); "auto" then picks
+"eager" on a CPU, where the compiled float32 epoch has no bfloat16 counterpart.
+
 Every engine keeps Adam's state in ``optimizer.state`` in torch's layout and reads lr from its param group,
 so they are interchangeable; for a fixed seed and no dropout they give the same losses and weights to float
 rounding (tests/test_engine*.py).
@@ -30,6 +34,7 @@ from multiclass.engine.eager import EagerEngine
 from multiclass.engine.fused import FusedEngine
 from multiclass.engine.step import AdamState, FusedStep, Objective, supports
 from multiclass.exceptions import ConfigError
+from multiclass.training.config import FUSED_IS_FLOAT32
 
 __all__ = [
     "ENGINES",
@@ -59,24 +64,31 @@ class Engine(Protocol):
         """Train on the rows `order` in batches; return the sum over batches of loss x rows."""
 
 
-def resolve_engine(name: str, device: torch.device, model) -> str:
-    """The concrete engine for `name` on `device` ("auto" picks the fastest correct one)."""
+def resolve_engine(name: str, device: torch.device, model, precision: str = "float32") -> str:
+    """The concrete engine for `name` on `device` ("auto" picks the fastest correct one for `precision`)."""
     if name not in ENGINES:
         raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {name!r}.")
+    low = precision == "bfloat16"
     if name == "auto":
         if not supports(model):
             return "eager"
-        return "cuda_graph" if device.type == "cuda" else "fused"
+        if device.type == "cuda":
+            return "cuda_graph"
+        return "eager" if low else "fused"
     if name in ("fused", "cuda_graph") and not supports(model):
         raise ConfigError(f"`engine` {name!r} trains float32 MLPs with a known activation; use 'eager' for this model.")
     if name == "cuda_graph" and device.type != "cuda":
         raise ConfigError(f"`engine` 'cuda_graph' needs a CUDA device; got device {str(device)!r}. Use 'auto'.")
+    if name == "fused" and low:
+        raise ConfigError(FUSED_IS_FLOAT32)
     return name
 
 
 def make_engine(name: str, model, X: torch.Tensor, targets: torch.Tensor, objective: Objective, batch_size: int,
-                optimizer: torch.optim.Optimizer) -> Engine:
+                optimizer: torch.optim.Optimizer, precision: str = "float32") -> Engine:
     """Build the engine `name` ("auto" resolved on X's device) over the training data and optimiser."""
-    concrete = resolve_engine(name, X.device, model)
-    engine_class = {"eager": EagerEngine, "fused": FusedEngine, "cuda_graph": CudaGraphEngine}[concrete]
-    return engine_class(model, X, targets, objective, batch_size, optimizer)
+    concrete = resolve_engine(name, X.device, model, precision)
+    if concrete == "fused":
+        return FusedEngine(model, X, targets, objective, batch_size, optimizer)
+    engine_class = {"eager": EagerEngine, "cuda_graph": CudaGraphEngine}[concrete]
+    return engine_class(model, X, targets, objective, batch_size, optimizer, precision=precision)

@@ -67,17 +67,20 @@ class CudaGraphEngine:
     use_graphs : bool, default=True
         Capture CUDA graphs (CUDA only); False runs the same device-side step eagerly.
     steps_per_graph : int, default=STEPS_PER_GRAPH
+    precision : {"float32", "bfloat16"}, default="float32"
+        "bfloat16": the step's matrix products from bfloat16 operands (`FusedStep`'s `compute_dtype`).
     """
 
     name = "cuda_graph"
 
     def __init__(self, model, X, targets, objective: Objective, batch_size: int, optimizer, *,
-                 use_graphs: bool = True, steps_per_graph: int = STEPS_PER_GRAPH):
+                 use_graphs: bool = True, steps_per_graph: int = STEPS_PER_GRAPH, precision: str = "float32"):
         device = X.device
         self.X, self.targets, self.batch_size = X, targets, batch_size
         params = list(model.parameters())
         self.adam = AdamState(optimizer, params)
-        self.step = FusedStep(model, objective, self.adam)
+        self.low = torch.bfloat16 if precision == "bfloat16" else None
+        self.step = FusedStep(model, objective, self.adam, compute_dtype=self.low)
         self.n_full, self.n_tail = len(X) // batch_size, len(X) % batch_size
         self.steps_per_graph = max(1, min(steps_per_graph, self.n_full))
         # Static buffers the graphs read and write: their addresses must never change.
@@ -89,7 +92,7 @@ class CudaGraphEngine:
         self.corrections = torch.zeros(self.n_batches, 2, device=device)  # Adam's scalars per step of the epoch
         self.use_graphs = use_graphs and device.type == "cuda" and self.n_full > 0
         self.graphs = None
-        self.backend = "cuda graphs" if self.use_graphs else "eager"
+        self.backend = ("cuda graphs" if self.use_graphs else "eager") + (", bfloat16" if self.low else "")
 
     def _batch_step(self) -> None:
         """One step on batch number `cursor` of `order`, entirely on the device (this is what is captured)."""
@@ -122,7 +125,8 @@ class CudaGraphEngine:
                 self._batch_step()
             self.graphs = (many, one)
         except Exception as error:  # noqa: BLE001 -- any capture failure: same step, eagerly
-            self.use_graphs, self.graphs, self.backend = False, None, "eager"
+            self.use_graphs, self.graphs = False, None
+            self.backend = "eager" + (", bfloat16" if self.low else "")
             torch.cuda.synchronize()
             _warn_once(f"CUDA graph capture failed ({type(error).__name__}: {error}); training continues with "
                        "the same step run eagerly on the GPU (same results, slower).")

@@ -28,15 +28,20 @@ class EagerEngine:
     objective : Objective
     batch_size : int
     optimizer : torch.optim.Optimizer
+    precision : {"float32", "bfloat16"}, default="float32"
+        "bfloat16": the forward pass and the loss under ``torch.autocast`` (bfloat16 matrix products, the
+        cross-entropy in float32); the backward follows autocast's casts, the weights and Adam stay float32.
     """
 
     name = "eager"
-    backend = "autograd"
 
-    def __init__(self, model, X, targets, objective: Objective, batch_size: int, optimizer):
+    def __init__(self, model, X, targets, objective: Objective, batch_size: int, optimizer, *,
+                 precision: str = "float32"):
         self.model, self.X, self.targets = model, X, targets
         self.objective, self.batch_size, self.optimizer = objective, batch_size, optimizer
         self.weights = model.weight_matrices() if objective.l2 > 0 else []
+        self.autocast = precision == "bfloat16"
+        self.backend = "autograd, bfloat16 autocast" if self.autocast else "autograd"
 
     def run_epoch(self, order: torch.Tensor) -> float:
         """Train on the rows of `order`, batch by batch; return the sum over batches of loss x rows."""
@@ -47,9 +52,10 @@ class EagerEngine:
             xb, yb = self.X.index_select(0, idx), self.targets.index_select(0, idx)  # (B, F), (B,) or (B, K)
             # torch's fused op computes exactly multiclass.functional.cross_entropy (tested there);
             # the public function's input checks would cost a host sync every step.
-            loss = F.cross_entropy(
-                self.model(xb), yb, weight=objective.class_weight, label_smoothing=objective.label_smoothing
-            )
+            with torch.autocast(self.X.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+                loss = F.cross_entropy(
+                    self.model(xb), yb, weight=objective.class_weight, label_smoothing=objective.label_smoothing
+                )
             if objective.l2 > 0:
                 loss = loss + l2_penalty(self.weights, objective.l2)
             optimizer.zero_grad(set_to_none=True)

@@ -157,11 +157,18 @@ class FusedStep:
         Trained in place (its parameters are updated by `adam`).
     objective : Objective
     adam : AdamState
+    compute_dtype : torch.dtype, optional
+        torch.bfloat16: mixed precision -- every matrix product (forward, weight gradients, backpropagated
+        gradients) takes bfloat16 operands and gives a bfloat16 result (accumulated in float32 by the kernel),
+        cast back to float32, as under ``torch.autocast``; the weights, Adam, activations, the loss and its
+        gradient stay float32.
+        None: float32 throughout.
     """
 
-    def __init__(self, model: MLP, objective: Objective, adam: AdamState):
+    def __init__(self, model: MLP, objective: Objective, adam: AdamState, compute_dtype: torch.dtype | None = None):
         if not supports(model):
             raise ValueError("FusedStep trains float32 MLPs with a known activation")
+        self.low = compute_dtype
         self.weights = [linear.weight for linear in model.linears]  # (out, in) each
         self.biases = [linear.bias for linear in model.linears]
         self.activation = model.config.activation
@@ -201,13 +208,25 @@ class FusedStep:
         loss = torch.sum(rows * log_probs).neg_().div_(denominator)
         return loss, grad.div_(denominator)
 
+    def _mm(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """``a @ b`` in float32, or from bfloat16 operands (mixed precision)."""
+        if self.low is None:
+            return torch.mm(a, b)
+        return torch.mm(a.to(self.low), b.to(self.low)).float()
+
+    def _linear(self, h: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """``h @ weight.T + bias``  (B, out)."""
+        if self.low is None:
+            return torch.addmm(bias, h, weight.t())
+        return self._mm(h, weight.t()).add_(bias)
+
     def forward_backward(self, x: torch.Tensor, target: torch.Tensor):
         """Return (loss incl. L2, gradients in ``model.parameters()`` order) for the batch (B, F)."""
         n_layers = len(self.weights)
         inputs, pre, post, keeps = [x], [], [], []
         h = x
         for layer, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            z = torch.addmm(bias, h, weight.t())  # (B, out)
+            z = self._linear(h, weight, bias)  # (B, out)
             if layer == n_layers - 1:
                 break
             a = _FORWARD[self.activation](z)
@@ -226,14 +245,16 @@ class FusedStep:
         grads = [None] * (2 * n_layers)
         for layer in range(n_layers - 1, -1, -1):
             weight = self.weights[layer]
-            if self.l2 > 0:  # d(l2 * sum W^2)/dW = 2 l2 W, added in the same call
+            if self.l2 > 0 and self.low is None:  # d(l2 * sum W^2)/dW = 2 l2 W, added in the same call
                 grads[2 * layer] = torch.addmm(weight, grad.t(), inputs[layer], beta=2 * self.l2)  # (out, in)
             else:
-                grads[2 * layer] = torch.mm(grad.t(), inputs[layer])  # (out, in)
+                grads[2 * layer] = self._mm(grad.t(), inputs[layer])  # (out, in)
+                if self.l2 > 0:
+                    grads[2 * layer].add_(weight, alpha=2 * self.l2)
             grads[2 * layer + 1] = grad.sum(dim=0)  # (out,)
             if layer == 0:
                 break
-            grad = torch.mm(grad, weight)  # (B, in)
+            grad = self._mm(grad, weight)  # (B, in)
             if keeps:
                 grad = grad * keeps[layer - 1]
             grad = _activation_backward(self.activation, grad, pre[layer - 1], post[layer - 1])

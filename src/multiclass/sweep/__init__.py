@@ -165,13 +165,16 @@ def sweep(
     Raises
     ------
     ConfigError
-        A bad grid, no validation data (``val_split=0`` and no `X_val`), or ``lr_patience`` (not supported).
+        A bad grid, no validation data (``val_split=0`` and no `X_val`), ``lr_patience`` or a ``precision`` other
+        than float32 (not supported).
     DataError
         Unusable data (as `train`).
     """
     config = config or TrainConfig()
     if config.lr_patience is not None:
         raise ConfigError(f"`lr_patience` is not supported by sweep; got {config.lr_patience!r} (use None).")
+    if config.precision != "float32":
+        raise ConfigError(f"`precision` {config.precision!r} is not supported by sweep (stacked float32 models).")
     X, codes, names, preprocessor, data_info = _features_and_codes(data, y, classes)
     n_classes = len(names)
     if X_val is not None or y_val is not None:

@@ -16,6 +16,10 @@ MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
 RECALL_MONITOR_PREFIX = "val_recall:"
 # What can run the steps of an epoch (multiclass.engine.ENGINES; repeated here so configs import nothing heavy).
 ENGINES = ("auto", "eager", "fused", "cuda_graph")
+# Arithmetic of the training steps' matrix products (weights, Adam and the loss stay float32).
+PRECISIONS = ("float32", "bfloat16")
+FUSED_IS_FLOAT32 = ("`engine` 'fused' trains in float32; with `precision` 'bfloat16' use 'auto', 'eager' or "
+                    "'cuda_graph'.")
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,13 @@ class TrainConfig:
         hand-written step; on CPU a whole epoch in one compiled call, falling back to Python without a C
         compiler), "cuda_graph" (the step replayed from CUDA graphs; CUDA only) or "auto" (cuda_graph on CUDA,
         fused on CPU). All give the same training to float rounding, except that dropout masks differ.
+    precision : {"float32", "bfloat16"}, default="float32"
+        Arithmetic of the training steps' matrix products. "bfloat16" is mixed precision: products in bfloat16
+        with float32 accumulation, while the weights (the master copy), Adam's moments, activations' gradients
+        and the loss stay float32 -- ``torch.autocast`` on the eager engine, explicit casts in the CUDA-graph
+        step ("auto" picks cuda_graph on CUDA, eager on CPU; the compiled CPU engine is float32 only).
+        It pays off for wide layers on a GPU with bfloat16 tensor cores; the seed network's step is bound by
+        kernel launches, not arithmetic, and gains nothing. Validation and predictions are float32.
     verbose : bool, default=True
         Show a rich progress display on stderr.
     """
@@ -80,6 +91,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "cpu"
     engine: str = "auto"
+    precision: str = "float32"
     checkpoint_every: int = 1
     verbose: bool = True
 
@@ -146,6 +158,10 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`checkpoint_every` must be an integer >= 1; got {config.checkpoint_every!r}.")
     if config.engine not in ENGINES:
         raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {config.engine!r}.")
+    if config.precision not in PRECISIONS:
+        raise ConfigError(f"`precision` must be one of {list(PRECISIONS)}; got {config.precision!r}.")
+    if config.precision == "bfloat16" and config.engine == "fused":
+        raise ConfigError(FUSED_IS_FLOAT32)
 
 
 def monitor_mode(monitor: str) -> str:

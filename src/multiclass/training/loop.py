@@ -269,7 +269,8 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of, run: 
         best_state = {k: v.to(device) for k, v in saved.best.items()} if saved.best is not None else None
         result.history = list(saved.history)
         first_epoch = saved.epoch + 1
-    engine = make_engine(config.engine, model, X_tr, y_tr, objective, config.batch_size, optimizer)
+    engine = make_engine(config.engine, model, X_tr, y_tr, objective, config.batch_size, optimizer,
+                         precision=config.precision)
     n = len(X_tr)
     started = time.perf_counter()
     with make_progress(config.verbose, config.epochs) as progress:

@@ -206,6 +206,7 @@ def _fit(model, source, scan, config, stream, val_source, comm, weight, recall_o
     best_state = None
     result = TrainResult(model=model, monitor=config.monitor if has_val else None)
     world, batch = comm.world_size, config.batch_size
+    low = config.precision == "bfloat16"
     empty = (np.zeros((0, scan.n_features), np.float32), np.zeros(0, np.int64))
     started = time.perf_counter()
     with make_progress(config.verbose and comm.is_main, config.epochs) as progress:
@@ -222,8 +223,9 @@ def _fit(model, source, scan, config, stream, val_source, comm, weight, recall_o
                     X, y = next(batches, empty)
                     xb, yb = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)  # (b, F), (b,)
                     n_step = _batch_sizes(rows, batch, step)
-                    ce = F.cross_entropy(network(xb), yb, weight=class_weight,
-                                         label_smoothing=config.label_smoothing, reduction="sum")
+                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):  # precision="bfloat16"
+                        ce = F.cross_entropy(network(xb), yb, weight=class_weight,
+                                             label_smoothing=config.label_smoothing, reduction="sum")
                     denominator = (float(n_step) if class_weight is None
                                    else comm.all_reduce_sum(class_weight[yb].sum().reshape(1))[0])
                     loss = ce * (world / denominator)  # DDP divides the summed gradients by `world`
@@ -262,7 +264,8 @@ def _fit(model, source, scan, config, stream, val_source, comm, weight, recall_o
         except KeyboardInterrupt:
             result.stop_reason = "interrupted"
     result.train_time = time.perf_counter() - started
-    result.engine = f"stream (autograd{', DDP x' + str(world) if world > 1 else ''})"
+    result.engine = (f"stream (autograd{', bfloat16 autocast' if low else ''}"
+                     f"{', DDP x' + str(world) if world > 1 else ''})")
     return restore_best(result, best_state, stopper)
 
 

@@ -19,7 +19,6 @@ import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
 from multiclass.exceptions import DataError
 from multiclass.metrics import percentile_interval
@@ -93,7 +92,9 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact_below: int = EXACT_BELOW) -> M
     if n < exact_below:
         return McNemarResult(n_ab, n_ba, None, _exact_pvalue(n_ab, n) if n else 1.0, "exact")
     statistic = max(abs(n_ab - n_ba) - 1, 0) ** 2 / n  # the correction never pushes past a perfect tie
-    return McNemarResult(n_ab, n_ba, float(statistic), float(chi2.sf(statistic, 1)), "chi2")
+    # The chi-square survival function with 1 degree of freedom is erfc(sqrt(x / 2)) (scipy.stats.chi2.sf(x, 1);
+    # math's erfc spares every CLI call the 0.7 s import of scipy.stats).
+    return McNemarResult(n_ab, n_ba, float(statistic), math.erfc(math.sqrt(statistic / 2)), "chi2")
 
 
 def _scores(y_true, pred, draws, k: int) -> dict[str, np.ndarray]:

@@ -71,6 +71,12 @@ def test_a_streamed_evaluation_reports_what_the_whole_table_gives(trained, tmp_p
     assert streamed["decision"]["scores"] == whole["decision"]["scores"]
 
 
+def test_the_streamed_reports_method_says_why_its_intervals_are_normal(trained, tmp_path, capsys):
+    assert main(["evaluate", str(trained / "model"), str(trained / "shards"), "--bootstrap", "50"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "The table was read in batches and its rows were not kept" in out and "10^8" not in out
+
+
 def test_a_streamed_evaluation_under_a_cost_matrix_has_the_decision_section(trained, tmp_path):
     model, cost = str(trained / "model"), str(trained / "cost.csv")
     whole = report_json(["evaluate", model, str(trained / "test.csv"), "--cost-matrix", cost], tmp_path / "a.json")

@@ -93,6 +93,9 @@ _EN = {
                          "or which equals 0 or 1, gets the Wilson score interval instead."),
     "method_normal": ("The log-loss interval uses the normal approximation of its bootstrap distribution (more "
                       "than 10^8 rows drawn in all)."),
+    "method_streamed": ("The table was read in batches and its rows were not kept: the log-loss interval (and "
+                        "the mean-cost intervals of a decision policy) use the normal approximation of the "
+                        "stratified bootstrap, with its exact variance."),
     "method_off": "Intervals are off (--bootstrap 0).",
     "method_baselines": ("Majority baseline: always predict the most frequent class. Prior baseline: guess each "
                          "class at its frequency (the scores of the expected confusion matrix); its log-loss is "
@@ -193,6 +196,9 @@ _ES = {
                          "Wilson."),
     "method_normal": ("El intervalo de la pérdida logarítmica usa la aproximación normal de su distribución "
                       "bootstrap (más de 10^8 filas remuestreadas en total)."),
+    "method_streamed": ("La tabla se leyó por lotes sin conservar sus filas: el intervalo de la pérdida "
+                        "logarítmica (y los de los costes medios de una política de decisión) usan la aproximación "
+                        "normal del bootstrap estratificado, con su varianza exacta."),
     "method_off": "Intervalos desactivados (--bootstrap 0).",
     "method_baselines": ("Referencia de clase mayoritaria: predecir siempre la clase más frecuente. Referencia de "
                          "azar: elegir cada clase según su frecuencia (las métricas de la matriz de confusión "
@@ -243,7 +249,9 @@ def method_lines(report: Report, lang: str) -> list[str]:
                                                   n=fmt.integer(config.bootstrap), seed=config.seed,
                                                   small=config.small_count))
         log_loss = report.headline.get("log_loss")
-        if log_loss is not None and log_loss.method == "normal":
+        if report.source.get("read") == "streamed":
+            lines.append(s["method_streamed"])
+        elif log_loss is not None and log_loss.method == "normal":
             lines.append(s["method_normal"])
     else:
         lines.append(s["method_off"])

@@ -25,6 +25,7 @@ import numpy as np
 from multiclass import metrics
 from multiclass.data.labels import decode_labels
 from multiclass.data.stream import DEFAULT_BATCH_ROWS, TableScan, TableSource, iter_encoded
+from multiclass.data.table_io import columns_listing
 from multiclass.decisions import DecisionPolicy, decide
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.persistence import open_atomic
@@ -53,9 +54,8 @@ def _model_scan(trained: TrainedModel, source: TableSource, *, with_labels: bool
         needed = [target, *needed]
     missing = [name for name in needed if name not in source.columns]
     if missing:
-        listing = ", ".join(repr(c) for c in source.columns[:20]) + (" ..." if len(source.columns) > 20 else "")
         raise DataError(f"{source.path}: missing column {missing[0]!r} needed by the model; the data has columns: "
-                        f"{listing}.")
+                        f"{columns_listing(source.columns)}.")
     codes = {name: code for code, name in enumerate(trained.classes)}  # CSV labels are read as text
     if target_dtype == "int":  # Parquet integer labels come as numbers
         codes.update({int(name): code for code, name in enumerate(trained.classes)})

@@ -36,7 +36,8 @@ from multiclass.models import MLP, ModelConfig
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "save_model", "load_model", "write_bytes_atomic"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "open_atomic", "remove_stale_temporaries", "save_model",
+           "write_bytes_atomic"]
 
 FORMAT = "multiclass-model"
 FORMAT_VERSION = 1

@@ -11,7 +11,9 @@ from multiclass import data
 from multiclass.cli import sweep  # the sweep sub-command lives in its own module
 from multiclass.cli import stream as streaming  # streamed and torchrun training
 from multiclass.data.stream import should_stream
+from multiclass.decisions import DecisionConfig
 from multiclass.devices import resolve_device
+from multiclass.exceptions import ConfigError
 from multiclass.persistence import load_model, remove_stale_temporaries, save_model, write_bytes_atomic
 from multiclass.report import (
     ReportConfig,
@@ -22,10 +24,8 @@ from multiclass.report import (
     render_report,
     report_to_json,
 )
-from multiclass.decisions import DecisionConfig
 from multiclass.report.comparison import comparison_to_json, render_comparison
 from multiclass.report.strings import strings
-from multiclass.exceptions import ConfigError
 from multiclass.streamed import evaluate_stream, predict_stream
 from multiclass.training import TrainConfig
 from multiclass.training.checkpoint import checkpoint_path

@@ -168,3 +168,23 @@ def test_streamed_evaluation_memory_is_bounded_by_the_batch(tmp_path):
     assert peak < 24 * 2**20, f"peak {peak / 2**20:.1f} MiB"  # (N, K) float64 alone would be 61 MiB
     whole = report_for_model(model, load_for_model(model, small), config=ReportConfig(bootstrap=0))
     assert whole.n_samples == 2000  # the in-memory path still reads the small table
+
+
+def test_ctrl_c_during_streamed_predictions_leaves_the_previous_file(trained, tmp_path, monkeypatch):
+    import multiclass.streamed as streamed
+
+    calls = []
+    real = streamed.prediction_rows
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the second record batch: half the file would be written by now
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(streamed, "prediction_rows", interrupted)
+    out = tmp_path / "p.csv"
+    out.write_text("previous\n")
+    with pytest.raises(KeyboardInterrupt):
+        predict_stream(load_model(trained / "model"), trained / "test.parquet", out, batch_rows=100)
+    assert out.read_text() == "previous\n" and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]

@@ -188,3 +188,27 @@ def test_ctrl_c_during_streamed_predictions_leaves_the_previous_file(trained, tm
     with pytest.raises(KeyboardInterrupt):
         predict_stream(load_model(trained / "model"), trained / "test.parquet", out, batch_rows=100)
     assert out.read_text() == "previous\n" and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
+
+
+def test_many_classes_are_evaluated_in_chunks_of_rows(tmp_path):
+    """K = 2,000 and one record batch of every row: the probabilities are never held for the whole batch."""
+    k = 2000
+    rng = np.random.default_rng(7)
+    y = np.repeat(np.arange(k), 3)
+    frame = pd.DataFrame({"a": rng.standard_normal(len(y)) + y / k, "label": [f"c{v}" for v in y]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    assert main(["train", str(tmp_path / "t.parquet"), "--target", "label", "--hidden", "none", "--epochs", "1",
+                 "--val-split", "0", "--quiet", "--out", str(tmp_path / "m")]) == 0
+    model = load_model(tmp_path / "m")
+    peaks = {}
+    for copies in (1, 3):
+        pd.concat([frame] * copies).to_parquet(tmp_path / f"t{copies}.parquet")
+        tracemalloc.start()
+        try:
+            report = evaluate_stream(model, tmp_path / f"t{copies}.parquet", config=ReportConfig(bootstrap=0))
+            peaks[copies] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert report.n_samples == copies * len(y) and report.n_classes == k
+    whole_batch = 3 * len(y) * k * 8  # one float64 (N, K) array of the 3-copy batch: 288 MB
+    assert peaks[3] < whole_batch / 2 and peaks[3] < 1.5 * peaks[1], peaks

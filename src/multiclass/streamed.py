@@ -2,7 +2,8 @@
 
 A Parquet or CSV file, or a folder of shards (`multiclass.data.stream.TableSource`), is read through the model's
 own preprocessing (its `TablePreprocessor` and classes, as `workflow.load_for_model` reads a table), in file
-order, a record batch at a time, so memory is bounded by a batch and the counts, whatever the file size:
+order, a record batch at a time (cut into chunks of at most `_CHUNK_ENTRIES` probabilities when K is large), so
+memory is bounded by a batch and the counts, whatever the file size:
 
 - `evaluate_stream` adds each batch's decisions and probabilities to `metrics.EvaluationCounts` (and, for a
   model with a decision policy, to `report.decision.DecisionCounts`) and builds the report in-memory evaluation
@@ -36,6 +37,17 @@ from multiclass.trained import TrainedModel
 from multiclass.workflow import check_top_k, policy_probs, prediction_rows
 
 __all__ = ["evaluate_stream", "predict_stream"]
+
+# Rows x classes of probabilities handled at once: a record batch of 65,536 rows at K = 10,000 would be 5 GB of
+# float64 probabilities, so each batch is cut into chunks of about this many entries (16 MiB per float64 array).
+_CHUNK_ENTRIES = 1 << 21
+
+
+def _chunks(n_rows: int, n_classes: int):
+    """Row slices of a record batch, each at most `_CHUNK_ENTRIES` probabilities (at least one row)."""
+    step = max(1, _CHUNK_ENTRIES // n_classes)
+    for start in range(0, n_rows, step):
+        yield slice(start, min(start + step, n_rows))
 
 
 def _model_scan(trained: TrainedModel, source: TableSource, *, with_labels: bool) -> TableScan:
@@ -96,11 +108,13 @@ def evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig | None 
     policy = trained.decision or DecisionPolicy()
     counts = metrics.EvaluationCounts(k, n_bins=config.n_bins, sparse=k > metrics.DENSE_MAX_CLASSES)
     decision = None if trained.decision is None else DecisionCounts(policy, k, n_bins=config.n_bins)
-    for X, y in iter_encoded(source, scan, range(len(source.pieces)), "all"):
-        log_probs = trained.predict_log_proba(X, calibrated=False)  # (n, K)
-        counts.update(y, decide(log_probs, policy), policy_probs(trained, log_probs))
-        if decision is not None:
-            decision.update(y, log_probs)
+    for X_batch, y_batch in iter_encoded(source, scan, range(len(source.pieces)), "all"):
+        for rows in _chunks(len(y_batch), k):
+            X, y = X_batch[rows], y_batch[rows]
+            log_probs = trained.predict_log_proba(X, calibrated=False)  # (n, K)
+            counts.update(y, decide(log_probs, policy), policy_probs(trained, log_probs))
+            if decision is not None:
+                decision.update(y, log_probs)
     if counts.n_samples == 0:
         raise DataError(f"{source.path}: the table has no rows to evaluate.")
     section = None
@@ -145,15 +159,17 @@ def predict_stream(trained: TrainedModel, path, out, *, top_k: int = 1, batch_ro
             start = piece.first_row
             for frame in source.frames(piece, columns, numeric=numeric):
                 try:
-                    X = trained.preprocessor.transform(frame)  # (n, F)
+                    X_batch = trained.preprocessor.transform(frame)  # (n, F)
                 except DataError as error:
                     raise DataError(f"{source.shards[piece.shard]} (a batch starting at row {start + 1}): {error}"
                                     ) from None
-                rows = prediction_rows(trained, trained.predict_log_proba(X, calibrated=False), decode, top_k=top_k,
-                                       ids=None if id_column is None else frame[id_column].to_numpy(),
-                                       id_name=id_column or "id")
-                handle.write(rows.to_csv(index=False, header=written == 0).encode())
-                written += len(rows)
+                ids = None if id_column is None else frame[id_column].to_numpy()
+                for part in _chunks(len(frame), len(trained.classes)):
+                    rows = prediction_rows(trained, trained.predict_log_proba(X_batch[part], calibrated=False), decode,
+                                           top_k=top_k, ids=None if ids is None else ids[part],
+                                           id_name=id_column or "id")
+                    handle.write(rows.to_csv(index=False, header=written == 0).encode())
+                    written += len(rows)
                 start += len(frame)
         if written == 0:  # an empty table: the header alone
             empty = np.zeros((0, len(trained.classes)))

@@ -111,8 +111,16 @@ def build_model(config: ModelConfig, *, seed: int = 0) -> MLP:
     return model
 
 
-# Rows per forward pass at predict time: bounded memory on huge inputs, few calls on small ones.
-_PREDICT_CHUNK = 65536
+# Entries of (rows x widest layer) per forward pass when scoring many rows: 2**22 float32 are 16 MiB. The seed
+# network (widest layer 25) takes every row of a chunk; K = 10,000 classes, 419 rows at a time.
+_ACTIVATION_ENTRIES = 1 << 22
+
+
+def chunk_rows(model: MLP, most: int = 65536) -> int:
+    """Rows per forward pass when scoring many rows: (rows x widest layer) within `_ACTIVATION_ENTRIES`, at most
+    `most` rows (few calls for a narrow network, bounded memory for a wide one or many classes)."""
+    widest = max((*model.config.hidden, model.config.n_classes))
+    return max(1, min(most, _ACTIVATION_ENTRIES // widest))
 
 
 def predict_log_proba(model: MLP, X: np.ndarray) -> np.ndarray:
@@ -122,8 +130,9 @@ def predict_log_proba(model: MLP, X: np.ndarray) -> np.ndarray:
     """
     model.eval()
     chunks = []
+    step = chunk_rows(model)
     with torch.no_grad():
-        for start in range(0, len(X), _PREDICT_CHUNK):
-            logits = model(torch.tensor(X[start : start + _PREDICT_CHUNK]))  # (n, K); a copy: X may be read-only
+        for start in range(0, len(X), step):
+            logits = model(torch.tensor(X[start : start + step]))  # (n, K); a copy: X may be read-only
             chunks.append(torch.log_softmax(logits.double(), dim=1).numpy())
     return np.concatenate(chunks) if chunks else np.empty((0, model.config.n_classes))

@@ -22,7 +22,7 @@ from multiclass.devices import resolve_device
 from multiclass.engine import Objective, make_engine
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics.from_confusion import prf_from_totals
-from multiclass.models import MLP
+from multiclass.models import MLP, chunk_rows
 from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
 from multiclass.training.early_stopping import EarlyStopping
@@ -31,8 +31,8 @@ from multiclass.training.split import resolve_class, resolve_class_weight, strat
 
 __all__ = ["TrainResult", "check_training_data", "train"]
 
-# Rows per forward pass when scoring the validation set: large enough to amortise per-call overhead,
-# small enough that (rows x widest layer) float32 activations stay in the tens of MB.
+# Rows per forward pass when scoring the validation set (fewer for a wide network: `models.chunk_rows`): large
+# enough to amortise per-call overhead, small enough that (rows x widest layer) activations stay in the tens of MB.
 _EVAL_CHUNK = 8192
 # Settings a resumed run may change: they do not change what is computed (or only within float rounding).
 _RESUMABLE_CHANGES = {"epochs", "engine", "device", "verbose", "checkpoint_every"}
@@ -132,11 +132,12 @@ def _validate(model: MLP, X, targets, labels, recall_of: int | None, class_weigh
     # The confusion matrix's diagonal, column sums and row sums are all these scores need: three (K,) bincounts
     # instead of a K x K matrix (800 MB at K = 10,000).
     totals = torch.zeros(3, n_classes, dtype=torch.int64, device=X.device)  # tp, predicted, true per class
-    for start in range(0, len(X), _EVAL_CHUNK):
-        logits = model(X[start : start + _EVAL_CHUNK])  # (n, K)
-        chunk_targets = targets[start : start + _EVAL_CHUNK]
+    step = chunk_rows(model, most=_EVAL_CHUNK)
+    for start in range(0, len(X), step):
+        logits = model(X[start : start + step])  # (n, K)
+        chunk_targets = targets[start : start + step]
         loss_sum += F.cross_entropy(logits, chunk_targets, weight=class_weight, reduction="sum").double()
-        pred, true = logits.argmax(dim=1), labels[start : start + _EVAL_CHUNK]
+        pred, true = logits.argmax(dim=1), labels[start : start + step]
         totals[0] += torch.bincount(true[pred == true], minlength=n_classes)
         totals[1] += torch.bincount(pred, minlength=n_classes)
         totals[2] += torch.bincount(true, minlength=n_classes)

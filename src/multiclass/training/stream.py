@@ -39,7 +39,7 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.functional import l2_penalty
 from multiclass.metrics import scores_from_totals
 from multiclass.metrics.from_confusion import prf_from_totals
-from multiclass.models import MLP, ModelConfig, build_model
+from multiclass.models import MLP, ModelConfig, build_model, chunk_rows
 from multiclass.trained import TrainedModel
 from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
 from multiclass.training.distributed import Comm
@@ -50,7 +50,7 @@ from multiclass.training.split import resolve_class, resolve_class_weight
 
 __all__ = ["StreamConfig", "fit_stream", "train_stream"]
 
-# Rows per forward pass when validating (as loop._EVAL_CHUNK): activations stay in the tens of MB.
+# Rows per forward pass when validating (as loop._EVAL_CHUNK; fewer for a wide network: `models.chunk_rows`).
 _EVAL_CHUNK = 8192
 
 
@@ -103,11 +103,12 @@ def _totals(model: MLP, batches, n_classes: int, class_weight, device, comm: Com
     """Summed over ranks: [tp (K), pred_sum (K), true_sum (K), loss_sum, weight_sum, nll_sum] as float64."""
     model.eval()
     k = n_classes
+    step = chunk_rows(model, most=_EVAL_CHUNK)
     totals = torch.zeros(3 * k + 3, dtype=torch.float64, device=device)
     for X, y in batches:
-        for start in range(0, len(y), _EVAL_CHUNK):
-            xb = torch.from_numpy(X[start:start + _EVAL_CHUNK]).to(device)
-            yb = torch.from_numpy(y[start:start + _EVAL_CHUNK]).to(device)
+        for start in range(0, len(y), step):
+            xb = torch.from_numpy(X[start:start + step]).to(device)
+            yb = torch.from_numpy(y[start:start + step]).to(device)
             logits = model(xb)  # (n, K)
             pred = logits.argmax(dim=1)
             totals[:k] += torch.bincount(yb[pred == yb], minlength=k)

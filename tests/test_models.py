@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -69,3 +70,15 @@ def test_config_round_trips_through_a_dict():
 def test_model_config_error_messages(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         ModelConfig(**{"n_features": 4, "n_classes": 3, **kwargs})
+
+
+def test_predictions_of_a_wide_network_come_in_bounded_chunks_with_the_same_values():
+    from multiclass.models import chunk_rows, predict_log_proba
+
+    wide = build_model(ModelConfig(6, 5000, ()), seed=0)
+    assert chunk_rows(wide) == (1 << 22) // 5000 == 838  # (rows x K) within 2**22 float32 entries
+    assert chunk_rows(build_model(ModelConfig(784, 10, (25, 15)))) == 65536  # narrow: the row cap
+    X = np.random.default_rng(0).standard_normal((2000, 6)).astype(np.float32)  # three chunks
+    with torch.no_grad():
+        expected = torch.log_softmax(wide(torch.tensor(X)).double(), dim=1).numpy()
+    np.testing.assert_allclose(predict_log_proba(wide, X), expected, rtol=1e-6, atol=1e-6)

@@ -12,6 +12,10 @@ Part 2, scale: the script writes a Parquet dataset of `--size-gb` GB in shards (
 peak RSS (its ``VmHWM``), wall time and rows per second. The files are deleted at the
 end unless `--keep`. The bound to check: peak RSS under `MEMORY_BOUND_GB`, whatever the file size.
 
+Part 3, use: the trained model evaluates the whole folder (``multiclass evaluate MODEL DIR --bootstrap 200 --json``)
+and predicts it (``multiclass predict MODEL DIR --out CSV``, then ``--out X.parquet``), all streamed because DIR is a
+folder of shards. Each child's own peak RSS and wall time are recorded; the predictions are deleted once measured.
+
     python bench/out_of_core.py                       # 10 GB: ~15 GB of temporary disk, tens of minutes
     python bench/out_of_core.py --size-gb 1           # the same at 1 GB
     python bench/out_of_core.py --quick               # 0.05 GB, a minute (what CI could run)
@@ -130,13 +134,16 @@ def train_child(data: Path, val: Path, out: Path, args) -> dict:
 
 
 def use_children(data: Path, model: Path, root: Path, args) -> dict:
-    """Part 3: the trained model evaluates (report with 200 bootstrap resamples) and predicts the whole folder,
-    streamed; the predictions CSV is deleted once measured."""
+    """Part 3: the trained model evaluates (report with 200 bootstrap resamples) and predicts the whole folder
+    (CSV, then Parquet), streamed; the predictions are deleted once measured."""
     runs = {"evaluate": cli_child(["evaluate", str(model), str(data), "--bootstrap", "200", "--json",
                                    str(root / "report.json")], args),
-            "predict": cli_child(["predict", str(model), str(data), "--out", str(root / "predictions.csv")], args)}
-    runs["predict"]["output_bytes"] = (root / "predictions.csv").stat().st_size
-    (root / "predictions.csv").unlink()
+            "predict": cli_child(["predict", str(model), str(data), "--out", str(root / "predictions.csv")], args),
+            "predict_parquet": cli_child(["predict", str(model), str(data), "--out",
+                                          str(root / "predictions.parquet")], args)}
+    for name, file in (("predict", "predictions.csv"), ("predict_parquet", "predictions.parquet")):
+        runs[name]["output_bytes"] = (root / file).stat().st_size
+        (root / file).unlink()
     runs["evaluate"]["stdout"] = runs["evaluate"]["stdout"][:2000]
     return runs
 
@@ -181,6 +188,7 @@ def main() -> None:
               "training_output": run["stdout"], "parity": check,
               "evaluate": {k: v for k, v in uses["evaluate"].items() if k != "stdout"},
               "predict": {k: v for k, v in uses["predict"].items() if k != "stdout"},
+              "predict_parquet": {k: v for k, v in uses["predict_parquet"].items() if k != "stdout"},
               "uses_within_bound": all(u["peak_rss_bytes"] / 2**30 < MEMORY_BOUND_GB for u in uses.values())}
     print(markdown_table(["dataset on disk", "rows", "epochs", "train wall (s)", "rows/s", "peak RSS (GiB)",
                           f"< {MEMORY_BOUND_GB} GiB"],

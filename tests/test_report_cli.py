@@ -174,3 +174,36 @@ def test_rounded_probabilities_are_renormalised(tmp_path):
     np.testing.assert_array_equal(predictions.probs[0], np.full(3, 1 / 3))  # 0.999 in the file: rounded
     np.testing.assert_array_equal(predictions.probs[1], [0.1, 0.9, 0.0])  # sums to 1: kept as written
     assert predictions.y_true.tolist() == [0, 1] and predictions.y_pred.tolist() == [0, 1]
+
+
+def test_parquet_predictions_round_trip_through_report(animals, model, tmp_path, capsys):
+    """`predict --out x.parquet` keeps the columns typed (probabilities exactly), and `report` reads it back."""
+    csv_out, parquet_out = tmp_path / "p.csv", tmp_path / "p.parquet"
+    assert main(["predict", str(model), str(animals), "--out", str(csv_out), "--top-k", "2"]) == 0
+    assert main(["predict", str(model), str(animals), "--out", str(parquet_out), "--top-k", "2"]) == 0
+    text, typed = pd.read_csv(csv_out), pd.read_parquet(parquet_out)
+    assert list(typed.columns) == list(text.columns) and typed["p_cat"].dtype == np.float64
+    assert typed["predicted"].tolist() == text["predicted"].tolist()
+    np.testing.assert_array_equal(typed["p_cat"].to_numpy(), text["p_cat"].to_numpy())  # repr round-trips
+    truth = pd.read_csv(animals)["animal"]
+    for frame, path in ((text, csv_out), (typed, parquet_out)):
+        frame.insert(0, "y_true", truth)
+        frame.to_csv(path, index=False) if path.suffix == ".csv" else frame.to_parquet(path)
+    reports = []
+    for path in (csv_out, parquet_out):
+        assert main(["report", "--predictions", str(path), "--json", str(path.with_suffix(".json")),
+                     "--bootstrap", "100"]) == 0
+        reports.append(json.loads(path.with_suffix(".json").read_text()))
+    for key in ("classes", "summary", "intervals", "per_class", "confusion_matrix", "calibration"):
+        assert reports[0][key] == reports[1][key], key
+    capsys.readouterr()
+
+
+def test_bad_parquet_predictions_name_the_row(tmp_path, capsys):
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"y_true": ["a", None, "b"], "y_pred": ["a", "b", "b"]}).to_parquet(path)
+    assert main(["report", "--predictions", str(path)]) == 2
+    assert _one_error_line(capsys.readouterr().err) == f"error: {path}: column 'y_true' has an empty label at row 2."
+    path.write_bytes(b"PAR1 not really")
+    assert main(["report", "--predictions", str(path)]) == 2
+    assert "cannot be read as a Parquet file" in _one_error_line(capsys.readouterr().err)

@@ -212,3 +212,28 @@ def test_many_classes_are_evaluated_in_chunks_of_rows(tmp_path):
         assert report.n_samples == copies * len(y) and report.n_classes == k
     whole_batch = 3 * len(y) * k * 8  # one float64 (N, K) array of the 3-copy batch: 288 MB
     assert peaks[3] < whole_batch / 2 and peaks[3] < 1.5 * peaks[1], peaks
+
+
+def test_streamed_parquet_predictions_match_the_in_memory_ones(trained, tmp_path):
+    model = str(trained / "model")
+    assert main(["predict", model, str(trained / "test.parquet"), "--out", str(tmp_path / "a.parquet")]) == 0
+    assert main(["predict", model, str(trained / "shards"), "--out", str(tmp_path / "b.parquet")]) == 0
+    whole, streamed = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
+    assert list(streamed.columns) == list(whole.columns) and len(streamed) == 500
+    assert streamed["id"].tolist() == whole["id"].tolist()
+    assert streamed["predicted"].tolist() == whole["predicted"].tolist()
+    numbers = [c for c in whole.columns if c.startswith("p_")]
+    np.testing.assert_allclose(streamed[numbers].to_numpy(), whole[numbers].to_numpy(), rtol=1e-5)
+
+
+def test_parquet_predictions_come_in_row_groups_of_bounded_size(trained, tmp_path, monkeypatch):
+    import pyarrow.parquet as pq
+
+    import multiclass.prediction_files as files
+
+    monkeypatch.setattr(files, "_ROW_GROUP_CELLS", 100 * 6)  # 6 columns: 100 rows per row group
+    rows = predict_stream(load_model(trained / "model"), trained / "test.parquet", tmp_path / "p.parquet",
+                          batch_rows=64)
+    meta = pq.ParquetFile(tmp_path / "p.parquet").metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert rows == sum(sizes) == 500 and max(sizes) < 100 + 64 and len(sizes) >= 4

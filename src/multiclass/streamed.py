@@ -11,7 +11,7 @@ memory is bounded by a batch and the counts, whatever the file size:
   intervals of the confusion-based scores and calibration. Two things differ because the rows are gone: the
   log-loss and mean-cost intervals are the normal approximation of their stratified bootstrap (with its exact
   variance), and there are no confidently wrong images (tables have none anyway).
-- `predict_stream` writes the predictions CSV batch by batch, in input order, with the columns and decisions of
+- `predict_stream` writes the predictions (CSV, or Parquet) batch by batch, in input order, with the columns and decisions of
   `workflow.predictions_frame`, into a temporary file renamed over the output at the end
   (`persistence.open_atomic`): an interrupted run leaves no half-written file.
 
@@ -30,6 +30,7 @@ from multiclass.data.table_io import columns_listing
 from multiclass.decisions import DecisionPolicy, decide
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.persistence import open_atomic
+from multiclass.prediction_files import PredictionWriter, is_parquet
 from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts
 from multiclass.report.decision import DecisionCounts, build_decision_from_counts
@@ -127,7 +128,8 @@ def evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig | None 
 
 
 def predict_stream(trained: TrainedModel, path, out, *, top_k: int = 1, batch_rows: int = DEFAULT_BATCH_ROWS) -> int:
-    """Write the predictions CSV of a table read batch by batch to `out` (atomically); return the rows written.
+    """Write the predictions of a table read batch by batch to `out` (atomically): a CSV, or Parquet for a
+    ``.parquet`` / ``.pq`` path (`multiclass.prediction_files`). Returns the rows written.
 
     The file has the columns of `workflow.predictions_frame(...).to_csv(index=False)` for the same table: the id
     column (the model's ``id_column``, when the table has it), the decision, its probability, the top-k and one
@@ -153,8 +155,8 @@ def predict_stream(trained: TrainedModel, path, out, *, top_k: int = 1, batch_ro
     def decode(codes):
         return decode_labels(codes, trained.classes, scan.target_dtype)
 
-    written = 0
     with open_atomic(out) as handle:
+        writer = PredictionWriter(handle, parquet=is_parquet(out))
         for piece in source.pieces:
             start = piece.first_row
             for frame in source.frames(piece, columns, numeric=numeric):
@@ -165,16 +167,15 @@ def predict_stream(trained: TrainedModel, path, out, *, top_k: int = 1, batch_ro
                                     ) from None
                 ids = None if id_column is None else frame[id_column].to_numpy()
                 for part in _chunks(len(frame), len(trained.classes)):
-                    rows = prediction_rows(trained, trained.predict_log_proba(X_batch[part], calibrated=False), decode,
-                                           top_k=top_k, ids=None if ids is None else ids[part],
-                                           id_name=id_column or "id")
-                    handle.write(rows.to_csv(index=False, header=written == 0).encode())
-                    written += len(rows)
+                    writer.write(prediction_rows(trained, trained.predict_log_proba(X_batch[part], calibrated=False),
+                                                 decode, top_k=top_k, ids=None if ids is None else ids[part],
+                                                 id_name=id_column or "id"))
                 start += len(frame)
-        if written == 0:  # an empty table: the header alone
+        if writer.rows == 0:  # an empty table: the header (CSV) or the schema (Parquet) alone
             empty = np.zeros((0, len(trained.classes)))
-            rows = prediction_rows(trained, empty, decode, top_k=top_k,
-                                   ids=None if id_column is None else np.array([]), id_name=id_column or "id")
-            handle.write(rows.to_csv(index=False).encode())
+            writer.write(prediction_rows(trained, empty, decode, top_k=top_k,
+                                         ids=None if id_column is None else np.array([]), id_name=id_column or "id"))
+        writer.close()
+        written = writer.rows
     return written
 

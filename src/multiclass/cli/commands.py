@@ -15,6 +15,7 @@ from multiclass.decisions import DecisionConfig
 from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError
 from multiclass.persistence import load_model, remove_stale_temporaries, save_model, write_bytes_atomic
+from multiclass.prediction_files import write_predictions
 from multiclass.report import (
     ReportConfig,
     render_datasets,
@@ -156,7 +157,7 @@ def predict(args, console: Console) -> int:
         dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,
                                  data_dir=args.data_dir)
         frame = predictions_frame(trained, dataset, top_k=args.top_k)
-        write_bytes_atomic(args.out, frame.to_csv(index=False).encode())
+        write_predictions(args.out, frame)  # CSV, or Parquet by extension
         n_rows = len(frame)
     console.print(f"{n_rows:,} predictions written to {args.out}")
     return 0

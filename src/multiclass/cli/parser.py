@@ -204,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="write predictions of a model for a data file")
     predict.add_argument("model_dir")
     predict.add_argument("data")
-    predict.add_argument("--out", required=True, help="the predictions CSV to write")
+    predict.add_argument("--out", required=True,
+                         help="the predictions file to write: CSV, or Parquet for a .parquet/.pq name")
     predict.add_argument("--top-k", type=int, default=1, help="also write the k most probable classes per row")
     _add_data_options(predict, training=False)
     _add_decision_options(predict, training=False)

@@ -237,3 +237,20 @@ def test_parquet_predictions_come_in_row_groups_of_bounded_size(trained, tmp_pat
     meta = pq.ParquetFile(tmp_path / "p.parquet").metadata
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
     assert rows == sum(sizes) == 500 and max(sizes) < 100 + 64 and len(sizes) >= 4
+
+
+def test_only_table_models_stream_a_large_file_on_their_own(trained, tmp_path, monkeypatch, capsys):
+    import multiclass.cli.commands as commands
+
+    monkeypatch.setattr(commands, "should_stream", lambda path: True)  # as if the file were over 1/8 of RAM
+    words = pd.DataFrame({"text": ["red apple", "green apple", "blue sky", "grey sky"] * 10,
+                          "label": ["fruit", "fruit", "sky", "sky"] * 10})
+    words.to_csv(tmp_path / "words.csv", index=False)
+    assert main(["train", str(tmp_path / "words.csv"), "--target", "label", "--text-column", "text",
+                 "--out", str(tmp_path / "text-model"), *QUICK]) == 0
+    assert main(["predict", str(tmp_path / "text-model"), str(tmp_path / "words.csv"),
+                 "--out", str(tmp_path / "p.csv")]) == 0  # a text model reads the file whole, as before
+    document = report_json(["evaluate", str(trained / "model"), str(trained / "test.csv"), "--bootstrap", "0"],
+                           tmp_path / "r.json")
+    assert document["source"]["read"] == "streamed"  # a table model streams it
+    capsys.readouterr()

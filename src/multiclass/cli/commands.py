@@ -117,7 +117,7 @@ def evaluate(args, console: Console) -> int:
     _check_report_outputs(args)
     config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
     trained = _with_decision_flags(load_model(args.model_dir), args)
-    if _streams(args):
+    if _streams(args, trained):
         report = evaluate_stream(trained, args.data, config=config, batch_rows=args.batch_rows, subject=args.data,
                                  model_dir=args.model_dir)
     else:
@@ -127,10 +127,11 @@ def evaluate(args, console: Console) -> int:
     return 0
 
 
-def _streams(args) -> bool:
-    """Whether evaluate / predict read the table in batches: asked for, a folder of shards, or a file too large
-    to load (`multiclass.data.stream.should_stream`)."""
-    if not (args.stream or should_stream(args.data)):
+def _streams(args, trained) -> bool:
+    """Whether evaluate / predict read the table in batches: asked for, or -- for a model trained on a table -- a
+    folder of shards or a file too large to load (`multiclass.data.stream.should_stream`)."""
+    table_model = trained.data_info.get("kind") == "table"
+    if not (args.stream or (table_model and should_stream(args.data))):
         return False
     for name in ("labels", "data_dir"):
         if getattr(args, name, None):
@@ -151,7 +152,7 @@ def report(args, console: Console) -> int:
 def predict(args, console: Console) -> int:
     check_output_path(args.out, inputs=(args.data, args.model_dir))
     trained = _with_decision_flags(load_model(args.model_dir), args)
-    if _streams(args):
+    if _streams(args, trained):
         n_rows = predict_stream(trained, args.data, args.out, top_k=args.top_k, batch_rows=args.batch_rows)
     else:
         dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,

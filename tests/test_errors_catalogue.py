@@ -30,7 +30,7 @@ import torch
 from PIL import Image
 from safetensors.numpy import save as save_safetensors
 
-import multiclass.persistence
+import multiclass.atomic
 from multiclass.cli import main
 from multiclass.data import write_idx
 from multiclass.persistence import _canonical
@@ -670,7 +670,7 @@ def _disk_full(monkeypatch, tmp):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(multiclass.persistence.os, "fsync", full)
+    monkeypatch.setattr(multiclass.atomic.os, "fsync", full)
 
 
 @case("streamed predictions, a value that is not a number (the batch and row named; previous predictions kept)")

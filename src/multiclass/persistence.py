@@ -11,7 +11,6 @@ model and the previous model stays intact until the new one is complete.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -19,9 +18,8 @@ import os
 import shutil
 import struct
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 import torch
@@ -30,6 +28,14 @@ from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
 from multiclass import __version__
+from multiclass.atomic import (  # re-exported: the atomic writes were born here
+    _cannot_write,
+    _fsync_dir,
+    _fsync_write,
+    open_atomic,
+    remove_stale_temporaries,
+    write_bytes_atomic,
+)
 from multiclass.decisions import DecisionPolicy
 from multiclass.exceptions import ModelFileError
 from multiclass.models import MLP, ModelConfig
@@ -65,93 +71,6 @@ def _jsonable(value: Any) -> Any:
 
 def _canonical(document: dict) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
-
-
-def _fsync_write(path: Path, payload: bytes) -> None:
-    with open(path, "wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _cannot_write(path: Path, error: OSError) -> OSError:
-    """The error to raise when writing fails: it names the user's path, not a temporary one, and keeps the errno
-    (so the type stays PermissionError, FileNotFoundError, ... and the CLI reports it as bad input, exit 2)."""
-    return OSError(error.errno, f"cannot be written ({error.strerror or error}).", str(path))
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename inside `folder` durable (POSIX: the directory entry lives in the folder's own data)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # not supported here (Windows); the rename itself is still atomic
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def remove_stale_temporaries(path: str | Path) -> list[Path]:
-    """Delete what a killed writer of `path` left beside it (``.<name>.*.tmp`` / ``.<name>.*.old``).
-
-    A SIGKILL can land between creating the temporary file and renaming it; the real `path` is untouched then,
-    and the leftovers carry names no reader looks at. Writers of `path` call this before starting again.
-    """
-    path = Path(path)
-    stale = [p for pattern in (f".{path.name}.*.tmp", f".{path.name}.*.old") for p in path.parent.glob(pattern)]
-    for leftover in stale:
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            leftover.unlink(missing_ok=True)
-    return stale
-
-
-@contextlib.contextmanager
-def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
-    """A binary file handle whose contents replace `path` only when the ``with`` block ends without an error.
-
-    The bytes go to a temporary file beside `path` (named as `remove_stale_temporaries` expects), which is
-    fsynced and renamed over `path` at the end; on any error (or Ctrl-C) it is removed and `path` is untouched.
-    For outputs written piece by piece (predictions of a table larger than memory).
-
-    Raises
-    ------
-    OSError
-        The folder is not writable, the disk is full...: ``filename`` is `path`, and no temporary file is left.
-    """
-    path = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as error:
-        raise _cannot_write(path, error) from error
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException as error:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(error, OSError):
-            raise _cannot_write(path, error) from error
-        raise
-    _fsync_dir(path.parent)
-
-
-def write_bytes_atomic(path: str | Path, payload: bytes) -> None:
-    """Write `payload` to a temporary file beside `path`, fsync it, then rename it over `path` (`open_atomic`).
-
-    Raises
-    ------
-    OSError
-        The folder is not writable, the disk is full...: ``filename`` is `path`, and no temporary file is left.
-    """
-    with open_atomic(path) as handle:
-        handle.write(payload)
 
 
 def _tensors(trained: TrainedModel) -> tuple[dict[str, np.ndarray], dict | None]:

@@ -2,7 +2,7 @@
 
 CSV is pandas' text (``DataFrame.to_csv``), readable anywhere. Parquet keeps the columns typed (probabilities as
 float64, exactly) and is several times faster to write at scale: formatting floats as text is most of what a
-large CSV prediction costs. Both are written through `persistence.open_atomic`, so an error or Ctrl-C half way
+large CSV prediction costs. Both are written through `atomic.open_atomic`, so an error or Ctrl-C half way
 leaves the previous file (or none), never half a file. `multiclass report --predictions` reads both.
 """
 
@@ -14,6 +14,8 @@ from typing import BinaryIO
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from multiclass.atomic import open_atomic
 
 __all__ = ["PARQUET_SUFFIXES", "PredictionWriter", "is_parquet", "write_predictions"]
 
@@ -34,7 +36,7 @@ class PredictionWriter:
     Parameters
     ----------
     handle : binary file
-        Usually from `persistence.open_atomic`.
+        Usually from `atomic.open_atomic`.
     parquet : bool
         Write Parquet (typed columns, row groups of about `_ROW_GROUP_CELLS` cells) instead of CSV.
     """
@@ -74,8 +76,6 @@ class PredictionWriter:
 
 def write_predictions(path: str | Path, frame: pd.DataFrame) -> None:
     """Write a whole predictions frame to `path` (CSV, or Parquet by extension), atomically."""
-    from multiclass.persistence import open_atomic  # here: persistence imports torch, readers of files need not
-
     with open_atomic(path) as handle:
         writer = PredictionWriter(handle, parquet=is_parquet(path))
         writer.write(frame)

@@ -13,7 +13,7 @@ memory is bounded by a batch and the counts, whatever the file size:
   variance), and there are no confidently wrong images (tables have none anyway).
 - `predict_stream` writes the predictions (CSV, or Parquet) batch by batch, in input order, with the columns and decisions of
   `workflow.predictions_frame`, into a temporary file renamed over the output at the end
-  (`persistence.open_atomic`): an interrupted run leaves no half-written file.
+  (`atomic.open_atomic`): an interrupted run leaves no half-written file.
 
 Numbers agree with reading the table whole up to float32 rounding (relative ~1e-7): BLAS chooses its kernel by
 the batch size, so the network's logits of a row can differ in their last bits between batch sizes.
@@ -24,12 +24,12 @@ from __future__ import annotations
 import numpy as np
 
 from multiclass import metrics
+from multiclass.atomic import open_atomic
 from multiclass.data.labels import decode_labels
 from multiclass.data.stream import DEFAULT_BATCH_ROWS, TableScan, TableSource, iter_encoded
 from multiclass.data.table_io import columns_listing
 from multiclass.decisions import DecisionPolicy, decide
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.persistence import open_atomic
 from multiclass.prediction_files import PredictionWriter, is_parquet
 from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts

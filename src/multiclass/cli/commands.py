@@ -14,7 +14,8 @@ from multiclass.data.stream import should_stream
 from multiclass.decisions import DecisionConfig
 from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError
-from multiclass.persistence import load_model, remove_stale_temporaries, save_model, write_bytes_atomic
+from multiclass.persistence import load_model, save_model
+from multiclass.atomic import remove_stale_temporaries, write_bytes_atomic
 from multiclass.prediction_files import write_predictions
 from multiclass.report import (
     ReportConfig,

@@ -16,7 +16,8 @@ from rich.console import Console
 from multiclass import data
 from multiclass.cli.parser import _add_data_options, class_weight, int_list
 from multiclass.devices import resolve_device
-from multiclass.persistence import save_model, write_bytes_atomic
+from multiclass.atomic import write_bytes_atomic
+from multiclass.persistence import save_model
 from multiclass.sweep import GRID_KEYS, expand_grid, leaderboard_to_dict, render_leaderboard, sweep
 from multiclass.training import TrainConfig
 from multiclass.workflow import check_output_path

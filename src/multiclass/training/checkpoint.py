@@ -21,6 +21,7 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
+from multiclass.atomic import write_bytes_atomic
 from multiclass.exceptions import DataError, ModelFileError
 
 __all__ = ["CheckpointState", "fingerprint", "save_checkpoint", "load_checkpoint", "checkpoint_path"]
@@ -73,8 +74,6 @@ def _optimizer_tensors(state: dict) -> tuple[dict[str, np.ndarray], dict]:
 
 def save_checkpoint(path: str | Path, state: CheckpointState) -> None:
     """Write `state` to `path` atomically (temporary file + fsync + rename)."""
-    from multiclass.persistence import write_bytes_atomic  # persistence imports training: import late
-
     tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in state.model.items()}
     if state.best is not None:
         tensors.update({f"best.{k}": v.detach().cpu().numpy() for k, v in state.best.items()})

@@ -20,7 +20,7 @@ from multiclass.data.stream import (
     epoch_batches,
     epoch_pieces,
     iter_encoded,
-    scan,
+    column_scan,
     scan_table,
     should_stream,
     source,
@@ -147,7 +147,7 @@ def test_errors_are_the_in_memory_loaders_word_for_word(tmp_path, column, values
 
 
 def test_a_column_with_too_many_distinct_values_is_refused_by_name(tmp_path, monkeypatch):
-    monkeypatch.setattr(scan, "MAX_DISTINCT", 50)
+    monkeypatch.setattr(column_scan, "MAX_DISTINCT", 50)
     frame = pd.DataFrame({"user": [f"u{i}" for i in range(120)], "x": np.arange(120.0), "label": np.arange(120) % 2})
     path = write(frame, tmp_path / "ids.parquet")
     with pytest.raises(DataError, match=r"column 'user' has more than 50 distinct values.*`ignore`"):

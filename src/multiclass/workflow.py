@@ -38,12 +38,12 @@ from multiclass.training import TrainConfig, stratified_split, train
 __all__ = [
     "Evaluation",
     "check_output_path",
+    "check_top_k",
     "compare_models",
     "evaluate",
     "evaluate_dataset",
     "evaluation_from_counts",
     "fit_dataset",
-    "check_top_k",
     "load_for_model",
     "policy_probs",
     "prediction_rows",

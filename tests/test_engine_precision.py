@@ -129,3 +129,20 @@ def test_cuda_graphs_in_bfloat16_replay_the_eager_bfloat16_step(digits):
                               for _ in range(3)]
     assert engine.backend == "cuda graphs, bfloat16"
     np.testing.assert_allclose(losses[True], losses[False], rtol=1e-5)
+
+
+def test_streamed_training_in_bfloat16_learns_like_float32(tmp_path, digits):
+    import pandas as pd
+
+    from multiclass.training.stream import fit_stream
+
+    X, y = digits
+    frame = pd.DataFrame(X[:1200], columns=[f"f{i}" for i in range(64)]).assign(label=y[:1200])
+    frame.to_parquet(tmp_path / "d.parquet")
+    accuracy = {}
+    for precision in ("float32", "bfloat16"):
+        config = TrainConfig(epochs=6, precision=precision, patience=None, verbose=False, val_split=0.2)
+        trained = fit_stream(tmp_path / "d.parquet", target="label", hidden=(32,), config=config)
+        accuracy[precision] = trained.validation["accuracy"]
+    assert trained.history[-1]["epoch"] == 6 and accuracy["bfloat16"] > 0.85
+    assert abs(accuracy["bfloat16"] - accuracy["float32"]) <= 0.03

@@ -7,6 +7,8 @@ and calls the optimiser: ~40 dispatched operators per step, which is what bounds
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 import torch.nn.functional as F
 
@@ -40,8 +42,10 @@ class EagerEngine:
         self.model, self.X, self.targets = model, X, targets
         self.objective, self.batch_size, self.optimizer = objective, batch_size, optimizer
         self.weights = model.weight_matrices() if objective.l2 > 0 else []
-        self.autocast = precision == "bfloat16"
-        self.backend = "autograd, bfloat16 autocast" if self.autocast else "autograd"
+        low = precision == "bfloat16"
+        # One context object for every step (re-entered in turn): nothing is built per step on the float32 path.
+        self.autocast = torch.autocast(X.device.type, dtype=torch.bfloat16) if low else contextlib.nullcontext()
+        self.backend = "autograd, bfloat16 autocast" if low else "autograd"
 
     def run_epoch(self, order: torch.Tensor) -> float:
         """Train on the rows of `order`, batch by batch; return the sum over batches of loss x rows."""
@@ -52,7 +56,7 @@ class EagerEngine:
             xb, yb = self.X.index_select(0, idx), self.targets.index_select(0, idx)  # (B, F), (B,) or (B, K)
             # torch's fused op computes exactly multiclass.functional.cross_entropy (tested there);
             # the public function's input checks would cost a host sync every step.
-            with torch.autocast(self.X.device.type, dtype=torch.bfloat16, enabled=self.autocast):
+            with self.autocast:
                 loss = F.cross_entropy(
                     self.model(xb), yb, weight=objective.class_weight, label_smoothing=objective.label_smoothing
                 )

@@ -17,6 +17,7 @@ summed over the ranks and broadcast from rank 0, so every rank takes the same ea
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import asdict, dataclass, replace
@@ -208,6 +209,7 @@ def _fit(model, source, scan, config, stream, val_source, comm, weight, recall_o
     result = TrainResult(model=model, monitor=config.monitor if has_val else None)
     world, batch = comm.world_size, config.batch_size
     low = config.precision == "bfloat16"
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if low else contextlib.nullcontext()
     empty = (np.zeros((0, scan.n_features), np.float32), np.zeros(0, np.int64))
     started = time.perf_counter()
     with make_progress(config.verbose and comm.is_main, config.epochs) as progress:
@@ -224,7 +226,7 @@ def _fit(model, source, scan, config, stream, val_source, comm, weight, recall_o
                     X, y = next(batches, empty)
                     xb, yb = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)  # (b, F), (b,)
                     n_step = _batch_sizes(rows, batch, step)
-                    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low):  # precision="bfloat16"
+                    with autocast:  # precision="bfloat16": torch.autocast
                         ce = F.cross_entropy(network(xb), yb, weight=class_weight,
                                              label_smoothing=config.label_smoothing, reduction="sum")
                     denominator = (float(n_step) if class_weight is None

@@ -48,8 +48,9 @@ class DecisionCounts:
         if policy.cost_matrix is not None:
             self.cost = {name: metrics.ClassMoments.empty(k) for name in ("policy", "argmax", "difference")}
 
-    def update(self, y_true, log_probs: np.ndarray) -> None:
-        """Add rows: true class codes (n,) and the network's uncalibrated log-probabilities (n, K)."""
+    def update(self, y_true, log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Add rows: true class codes (n,) and the network's uncalibrated log-probabilities (n, K).
+        Returns the argmax's and the policy's decisions (n,) each."""
         y_true = np.asarray(y_true, dtype=np.intp)
         y_argmax, y_policy = decide(log_probs), decide(log_probs, self.policy)  # (n,) each
         for name, y_pred in (("argmax", y_argmax), ("policy", y_policy)):
@@ -64,6 +65,7 @@ class DecisionCounts:
             paid, paid_argmax = _costs(self.policy, y_true, y_policy, y_argmax)
             for name, values in (("policy", paid), ("argmax", paid_argmax), ("difference", paid - paid_argmax)):
                 self.cost[name].add(values, y_true)
+        return y_argmax, y_policy
 
 
 def _costs(policy: DecisionPolicy, y_true, y_policy, y_argmax) -> tuple[np.ndarray, np.ndarray]:
@@ -146,10 +148,10 @@ def build_decision(y_true, log_probs, policy: DecisionPolicy, *, classes, config
     config = config or ReportConfig()
     y_true = np.asarray(y_true, dtype=np.intp)
     counts = DecisionCounts(policy, log_probs.shape[1], n_bins=config.n_bins)
-    counts.update(y_true, log_probs)
+    y_argmax, y_policy = counts.update(y_true, log_probs)
     cost = None
     if policy.cost_matrix is not None:  # the rows are at hand: the bootstrap of the mean costs
-        paid, paid_argmax = _costs(policy, y_true, decide(log_probs, policy), decide(log_probs))
+        paid, paid_argmax = _costs(policy, y_true, y_policy, y_argmax)
         cost = {"policy": _mean_of_rows(paid, y_true, config), "argmax": _mean_of_rows(paid_argmax, y_true, config),
                 "difference": _mean_of_rows(paid - paid_argmax, y_true, config)}
     return _assemble(counts, classes, config, tuned_here, cost)

@@ -4,7 +4,8 @@
 #   bash bench/gpu/run.sh epoch    bench/epoch_speed.py --device cuda: our engines against every peer, and
 #                                  cuda_graph vs cuda_graph@bfloat16
 #   bash bench/gpu/run.sh sweep    bench/sweep_speed.py --device cuda --models 1,16,64,256 (the 1/200 goal)
-#   bash bench/gpu/run.sh all      the three, in that order (about 8-10 minutes: fits one call)
+#   bash bench/gpu/run.sh profile  bench/gpu/profile_step.py: torch.profiler over one epoch of cuda_graph and eager
+#   bash bench/gpu/run.sh all      the four, in that order (about 8-10 minutes: fits one call)
 # Logs and the benchmarks' JSON go to $OUT (the device tool brings them back). For a dry run anywhere:
 #   DEVICE=cpu QUICK=1 PYTHON=.venv/bin/python NO_WHEELS=1 bash bench/gpu/run.sh epoch
 set -uo pipefail
@@ -35,6 +36,9 @@ run_epoch() {
   "$PY" bench/epoch_speed.py --device "$DEVICE" --peers multiclass "${quick[@]}" \
     --engines cuda_graph,cuda_graph@bfloat16,eager,eager@bfloat16 --no-json 2>&1 | tee "$OUT/epoch_speed_bf16.log"
 }
+run_profile() {
+  "$PY" bench/gpu/profile_step.py --engines cuda_graph,eager 2>&1 | tee "$OUT/profile.log"
+}
 run_sweep() {
   "$PY" bench/sweep_speed.py --device "$DEVICE" --models 1,16,64,256 "${quick[@]}" 2>&1 | tee "$OUT/sweep_speed.log"
 }
@@ -42,8 +46,9 @@ case "$what" in
   tests) run_tests ;;
   epoch) run_epoch ;;
   sweep) run_sweep ;;
-  all) run_tests; run_epoch; run_sweep ;;
-  *) echo "usage: bash bench/gpu/run.sh tests|epoch|sweep|all" >&2; exit 2 ;;
+  profile) run_profile ;;
+  all) run_tests; run_epoch; run_sweep; run_profile ;;
+  *) echo "usage: bash bench/gpu/run.sh tests|epoch|sweep|profile|all" >&2; exit 2 ;;
 esac
 cp bench/results/*-"${DEVICE}".json "$OUT"/ 2>/dev/null || true
 ls -la "$OUT"

@@ -100,6 +100,23 @@ def test_fewer_rows_than_a_batch_runs_only_the_tail(digits):
     np.testing.assert_allclose(losses_b, losses_a, rtol=RTOL)
 
 
+def test_steps_run_under_state_restored_leave_no_trace(digits):
+    """Capture's warm-up steps change the weights, Adam's moments and the device counters; all are put back
+    (the weights are leaves that require grad: restoring them must happen outside autograd)."""
+    X, y = _data(digits, False)
+    _, _, _, engine = _epochs(CudaGraphEngine, X, y, Objective(), epochs=1, use_graphs=False)
+    before = [t.clone() for t in engine._state()]
+    with engine._state_restored():
+        engine.cursor.zero_()
+        engine._batch_step()
+        changed = [not torch.equal(t, b) for t, b in zip(engine._state(), before)]
+        assert engine.cursor.item() == 1
+    assert all(changed[: 3 * len(engine.adam.params)])  # the step did change the weights and both moments
+    for tensor, value in zip(engine._state(), before):
+        assert torch.equal(tensor, value)
+    assert all(p.requires_grad for p in engine.adam.params)
+
+
 # ------------------------------------------------------------------------------------------- on a GPU
 @needs_cuda
 @pytest.mark.parametrize("kind", ["plain", "l2_smoothing", "weighted_smoothing", "soft_weighted"])

@@ -21,6 +21,7 @@ anywhere -- which is how its step logic is tested on a CPU.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 
@@ -50,7 +51,7 @@ def _warn_once(message: str) -> None:
     logger.warning(message)
     if not _warned:
         _warned = True
-        warnings.warn(message, EngineFallbackWarning, stacklevel=3)
+        warnings.warn(message, EngineFallbackWarning, stacklevel=4)  # _capture_graphs, _capture, run_epoch
 
 
 class CudaGraphEngine:
@@ -106,8 +107,23 @@ class CudaGraphEngine:
     def _state(self) -> list[torch.Tensor]:
         return [*self.adam.params, *self.adam.exp_avgs, *self.adam.exp_avg_sqs, self.cursor, self.loss_sum]
 
+    @contextlib.contextmanager
+    def _state_restored(self):
+        """Run steps whose effect must not count (capture's warm-up): every tensor they change is put back."""
+        with torch.no_grad():  # the parameters are leaves that require grad: copy_ into them outside autograd
+            saved = [t.clone() for t in self._state()]
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for tensor, value in zip(self._state(), saved):
+                    tensor.copy_(value)
+
     def _capture(self) -> None:
-        saved = [t.clone() for t in self._state()]
+        with self._state_restored():
+            self._capture_graphs()
+
+    def _capture_graphs(self) -> None:
         try:
             side = torch.cuda.Stream()
             side.wait_stream(torch.cuda.current_stream())
@@ -130,9 +146,6 @@ class CudaGraphEngine:
             torch.cuda.synchronize()
             _warn_once(f"CUDA graph capture failed ({type(error).__name__}: {error}); training continues with "
                        "the same step run eagerly on the GPU (same results, slower).")
-        finally:
-            for tensor, value in zip(self._state(), saved):  # undo the warm-up steps
-                tensor.copy_(value)
 
     def run_epoch(self, order: torch.Tensor) -> float:
         """Train on the rows of `order` (a permutation of all rows); return the sum over batches of loss x rows."""

@@ -143,6 +143,15 @@ def test_parquet_and_sniffed_txt_give_the_same_features(tmp_path):
     assert from_parquet.classes == from_txt.classes == ("0", "1")
 
 
+def test_csv_decimals_are_read_correctly_rounded(tmp_path):
+    """17-digit decimals (a probability written as its repr) read back to the same double, as pyarrow reads
+    them when streaming; pandas 2's default converter is one ulp off for these."""
+    texts = ["0.33492598833985116", "0.34460852830123534", "0.22921307389243684", "0.31192249478215883"]
+    write_text(tmp_path / "t.csv", "x\n" + "\n".join(texts) + "\n")
+    read = read_table(tmp_path / "t.csv")["x"].to_numpy()
+    assert read.tobytes() == np.array([float(t) for t in texts]).tobytes()
+
+
 def test_csv_with_semicolons_is_sniffed_and_constant_column_becomes_zero(tmp_path):
     path = write_text(tmp_path / "euro.csv", "a;k;label\n1;5;x\n2;5;y\n")
     ds = load_table(path, target="label")

@@ -12,6 +12,7 @@ import pytest
 from sklearn.metrics import accuracy_score, f1_score
 
 from multiclass.cli import main
+from multiclass.data.table_io import EXACT_FLOATS
 from tests.test_report_build import XSS
 
 CLASSES = ("bird", "cat", "dog")
@@ -64,7 +65,7 @@ def test_report_from_predictions_reproduces_evaluate(animals, model, tmp_path, c
     from_model, predictions, from_file = tmp_path / "a.json", tmp_path / "p.csv", tmp_path / "b.json"
     assert main(["evaluate", str(model), str(animals), "--json", str(from_model), "--bootstrap", "300"]) == 0
     assert main(["predict", str(model), str(animals), "--out", str(predictions)]) == 0
-    frame = pd.read_csv(predictions)
+    frame = pd.read_csv(predictions, **EXACT_FLOATS)  # probabilities to the bit, on pandas 2 too
     frame.insert(0, "y_true", pd.read_csv(animals)["animal"])
     frame.to_csv(predictions, index=False)
     assert main(["report", "--predictions", str(predictions), "--json", str(from_file), "--bootstrap", "300"]) == 0
@@ -181,7 +182,7 @@ def test_parquet_predictions_round_trip_through_report(animals, model, tmp_path,
     csv_out, parquet_out = tmp_path / "p.csv", tmp_path / "p.parquet"
     assert main(["predict", str(model), str(animals), "--out", str(csv_out), "--top-k", "2"]) == 0
     assert main(["predict", str(model), str(animals), "--out", str(parquet_out), "--top-k", "2"]) == 0
-    text, typed = pd.read_csv(csv_out), pd.read_parquet(parquet_out)
+    text, typed = pd.read_csv(csv_out, **EXACT_FLOATS), pd.read_parquet(parquet_out)
     assert list(typed.columns) == list(text.columns) and typed["p_cat"].dtype == np.float64
     assert typed["predicted"].tolist() == text["predicted"].tolist()
     np.testing.assert_array_equal(typed["p_cat"].to_numpy(), text["p_cat"].to_numpy())  # repr round-trips

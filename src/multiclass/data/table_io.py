@@ -13,7 +13,13 @@ import pandas as pd
 from ..exceptions import DataError
 from .csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
 
-__all__ = ["read_table", "available_columns", "columns_listing"]
+__all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
+
+# pandas < 3 parses decimals with its own "high" converter by default, which is one unit in the last place off
+# for some 17-digit values (0.33492598833985116 -> 0.3349259883398511); "round_trip" is correctly rounded, as
+# pyarrow's CSV reader is, so a CSV loads to the same bits in memory and streamed, and a probability written as
+# its repr reads back exactly. pandas 3 is exact by default and deprecates the option.
+EXACT_FLOATS: dict[str, str] = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
 
 _COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
@@ -86,7 +92,7 @@ def _read_delimited(path: Path, ext: str, compressed: bool, string_columns: Sequ
     if header is not None:
         check_unique_names(path, header)
     try:
-        frame = pd.read_csv(path, sep=delimiter, dtype={c: str for c in string_columns})
+        frame = pd.read_csv(path, sep=delimiter, dtype={c: str for c in string_columns}, **EXACT_FLOATS)
     except pd.errors.ParserError:
         check_ragged(path, delimiter)
         raise

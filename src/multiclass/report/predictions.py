@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from multiclass.data.table_io import EXACT_FLOATS
 from multiclass.exceptions import DataError
 from multiclass.prediction_files import is_parquet
 
@@ -124,7 +125,7 @@ def _read(path: Path, columns: list[str], text: dict) -> pd.DataFrame:
     try:
         if is_parquet(path):
             return pd.read_parquet(path, columns=columns)
-        return pd.read_csv(path, sep=_sep(path), usecols=columns, dtype=text, keep_default_na=False)
+        return pd.read_csv(path, sep=_sep(path), usecols=columns, dtype=text, keep_default_na=False, **EXACT_FLOATS)
     except (pd.errors.ParserError, ValueError, OSError, pa.ArrowException) as error:
         raise DataError(f"{path}: cannot be read as a table: {str(error).splitlines()[0]}") from None
 

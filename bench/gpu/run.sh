@@ -5,6 +5,7 @@
 #                                  cuda_graph vs cuda_graph@bfloat16
 #   bash bench/gpu/run.sh sweep    bench/sweep_speed.py --device cuda --models 1,16,64,256 (the 1/200 goal)
 #   bash bench/gpu/run.sh profile  bench/gpu/profile_step.py: torch.profiler over one epoch of cuda_graph and eager
+#   bash bench/gpu/run.sh probe    bench/gpu/graph_probe.py: the CUDA-graph engine by steps per graph, and compiled
 #   bash bench/gpu/run.sh all      the four, in that order (about 8-10 minutes: fits one call)
 # Logs and the benchmarks' JSON go to $OUT (the device tool brings them back). For a dry run anywhere:
 #   DEVICE=cpu QUICK=1 PYTHON=.venv/bin/python NO_WHEELS=1 bash bench/gpu/run.sh epoch
@@ -39,6 +40,9 @@ run_epoch() {
 run_profile() {
   "$PY" bench/gpu/profile_step.py --engines cuda_graph,eager 2>&1 | tee "$OUT/profile.log"
 }
+run_probe() {
+  "$PY" bench/gpu/graph_probe.py 2>&1 | tee "$OUT/graph_probe.log"
+}
 run_sweep() {
   "$PY" bench/sweep_speed.py --device "$DEVICE" --models 1,16,64,256 "${quick[@]}" 2>&1 | tee "$OUT/sweep_speed.log"
 }
@@ -47,6 +51,7 @@ case "$what" in
   epoch) run_epoch ;;
   sweep) run_sweep ;;
   profile) run_profile ;;
+  probe) run_probe ;;
   all) run_tests; run_epoch; run_sweep; run_profile ;;
   *) echo "usage: bash bench/gpu/run.sh tests|epoch|sweep|profile|all" >&2; exit 2 ;;
 esac

@@ -4,6 +4,7 @@ errors naming the file, the line and what is wrong. Typing and preprocessing are
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,23 @@ from .csv_checks import check_ragged, check_unique_names, header_fields, scan_li
 
 __all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
 
-# pandas < 3 parses decimals with its own "high" converter by default, which is one unit in the last place off
-# for some 17-digit values (0.33492598833985116 -> 0.3349259883398511); "round_trip" is correctly rounded, as
-# pyarrow's CSV reader is, so a CSV loads to the same bits in memory and streamed, and a probability written as
-# its repr reads back exactly. pandas 3 is exact by default and deprecates the option.
-EXACT_FLOATS: dict[str, str] = {"float_precision": "round_trip"} if int(pd.__version__.split(".")[0]) < 3 else {}
+
+def _exact_float_options() -> dict[str, str]:
+    """The `pandas.read_csv` options that read decimals correctly rounded with the pandas installed.
+
+    Some pandas versions parse decimals with their own "high" converter by default, one unit in the last place
+    off for some 17-digit values (0.33492598833985116 -> 0.3349259883398511); "round_trip" is correctly
+    rounded, as pyarrow's CSV reader is. So a CSV loads to the same bits in memory and streamed, and a
+    probability written as its repr reads back exactly. Asked of pandas itself, once: versions differ (pandas
+    3.1 is exact by default and deprecates the option).
+    """
+    sample = "x\n0.33492598833985116\n"
+    if pd.read_csv(io.StringIO(sample))["x"].iloc[0] == 0.33492598833985116:
+        return {}
+    return {"float_precision": "round_trip"}
+
+
+EXACT_FLOATS: dict[str, str] = _exact_float_options()
 
 _COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}

@@ -80,8 +80,17 @@ def library_engines(requested: list[str] | None) -> list[str | None]:
     import multiclass.training.config as config_module
 
     known = tuple(getattr(config_module, "ENGINES", ENGINES))
-    mixed = [e for e in (requested or []) if "@" in e and e.split("@")[0] in known]  # e.g. cuda_graph@bfloat16
-    return [e for e in known if requested is None or e in requested] + mixed
+    # variants such as cuda_graph@bfloat16 or cuda_graph+compile
+    variants = [e for e in (requested or []) if e not in known and engine_options(e)["engine"] in known]
+    return [e for e in known if requested is None or e in requested] + variants
+
+
+def engine_options(spec: str) -> dict:
+    """TrainConfig options of an engine spec 'NAME[@PRECISION][+compile]' (e.g. cuda_graph@bfloat16)."""
+    name, _, compiled = spec.partition("+")
+    name, _, precision = name.partition("@")
+    return {"engine": name, **({"precision": precision} if precision else {}),
+            **({"compile_step": "always"} if compiled == "compile" else {})}
 
 
 def run_multiclass(data, epochs: int, device: str, seed: int, engine: str | None) -> dict:
@@ -90,9 +99,7 @@ def run_multiclass(data, epochs: int, device: str, seed: int, engine: str | None
     from multiclass.training import TrainConfig, train
 
     X, y, X_test, y_test = data
-    options = {} if engine is None else {"engine": engine}
-    if engine is not None and "@" in engine:  # NAME@bfloat16: mixed precision
-        options = dict(zip(("engine", "precision"), engine.split("@", 1)))
+    options = {} if engine is None else engine_options(engine)
     try:
         config = TrainConfig(epochs=epochs, val_split=0, verbose=False, device=device, seed=seed, **options)
         model = build_model(ModelConfig(n_features=X.shape[1], n_classes=N_CLASSES, hidden=HIDDEN), seed=seed)

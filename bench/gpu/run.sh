@@ -33,7 +33,8 @@ run_tests() {
   "$PY" -m pytest -q -p no:cacheprovider -n 8 --dist loadfile -o addopts="-ra" tests/ 2>&1 | tee "$OUT/tests.log"
 }
 run_epoch() {
-  "$PY" bench/epoch_speed.py --device "$DEVICE" "${quick[@]}" 2>&1 | tee "$OUT/epoch_speed.log"
+  "$PY" bench/epoch_speed.py --device "$DEVICE" --engines auto,eager,fused,cuda_graph,cuda_graph+compile \
+    "${quick[@]}" 2>&1 | tee "$OUT/epoch_speed.log"
   "$PY" bench/epoch_speed.py --device "$DEVICE" --peers multiclass "${quick[@]}" \
     --engines cuda_graph,cuda_graph@bfloat16,eager,eager@bfloat16 --no-json 2>&1 | tee "$OUT/epoch_speed_bf16.log"
 }

@@ -55,8 +55,8 @@ def _train_config(args) -> TrainConfig:
         lr=args.lr, batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, label_smoothing=args.label_smoothing,
         val_split=args.val_split, monitor=args.monitor, patience=args.patience, min_delta=args.min_delta,
         lr_patience=args.lr_patience, class_weight=args.class_weight, seed=args.seed,
-        device=args.device, engine=args.engine, precision=args.precision, verbose=not args.quiet,
-        checkpoint_every=getattr(args, "checkpoint_every", 1),
+        device=args.device, engine=args.engine, precision=args.precision, compile_step=args.compile_step,
+        verbose=not args.quiet, checkpoint_every=getattr(args, "checkpoint_every", 1),
     )
     resolve_device(config.device)  # `--device cuda` without a GPU fails now, not after reading the data
     return config

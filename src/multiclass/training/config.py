@@ -18,6 +18,8 @@ RECALL_MONITOR_PREFIX = "val_recall:"
 ENGINES = ("auto", "eager", "fused", "cuda_graph")
 # Arithmetic of the training steps' matrix products (weights, Adam and the loss stay float32).
 PRECISIONS = ("float32", "bfloat16")
+# Whether the CUDA-graph engine passes its step through torch.compile ("auto": when the run is long enough).
+COMPILE_STEP = ("auto", "always", "never")
 FUSED_IS_FLOAT32 = ("`engine` 'fused' trains in float32; with `precision` 'bfloat16' use 'auto', 'eager' or "
                     "'cuda_graph'.")
 
@@ -72,6 +74,12 @@ class TrainConfig:
         step ("auto" picks cuda_graph on CUDA, eager on CPU; the compiled CPU engine is float32 only).
         It pays off for wide layers on a GPU with bfloat16 tensor cores; the seed network's step is bound by
         kernel launches, not arithmetic, and gains nothing. Validation and predictions are float32.
+    compile_step : {"auto", "always", "never"}, default="auto"
+        Whether the CUDA-graph engine passes its step through ``torch.compile`` before capturing it: fused
+        kernels, 2.4x faster per epoch for the seed network on an H100, same results to float rounding, for a
+        one-off compile of ~10 s. "auto" compiles when ``epochs x batches per epoch`` is at least
+        `multiclass.engine.cuda_graph.COMPILE_MIN_STEPS` (150,000; the seed job's 100 MNIST epochs are
+        187,500). Other engines never compile. A failed compile warns and trains with the plain step.
     verbose : bool, default=True
         Show a rich progress display on stderr.
     """
@@ -92,6 +100,7 @@ class TrainConfig:
     device: str = "cpu"
     engine: str = "auto"
     precision: str = "float32"
+    compile_step: str = "auto"
     checkpoint_every: int = 1
     verbose: bool = True
 
@@ -160,6 +169,8 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {config.engine!r}.")
     if config.precision not in PRECISIONS:
         raise ConfigError(f"`precision` must be one of {list(PRECISIONS)}; got {config.precision!r}.")
+    if config.compile_step not in COMPILE_STEP:
+        raise ConfigError(f"`compile_step` must be one of {list(COMPILE_STEP)}; got {config.compile_step!r}.")
     if config.precision == "bfloat16" and config.engine == "fused":
         raise ConfigError(FUSED_IS_FLOAT32)
 

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from multiclass.devices import resolve_device
 from multiclass.engine import Objective, make_engine
+from multiclass.engine.cuda_graph import compile_pays_off
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics.from_confusion import prf_from_totals
 from multiclass.models import MLP, chunk_rows
@@ -270,8 +271,11 @@ def _fit(model, config, device, X_tr, y_tr, X_va, y_va, weight, recall_of, run: 
         best_state = {k: v.to(device) for k, v in saved.best.items()} if saved.best is not None else None
         result.history = list(saved.history)
         first_epoch = saved.epoch + 1
+    planned_steps = (config.epochs - first_epoch + 1) * -(-len(X_tr) // config.batch_size)
+    compile_step = config.compile_step == "always" or (
+        config.compile_step == "auto" and compile_pays_off(planned_steps))
     engine = make_engine(config.engine, model, X_tr, y_tr, objective, config.batch_size, optimizer,
-                         precision=config.precision)
+                         precision=config.precision, compile_step=compile_step)
     n = len(X_tr)
     started = time.perf_counter()
     with make_progress(config.verbose, config.epochs) as progress:

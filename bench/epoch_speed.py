@@ -63,6 +63,25 @@ def _sequential(n_features: int) -> nn.Sequential:
     return nn.Sequential(*layers, nn.Linear(widths[-1], N_CLASSES))
 
 
+# --peer-init: "torch" leaves the peers' networks with PyTorch's own initialisation (as people write them);
+# "ours" copies in the Glorot weights `multiclass.build_model(seed)` starts from, so that an accuracy difference
+# after a few epochs can only come from the training loop, not from where it started.
+PEER_INIT = {"value": "torch"}
+
+
+@torch.no_grad()
+def _start_like_ours(model: nn.Sequential, n_features: int, seed: int) -> nn.Sequential:
+    if PEER_INIT["value"] == "ours":
+        from multiclass.models import ModelConfig, build_model
+
+        ours = build_model(ModelConfig(n_features=n_features, n_classes=N_CLASSES, hidden=HIDDEN), seed=seed)
+        theirs = [m for m in model if isinstance(m, nn.Linear)]
+        for linear, source in zip(theirs, ours.linears, strict=True):
+            linear.weight.copy_(source.weight)
+            linear.bias.copy_(source.bias)
+    return model
+
+
 @torch.no_grad()
 def _torch_accuracy(model: nn.Module, X_test: np.ndarray, y_test: np.ndarray, device: str) -> float:
     model.eval()
@@ -122,7 +141,7 @@ def run_dataloader(data, epochs: int, device: str, seed: int) -> dict:
 
     X, y, X_test, y_test = data
     torch.manual_seed(seed)
-    model = _sequential(X.shape[1]).to(device)
+    model = _start_like_ours(_sequential(X.shape[1]), X.shape[1], seed).to(device)
     loader = DataLoader(TensorDataset(torch.from_numpy(X), torch.from_numpy(y)), batch_size=BATCH, shuffle=True)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     loss_fn = nn.CrossEntropyLoss()
@@ -193,7 +212,8 @@ def run_skorch(data, epochs: int, device: str, seed: int) -> dict:
             clock.stop()
 
     net = NeuralNetClassifier(
-        _sequential(X.shape[1]), criterion=nn.CrossEntropyLoss, optimizer=torch.optim.Adam, lr=LR,
+        _start_like_ours(_sequential(X.shape[1]), X.shape[1], seed), criterion=nn.CrossEntropyLoss,
+        optimizer=torch.optim.Adam, lr=LR,
         max_epochs=epochs, batch_size=BATCH, train_split=None, iterator_train__shuffle=True,
         callbacks=[("clock", Clock())], device=device, verbose=0,
     )
@@ -297,7 +317,8 @@ def render(results: dict, best: str | None, epochs: int) -> str:
         if "s_per_epoch" not in r:
             rows.append([r["label"], "-", "-", "-", r.get("unavailable") or r.get("error")])
             continue
-        speedup = "(reference)" if key == best else f"{r['ours_speedup']:.2f}x ({r['ours_speedup_min']:.2f}x)"
+        speedup = ("(reference)" if key == best else "-" if best is None
+                   else f"{r['ours_speedup']:.2f}x ({r['ours_speedup_min']:.2f}x)")
         rows.append([r["label"], fmt_seconds(r["s_per_epoch"]), fmt_seconds(r["s_per_epoch_min"]),
                      f"{r['accuracy']:.4f}", speedup])
     headers = ["loop", "s/epoch (median)", "s/epoch (min)", f"test acc after {epochs} epochs",
@@ -323,8 +344,12 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run every loop this many times, in alternating order, pooling the timed epochs "
                              "(default 1; more gives steadier ratios on a shared machine)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--peer-init", choices=["torch", "ours"], default="torch",
+                        help="the PyTorch peers' initial weights: PyTorch's own (default), or the Glorot weights "
+                             "ours start from (isolates the loop when comparing accuracy after a few epochs)")
     parser.add_argument("--no-json", action="store_true", help="do not write bench/results/*.json")
     args = parser.parse_args(argv)
+    PEER_INIT["value"] = args.peer_init
     args.peers = [p.strip() for p in args.peers.split(",") if p.strip()]
     unknown = sorted(set(args.peers) - set(PEERS))
     if unknown:
@@ -359,10 +384,10 @@ def main(argv=None) -> int:
         print("\none-off cost of train() outside its epochs (checks, copies, building the engine): "
               + "; ".join(setups))
     if not args.no_json:
-        name = "epoch_speed" + ("-quick" if args.quick else "")
+        name = "epoch_speed" + ("-quick" if args.quick else "") + ("-same-init" if args.peer_init == "ours" else "")
         settings = {"rows": n_rows, "threads": threads or "library defaults", "epochs": args.epochs,
                     "rounds": args.rounds, "batch_size": BATCH, "lr": LR, "hidden": HIDDEN, "seed": args.seed,
-                    "peers": args.peers, "argv": sys.argv[1:] if argv is None else argv}
+                    "peers": args.peers, "peer_init": args.peer_init, "argv": sys.argv[1:] if argv is None else argv}
         path = write_json(name, args.device, {"settings": settings, "reference": best, "results": results}, info=info)
         print(f"\nwrote {path}", file=sys.stderr)
     return 0

@@ -6,6 +6,7 @@
 #   bash bench/gpu/run.sh sweep    bench/sweep_speed.py --device cuda --models 1,16,64,256 (the 1/200 goal)
 #   bash bench/gpu/run.sh profile  bench/gpu/profile_step.py: torch.profiler over one epoch of cuda_graph and eager
 #   bash bench/gpu/run.sh probe    bench/gpu/graph_probe.py: the CUDA-graph engine by steps per graph, and compiled
+#   bash bench/gpu/run.sh same-init  epoch_speed.py with the PyTorch peers started from our initial weights
 #   bash bench/gpu/run.sh all      the four, in that order (about 8-10 minutes: fits one call)
 # Logs and the benchmarks' JSON go to $OUT (the device tool brings them back). For a dry run anywhere:
 #   DEVICE=cpu QUICK=1 PYTHON=.venv/bin/python NO_WHEELS=1 bash bench/gpu/run.sh epoch
@@ -38,6 +39,10 @@ run_epoch() {
   "$PY" bench/epoch_speed.py --device "$DEVICE" --peers multiclass "${quick[@]}" \
     --engines cuda_graph,cuda_graph@bfloat16,eager,eager@bfloat16 --no-json 2>&1 | tee "$OUT/epoch_speed_bf16.log"
 }
+run_same_init() {  # accuracy check: the PyTorch peers start from our initial weights, 6 epochs
+  "$PY" bench/epoch_speed.py --device "$DEVICE" --peers multiclass,dataloader,skorch \
+    --engines cuda_graph,cuda_graph+compile --peer-init ours --epochs 6 "${quick[@]}" 2>&1 | tee "$OUT/epoch_speed_same_init.log"
+}
 run_profile() {
   "$PY" bench/gpu/profile_step.py --engines cuda_graph,eager 2>&1 | tee "$OUT/profile.log"
 }
@@ -53,6 +58,7 @@ case "$what" in
   sweep) run_sweep ;;
   profile) run_profile ;;
   probe) run_probe ;;
+  same-init) run_same_init ;;
   all) run_tests; run_epoch; run_sweep; run_profile ;;
   *) echo "usage: bash bench/gpu/run.sh tests|epoch|sweep|profile|all" >&2; exit 2 ;;
 esac

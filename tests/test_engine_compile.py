@@ -106,16 +106,3 @@ def test_compiled_graph_dropout_is_seeded(digits):
     assert [r["train_loss"] for r in a.history] != [r["train_loss"] for r in c.history]
     assert a.history[-1]["val_accuracy"] > 0.9
 
-
-def test_the_cli_passes_compile_step_and_saves_it(tmp_path, digits):
-    import json
-
-    from multiclass.cli import main
-
-    X, y = digits
-    np.savez(tmp_path / "d.npz", X=X[:400], y=y[:400])
-    assert main(["train", str(tmp_path / "d.npz"), "--compile-step", "never", "--hidden", "16", "--epochs", "1",
-                 "--quiet", "--out", str(tmp_path / "m")]) == 0
-    document = json.loads((tmp_path / "m" / "model.json").read_text())
-    assert document["train_config"]["compile_step"] == "never"
-    assert main(["train", str(tmp_path / "d.npz"), "--compile-step", "sometimes"]) == 2

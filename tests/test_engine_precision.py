@@ -102,17 +102,20 @@ def test_precision_choices_and_the_engines_that_take_them(digits):
         sweep(X, y, grid={"lr": [1e-3]}, config=TrainConfig(precision="bfloat16", epochs=1, verbose=False))
 
 
-def test_the_cli_trains_in_bfloat16_and_saves_the_setting(tmp_path, digits):
+@pytest.mark.parametrize(("flag", "key", "value"), [("--precision", "precision", "bfloat16"),
+                                                     ("--compile-step", "compile_step", "never")])
+def test_the_cli_passes_the_engine_settings_and_saves_them(tmp_path, digits, flag, key, value):
     import json
 
     from multiclass.cli import main
 
     X, y = digits
     np.savez(tmp_path / "d.npz", X=X[:400], y=y[:400])
-    assert main(["train", str(tmp_path / "d.npz"), "--precision", "bfloat16", "--hidden", "16", "--epochs", "2",
+    assert main(["train", str(tmp_path / "d.npz"), flag, value, "--hidden", "16", "--epochs", "2",
                  "--quiet", "--out", str(tmp_path / "m")]) == 0
     document = json.loads((tmp_path / "m" / "model.json").read_text())
-    assert document["train_config"]["precision"] == "bfloat16"
+    assert document["train_config"][key] == value
+    assert main(["train", str(tmp_path / "d.npz"), flag, "sometimes"]) == 2
 
 
 @needs_cuda

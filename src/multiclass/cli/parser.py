@@ -156,7 +156,7 @@ def _add_train_options(parser: argparse.ArgumentParser) -> None:
                        help="matrix products of the training steps; bfloat16 is mixed precision for wide layers on "
                             "a GPU (weights and Adam stay float32)")
     group.add_argument("--compile-step", default="auto", choices=["auto", "always", "never"],
-                       help="pass the CUDA-graph step through torch.compile (fused kernels; ~10 s once); auto: for "
+                       help="pass the CUDA-graph step through torch.compile (fused kernels; ~13 s once); auto: for "
                             "runs of at least 150,000 steps")
     group.add_argument("--quiet", action="store_true", help="no progress display")
 

@@ -77,9 +77,9 @@ class TrainConfig:
     compile_step : {"auto", "always", "never"}, default="auto"
         Whether the CUDA-graph engine passes its step through ``torch.compile`` before capturing it: fused
         kernels, 2.4x faster per epoch for the seed network on an H100, same results to float rounding, for a
-        one-off compile of ~10 s. "auto" compiles when ``epochs x batches per epoch`` is at least
-        `multiclass.engine.cuda_graph.COMPILE_MIN_STEPS` (150,000; the seed job's 100 MNIST epochs are
-        187,500). Other engines never compile. A failed compile warns and trains with the plain step.
+        one-off compile of ~13 s. "auto" compiles when ``epochs x batches per epoch`` is at least
+        `multiclass.engine.cuda_graph.COMPILE_MIN_STEPS` (150,000; the seed job's 100 MNIST epochs with
+        the default 10 % validation split are 168,750; early stopping may end a run sooner). Other engines never compile. A failed compile warns and trains with the plain step.
     verbose : bool, default=True
         Show a rich progress display on stderr.
     """

@@ -26,6 +26,7 @@ from torch.profiler import ProfilerActivity, profile
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ for common.py
 from common import load_mnist
+from profile_step import gpu_work  # bench/gpu, this script's own folder
 
 from multiclass.engine import CudaGraphEngine, Objective
 from multiclass.models import ModelConfig, build_model
@@ -40,14 +41,12 @@ def _engine(X, y, steps_per_graph: int, compiled: bool) -> CudaGraphEngine:
     return engine
 
 
-def _kernels_per_step(engine, order) -> float:
+def _kernels_per_step(engine, order) -> tuple[float, float]:
     with profile(activities=[ProfilerActivity.CUDA]) as prof:
         engine.run_epoch(order)
         torch.cuda.synchronize()
-    kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
-    busy = sum(e.time_range.elapsed_us() for e in kernels)
-    steps = engine.n_batches
-    return len(kernels) / steps, busy / steps
+    n_ops, busy_us = gpu_work(prof)
+    return n_ops / engine.n_batches, busy_us / engine.n_batches
 
 
 def probe(X, y, steps_per_graph: int, compiled: bool, epochs: int) -> None:

@@ -40,6 +40,12 @@ def _train(X, y, engine: str, epochs: int):
     return train(model, X, y, config)
 
 
+def gpu_work(prof) -> tuple[int, float]:
+    """(GPU operations, their summed time in microseconds) recorded by a `torch.profiler.profile`."""
+    kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+    return len(kernels), sum(e.time_range.elapsed_us() for e in kernels)
+
+
 def profile_engine(X, y, engine: str) -> None:
     _train(X, y, engine, epochs=1)  # warm-up: cuBLAS handles, allocator, the lazy CUDA context
     torch.cuda.synchronize()
@@ -49,13 +55,12 @@ def profile_engine(X, y, engine: str) -> None:
         torch.cuda.synchronize()
         wall = time.perf_counter() - tic
     epoch_s = result.history[-1]["epoch_time"]
-    kernels = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
-    busy_us = sum(e.time_range.elapsed_us() for e in kernels)  # microseconds
+    n_ops, busy_us = gpu_work(prof)
     steps = -(-len(X) // BATCH)
     print(f"\n## {engine}: epoch {epoch_s:.3f} s under the profiler ({wall:.3f} s with train()'s setup)")
     print(f"GPU busy {busy_us / 1e6:.3f} s = {busy_us / 1e4 / max(wall, 1e-9):.1f} % of wall; "
-          f"{len(kernels) / steps:.1f} GPU ops per step (kernels, copies, memsets); "
-          f"mean {busy_us / max(len(kernels), 1):.2f} us each; {busy_us / steps:.1f} us of GPU work per step")
+          f"{n_ops / steps:.1f} GPU ops per step (kernels, copies, memsets); "
+          f"mean {busy_us / max(n_ops, 1):.2f} us each; {busy_us / steps:.1f} us of GPU work per step")
     print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=10, max_name_column_width=60))
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from multiclass.engine import CudaGraphEngine, EagerEngine, EngineFallbackWarning, Objective
+from multiclass.engine import CudaGraphEngine, EagerEngine, Objective
+from multiclass.exceptions import EngineFallbackWarning
 from multiclass.engine import cuda_graph as cuda_graph_module
 from multiclass.exceptions import ConfigError
 from multiclass.models import ModelConfig, build_model

@@ -1,4 +1,4 @@
-"""multiclass.training.distributed: 2 CPU ranks (gloo, launched by torchrun) train what one process trains.
+"""multiclass.distributed: 2 CPU ranks (gloo, launched by torchrun) train what one process trains.
 
 DDP averages the gradients of the ranks. With rank r reading shard r in file order (no shuffling) and
 taking batches of B rows, each step is the mean loss over the 2B rows of both ranks -- exactly one process
@@ -31,7 +31,7 @@ import json, sys, torch
 torch.set_num_threads(1)
 import numpy as np
 from multiclass.training import TrainConfig
-from multiclass.training.distributed import init_distributed, shutdown
+from multiclass.distributed import init_distributed, shutdown
 from multiclass.training.stream import StreamConfig, fit_stream
 
 shards, val, out, batch, config = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])

@@ -10,7 +10,8 @@ from multiclass.data.stream import TableSource, scan_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import load_model, save_model
-from multiclass.training import TrainConfig, stratified_split, train
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, train
 from multiclass.training.stream import StreamConfig, fit_stream, train_stream
 
 torch.set_num_threads(1)

@@ -11,7 +11,8 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.persistence import load_model, save_model
 from multiclass.sweep import TrialResult, expand_grid, leaderboard_to_dict, sweep
 from multiclass.sweep.leaderboard import leaderboard
-from multiclass.training import TrainConfig, stratified_split
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig
 
 BASE = TrainConfig(epochs=4, batch_size=64, patience=None, verbose=False)
 

@@ -5,7 +5,7 @@ The library in one screen: `ModelConfig` + `build_model` make the network (logit
 for scikit-learn.
 """
 
-__version__ = "0.1.0"
+from multiclass._version import __version__
 
 from multiclass import decisions, functional, metrics
 from multiclass.estimator import SoftmaxClassifier

@@ -12,7 +12,8 @@ from multiclass.decisions import DecisionConfig, DecisionPolicy, apply_temperatu
 from multiclass.exceptions import ConfigError, DataError, NotFittedError
 from multiclass.metrics import accuracy_score
 from multiclass.models import ModelConfig, build_model, predict_log_proba
-from multiclass.training import TrainConfig, stratified_split, train
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, train
 
 __all__ = ["SoftmaxClassifier"]
 

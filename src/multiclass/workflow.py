@@ -33,7 +33,8 @@ from multiclass.report import Report, ReportConfig, build_report, read_predictio
 from multiclass.report.build import summary_scores
 from multiclass.report.decision import build_decision
 from multiclass.trained import TrainedModel
-from multiclass.training import TrainConfig, stratified_split, train
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, train
 
 __all__ = [
     "Evaluation",

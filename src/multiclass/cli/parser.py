@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from multiclass import __version__
+from multiclass._version import __version__
 
 __all__ = ["build_parser", "class_weight", "int_list", "non_negative_int", "optional_int", "recall_targets",
            "str_list"]

@@ -15,7 +15,7 @@ from rich.console import Console
 from multiclass.data.stream import should_stream
 from multiclass.exceptions import ConfigError
 from multiclass.persistence import save_model
-from multiclass.training.distributed import distributed_env, init_distributed, shutdown
+from multiclass.distributed import distributed_env, init_distributed, shutdown
 from multiclass.training.stream import StreamConfig, fit_stream
 
 __all__ = ["add_stream_options", "train", "wanted"]

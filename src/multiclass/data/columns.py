@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError
+from multiclass.exceptions import DataError
 
 __all__ = ["infer_column_type", "numeric_values", "bool_values", "category_values"]
 

@@ -21,10 +21,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..exceptions import DataError
-from .dataset import Dataset
-from .labels import encode_labels, errors_about, fit_classes
-from .preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
+from multiclass.exceptions import DataError
+from multiclass.data.dataset import Dataset
+from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
 
 __all__ = ["read_idx", "write_idx", "is_idx_file", "load_idx", "find_labels_file"]
 

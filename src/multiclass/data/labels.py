@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import DataError
+from multiclass.exceptions import DataError
 
 __all__ = ["fit_classes", "encode_labels", "decode_labels", "errors_about"]
 

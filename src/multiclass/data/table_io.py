@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..exceptions import DataError
-from .csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
+from multiclass.exceptions import DataError
+from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
 
 __all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
 

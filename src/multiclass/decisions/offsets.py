@@ -29,7 +29,7 @@ import numpy as np
 
 from multiclass.decisions.temperature import _check_codes, check_log_probs
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.training.split import resolve_class
+from multiclass.classes import resolve_class
 
 __all__ = ["check_recall_targets", "fit_recall_offsets"]
 

@@ -33,12 +33,12 @@ from typing import Protocol
 import torch
 
 from multiclass.engine.compiled import status as compiled_status
-from multiclass.engine.cuda_graph import CudaGraphEngine, EngineFallbackWarning
+from multiclass.engine.cuda_graph import CudaGraphEngine
 from multiclass.engine.eager import EagerEngine
 from multiclass.engine.fused import FusedEngine
 from multiclass.engine.step import AdamState, FusedStep, Objective, supports
 from multiclass.exceptions import ConfigError
-from multiclass.training.config import FUSED_IS_FLOAT32
+from multiclass.engine.options import ENGINES, FUSED_IS_FLOAT32
 
 __all__ = [
     "ENGINES",
@@ -46,7 +46,6 @@ __all__ = [
     "CudaGraphEngine",
     "EagerEngine",
     "Engine",
-    "EngineFallbackWarning",
     "FusedEngine",
     "FusedStep",
     "Objective",
@@ -54,9 +53,6 @@ __all__ = [
     "make_engine",
     "resolve_engine",
 ]
-
-ENGINES = ("auto", "eager", "fused", "cuda_graph")
-
 
 class Engine(Protocol):
     """What the loop needs from an engine."""

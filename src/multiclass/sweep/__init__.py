@@ -33,9 +33,9 @@ from multiclass.sweep.grid import GRID_KEYS, Trial, expand_grid, parse_grid
 from multiclass.sweep.leaderboard import LeaderboardRow, leaderboard, leaderboard_to_dict, render_leaderboard
 from multiclass.sweep.loop import TrialResult, train_stacked
 from multiclass.trained import TrainedModel
-from multiclass.training import TrainConfig, check_training_data, resolve_class_weight, stratified_split
-from multiclass.training.config import RECALL_MONITOR_PREFIX
-from multiclass.training.split import resolve_class
+from multiclass.classes import monitored_class, resolve_class_weight
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, check_training_data
 
 __all__ = [
     "GRID_KEYS",
@@ -192,10 +192,8 @@ def sweep(
                           "or pass X_val and y_val.")
     trials = expand_grid(grid, config, n_features=X.shape[1], n_classes=n_classes, hidden=hidden,
                          activation=activation, dropout=dropout)
-    recall_of = None
-    if config.monitor.startswith(RECALL_MONITOR_PREFIX):
-        recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX) :], names, n_classes, "monitor")
-    class_weight = resolve_class_weight(config.class_weight, y_tr, n_classes, names)
+    recall_of = monitored_class(config.monitor, names, n_classes)
+    class_weight = resolve_class_weight(config.class_weight, np.bincount(y_tr, minlength=n_classes), names)
     device = resolve_device(config.device)
 
     started = time.perf_counter()

@@ -3,7 +3,6 @@
 from multiclass.training.config import MONITORS, TrainConfig, validate_train_config
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.loop import TrainResult, check_training_data, train
-from multiclass.training.split import resolve_class_weight, stratified_split
 
 __all__ = [
     "MONITORS",
@@ -13,6 +12,4 @@ __all__ = [
     "TrainResult",
     "check_training_data",
     "train",
-    "resolve_class_weight",
-    "stratified_split",
 ]

@@ -7,21 +7,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from multiclass.classes import RECALL_MONITOR_PREFIX
+from multiclass.engine.options import COMPILE_STEP, ENGINES, FUSED_IS_FLOAT32, PRECISIONS
 from multiclass.exceptions import ConfigError
 
-__all__ = ["ENGINES", "MONITORS", "TrainConfig", "validate_train_config"]
+__all__ = ["MONITORS", "TrainConfig", "monitor_mode", "validate_train_config"]
 
 # What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall.
 MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
-RECALL_MONITOR_PREFIX = "val_recall:"
-# What can run the steps of an epoch (multiclass.engine.ENGINES; repeated here so configs import nothing heavy).
-ENGINES = ("auto", "eager", "fused", "cuda_graph")
-# Arithmetic of the training steps' matrix products (weights, Adam and the loss stay float32).
-PRECISIONS = ("float32", "bfloat16")
-# Whether the CUDA-graph engine passes its step through torch.compile ("auto": when the run is long enough).
-COMPILE_STEP = ("auto", "always", "never")
-FUSED_IS_FLOAT32 = ("`engine` 'fused' trains in float32; with `precision` 'bfloat16' use 'auto', 'eager' or "
-                    "'cuda_graph'.")
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,12 @@ from multiclass.engine.cuda_graph import compile_pays_off
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics.from_confusion import prf_from_totals
 from multiclass.models import MLP, chunk_rows
-from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
+from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
-from multiclass.training.split import resolve_class, resolve_class_weight, stratified_split
+from multiclass.classes import monitored_class, resolve_class_weight
+from multiclass.data.split import stratified_split
 
 __all__ = ["TrainResult", "check_training_data", "train"]
 
@@ -209,10 +210,8 @@ def train(
     n_features, n_classes = model.config.n_features, model.config.n_classes
     X, targets = check_training_data(X, y, n_features, n_classes)
     X_tr, y_tr, X_va, y_va = _split(X, targets, config, X_val, y_val, classes, n_features, n_classes)
-    recall_of = None
-    if config.monitor.startswith(RECALL_MONITOR_PREFIX):
-        recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX) :], classes, n_classes, "monitor")
-    weight = resolve_class_weight(config.class_weight, _labels_of(y_tr), n_classes, classes)
+    recall_of = monitored_class(config.monitor, classes, n_classes)
+    weight = resolve_class_weight(config.class_weight, np.bincount(_labels_of(y_tr), minlength=n_classes), classes)
     device = resolve_device(config.device)
     if resume and checkpoint is None:
         raise ConfigError("`resume=True` needs the `checkpoint` path to resume from.")

@@ -42,12 +42,12 @@ from multiclass.metrics import scores_from_totals
 from multiclass.metrics.from_confusion import prf_from_totals
 from multiclass.models import MLP, ModelConfig, build_model, chunk_rows
 from multiclass.trained import TrainedModel
-from multiclass.training.config import RECALL_MONITOR_PREFIX, TrainConfig, monitor_mode
-from multiclass.training.distributed import Comm
+from multiclass.training.config import TrainConfig, monitor_mode
+from multiclass.distributed import Comm
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.loop import TrainResult, restore_best
 from multiclass.training.progress import make_progress
-from multiclass.training.split import resolve_class, resolve_class_weight
+from multiclass.classes import monitored_class, resolve_class_weight
 
 __all__ = ["StreamConfig", "fit_stream", "train_stream"]
 
@@ -88,10 +88,7 @@ class StreamConfig:
 
 def _class_weight(config: TrainConfig, scan: TableScan) -> np.ndarray | None:
     """`resolve_class_weight` from the scan's class counts (the training rows), without a row-sized array."""
-    if config.class_weight == "balanced":
-        counts = scan.train_class_counts.astype(np.float64)  # n_samples / (n_present * count_c), as sklearn
-        return np.where(counts > 0, counts.sum() / (np.count_nonzero(counts) * np.maximum(counts, 1)), 1.0)
-    return resolve_class_weight(config.class_weight, np.zeros(0, np.int64), scan.n_classes, scan.classes)
+    return resolve_class_weight(config.class_weight, scan.train_class_counts, scan.classes)
 
 
 def _batch_sizes(rows: list[int], batch_size: int, step: int) -> int:
@@ -165,7 +162,7 @@ def train_stream(model: MLP, source: TableSource, scan: TableScan, config: Train
     val_source : TableSource, optional
         Validation data read through the scan's encoding; otherwise the scan's held-out rows validate.
     comm : Comm, optional
-        From `multiclass.training.distributed.init_distributed`; default one process on ``config.device``.
+        From `multiclass.distributed.init_distributed`; default one process on ``config.device``.
     """
     config = config or TrainConfig()
     stream = stream or StreamConfig()
@@ -178,9 +175,7 @@ def train_stream(model: MLP, source: TableSource, scan: TableScan, config: Train
                         f"{model.config.n_features} and {model.config.n_classes}.")
     if sum(scan.piece_train_rows) == 0:
         raise DataError(f"{source.path}: no rows are left for training after the validation split.")
-    recall_of = None
-    if config.monitor.startswith(RECALL_MONITOR_PREFIX):
-        recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX):], scan.classes, scan.n_classes, "monitor")
+    recall_of = monitored_class(config.monitor, scan.classes, scan.n_classes)
     weight = _class_weight(config, scan)
     devices = [comm.device.index or 0] if comm.device.type == "cuda" else []
     with torch.random.fork_rng(devices=devices):

@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...exceptions import DataError
-from ..labels import _listing
-from .scan import TableScan
-from .source import TableSource
+from multiclass.exceptions import DataError
+from multiclass.data.labels import _listing
+from multiclass.data.stream.scan import TableScan
+from multiclass.data.stream.source import TableSource
 
 __all__ = ["encode_frame", "epoch_batches", "epoch_pieces", "iter_encoded", "rows_of", "steps_per_epoch"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ...exceptions import DataError
-from ..columns import _NUMERIC_TYPO_FRACTION, category_values
+from multiclass.exceptions import DataError
+from multiclass.data.columns import _NUMERIC_TYPO_FRACTION, category_values
 
 __all__ = ["MAX_DISTINCT"]
 

@@ -27,14 +27,14 @@ from numbers import Real
 
 import numpy as np
 
-from ...exceptions import ConfigError, DataError
-from ..preprocessing import is_positive_int
-from ..table import TablePreprocessor, available_columns
-from . import column_scan
-from .column_scan import MAX_DISTINCT, _ColumnScan
-from .labels import LabelScan, fit_labels, located
-from .source import TableSource
-from .split import StreamSplit, fit_split
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.preprocessing import is_positive_int
+from multiclass.data.table import TablePreprocessor, available_columns
+from multiclass.data.stream import column_scan
+from multiclass.data.stream.column_scan import MAX_DISTINCT, _ColumnScan
+from multiclass.data.stream.labels import LabelScan, fit_labels, located
+from multiclass.data.stream.source import TableSource
+from multiclass.data.stream.split import StreamSplit, fit_split
 
 __all__ = ["MAX_DISTINCT", "TableScan", "scan_table"]
 

@@ -28,9 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ...exceptions import DataError
-from ..csv_checks import check_unique_names
-from ..table_io import _DELIMITERS, _sniff_delimiter
+from multiclass.exceptions import DataError
+from multiclass.data.csv_checks import check_unique_names
+from multiclass.data.table_io import _DELIMITERS, _sniff_delimiter
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 

@@ -21,7 +21,6 @@ from multiclass.decisions import (
     DecisionConfig,
     DecisionPolicy,
     apply_temperature,
-    compare_predictions,
     cost_matrix_from,
     decide,
     fit_policy,
@@ -29,6 +28,7 @@ from multiclass.decisions import (
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import CONFIG_FILE
+from multiclass.metrics import compare_predictions
 from multiclass.report import Report, ReportConfig, build_report, read_predictions
 from multiclass.report.build import summary_scores
 from multiclass.report.decision import build_decision
@@ -342,7 +342,7 @@ def report_for_predictions(path, *, config: ReportConfig | None = None) -> Repor
 def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, path_or_name, *, n_resamples: int = 1000,
                    seed: int = 0, confidence: float = 0.95, **options):
     """Compare the decisions of two models on the same labelled data: a paired bootstrap of the accuracy and
-    macro-F1 differences (B - A) and McNemar's test (`multiclass.decisions.compare_predictions`).
+    macro-F1 differences (B - A) and McNemar's test (`multiclass.metrics.compare_predictions`).
 
     Each model reads the data through its own preprocessing (`load_for_model`; `options` as there), under its
     own decision policy; both must know the same classes, and the labels they read must agree row by row.

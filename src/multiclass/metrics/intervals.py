@@ -28,6 +28,7 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics import _checks
 from multiclass.metrics.from_confusion import check_confusion
 from multiclass.metrics.sparse import SparseConfusion
+from multiclass.metrics.totals import headline_scores
 
 __all__ = [
     "ResampledTotals",
@@ -213,28 +214,6 @@ def _place_errors(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, errors
     return placed
 
 
-def _scores_from_totals(tp, pred_sum, true_sum) -> dict[str, np.ndarray]:
-    """Scores of every resample, as `multiclass.metrics` defines them with ``zero_division=0``: averages over
-    the classes present in truth or prediction (scikit-learn without `labels`), balanced accuracy over the
-    classes present in truth."""
-    tp, pred_sum = np.asarray(tp, np.float64), np.asarray(pred_sum, np.float64)  # (B, K)
-    true_sum = np.asarray(true_sum, np.float64)  # (K,)
-    present = (pred_sum > 0) | (true_sum > 0)  # (B, K)
-    in_truth = true_sum > 0  # (K,)
-    precision = np.divide(tp, pred_sum, out=np.zeros_like(tp), where=pred_sum > 0)
-    recall = np.divide(tp, true_sum, out=np.zeros_like(tp), where=in_truth)
-    f1 = np.divide(2 * tp, pred_sum + true_sum, out=np.zeros_like(tp), where=present)
-    return {
-        "accuracy": tp.sum(axis=1) / true_sum.sum(),
-        "balanced_accuracy": recall[:, in_truth].mean(axis=1),
-        "macro_f1": (f1 * present).sum(axis=1) / present.sum(axis=1),
-        "weighted_f1": (f1 * true_sum).sum(axis=1) / true_sum.sum(),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-    }
-
-
 def bootstrap_scores(cm, *, n_resamples=1000, seed=0) -> dict[str, np.ndarray]:
     """Accuracy, balanced accuracy, macro-/weighted-F1 (each (B,)) and per-class precision, recall and F1
     (each (B, K)) of `n_resamples` stratified bootstrap resamples of `cm` (see `bootstrap_confusion`).
@@ -251,7 +230,7 @@ def bootstrap_scores(cm, *, n_resamples=1000, seed=0) -> dict[str, np.ndarray]:
     totals = bootstrap_confusion(cm, n_resamples=n_resamples, seed=seed)
     if not (totals.true_sum > 0).any():
         raise DataError("`cm` must hold at least one row; got an empty matrix.")
-    return _scores_from_totals(totals.tp, totals.pred_sum, totals.true_sum)
+    return headline_scores(totals.tp, totals.pred_sum, totals.true_sum)  # (B, K); true_sum (K,) shared
 
 
 def stratified_mean_interval(values, groups, *, n_resamples=1000, seed=0, confidence=0.95,

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from multiclass import exceptions
+import multiclass.exceptions as exceptions
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
 
 __all__ = [

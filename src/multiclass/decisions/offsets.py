@@ -27,7 +27,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from multiclass.decisions.temperature import _check_codes, check_log_probs
+from multiclass.decisions.temperature import check_codes, check_log_probs
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.classes import resolve_class
 from multiclass.metrics.totals import headline_scores
@@ -190,7 +190,7 @@ def fit_recall_offsets(log_probs, y, targets, *, classes: Sequence | None = None
     """
     values = check_log_probs(log_probs)
     n, k = values.shape
-    codes = _check_codes(y, n, k)
+    codes = check_codes(y, n, k)
     wanted = check_recall_targets(targets, classes, k)
     support = np.bincount(codes, minlength=k)  # (K,)
     absent = [c for c in wanted if support[c] == 0]

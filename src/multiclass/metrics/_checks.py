@@ -14,7 +14,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from multiclass import exceptions
+import multiclass.exceptions as exceptions
 from multiclass.exceptions import ConfigError, DataError
 
 AVERAGES = (None, "micro", "macro", "weighted")

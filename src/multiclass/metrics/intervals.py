@@ -48,13 +48,13 @@ _CELL_COST = 6
 MAX_DRAWS = 100_000_000
 
 
-def _check_confidence(confidence) -> float:
+def check_confidence(confidence) -> float:
     if not isinstance(confidence, Real) or isinstance(confidence, bool) or not 0 < confidence < 1:
         raise ConfigError(f"`confidence` must be a number in (0, 1); got {confidence!r}.")
     return float(confidence)
 
 
-def _z(confidence: float) -> float:
+def z_quantile(confidence: float) -> float:
     """Two-sided standard normal quantile: 1.959964 for 0.95."""
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
@@ -90,11 +90,11 @@ def wilson_interval(successes, n, *, confidence=0.95):
     >>> round(low, 4), round(high, 4)
     (0.4902, 0.9433)
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     k, n_arr = np.broadcast_arrays(np.asarray(successes, dtype=np.float64), np.asarray(n, dtype=np.float64))
     if (k < 0).any() or (k > n_arr).any():
         raise DataError(f"`successes` must lie in [0, n]; got successes={successes!r} and n={n!r}.")
-    z2 = _z(confidence) ** 2
+    z2 = z_quantile(confidence) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):  # n == 0 -> NaN, by design
         p = k / n_arr
         denominator = 1 + z2 / n_arr
@@ -110,7 +110,7 @@ def wilson_interval(successes, n, *, confidence=0.95):
 
 def percentile_interval(samples, *, confidence=0.95, axis=0):
     """The ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of resampled scores along `axis`."""
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     low, high = np.quantile(np.asarray(samples, dtype=np.float64), [(1 - confidence) / 2, (1 + confidence) / 2],
                             axis=axis)
     return low, high
@@ -254,7 +254,7 @@ def stratified_mean_interval(values, groups, *, n_resamples=1000, seed=0, confid
     low, high : float
     method : {"bootstrap", "normal"}
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     n_resamples = _checks.check_positive_int(n_resamples, "n_resamples")
     values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(groups)
@@ -269,7 +269,7 @@ def stratified_mean_interval(values, groups, *, n_resamples=1000, seed=0, confid
     n = len(values)
     if n_resamples * n > max_draws:
         variance = sum(size * values[a:b].var() for size, a, b in zip(sizes, bounds[:-1], bounds[1:])) / n**2
-        half = _z(confidence) * math.sqrt(variance)
+        half = z_quantile(confidence) * math.sqrt(variance)
         return float(values.mean() - half), float(values.mean() + half), "normal"
     rng = np.random.default_rng(seed)
     sums = np.zeros(n_resamples)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from multiclass import metrics
+import multiclass.metrics as metrics
 from multiclass.exceptions import DataError
 from multiclass.metrics.totals import headline_scores
 from multiclass.report.model import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from multiclass import metrics
+import multiclass.metrics as metrics
 from multiclass.metrics.sparse import scores_from_totals
 from multiclass.metrics.totals import class_totals
 from multiclass.decisions import DecisionPolicy, apply_temperature, decide

@@ -74,7 +74,10 @@ class TrainConfig:
         `multiclass.engine.cuda_graph.COMPILE_MIN_STEPS` (150,000; the seed job's 100 MNIST epochs with
         the default 10 % validation split are 168,750; early stopping may end a run sooner). Other engines never compile. A failed compile warns and trains with the plain step.
     verbose : bool, default=True
-        Show a rich progress display on stderr.
+        Show the training progress on stderr: a live bar on a terminal, a line per epoch otherwise.
+    log_every : int or None, default=None
+        Write a progress line every this many epochs instead of the live bar (None: the bar on a terminal, a
+        line every epoch when stderr is a file or a pipe).
     """
 
     lr: float = 1e-3
@@ -96,6 +99,7 @@ class TrainConfig:
     compile_step: str = "auto"
     checkpoint_every: int = 1
     verbose: bool = True
+    log_every: int | None = None
 
     def __post_init__(self):
         validate_train_config(self)
@@ -158,6 +162,8 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`device` must be a string such as 'cpu' or 'cuda'; got {config.device!r}.")
     if not (_is_int(config.checkpoint_every) and config.checkpoint_every >= 1):
         raise ConfigError(f"`checkpoint_every` must be an integer >= 1; got {config.checkpoint_every!r}.")
+    if config.log_every is not None and not (_is_int(config.log_every) and config.log_every >= 1):
+        raise ConfigError(f"`log_every` must be an integer >= 1 or None; got {config.log_every!r}.")
     if config.engine not in ENGINES:
         raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {config.engine!r}.")
     if config.precision not in PRECISIONS:

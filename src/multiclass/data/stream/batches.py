@@ -23,7 +23,7 @@ import pandas as pd
 import torch
 
 from multiclass.exceptions import DataError
-from multiclass.data.labels import _listing
+from multiclass.data.labels import listing
 from multiclass.data.stream.scan import TableScan
 from multiclass.data.stream.source import TableSource
 
@@ -51,8 +51,8 @@ def _codes(series: pd.Series, scan: TableScan) -> np.ndarray:
                     pass
             if name not in index:
                 unseen = sorted({str(v) for v in series[unknown].tolist() if str(v) not in index})
-                raise DataError(f"column {scan.target!r}: labels never seen in training: {_listing(unseen)}; the "
-                                f"model knows {_listing(list(scan.classes))}.")
+                raise DataError(f"column {scan.target!r}: labels never seen in training: {listing(unseen)}; the "
+                                f"model knows {listing(list(scan.classes))}.")
             codes[i] = index[name]
     return codes.astype(np.int64)
 

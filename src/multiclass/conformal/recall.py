@@ -130,7 +130,7 @@ def fit_recall_guarantee(probs, y, targets: Mapping[int, float], *, confidence: 
     >>> fit_recall_guarantee(probs[:30], y[:30], {1: 0.95}, confidence=0.95, classes=["ok", "critical"])
     Traceback (most recent call last):
     ...
-    multiclass.exceptions.DataError: class 'critical' has 15 calibration rows; 95 % recall at 95 % confidence needs at least 59.
+    multiclass.exceptions.DataError: class 'critical' has 13 calibration rows; 95 % recall at 95 % confidence needs at least 59.
     """
     values = check_probs(probs)
     n, k = values.shape

@@ -27,7 +27,7 @@ def check_labels(y, n: int, k: int, name: str = "y") -> np.ndarray:
                         f"got shape {codes.shape}.")
     if n and (not np.issubdtype(codes.dtype, np.integer) or codes.min() < 0 or codes.max() >= k):
         raise DataError(f"`{name}` must hold integer class codes in [0, {k}); got dtype {codes.dtype}, values "
-                        f"{codes.min()!r}..{codes.max()!r}.")
+                        f"{codes.min()}..{codes.max()}.")
     return codes.astype(np.int64, copy=False)
 
 

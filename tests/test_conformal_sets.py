@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from multiclass.conformal import calibrate_sets, predict_sets
 from multiclass.conformal import kernel
 from multiclass.conformal.scores import sets_numpy
+from multiclass.conformal.sets import set_draws
+from multiclass.exceptions import ConfigError, DataError
 from tests.conformal_helpers import model_probs
 from tests.strategies import tied_probs
 
@@ -117,3 +119,33 @@ def test_relabelling_the_classes_permutes_the_sets(probs, rule, data):
     moved = predict_sets(probs[:, perm], calibrate_sets(probs[:, perm], inverse[y], coverage=0.8, score=score,
                                                         randomized=randomized))
     np.testing.assert_array_equal(moved, sets[:, perm])
+
+
+@pytest.mark.parametrize(("score", "randomized"), SCORE_RULES)
+def test_threads_give_the_same_sets(score, randomized):
+    probs, y = model_probs(np.random.default_rng(6), 40_000, 7)  # 40,000 rows: 2 threads of >= 16,384 rows
+    calibration = calibrate_sets(probs[:2000], y[:2000], score=score, randomized=randomized, mondrian=[3])
+    np.testing.assert_array_equal(predict_sets(probs, calibration, n_threads=2), predict_sets(probs, calibration))
+    np.testing.assert_array_equal(predict_sets(probs, calibration, n_threads=3),
+                                  sets_numpy(probs, calibration.thresholds, score=score, randomized=randomized,
+                                             u=set_draws(len(probs), calibration) if randomized else None,
+                                             raps_lambda=calibration.raps_lambda, raps_k_reg=calibration.raps_k_reg,
+                                             nonempty=False))
+
+
+@pytest.mark.parametrize("score", ["lac", "aps"])
+@pytest.mark.parametrize("classes", [5, 40])
+@pytest.mark.parametrize("bad", [np.nan, -0.1, 1.5])
+def test_the_kernel_refuses_values_that_are_not_probabilities(score, classes, bad):
+    probs, y = model_probs(np.random.default_rng(8), 100, classes)
+    calibration = calibrate_sets(probs, y, score=score)
+    probs[77, 3] = bad
+    for dtype in (np.float64, np.float32):
+        with pytest.raises(DataError, match=r"`probs` must hold probabilities in \[0, 1\] \(no NaN\)"):
+            predict_sets(probs.astype(dtype), calibration)
+
+
+def test_predict_sets_checks_n_threads():
+    probs, y = model_probs(np.random.default_rng(8), 100, 3)
+    with pytest.raises(ConfigError, match=r"`n_threads` must be an integer >= 1; got 0\."):
+        predict_sets(probs, calibrate_sets(probs, y), n_threads=0)

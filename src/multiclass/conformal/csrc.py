@@ -245,7 +245,8 @@ MC_INLINE void mc_block_walk(const double* t, int64_t b, int64_t k, const double
 #define MC_DEFINE_SETS(NAME, T)                                                                               \
 static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int64_t mode, double lam,       \
                           int64_t k_reg, \
-                   const double* u, int64_t nonempty, uint8_t* out) {                                         \
+                   const double* u, int64_t nonempty, uint8_t* out, int64_t* bad) {                           \
+    int64_t invalid = 0;                /* entries that are NaN or outside [0, 1] */                          \
     double qmin = INFINITY, qmax = -INFINITY;                                                                 \
     for (int64_t j = 0; j < k; j++) { qmax = q[j] > qmax ? q[j] : qmax; qmin = q[j] < qmin ? q[j] : qmin; }   \
     mc_item* items = (mc_item*)malloc((size_t)k * sizeof(mc_item));                                           \
@@ -260,7 +261,11 @@ static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int
             for (int64_t r = 0; r < MC_BLOCK; r++) ub[r] = mode == 1 && r < b ? u[i0 + r] : 0.0;              \
             if (b < MC_BLOCK) for (int64_t x = 0; x < k * MC_BLOCK; x++) t[x] = 0.0;                          \
             for (int64_t c = 0; c < k; c++)     /* strided reads: gathers where the CPU has them */          \
-                for (int64_t r = 0; r < b; r++) t[c * MC_BLOCK + r] = (double)P[(i0 + r) * k + c];            \
+                for (int64_t r = 0; r < b; r++) {                                                             \
+                    const double x = (double)P[(i0 + r) * k + c];                                             \
+                    t[c * MC_BLOCK + r] = x; invalid += !(x >= 0.0 && x <= 1.0);                              \
+                }                                                                                             \
+            if (invalid) break;                                                                               \
             mc_block_walk(t, b, k, q, qmax, mode, lam, (double)k_reg, ub, nonempty, s, ob);                   \
             for (int64_t r = 0; r < b; r++)                                                                   \
                 for (int64_t c = 0; c < k; c++) out[(i0 + r) * k + c] = ob[c * MC_BLOCK + r];                 \
@@ -270,6 +275,8 @@ static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int
             const double* p;                                                                                  \
             if (sizeof(T) == sizeof(double)) p = (const double*)(P + i * k);                                  \
             else { for (int64_t j = 0; j < k; j++) row[j] = (double)P[i * k + j]; p = row; }                  \
+            for (int64_t j = 0; j < k; j++) invalid += !(p[j] >= 0.0 && p[j] <= 1.0);                         \
+            if (invalid) break;                                                                               \
             const double ui = mode == 1 ? u[i] : 0.0;                                                         \
             uint8_t* o = out + i * k;                                                                         \
             if (qmin != qmax || mc_row_marginal(p, k, qmax, mode, lam, k_reg, ui, nonempty, o))               \
@@ -277,6 +284,7 @@ static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int
         }                                                                                                     \
     }                                                                                                         \
     free(items); free(work); free(ob); free(s);                                                               \
+    *bad = invalid;                                                                                           \
     return 0;                                                                                                 \
 }
 
@@ -287,7 +295,8 @@ MC_DEFINE_SETS(mc_aps_range_f32, float)
    over the block (qq), so the compiler vectorises it whatever K is. */
 #define MC_DEFINE_LAC(NAME, T)                                                                                \
 static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int64_t nonempty,              \
-                          uint8_t* out) {                                                                 \
+                          uint8_t* out, int64_t* bad) {                                                   \
+    int64_t invalid = 0;                                                                                      \
     double* qq = (double*)malloc((size_t)(k * MC_BLOCK) * sizeof(double));                                    \
     if (!qq) return 1;                                                                                        \
     for (int64_t x = 0; x < k * MC_BLOCK; x++) qq[x] = q[x % k];                                              \
@@ -295,7 +304,11 @@ static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int
         const int64_t b = n - i0 < MC_BLOCK ? n - i0 : MC_BLOCK;                                              \
         const T* p = P + i0 * k;                                                                              \
         uint8_t* o = out + i0 * k;                                                                            \
-        for (int64_t x = 0; x < b * k; x++) o[x] = (1.0 - (double)p[x]) <= qq[x];                             \
+        for (int64_t x = 0; x < b * k; x++) {                                                                 \
+            const double v = (double)p[x];                                                                    \
+            o[x] = (1.0 - v) <= qq[x]; invalid += !(v >= 0.0 && v <= 1.0);                                    \
+        }                                                                                                     \
+        if (invalid) break;                                                                                   \
         if (!nonempty) continue;                                                                              \
         for (int64_t r = 0; r < b; r++) {                                                                     \
             uint8_t any = 0;                                                                                  \
@@ -307,6 +320,7 @@ static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int
         }                                                                                                     \
     }                                                                                                         \
     free(qq);                                                                                                 \
+    *bad = invalid;                                                                                           \
     return 0;                                                                                                 \
 }
 
@@ -315,27 +329,28 @@ MC_DEFINE_LAC(mc_lac_range_f32, float)
 
 /* The entry point: rows split into `threads` contiguous ranges (whole blocks), one thread each (the caller runs
    the last). kind: 0 LAC float64, 1 LAC float32, 2 APS/RAPS float64, 3 APS/RAPS float32. Returns 0, or 1 when
-   a work buffer could not be allocated. */
+   a work buffer could not be allocated; *bad > 0 when an entry was NaN or outside [0, 1] (the sets are then
+   unfinished: the caller raises). Checking while reading saves numpy's separate passes over the input. */
 typedef struct {
     int64_t kind; const void* P; int64_t n, k; const double* q; int64_t mode; double lam; int64_t k_reg;
-    const double* u; int64_t nonempty; uint8_t* out; int code;
+    const double* u; int64_t nonempty; uint8_t* out; int code; int64_t bad;
 } mc_job;
 
 static void* mc_run(void* arg) {
     mc_job* j = (mc_job*)arg;
     switch (j->kind) {
-        case 0: j->code = mc_lac_range_f64((const double*)j->P, j->n, j->k, j->q, j->nonempty, j->out); break;
-        case 1: j->code = mc_lac_range_f32((const float*)j->P, j->n, j->k, j->q, j->nonempty, j->out); break;
+        case 0: j->code = mc_lac_range_f64((const double*)j->P, j->n, j->k, j->q, j->nonempty, j->out, &j->bad); break;
+        case 1: j->code = mc_lac_range_f32((const float*)j->P, j->n, j->k, j->q, j->nonempty, j->out, &j->bad); break;
         case 2: j->code = mc_aps_range_f64((const double*)j->P, j->n, j->k, j->q, j->mode, j->lam, j->k_reg, j->u,
-                                           j->nonempty, j->out); break;
+                                           j->nonempty, j->out, &j->bad); break;
         default: j->code = mc_aps_range_f32((const float*)j->P, j->n, j->k, j->q, j->mode, j->lam, j->k_reg, j->u,
-                                            j->nonempty, j->out); break;
+                                            j->nonempty, j->out, &j->bad); break;
     }
     return NULL;
 }
 
 int mc_sets(int64_t kind, const void* P, int64_t n, int64_t k, const double* q, int64_t mode, double lam,
-            int64_t k_reg, const double* u, int64_t nonempty, uint8_t* out, int64_t threads) {
+            int64_t k_reg, const double* u, int64_t nonempty, uint8_t* out, int64_t threads, int64_t* bad) {
     if (threads < 1) threads = 1;
     if (threads > 64) threads = 64;
     int64_t per = (n + threads - 1) / threads;
@@ -348,17 +363,19 @@ int mc_sets(int64_t kind, const void* P, int64_t n, int64_t k, const double* q, 
     for (int64_t start = 0; start < n || m == 0; start += per) {
         int64_t rows = n - start < per ? n - start : per;
         mc_job job = {kind, (const char*)P + (size_t)(start * k) * width, rows, k, q, mode, lam, k_reg,
-                      u ? u + start : NULL, nonempty, out + start * k, 0};
+                      u ? u + start : NULL, nonempty, out + start * k, 0, 0};
         jobs[m++] = job;
         if (per == 0) break;
     }
     for (int64_t t = 0; t + 1 < m; t++) started[t] = pthread_create(&ids[t], NULL, mc_run, &jobs[t]) == 0;
     mc_run(&jobs[m - 1]);
     int code = jobs[m - 1].code;
+    *bad = jobs[m - 1].bad;
     for (int64_t t = 0; t + 1 < m; t++) {
         if (started[t]) pthread_join(ids[t], NULL);
         else mc_run(&jobs[t]);              /* no thread to be had: run it here */
         code = jobs[t].code > code ? jobs[t].code : code;
+        *bad += jobs[t].bad;
     }
     return code;
 }

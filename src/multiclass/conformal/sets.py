@@ -32,7 +32,7 @@ def set_draws(n: int, calibration: ConformalCalibration, random_state=None) -> n
 
 
 def predict_sets(probs, calibration: ConformalCalibration, *, nonempty: bool = False, random_state=None,
-                 out: np.ndarray | None = None) -> np.ndarray:
+                 out: np.ndarray | None = None, n_threads: int = 1) -> np.ndarray:
     """Prediction sets of new rows: a bool matrix, True where the class is in the row's set.
 
     Parameters
@@ -50,6 +50,9 @@ def predict_sets(probs, calibration: ConformalCalibration, *, nonempty: bool = F
         own), so the same rows give the same sets.
     out : ndarray of bool, shape (n_samples, n_classes), optional
         Written in place and returned (C-contiguous), to avoid allocating.
+    n_threads : int, default=1
+        Threads splitting the rows (at least 16,384 rows each). More help on an idle multi-core machine; on a
+        busy one a thread waiting for a core makes the call slower, hence the default.
 
     Returns
     -------
@@ -58,7 +61,8 @@ def predict_sets(probs, calibration: ConformalCalibration, *, nonempty: bool = F
     Raises
     ------
     DataError
-        `probs` is not probabilities of the calibration's classes, or `out` has the wrong shape or dtype.
+        `probs` is not probabilities (NaN, or outside [0, 1]) of the calibration's classes, or `out` has the
+        wrong shape or dtype. Row sums are checked at calibration, not here (it would cost more than the sets).
 
     Examples
     --------
@@ -70,12 +74,14 @@ def predict_sets(probs, calibration: ConformalCalibration, *, nonempty: bool = F
     >>> predict_sets([[0.9, 0.06, 0.04], [0.4, 0.35, 0.25]], calibration).astype(int).tolist()
     [[1, 0, 0], [1, 1, 1]]
     """
+    if isinstance(n_threads, bool) or not isinstance(n_threads, (int, np.integer)) or n_threads < 1:
+        raise ConfigError(f"`n_threads` must be an integer >= 1; got {n_threads!r}.")
     if not isinstance(calibration, ConformalCalibration):
         raise ConfigError(f"`calibration` must be a ConformalCalibration; got {type(calibration).__name__}.")
-    values = check_probs(probs)
+    values = check_probs(probs, scan=False)  # values: checked by the kernel as it reads them
     if values.shape[1] != calibration.n_classes:
         raise DataError(f"`probs` has {values.shape[1]} classes but the calibration has {calibration.n_classes}.")
     draws = set_draws(len(values), calibration, random_state) if calibration.randomized else None
     return compute_sets(values, calibration.thresholds, score=calibration.score, randomized=calibration.randomized,
                         u=draws, raps_lambda=calibration.raps_lambda, raps_k_reg=calibration.raps_k_reg,
-                        nonempty=bool(nonempty), out=out)
+                        nonempty=bool(nonempty), out=out, n_threads=n_threads)

@@ -5,10 +5,12 @@ and `multiclass.conformal.kernel` calls it through ctypes. It computes exactly `
 bit for bit): the same float64 sums in the same order (decreasing probability, ties by class code).
 
 APS/RAPS need each row's labels by decreasing probability, but only as far as a label can still enter a set:
-the kernel finds the next-largest probability one branch-free pass at a time (K compares), decides the labels
-holding it, and stops once no later label can pass the largest threshold, so a row costs about
-2K x (set size + 1) compares instead of a sort.
-A row that walks more than MC_SELECT_PASSES tie groups (a large K with an unsure model) sorts the rest instead.
+the kernel walks the tie groups (equal probabilities) from the top, each step a branch-free pass over the K
+probabilities that decides the current group's labels and finds the next one, and stops once no later label can
+pass the largest threshold: about K x (set size + 1) compares per row instead of a sort. Up to MC_BLOCK_MAX
+classes it walks 64 rows at once across a transposed block, so the vectors are full even for K = 10; beyond,
+row by row, sorting the rest of a row once it has walked MC_SELECT_PASSES groups. LAC is one comparison per
+entry. Every entry is also checked to be in [0, 1] as it is read. The rows can be split over threads.
 """
 
 SOURCE = r"""
@@ -141,7 +143,6 @@ MC_INLINE void mc_row_labels(const double* p, int64_t k, const double* q, double
             decide = ((walked + v) - ui * v) + pen;
         }
         if (r == 0) top = v;
-        const double above = walked;
         if (m >= 0) {
             for (; next < m && items[next].p == v; next++) {
                 int64_t j = items[next].j;
@@ -158,7 +159,6 @@ MC_INLINE void mc_row_labels(const double* p, int64_t k, const double* q, double
             for (int64_t c = 0; c < members; c++) walked += v;
             r += members;
         }
-        (void)above;
         prev = v;
     }
     if (nonempty && count == 0) {

@@ -68,7 +68,7 @@ class TrainedModel:
         With `calibrated` (the default) the decision policy's temperature is applied; ``calibrated=False`` gives
         the network's own log-softmax, the input of `decide`.
         """
-        X = np.asarray(X, dtype=np.float32)
+        X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float32)  # sparse rows stay sparse
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
         log_probs = predict_log_proba(self.model, X)  # (N, K)

@@ -16,6 +16,7 @@ import torch
 
 from multiclass.engine import compiled
 from multiclass.engine.step import ACTIVATION_CODES, AdamState, FusedStep, Objective
+from multiclass.engine.threads import intra_op_threads
 
 __all__ = ["FusedEngine"]
 
@@ -24,24 +25,6 @@ _MAX_COMPILED_LAYERS = 64
 # Steps per compiled call. Python only sees Ctrl-C between calls, so an epoch of millions of rows is cut into
 # calls of ~0.05 s (MNIST: 4 calls per epoch); the ~20 us a call costs is then noise.
 STEPS_PER_CALL = 512
-
-
-@contextlib.contextmanager
-def _intra_op_threads(n: int):
-    """Run the block with `n` intra-op threads, restoring the caller's setting after.
-
-    For matrices of a few dozen rows, splitting a product over threads costs more in synchronisation than it
-    saves, so an epoch call runs on one thread. bench/engine_probe.py on the 2-core CI machine: 0.163 s/epoch on
-    one thread vs 0.188 on two when the machine is quiet, 1.0 vs 14 s when other jobs load both cores.
-    """
-    previous = torch.get_num_threads()
-    if previous != n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if previous != n:
-            torch.set_num_threads(previous)
 
 
 class FusedEngine:
@@ -90,7 +73,7 @@ class FusedEngine:
     def run_epoch(self, order: torch.Tensor) -> float:
         """Train on the rows of `order`, batch by batch; return the sum over batches of loss x rows."""
         done = self.adam.n_steps()
-        threads = _intra_op_threads(self.threads) if self.threads else contextlib.nullcontext()
+        threads = intra_op_threads(self.threads) if self.threads else contextlib.nullcontext()
         with threads:
             if self.runner is not None:
                 loss_sum = self._run_compiled(order, done)

@@ -17,7 +17,7 @@ from torch import nn
 
 from multiclass.exceptions import ConfigError
 
-__all__ = ["ModelConfig", "MLP", "build_model", "predict_log_proba", "ACTIVATIONS"]
+__all__ = ["ModelConfig", "MLP", "build_model", "macs_per_row", "predict_log_proba", "ACTIVATIONS"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid, "elu": nn.ELU}
 
@@ -109,6 +109,13 @@ def build_model(config: ModelConfig, *, seed: int = 0) -> MLP:
     generator = torch.Generator().manual_seed(int(seed))
     init_parameters(model, generator)
     return model
+
+
+def macs_per_row(config: ModelConfig) -> int:
+    """Multiply-adds of one training row through the network, forward and backward (about 3x the forward): the
+    cost model of the recipe's budget and of the engines' thread choice."""
+    widths = (config.n_features, *config.hidden, config.n_classes)
+    return 3 * sum(a * b for a, b in zip(widths[:-1], widths[1:]))
 
 
 # Entries of (rows x widest layer) per forward pass when scoring many rows: 2**22 float32 are 16 MiB. The seed

@@ -45,6 +45,9 @@ class TrainedModel:
     decision : DecisionPolicy or None
         How log-probabilities become decisions (temperature, then argmax / offsets / cost matrix); None is the
         plain argmax with uncalibrated probabilities.
+    recipe : dict or None
+        How the network and its training were chosen (`multiclass.jobs.recipe`): the recipe, the fixed
+        hyperparameters, the chosen candidate and every candidate's validation scores.
     """
 
     model: MLP
@@ -57,6 +60,7 @@ class TrainedModel:
     data_info: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
     decision: DecisionPolicy | None = None
+    recipe: dict | None = None
 
     @property
     def n_features(self) -> int:

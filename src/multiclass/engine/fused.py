@@ -16,7 +16,8 @@ import torch
 
 from multiclass.engine import compiled
 from multiclass.engine.step import ACTIVATION_CODES, AdamState, FusedStep, Objective
-from multiclass.engine.threads import intra_op_threads
+from multiclass.engine.threads import intra_op_threads, threads_for
+from multiclass.models import macs_per_row
 
 __all__ = ["FusedEngine"]
 
@@ -41,15 +42,17 @@ class FusedEngine:
         Holds lr (driven by the scheduler) and, in ``optimizer.state``, Adam's moments.
     compile : bool, default=True
         Try the compiled epoch (CPU only); False always runs the Python step.
-    threads : int or None, default=1
-        Intra-op threads during an epoch call; None leaves the caller's setting.
+    threads : int, None or "auto", default="auto"
+        Intra-op threads during an epoch call: "auto" is one for a small step, torch's setting for a step large
+        enough to split (`multiclass.engine.threads.threads_for`); None leaves the caller's setting.
     """
 
     name = "fused"
 
     def __init__(self, model, X, targets, objective: Objective, batch_size: int, optimizer, *,
-                 compile: bool = True, threads: int | None = 1):
-        self.X, self.targets, self.batch_size, self.threads = X, targets, batch_size, threads
+                 compile: bool = True, threads: int | str | None = "auto"):
+        self.X, self.targets, self.batch_size = X, targets, batch_size
+        self.threads = threads_for(batch_size * macs_per_row(model.config)) if threads == "auto" else threads
         self.objective = objective
         params = list(model.parameters())
         self.adam = AdamState(optimizer, params)

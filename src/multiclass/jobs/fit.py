@@ -13,7 +13,7 @@ the three see the same held-out rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +30,14 @@ from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
+from multiclass.jobs.recipe import plan, search
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import save_model
 from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, train, train_stream
+from multiclass.training.arrays import is_sparse
 from multiclass.training.checkpoint import checkpoint_path
 from multiclass.training.streaming import validation_batches
 
@@ -199,28 +201,44 @@ def fit_dataset(dataset, *, hidden=(25, 15), activation: str = "relu", dropout: 
     return FitResult(trained, validation)
 
 
-def fit_arrays(X, y, *, classes, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=None,
                config: TrainConfig | None = None, decision: DecisionConfig | None = None, X_val=None, y_val=None,
-               early_stopping: bool = True, checkpoint=None,
+               early_stopping: bool = True, recipe="auto", checkpoint=None,
                resume: bool = False) -> tuple[TrainedModel, Report | None]:
     """Train on ready features `X` (n, F) and class codes `y` (n,) of `classes`; validate on `X_val`, `y_val`
     when given (no split is made here). Returns the model, with its decision policy fitted on the validation rows,
     and the validation report.
 
-    ``early_stopping=False`` keeps the validation rows from training (no early stopping: the last epoch's
-    weights); they then only fit the decision policy and make the validation report.
+    The network and its training are the `recipe`'s (`multiclass.training.recipes`): "auto" searches the
+    candidates on the validation rows (`multiclass.jobs.recipe`) and trains the winner; "seed" is the course's.
+    `hidden` and `dropout` (None: the recipe's), and the fields of `config` set away from their defaults, are kept
+    fixed. ``early_stopping=False`` keeps the validation rows from training (no early stopping: the last epoch's
+    weights, and no search); they then only fit the decision policy and make the validation report.
     """
     config = config or TrainConfig()
     decision = (decision or DecisionConfig()).resolve(classes)  # a bad class name or cost file fails first
     if decision.needs_validation and X_val is None:
         raise ConfigError("`calibrate` and `target_recall` are fitted on validation rows; set `val_split` > 0 or "
                           "give validation data.")
-    model = _network(np.shape(X)[1], len(classes), hidden, activation, dropout, config.seed)
+    n_rows, n_features = np.shape(X)[0], np.shape(X)[1]
+    chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=n_rows, n_features=n_features,
+                  n_classes=len(classes), sparse=is_sparse(X))
+    winner, found = chosen.candidates[0], None
+    if len(chosen.candidates) > 1 and X_val is not None and early_stopping:
+        found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,
+                       activation=activation)
+        winner = found.winner
+    elif len(chosen.candidates) > 1:  # nothing to rank them on: the middle of the range, documented
+        winner = chosen.candidates[len(chosen.candidates) // 2]
+    config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
+    model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
     watched = (X_val, y_val) if early_stopping else (None, None)
     result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes, checkpoint=checkpoint,
                    resume=resume)
     trained = TrainedModel(model=model.cpu(), classes=tuple(classes), train_config=config, history=result.history,
-                           best_epoch=result.best_epoch, stop_reason=result.stop_reason)
+                           best_epoch=result.best_epoch, stop_reason=result.stop_reason,
+                           recipe={**chosen.recipe.to_dict(), **(found.to_dict() if found else
+                                                                  {"chosen": winner.to_dict()})})
     if X_val is None:
         return trained, None
     if not decision.is_default:

@@ -13,6 +13,7 @@ generator for the stack, so they differ from the eager loop's (which draws from 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from multiclass.models import build_model
+from multiclass.engine.threads import intra_op_threads, threads_for
+from multiclass.models import build_model, macs_per_row
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
 from multiclass.training.config import monitor_mode
@@ -28,8 +30,11 @@ from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
 from multiclass.training.validation import validation_scores
 
-__all__ = ["TrialResult", "train_stacked"]
+__all__ = ["MAX_STACK", "TrialResult", "train_stacked", "train_trials"]
 
+# Most models in one stack: beyond this the per-epoch permutations (M x N int64) and activations grow
+# without making a step cheaper per model; larger groups train as several stacks, one after another.
+MAX_STACK = 256
 # Validation scores all M models on the same rows in chunks; a chunk's widest activation (M x rows x width
 # float32) is kept to about 2**23 elements = 32 MB.
 _EVAL_ELEMENTS = 2**23
@@ -218,8 +223,10 @@ def train_stacked(
     # faults that measured as much as the copy itself.
     x_buffer = torch.empty(len(trials) * min(batch, n) * X_tr.shape[1], device=device)
     max_epochs = max(t.train_config.epochs for t in trials)
+    step_macs = len(trials) * min(batch, n) * macs_per_row(trials[0].model_config)
+    threads = intra_op_threads(threads_for(step_macs)) if device.type == "cpu" else contextlib.nullcontext()
     best_f1 = -math.inf
-    with make_progress(verbose, max_epochs, label="sweep") as display:
+    with threads, make_progress(verbose, max_epochs, label="sweep") as display:
         try:
             for epoch in range(1, max_epochs + 1):
                 tic = time.perf_counter()
@@ -262,4 +269,22 @@ def train_stacked(
     for j, result in enumerate(results):
         result.best_epoch = stoppers[j].best_epoch or result.n_epochs
         result.best_score = stoppers[j].best_score if stoppers[j].best_epoch else None
+    return results
+
+
+def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
+                 device="cpu", dropout_seed: int = 0, verbose: bool = False) -> list[TrialResult]:
+    """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
+    groups one after another; one result per trial, in the order given (parameters as in `train_stacked`)."""
+    groups: dict[tuple, list[int]] = {}
+    for index, trial in enumerate(trials):
+        groups.setdefault(trial.stack_key, []).append(index)
+    results: list[TrialResult | None] = [None] * len(trials)
+    for members in groups.values():
+        for start in range(0, len(members), MAX_STACK):
+            chunk = members[start : start + MAX_STACK]
+            trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
+                                    recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose)
+            for i, result in zip(chunk, trained):
+                results[i] = result
     return results

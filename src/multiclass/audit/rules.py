@@ -46,6 +46,14 @@ def check_choice(value, allowed: tuple, name: str) -> str:
     return value
 
 
+def check_rule(filter_by, frac_noise: float = 1.0, num_to_remove_per_class=None) -> None:
+    """ConfigError for an unknown rule, or for the pruning-only options given to another rule."""
+    check_choice(filter_by, FILTERS, "filter_by")
+    if filter_by not in PRUNING and (frac_noise != 1.0 or num_to_remove_per_class is not None):
+        raise ConfigError(f"`frac_noise` and `num_to_remove_per_class` apply only to {list(PRUNING)}; got "
+                          f"filter_by={filter_by!r}.")
+
+
 def self_confidence(labels: np.ndarray, probs: np.ndarray) -> np.ndarray:
     """The probability of each row's given label (N,)."""
     return probs[np.arange(len(labels)), labels]
@@ -130,10 +138,7 @@ def find_label_issues(labels: np.ndarray, probs: np.ndarray, *, filter_by: str =
     -------
     ndarray of bool, shape (N,)
     """
-    check_choice(filter_by, FILTERS, "filter_by")
-    if filter_by not in PRUNING and (frac_noise != 1.0 or num_to_remove_per_class is not None):
-        raise ConfigError(f"`frac_noise` and `num_to_remove_per_class` apply only to {list(PRUNING)}; got "
-                          f"filter_by={filter_by!r}.")
+    check_rule(filter_by, frac_noise, num_to_remove_per_class)
     if filter_by.startswith("low_"):
         scores = label_quality_scores(labels, probs, filter_by[len("low_"):])
         flagged = np.zeros(len(labels), dtype=bool)

@@ -45,7 +45,7 @@ def guard_cell(text: str) -> str:
 def suspects_csv(result: AuditResult) -> str:
     """The suspects as CSV text, most likely wrong first (columns `CSV_COLUMNS`)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # RFC 4180 CRLF: a field holding \r or \n gets quoted
     writer.writerow(CSV_COLUMNS)
     found, names = result.suspects, result.classes
     for i in range(len(found)):

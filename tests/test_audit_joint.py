@@ -52,12 +52,15 @@ def test_flagged_rows_equal_cleanlab(case, filter_by):
     np.testing.assert_array_equal(rules.find_label_issues(labels, probs, filter_by=filter_by), expected)
 
 
-@SETTINGS
-@given(audit_inputs(ties=False), st.sampled_from(rules.FILTERS))
-def test_without_ties_cleanlab_needs_no_stable_sort(case, filter_by):
-    labels, probs = case
-    np.testing.assert_array_equal(rules.find_label_issues(labels, probs, filter_by=filter_by),
-                                  cleanlab_issues(labels, probs, filter_by))
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("filter_by", rules.FILTERS)
+def test_on_realistic_data_cleanlab_as_released_agrees(seed, filter_by):
+    """No stable-sort patch: on thousands of continuous probabilities ties do not occur, so cleanlab's own sort
+    order gives our flags. (On tiny inputs they do, even in the rounding of the calibrated joint's counts.)"""
+    labels, probs, _ = noisy_problem(n=3000, k=6, noise=0.1, seed=seed)
+    expected = cleanlab_issues(labels, probs, filter_by)
+    np.testing.assert_array_equal(rules.find_label_issues(labels, probs, filter_by=filter_by), expected)
+    assert expected.sum() > 100
 
 
 @SETTINGS

@@ -71,9 +71,9 @@ def check_probabilities(labels, probs) -> tuple[np.ndarray, np.ndarray]:
     if labels.min() < 0 or labels.max() >= probs.shape[1]:
         raise DataError(f"`labels` codes must be in [0, {probs.shape[1]}); got values in "
                         f"[{labels.min()}, {labels.max()}].")
-    bad = ~np.isfinite(probs) | (probs < 0) | (probs > 1)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
+    # min and max propagate NaN and see infinities: two passes without a temporary, the search only on failure
+    if not (probs.min() >= 0 and probs.max() <= 1):
+        row, col = np.argwhere(~((probs >= 0) & (probs <= 1)))[0]
         raise DataError(f"`probs` must be probabilities in [0, 1]; got {float(probs[row, col])!r} at row {row}, column "
                         f"{col} (pass softmax outputs, not logits).")
     return labels.astype(np.int64), probs

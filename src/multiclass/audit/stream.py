@@ -63,9 +63,14 @@ def _pass(batches: Batches, n_classes: int, n_rows: int | None = None) -> Iterat
         raise DataError("`batches` yielded no rows.")
 
 
-def _payload(offset, labels, probs, rows) -> dict[str, np.ndarray]:
-    columns = row_columns(labels[rows], probs[rows])
-    return {"row": offset + rows, "given": labels[rows], **columns, "reduced": reduce_mask(labels[rows], probs[rows])}
+def _batch_columns(labels, probs) -> dict[str, np.ndarray]:
+    """What a suspect records, for every row of a batch (B,) each: computed once, then indexed per candidate (a
+    row may be a candidate of many pairs, and gathering its K probabilities each time would cost B x K again)."""
+    return {"given": labels, **row_columns(labels, probs), "reduced": reduce_mask(labels, probs)}
+
+
+def _payload(offset: int, columns: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {"row": offset + rows, **{name: values[rows] for name, values in columns.items()}}
 
 
 class _Flags:
@@ -95,32 +100,31 @@ class _Flags:
 
     def update(self, offset, labels, probs, thresholds) -> None:
         rule, k = self.config.filter_by, self.n_classes
-        self_confidence = probs[np.arange(len(labels)), labels]  # (B,)
+        batch = _batch_columns(labels, probs)
+        self_confidence = batch["self_confidence"]  # (B,)
         for name, pool in self.pools.items():
             if name == "class":  # the lowest probabilities of the given class
                 rows = np.flatnonzero(-self_confidence > pool.cut[labels])
-                pool.add(labels[rows], -self_confidence[rows], **_payload(offset, labels, probs, rows))
+                pool.add(labels[rows], -self_confidence[rows], **_payload(offset, batch, rows))
             elif name == "pair":  # per pair (given k, other j), the largest margins p_j - p_k
                 margins = probs - self_confidence[:, None]  # (B, K): p_j - p_given
                 rows, columns = np.nonzero(margins > pool.cut.reshape(k, k)[labels])
-                payload = _payload(offset, labels, probs, rows)
-                pool.add(labels[rows] * k + columns, margins[rows, columns], **payload)
+                pool.add(labels[rows] * k + columns, margins[rows, columns], **_payload(offset, batch, rows))
             elif name == "low":
-                score = row_columns(labels, probs)[rule[len("low_"):]]
+                score = batch[rule[len("low_"):]]
                 rows = np.flatnonzero(-score > pool.cut[0])
-                pool.add(np.zeros(len(rows), np.int64), -score[rows], **_payload(offset, labels, probs, rows))
+                pool.add(np.zeros(len(rows), np.int64), -score[rows], **_payload(offset, batch, rows))
             else:
                 if rule == "confident_learning":
                     guess = confident_guess(probs, thresholds)
                     flagged = (guess >= 0) & (guess != labels)
                 else:
-                    flagged = probs.argmax(axis=1) != labels
-                rows = np.flatnonzero(flagged & ~reduce_mask(labels, probs))
-                payload = _payload(offset, labels, probs, rows)
+                    flagged = batch["likely"] != labels
+                rows = np.flatnonzero(flagged & ~batch["reduced"])
+                payload = _payload(offset, batch, rows)
                 self.n_flagged += np.bincount(labels[rows], minlength=k)
                 self.totals_flagged += class_totals(labels[rows], payload["likely"], k)
-                score = payload[self.config.rank_by]
-                pool.add(labels[rows], -score, **payload)
+                pool.add(labels[rows], -payload[self.config.rank_by], **payload)
 
     def finish(self) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
         """(columns of the flagged rows kept, flagged rows per class, their (3, K) totals)."""

@@ -16,7 +16,7 @@ streamed form stay within bounded memory at 1e7 rows x 1,000 classes?
 
     python bench/audit.py                                  # full MNIST, memory check at 1e6 x 1,000
     python bench/audit.py --subset 10000 --memory-rows 200000 --parts quality,time   # a few minutes
-    python bench/audit.py --parts memory --memory-rows 10000000                      # the 1e7 x 1,000 check
+    python bench/audit.py --parts memory --memory-rows 10000000 --name audit-memory   # the 1e7 x 1,000 check
 """
 
 from __future__ import annotations
@@ -219,6 +219,7 @@ def main() -> None:
     parser.add_argument("--memory-batch", type=int, default=4096)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-json", action="store_true")
+    parser.add_argument("--name", default="audit", help="the record is results/<name>-cpu.json")
     parser.add_argument("--memory-child", nargs=3, type=int, metavar=("ROWS", "CLASSES", "BATCH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     with limit_threads(args.threads):
@@ -250,7 +251,7 @@ def main() -> None:
             print("(c) streamed memory", flush=True)
             record["memory"] = part_memory(args.memory_rows, args.memory_classes, args.memory_batch, args.threads)
         if not args.no_json:
-            print("wrote", write_json("audit", "cpu", record, info=info))
+            print("wrote", write_json(args.name, "cpu", record, info=info))
 
 
 if __name__ == "__main__":

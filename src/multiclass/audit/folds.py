@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
@@ -153,12 +154,12 @@ def _check(labels, n_folds, recipe: FoldRecipe, engine: str) -> None:
                           f"lr_patience={config.lr_patience!r}, precision={config.precision!r} (use engine='separate').")
 
 
-def _resolve_engine(engine: str, device: str) -> str:
+def _resolve_engine(engine: str, device) -> str:
     """'auto': stacked on a GPU (M models cost about one); one after another on a CPU, where the compiled
     single-model epoch is faster per model than the stacked step (bench/audit.py)."""
     if engine != "auto":
         return engine
-    return "stacked" if str(device).startswith("cuda") else "separate"
+    return "stacked" if device.type == "cuda" else "separate"
 
 
 def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, recipe: FoldRecipe | None = None,
@@ -187,7 +188,8 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     _check(y, folds, recipe, engine)
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = tuple(str(c) for c in classes) if classes is not None else None
-    engine = _resolve_engine(engine, config.device)
+    device = resolve_device(config.device)
+    engine = _resolve_engine(engine, device)
     plan = plan_folds(y, folds, config.val_split, seed=config.seed)
     model_config = recipe.model_config(X.shape[1], n_classes)
     weight = resolve_class_weight(config.class_weight, y, n_classes, names)
@@ -196,7 +198,8 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
                                                for c, w in enumerate(weight)})
     started = time.perf_counter()
     if engine == "stacked":
-        states, histories, best, stops = _train_stacked(X, y, plan, model_config, config, weight, names, n_classes)
+        states, histories, best, stops = _train_stacked(X, y, plan, model_config, config, weight, names, n_classes,
+                                                        device)
     else:
         states, histories, best, stops = _train_separately(X, y, plan, model_config, config, names)
     probs = np.empty((len(y), n_classes))
@@ -208,12 +211,12 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     return OutOfFold(probs, plan, histories, best, stops, engine, time.perf_counter() - started)
 
 
-def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes):
+def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device):
     trials = [Trial((("fold", j),), config, model_config) for j in range(len(plan.train_rows))]
     recall_of = None
     if config.monitor.startswith(RECALL_MONITOR_PREFIX):
         recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX):], names, n_classes, "monitor")
-    results = train_stacked(trials, X, y, X, y, class_weight=weight, recall_of=recall_of, device=config.device,
+    results = train_stacked(trials, X, y, X, y, class_weight=weight, recall_of=recall_of, device=device,
                             dropout_seed=config.seed, verbose=config.verbose, rows=plan.train_rows,
                             val_rows=plan.val_rows)
     return ([r.state for r in results], [r.history for r in results], [r.best_epoch for r in results],

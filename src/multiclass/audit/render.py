@@ -62,7 +62,7 @@ def _per_class_rows(result: AuditResult, fmt: Formatter, limit: int) -> tuple[li
         order = np.argsort(-np.nan_to_num(share, nan=-1.0), kind="stable")[:limit]
     rows = [(result.classes[c], fmt.integer(counts[c]), fmt.integer(result.wrong_counts[c]),
              fmt.percent(None if counts[c] == 0 else share[c]),
-             fmt.interval(None if counts[c] == 0 else 100 * low[c], None if counts[c] == 0 else 100 * high[c], 1),
+             "—" if counts[c] == 0 else f"{fmt.percent(low[c])}–{fmt.percent(high[c])}",
              fmt.integer(flagged[c])) for c in order]
     return rows, result.n_classes - len(order)
 
@@ -120,11 +120,12 @@ def render_terminal(result: AuditResult, *, lang: str = "en", console: Console |
     class_rows, hidden = _per_class_rows(result, fmt, TERMINAL_CLASSES)
     per_class = Table(title=s["per_class"], title_justify="left",
                       caption=s["hidden_classes"].format(n=fmt.integer(hidden)) if hidden else None)
-    per_class.add_column(s["class"], max_width=18, overflow="ellipsis", no_wrap=True)
-    for key in ("rows", "estimated_wrong", "share"):
-        per_class.add_column(s[key], justify="right")
-    per_class.add_column(s["interval"].format(confidence=fmt.percent(result.config.confidence, 0)), justify="right")
-    per_class.add_column(s["flagged"], justify="right", max_width=9)
+    per_class.add_column(s["class"], max_width=14, overflow="ellipsis", no_wrap=True)
+    for key in ("rows", "estimated_wrong", "share"):  # headers may wrap; the numbers are short
+        per_class.add_column(s[key], justify="right", min_width=6)
+    per_class.add_column(s["interval"].format(confidence=fmt.percent(result.config.confidence, 0)), justify="right",
+                         no_wrap=True)
+    per_class.add_column(s["flagged"], justify="right", min_width=6)
     for name, *cells in class_rows:
         per_class.add_row(Text(name), *cells)
     console.print(per_class)

@@ -20,7 +20,7 @@ from multiclass.audit.result import AuditResult, labels_fingerprint
 from multiclass.audit.stream import Batches, findings_from_batches
 from multiclass.data import Dataset
 from multiclass.exceptions import DataError
-from multiclass.training import TrainConfig, check_training_data
+from multiclass.training import check_training_data
 
 __all__ = ["audit", "audit_batches", "audit_probabilities"]
 
@@ -111,6 +111,7 @@ def audit(data, y=None, *, folds: int = 5, filter_by: str = "prune_by_noise_rate
     Examples
     --------
     >>> from sklearn.datasets import load_digits
+    >>> from multiclass.training import TrainConfig
     >>> X, y = load_digits(return_X_y=True)
     >>> recipe = FoldRecipe(config=TrainConfig(epochs=3, verbose=False))
     >>> result = audit(X / 16, y, folds=3, recipe=recipe)

@@ -33,7 +33,8 @@ import torch
 from multiclass.models import ModelConfig, build_model
 from multiclass.sweep import expand_grid
 from multiclass.sweep.loop import train_stacked
-from multiclass.training import TrainConfig, stratified_split, train
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, train
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "mnist"
 HIDDEN = (25, 15)  # the seed job's network

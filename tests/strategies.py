@@ -79,3 +79,18 @@ def pieced_labels(draw, max_rows: int = 80, max_classes: int = 6):
     for code in np.flatnonzero(counts == 1):  # a class of one row is an error; give it a second row
         codes = np.insert(codes, draw(st.integers(0, len(codes))), code)
     return codes, draw(chunk_bounds(len(codes)))
+
+
+# --- conformal (tests/test_conformal_*.py) -------------------------------------------------------------------------
+
+
+@st.composite
+def tied_probs(draw, max_rows: int = 70, max_classes: int = 40):
+    """(N, K) probabilities made from small integer weights, so rows are full of ties (and zeros); float64 or
+    float32. Up to 70 rows (more than one 64-row block) and 40 classes (both kernel paths)."""
+    n = draw(st.integers(1, max_rows))
+    k = draw(st.integers(2, max_classes))
+    weights = draw(hnp.arrays(np.int64, (n, k), elements=st.integers(0, 4)))
+    weights[weights.sum(axis=1) == 0, 0] = 1
+    probs = weights / weights.sum(axis=1, keepdims=True)
+    return probs.astype(draw(st.sampled_from([np.float64, np.float32])))

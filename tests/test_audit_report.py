@@ -120,3 +120,14 @@ def test_terminal_fits_80_columns(k, lang):
 def test_render_messages(result):
     with pytest.raises(ConfigError, match=r"`lang` must be one of en, es; got 'fr'"):
         render_html(result, lang="fr")
+
+
+def test_every_row_flagged_leaves_no_metrics_without_suspects():
+    labels = np.array([0, 0, 1, 1])
+    probs = np.array([[0.1, 0.9], [0.2, 0.8], [0.9, 0.1], [0.7, 0.3]])
+    result = audit_probabilities(labels, probs, filter_by="predicted_neq_given")
+    assert result.n_flagged == 4 and result.metrics()["without_suspects"] is None
+    assert json.loads(audit_to_json(result))["metrics"]["without_suspects"] is None
+    console = Console(width=80, record=True, file=io.StringIO())
+    render_terminal(result, console=console)
+    assert "—" in console.export_text() and "—" in render_html(result)

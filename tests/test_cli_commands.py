@@ -22,7 +22,7 @@ from multiclass.cli import main
 from multiclass.data import builtin, load_dataset, write_idx
 from multiclass.persistence import load_model, save_model
 from multiclass.training import TrainConfig
-from multiclass.workflow import fit_dataset, load_for_model, predictions_frame
+from multiclass.jobs import fit_dataset, load_for_model, predictions_frame
 
 MNIST_DIR = Path(__file__).resolve().parents[2] / "shared/datasets/mnist"
 CLASSES = ("bird", "cat", "dog")
@@ -199,7 +199,7 @@ def test_class_weight_naming_an_unknown_class_is_exit_2(animals, tmp_path, capsy
     argv = ["train", str(animals), "--target", "animal", "--class-weight", "horse=2", *QUICK,
             "--out", str(tmp_path / "m")]
     assert main(argv) == 2
-    assert "`class_weight` names class 'horse'" in capsys.readouterr().err
+    assert "`--class-weight` names class 'horse'" in capsys.readouterr().err
 
 
 # --- predict --top-k and evaluate --json ------------------------------------------------------------------
@@ -250,7 +250,7 @@ def test_evaluate_json_matches_sklearn_on_the_predictions(animals, animal_model,
 def test_reloaded_model_gives_byte_identical_probabilities(animals, tmp_path, capsys):
     dataset = load_dataset(animals, target="animal", id_column="row_id")
     config = TrainConfig(lr=0.05, epochs=3, seed=3, verbose=False)
-    trained, _ = fit_dataset(dataset, hidden=(8,), config=config)
+    trained = fit_dataset(dataset, hidden=(8,), config=config).trained
     model = save_model(trained, tmp_path / "model")
     loaded = load_model(model)
     columns = [f"p_{c}" for c in CLASSES]

@@ -43,8 +43,8 @@ def trained(tmp_path_factory):
 
 
 def _one_error_line(err: str) -> str:
-    """The whole stderr is one `error: ...` line and no traceback."""
-    lines = err.strip().splitlines()
+    """The whole stderr is one `error: ...` line and no traceback (a usage error adds its hint line)."""
+    lines = [line for line in err.strip().splitlines() if not line.startswith("(run 'multiclass")]
     assert len(lines) == 1, err
     assert lines[0].startswith("error: ") and "Traceback" not in err
     return lines[0]
@@ -121,15 +121,23 @@ def test_evaluate_without_target_column(trained, tmp_path, capsys):
         [],
     ],
 )
-def test_bad_usage_is_exit_2(argv, capsys):
+def test_bad_usage_is_exit_2_with_one_line_and_a_hint(argv, capsys):
     assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "usage: multiclass" in err and "Traceback" not in err
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("error: ") and "usage:" not in lines[0], lines
+    assert lines[1].startswith("(run 'multiclass") and lines[1].endswith("--help' for the options and examples)")
 
 
 def test_class_weight_usage_message(capsys):
     assert main(["train", "x.csv", "--out", "m", "--class-weight", "cat=heavy"]) == 2
-    assert "argument --class-weight: expected 'balanced' or name=weight" in capsys.readouterr().err
+    assert "error: `--class-weight` must be 'balanced' or name=weight" in capsys.readouterr().err
+
+
+def test_a_mistyped_command_or_choice_is_named_with_the_closest_one(capsys):
+    assert main(["trian", "x.csv"]) == 2
+    assert "did you mean 'train'?" in capsys.readouterr().err
+    assert main(["train", "x.csv", "--out", "m", "--engine", "fuzed"]) == 2
+    assert "`--engine`: invalid choice: 'fuzed'" in capsys.readouterr().err
 
 
 def test_version_and_help_are_exit_0(capsys):
@@ -173,7 +181,7 @@ def test_unexpected_exception_is_exit_1_one_line(trained, tmp_path, monkeypatch,
         raise RuntimeError("boom")
 
     monkeypatch.delenv("MULTICLASS_DEBUG", raising=False)
-    monkeypatch.setattr(multiclass.cli.commands, "fit_dataset", broken)
+    monkeypatch.setattr(multiclass.cli.commands, "fit", broken)
     assert main(["train", str(csv), "--target", "animal", "--quiet", "--out", str(tmp_path / "m")]) == 1
     err = capsys.readouterr().err
     assert err.strip().splitlines() == ["internal error: RuntimeError: boom (set MULTICLASS_DEBUG=1 for the traceback)"]
@@ -188,16 +196,19 @@ def test_cuda_without_gpu_is_exit_2_before_reading_data(tmp_path, monkeypatch, c
     argv = ["train", str(tmp_path / "later.csv"), "--target", "y", "--device", "cuda", "--out", str(tmp_path / "m")]
     assert main(argv) == 2
     line = _one_error_line(capsys.readouterr().err)
-    assert "`device` is 'cuda' but no CUDA GPU is available" in line
+    assert "`--device` is 'cuda' but no CUDA GPU is available" in line
     assert not (tmp_path / "m").exists()
 
 
-@pytest.mark.parametrize("top_k", ["0", "4"])
-def test_top_k_out_of_range_is_exit_2(trained, tmp_path, capsys, top_k):
+@pytest.mark.parametrize("top_k, message", [
+    ("0", "`--top-k` must be an integer in [1, 1,000,000]; got '0'"),  # refused while parsing
+    ("4", "`--top-k` must be an integer in [1, 3]; got 4."),  # K = 3: refused by the model before reading data
+])
+def test_top_k_out_of_range_is_exit_2(trained, tmp_path, capsys, top_k, message):
     _, csv, model = trained
     out = tmp_path / "p.csv"
     assert main(["predict", str(model), str(csv), "--top-k", top_k, "--out", str(out)]) == 2
-    assert f"`top_k` must be an integer in [1, 3]; got {top_k}." in _one_error_line(capsys.readouterr().err)
+    assert message in _one_error_line(capsys.readouterr().err)
     assert not out.exists()
 
 
@@ -219,7 +230,7 @@ def test_option_that_does_not_apply_is_exit_2(tmp_path, capsys):
     path = tmp_path / "x.npz"
     np.savez(path, X=np.eye(4), y=np.array([0, 1, 0, 1]))
     assert main(["train", str(path), "--target", "y", "--out", str(tmp_path / "m")]) == 2
-    assert "`target` does not apply to npz data" in _one_error_line(capsys.readouterr().err)
+    assert "`--target` does not apply to npz data" in _one_error_line(capsys.readouterr().err)
 
 
 def test_brackets_in_paths_and_class_names_are_printed_as_they_are(tmp_path, capsys):

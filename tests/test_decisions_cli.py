@@ -145,10 +145,10 @@ def test_compare_two_models(files, tuned, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--target-recall", "critical=1.5"], "expected class=recall,class=recall with recalls in (0, 1]"),
-    (["--target-recall", "typo=0.9"], "error: `target_recall` names class 'typo'"),
+    (["--target-recall", "critical=1.5"], "must be class=recall,class=recall with recalls in (0, 1]"),
+    (["--target-recall", "typo=0.9"], "error: `--target-recall` names class 'typo'"),
     (["--cost-matrix", "missing.csv"], "missing.csv"),
-    (["--calibrate", "--val-split", "0"], "error: `calibrate` and `target_recall` are fitted on validation rows"),
+    (["--calibrate", "--val-split", "0"], "error: `--calibrate` and `--target-recall` are fitted on validation rows"),
 ])
 def test_decision_flag_errors_exit_2_with_one_line(files, tmp_path, capsys, argv, message):
     args = ["train", str(files["train"]), "--target", "label", *QUICK, "--out", str(tmp_path / "m"), *argv]

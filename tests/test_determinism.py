@@ -21,7 +21,7 @@ from multiclass import data
 from multiclass.cli import main
 from multiclass.persistence import save_model
 from multiclass.training import TrainConfig
-from multiclass.workflow import fit_dataset
+from multiclass.jobs import fit_dataset
 
 # Fields that hold wall-clock measurements: the only ones allowed to differ between two identical runs.
 WALL_CLOCK = {"epoch_time"}
@@ -100,6 +100,6 @@ def test_each_cpu_engine_is_deterministic(table, tmp_path, engine):
     config = TrainConfig(epochs=2, batch_size=16, seed=3, engine=engine, verbose=False)
     weights = []
     for run in ("a", "b"):
-        trained, _ = fit_dataset(dataset, hidden=(8,), dropout=0.2, config=config)
+        trained = fit_dataset(dataset, hidden=(8,), dropout=0.2, config=config).trained
         weights.append((save_model(trained, tmp_path / f"{engine}-{run}") / "weights.safetensors").read_bytes())
     assert weights[0] == weights[1]

@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 import torch
 
-from multiclass.engine import CudaGraphEngine, EagerEngine, EngineFallbackWarning, Objective
+from multiclass.engine import CudaGraphEngine, EagerEngine, Objective
+from multiclass.exceptions import EngineFallbackWarning
 from multiclass.engine import cuda_graph as cuda_graph_module
 from multiclass.exceptions import ConfigError
 from multiclass.models import ModelConfig, build_model
 from multiclass.training import TrainConfig, train
-from multiclass.training import loop as loop_module
+from multiclass.training import sources as loop_module
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 RTOL = 1e-4  # as tests/test_engine_cuda.py

@@ -11,10 +11,10 @@ import torch
 from multiclass.engine import (
     CudaGraphEngine,
     EagerEngine,
-    EngineFallbackWarning,
     FusedEngine,
     Objective,
 )
+from multiclass.exceptions import EngineFallbackWarning
 from multiclass.engine import cuda_graph as cuda_graph_module
 from multiclass.models import ModelConfig, build_model
 from multiclass.training import TrainConfig, train

@@ -12,7 +12,7 @@ import torch
 from multiclass.engine import AdamState, CudaGraphEngine, FusedStep, Objective, resolve_engine
 from multiclass.exceptions import ConfigError
 from multiclass.models import ModelConfig, build_model
-from multiclass.sweep import sweep
+from multiclass.jobs.sweep import sweep
 from multiclass.training import TrainConfig, train
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -137,7 +137,7 @@ def test_cuda_graphs_in_bfloat16_replay_the_eager_bfloat16_step(digits):
 def test_streamed_training_in_bfloat16_learns_like_float32(tmp_path, digits):
     import pandas as pd
 
-    from multiclass.training.stream import fit_stream
+    from multiclass.jobs import fit_stream
 
     X, y = digits
     frame = pd.DataFrame(X[:1200], columns=[f"f{i}" for i in range(64)]).assign(label=y[:1200])
@@ -145,7 +145,7 @@ def test_streamed_training_in_bfloat16_learns_like_float32(tmp_path, digits):
     accuracy = {}
     for precision in ("float32", "bfloat16"):
         config = TrainConfig(epochs=6, precision=precision, patience=None, verbose=False, val_split=0.2)
-        trained = fit_stream(tmp_path / "d.parquet", target="label", hidden=(32,), config=config)
+        trained = fit_stream(tmp_path / "d.parquet", target="label", hidden=(32,), config=config).trained
         accuracy[precision] = trained.validation["accuracy"]
     assert trained.history[-1]["epoch"] == 6 and accuracy["bfloat16"] > 0.85
     assert abs(accuracy["bfloat16"] - accuracy["float32"]) <= 0.03

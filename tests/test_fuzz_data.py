@@ -128,7 +128,7 @@ def test_idx_header_whose_sizes_overflow_int64_is_refused(scratch):
     """Four dimensions of 2**32 - 1 declare 2**128 values: int64 arithmetic would wrap around to a small number."""
     path = scratch / "overflow-idx4-ubyte"
     path.write_bytes(struct.pack(">BBBB4I", 0, 0, 0x08, 4, *[2**32 - 1] * 4))
-    with pytest.raises(MulticlassError, match=r"IDX data is truncated: expected \d{30,} bytes, got 0"):
+    with pytest.raises(MulticlassError, match=r"IDX header declares shape \(4294967295, 4294967295, 4294967295, 4294967295\), beyond any array"):
         read_idx(path)
 
 

@@ -149,7 +149,7 @@ def test_bad_predictions_file_is_exit_2_naming_file_and_column(tmp_path, capsys,
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    (["--bootstrap", "-1"], "expected an integer >= 0; got '-1'"),
+    (["--bootstrap", "-1"], "`--bootstrap` must be an integer in [0, 100,000]; got '-1'"),
     (["--lang", "fr"], "invalid choice: 'fr'"),
 ])
 def test_bad_flags_are_usage_errors(tmp_path, capsys, extra, message):
@@ -167,7 +167,7 @@ def test_outputs_are_checked_before_any_work(animals, model, tmp_path, capsys):
 
 
 def test_rounded_probabilities_are_renormalised(tmp_path):
-    from multiclass.report import read_predictions
+    from multiclass.predictions import read_predictions
 
     path = _write(tmp_path / "p.csv", "y_true,y_pred,p_a,p_b,p_c\na,a,0.333,0.333,0.333\nb,b,0.1,0.9,0\n")
     predictions = read_predictions(path)

@@ -13,7 +13,7 @@ from scipy import stats
 
 from multiclass import metrics
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.metrics.intervals import _scores_from_totals
+from multiclass.metrics.totals import headline_scores
 
 # --- Wilson ---------------------------------------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ def _naive_bootstrap(cm: np.ndarray, n_resamples: int, seed: int) -> dict[str, n
         picked = np.concatenate([rng.choice(rows, size=len(rows)) for rows in groups if len(rows)])
         resampled = metrics.confusion_matrix(y_true[picked], y_pred[picked], labels=np.arange(k))
         tp[b], pred_sum[b] = np.diagonal(resampled), resampled.sum(axis=0)
-    return _scores_from_totals(tp, pred_sum, cm.sum(axis=1))
+    return headline_scores(tp, pred_sum, cm.sum(axis=1))
 
 
 def test_bootstrap_matches_a_naive_row_bootstrap_in_distribution():
@@ -112,7 +112,7 @@ def test_bootstrap_totals_keep_the_supports_and_the_total():
 def test_scores_of_the_matrix_itself_equal_the_metrics_library():
     """The vectorised scorer applied to the original totals gives the library's numbers."""
     cm = _CM[:4, :4]
-    scores = _scores_from_totals(np.diagonal(cm)[None], cm.sum(axis=0)[None], cm.sum(axis=1))
+    scores = headline_scores(np.diagonal(cm)[None], cm.sum(axis=0)[None], cm.sum(axis=1))
     p, r, f, _ = metrics.precision_recall_fscore_from_confusion(cm, zero_division=0.0)
     np.testing.assert_allclose(scores["precision"][0], p, rtol=0, atol=1e-15)
     np.testing.assert_allclose(scores["recall"][0], r, rtol=0, atol=1e-15)

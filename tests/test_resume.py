@@ -106,10 +106,10 @@ def test_resume_in_process_is_bit_identical(tmp_path, digits, engine):
 
 
 def test_ctrl_c_in_the_cli_keeps_the_best_model_and_says_where(tmp_path, capsys, monkeypatch):
-    import multiclass.training.loop as loop
+    import multiclass.training.validation as validation
 
     data = _write_data(tmp_path / "data.csv")
-    original = loop._validate
+    original = validation.ResidentValidation.totals
     calls = {"n": 0}
 
     def validate_then_interrupt(*args, **kwargs):
@@ -118,7 +118,7 @@ def test_ctrl_c_in_the_cli_keeps_the_best_model_and_says_where(tmp_path, capsys,
             raise KeyboardInterrupt
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(loop, "_validate", validate_then_interrupt)
+    monkeypatch.setattr(validation.ResidentValidation, "totals", validate_then_interrupt)
     model = tmp_path / "model"
     assert main(_train_args(data, model, seed=0)) == 130
     err = capsys.readouterr().err

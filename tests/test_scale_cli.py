@@ -36,7 +36,7 @@ def test_a_folder_of_shards_is_streamed_without_asking(tmp_path, shards, capsys)
     assert main(["train", str(folder), "--target", "label", "--id-column", "id", "--out", str(tmp_path / "m"),
                  *QUICK]) == 0
     out = capsys.readouterr().out
-    assert "streamed 300 rows" in out and "validation: " in out
+    assert "300 rows streamed: " in out and "validation (" in out
     model = load_model(tmp_path / "m")
     assert model.data_info["stream"]["world_size"] == 1
     assert model.preprocessor.state()[0] == load_table(whole, target="label", id_column="id").preprocessor.state()[0]
@@ -49,7 +49,7 @@ def test_stream_flag_with_validation_data_and_json_report(tmp_path, shards, caps
     out = tmp_path / "m"
     assert main(["train", str(whole), "--stream", "--target", "label", "--val-data", str(folder / "part-0.parquet"),
                  "--shuffle-buffer", "64", "--out", str(out), *QUICK]) == 0
-    assert "validation: 100 rows" in capsys.readouterr().out
+    assert "validation (100 rows)" in capsys.readouterr().out
     assert json.loads((out / "model.json").read_text())["data"]["stream"]["shuffle_buffer"] == 64
     assert main(["evaluate", str(out), str(whole), "--bootstrap", "0", "--json", str(tmp_path / "r.json")]) == 0
 
@@ -57,7 +57,7 @@ def test_stream_flag_with_validation_data_and_json_report(tmp_path, shards, caps
 @pytest.mark.parametrize("flag, value, message", [
     ("--text-column", "c", r"`--text-column` does not apply to a streamed table"),
     ("--kind", "npz", r"`--kind` must be 'table' when streaming; got 'npz'"),
-    ("--shuffle-buffer", "0", r"`shuffle_buffer` must be an integer >= 1; got 0"),
+    ("--shuffle-buffer", "0", r"`--shuffle-buffer` must be an integer in \[1, 2,147,483,648\]; got '0'"),
 ])
 def test_options_that_do_not_apply_are_refused_with_exit_2(tmp_path, shards, capsys, flag, value, message):
     folder, _ = shards

@@ -1,4 +1,4 @@
-"""multiclass.training.distributed: 2 CPU ranks (gloo, launched by torchrun) train what one process trains.
+"""multiclass.distributed: 2 CPU ranks (gloo, launched by torchrun) train what one process trains.
 
 DDP averages the gradients of the ranks. With rank r reading shard r in file order (no shuffling) and
 taking batches of B rows, each step is the mean loss over the 2B rows of both ranks -- exactly one process
@@ -19,7 +19,8 @@ import pytest
 import torch
 
 from multiclass.training import TrainConfig
-from multiclass.training.stream import StreamConfig, fit_stream
+from multiclass.data.stream import StreamConfig
+from multiclass.jobs import fit_stream
 
 torch.set_num_threads(1)
 
@@ -31,13 +32,14 @@ import json, sys, torch
 torch.set_num_threads(1)
 import numpy as np
 from multiclass.training import TrainConfig
-from multiclass.training.distributed import init_distributed, shutdown
-from multiclass.training.stream import StreamConfig, fit_stream
+from multiclass.distributed import init_distributed, shutdown
+from multiclass.data.stream import StreamConfig
+from multiclass.jobs import fit_stream
 
 shards, val, out, batch, config = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
 comm = init_distributed("cpu")
 trained = fit_stream(shards, target="label", config=TrainConfig(batch_size=batch, **config),
-                     stream=StreamConfig(shuffle=False), val_data=val, comm=comm)
+                     stream=StreamConfig(shuffle=False), val_data=val, comm=comm).trained
 if comm.is_main:  # only rank 0 writes
     np.savez(out, **{k: v.numpy() for k, v in trained.model.state_dict().items()})
     json.dump({"history": trained.history, "validation": trained.validation}, open(out + ".json", "w"))
@@ -79,7 +81,7 @@ def test_two_gloo_ranks_train_what_one_process_trains_on_the_interleaved_data(tm
     assert done.returncode == 0, done.stderr[-3000:]
 
     single = fit_stream(tmp_path / "interleaved.parquet", target="label", val_data=tmp_path / "val.parquet",
-                        config=TrainConfig(batch_size=2 * BATCH, **CONFIG), stream=StreamConfig(shuffle=False))
+                        config=TrainConfig(batch_size=2 * BATCH, **CONFIG), stream=StreamConfig(shuffle=False)).trained
     ranks = np.load(out)
     for name, value in single.model.state_dict().items():
         np.testing.assert_allclose(ranks[name], value.numpy(), rtol=0, atol=1e-5, err_msg=name)

@@ -13,8 +13,9 @@ from multiclass.cli import main
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.persistence import load_model
 from multiclass.report import ReportConfig
-from multiclass.streamed import evaluate_stream, predict_stream
-from multiclass.workflow import load_for_model, report_for_model
+from multiclass.jobs import evaluate_dataset, load_for_model
+from multiclass.jobs.evaluate import evaluate
+from multiclass.jobs.predict import predict
 
 torch.set_num_threads(1)
 QUICK = ["--hidden", "8", "--epochs", "3", "--quiet"]
@@ -106,11 +107,11 @@ def test_streamed_predictions_are_the_same_file(trained, tmp_path, data, flags):
 def test_streamed_predictions_of_a_table_without_labels_or_ids(trained, tmp_path):
     bare = table(40, seed=3).drop(columns=["label", "id"])
     bare.to_parquet(tmp_path / "bare.parquet")
-    rows = predict_stream(load_model(trained / "model"), tmp_path / "bare.parquet", tmp_path / "p.csv")
+    rows = predict(load_model(trained / "model"), tmp_path / "bare.parquet", tmp_path / "p.csv", stream=True)
     frame = pd.read_csv(tmp_path / "p.csv")
     assert rows == len(frame) == 40 and list(frame.columns[:2]) == ["predicted", "probability"]
     bare.iloc[:0].to_parquet(tmp_path / "empty.parquet")
-    assert predict_stream(load_model(trained / "model"), tmp_path / "empty.parquet", tmp_path / "e.csv") == 0
+    assert predict(load_model(trained / "model"), tmp_path / "empty.parquet", tmp_path / "e.csv", stream=True) == 0
     assert (tmp_path / "e.csv").read_text().startswith("predicted,probability,p_k0")
 
 
@@ -135,7 +136,7 @@ def test_a_bad_row_stops_streamed_predictions_without_writing(trained, tmp_path,
 def test_streamed_evaluation_errors_name_the_problem(trained, tmp_path, change, error, message):
     change(table(50, seed=5)).to_parquet(tmp_path / "t.parquet")
     with pytest.raises(error, match=message):
-        evaluate_stream(load_model(trained / "model"), tmp_path / "t.parquet")
+        evaluate(load_model(trained / "model"), tmp_path / "t.parquet", stream=True)
 
 
 def test_streaming_refuses_models_of_other_data_and_flags_that_do_not_apply(trained, tmp_path, digits, capsys):
@@ -143,7 +144,7 @@ def test_streaming_refuses_models_of_other_data_and_flags_that_do_not_apply(trai
     np.savez(tmp_path / "d.npz", X=X[:200], y=y[:200])
     assert main(["train", str(tmp_path / "d.npz"), "--out", str(tmp_path / "m"), *QUICK]) == 0
     with pytest.raises(ConfigError, match=r"streaming reads Parquet or CSV tables; this model was trained on npz"):
-        evaluate_stream(load_model(tmp_path / "m"), trained / "test.csv")
+        evaluate(load_model(tmp_path / "m"), trained / "test.csv", stream=True)
     assert main(["evaluate", str(trained / "model"), str(trained / "test.csv"), "--stream", "--kind", "npz"]) == 2
     assert "`--kind` must be 'table' when streaming; got 'npz'" in capsys.readouterr().err
 
@@ -159,19 +160,19 @@ def test_streamed_evaluation_memory_is_bounded_by_the_batch(tmp_path):
     model = load_model(tmp_path / "m")
     tracemalloc.start()
     try:
-        report = evaluate_stream(model, tmp_path / "big.parquet", config=ReportConfig(bootstrap=50),
+        report = evaluate(model, tmp_path / "big.parquet", stream=True, config=ReportConfig(bootstrap=50),
                                  batch_rows=10_000)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
     assert report.n_samples == n
     assert peak < 24 * 2**20, f"peak {peak / 2**20:.1f} MiB"  # (N, K) float64 alone would be 61 MiB
-    whole = report_for_model(model, load_for_model(model, small), config=ReportConfig(bootstrap=0))
+    whole = evaluate_dataset(model, load_for_model(model, small), config=ReportConfig(bootstrap=0))
     assert whole.n_samples == 2000  # the in-memory path still reads the small table
 
 
 def test_ctrl_c_during_streamed_predictions_leaves_the_previous_file(trained, tmp_path, monkeypatch):
-    import multiclass.streamed as streamed
+    import multiclass.jobs.predict as streamed
 
     calls = []
     real = streamed.prediction_rows
@@ -186,7 +187,7 @@ def test_ctrl_c_during_streamed_predictions_leaves_the_previous_file(trained, tm
     out = tmp_path / "p.csv"
     out.write_text("previous\n")
     with pytest.raises(KeyboardInterrupt):
-        predict_stream(load_model(trained / "model"), trained / "test.parquet", out, batch_rows=100)
+        predict(load_model(trained / "model"), trained / "test.parquet", out, stream=True, batch_rows=100)
     assert out.read_text() == "previous\n" and sorted(p.name for p in tmp_path.iterdir()) == ["p.csv"]
 
 
@@ -205,7 +206,7 @@ def test_many_classes_are_evaluated_in_chunks_of_rows(tmp_path):
         pd.concat([frame] * copies).to_parquet(tmp_path / f"t{copies}.parquet")
         tracemalloc.start()
         try:
-            report = evaluate_stream(model, tmp_path / f"t{copies}.parquet", config=ReportConfig(bootstrap=0))
+            report = evaluate(model, tmp_path / f"t{copies}.parquet", stream=True, config=ReportConfig(bootstrap=0))
             peaks[copies] = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -229,10 +230,10 @@ def test_streamed_parquet_predictions_match_the_in_memory_ones(trained, tmp_path
 def test_parquet_predictions_come_in_row_groups_of_bounded_size(trained, tmp_path, monkeypatch):
     import pyarrow.parquet as pq
 
-    import multiclass.prediction_files as files
+    import multiclass.predictions as files
 
     monkeypatch.setattr(files, "_ROW_GROUP_CELLS", 100 * 6)  # 6 columns: 100 rows per row group
-    rows = predict_stream(load_model(trained / "model"), trained / "test.parquet", tmp_path / "p.parquet",
+    rows = predict(load_model(trained / "model"), trained / "test.parquet", tmp_path / "p.parquet", stream=True,
                           batch_rows=64)
     meta = pq.ParquetFile(tmp_path / "p.parquet").metadata
     sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
@@ -240,9 +241,9 @@ def test_parquet_predictions_come_in_row_groups_of_bounded_size(trained, tmp_pat
 
 
 def test_only_table_models_stream_a_large_file_on_their_own(trained, tmp_path, monkeypatch, capsys):
-    import multiclass.cli.commands as commands
+    import multiclass.jobs.inputs as inputs
 
-    monkeypatch.setattr(commands, "should_stream", lambda path: True)  # as if the file were over 1/8 of RAM
+    monkeypatch.setattr(inputs, "should_stream", lambda path: True)  # as if the file were over 1/8 of RAM
     words = pd.DataFrame({"text": ["red apple", "green apple", "blue sky", "grey sky"] * 10,
                           "label": ["fruit", "fruit", "sky", "sky"] * 10})
     words.to_csv(tmp_path / "words.csv", index=False)

@@ -28,7 +28,7 @@ from multiclass.data.stream import (
 )
 from multiclass.data.stream.split import fit_split, held_before
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.training.split import stratified_split
+from multiclass.data.split import stratified_split
 
 from .strategies import chunk_bounds, pieced_labels
 

@@ -10,12 +10,20 @@ from multiclass.data.stream import TableSource, scan_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import load_model, save_model
-from multiclass.training import TrainConfig, stratified_split, train
-from multiclass.training.stream import StreamConfig, fit_stream, train_stream
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, train
+from multiclass.data.stream import StreamConfig
+from multiclass.jobs import fit_stream as fit_table_stream
+from multiclass.training import train_stream
 
 torch.set_num_threads(1)
 
 N_ROWS = 900
+
+
+def fit_stream(*args, **kwargs):
+    """`multiclass.jobs.fit_stream`'s trained model."""
+    return fit_table_stream(*args, **kwargs).trained
 
 
 @pytest.fixture(scope="module")

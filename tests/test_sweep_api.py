@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-import multiclass.sweep as sweep_module
+import multiclass.jobs.sweep as sweep_module
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.persistence import load_model, save_model
-from multiclass.sweep import TrialResult, expand_grid, leaderboard_to_dict, sweep
+from multiclass.jobs.sweep import sweep
+from multiclass.sweep import TrialResult, expand_grid, leaderboard_to_dict
 from multiclass.sweep.leaderboard import leaderboard
-from multiclass.training import TrainConfig, stratified_split
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig
 
 BASE = TrainConfig(epochs=4, batch_size=64, patience=None, verbose=False)
 

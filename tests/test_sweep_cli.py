@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 
@@ -12,10 +11,11 @@ import pytest
 import torch
 from rich.console import Console
 
-from multiclass.cli import sweep as sweep_cli
+from multiclass.cli.commands import sweep as run_sweep
+from multiclass.cli.parser import build_parser
 from multiclass.exceptions import ConfigError
 from multiclass.persistence import load_model
-from multiclass.workflow import load_for_model
+from multiclass.jobs import load_for_model
 
 QUICK = ["--hidden", "8", "--epochs", "3", "--batch-size", "16", "--quiet"]
 
@@ -44,10 +44,8 @@ def table(tmp_path_factory):
 
 
 def _run(argv: list[str]) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="multiclass")
-    sweep_cli.add_parser(parser.add_subparsers(dest="command"))
     console = Console(file=io.StringIO(), width=100)
-    code = sweep_cli.run(parser.parse_args(["sweep", *argv]), console)
+    code = run_sweep(build_parser().parse_args(["sweep", *argv]), console)
     return code, console.file.getvalue()
 
 
@@ -88,4 +86,4 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as stop:
         _run(["data.csv", "--top", "0"])
     assert stop.value.code == 2
-    assert "--top: expected an integer >= 1; got '0'" in capsys.readouterr().err
+    assert "error: `--top` must be an integer in [1, 1,000,000]; got '0'" in capsys.readouterr().err

@@ -9,7 +9,9 @@ import torch
 from multiclass.models import build_model
 from multiclass.sweep import expand_grid
 from multiclass.sweep.loop import train_stacked
-from multiclass.training import TrainConfig, resolve_class_weight, stratified_split, train
+from multiclass.classes import resolve_class_weight
+from multiclass.data.split import stratified_split
+from multiclass.training import TrainConfig, train
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -63,7 +65,7 @@ def test_label_smoothing_class_weight_and_tanh_equal_alone(split):
     base = TrainConfig(epochs=2, batch_size=128, patience=None, class_weight={0: 3.0, 5: 0.5}, verbose=False)
     trials = expand_grid("label_smoothing=0,0.2;seed=3", base, n_features=64, n_classes=10, hidden=(12,),
                          activation="tanh")
-    weight = resolve_class_weight(base.class_weight, split[1], 10)
+    weight = resolve_class_weight(base.class_weight, np.bincount(split[1], minlength=10))
     results = train_stacked(trials, *split, class_weight=weight)
     for trial, stacked in zip(trials, results):
         model, alone = _alone(trial, split)

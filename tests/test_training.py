@@ -7,7 +7,9 @@ import torch.nn.functional as F
 
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
-from multiclass.training import EarlyStopping, TrainConfig, resolve_class_weight, stratified_split, train
+from multiclass.classes import resolve_class_weight
+from multiclass.data.split import stratified_split
+from multiclass.training import EarlyStopping, TrainConfig, train
 
 
 def _fit(X, y, hidden=(16,), seed=0, dropout=0.0, **overrides):
@@ -177,10 +179,10 @@ def test_stratified_split_needs_two_examples_per_class():
 
 def test_class_weight_mapping_by_name_and_balanced():
     labels = np.array([0, 0, 0, 1])
-    np.testing.assert_allclose(resolve_class_weight("balanced", labels, 2), [4 / 6, 2.0])
-    np.testing.assert_allclose(resolve_class_weight({"b": 5.0}, labels, 2, classes=["a", "b"]), [1.0, 5.0])
+    np.testing.assert_allclose(resolve_class_weight("balanced", np.bincount(labels, minlength=2)), [4 / 6, 2.0])
+    np.testing.assert_allclose(resolve_class_weight({"b": 5.0}, np.bincount(labels, minlength=2), classes=["a", "b"]), [1.0, 5.0])
     with pytest.raises(ConfigError, match=r"`class_weight` names class 'c', which is not one of the classes"):
-        resolve_class_weight({"c": 5.0}, labels, 2, classes=["a", "b"])
+        resolve_class_weight({"c": 5.0}, np.bincount(labels, minlength=2), classes=["a", "b"])
 
 
 def test_learning_rate_drops_on_plateau(digits):

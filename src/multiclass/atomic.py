@@ -16,23 +16,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["open_atomic", "remove_stale_temporaries", "write_bytes_atomic"]
+__all__ = ["cannot_write", "fsync_dir", "fsync_write", "open_atomic", "remove_stale_temporaries", "write_bytes_atomic"]
 
 
-def _fsync_write(path: Path, payload: bytes) -> None:
+def fsync_write(path: Path, payload: bytes) -> None:
     with open(path, "wb") as handle:
         handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())
 
 
-def _cannot_write(path: Path, error: OSError) -> OSError:
+def cannot_write(path: Path, error: OSError) -> OSError:
     """The error to raise when writing fails: it names the user's path, not a temporary one, and keeps the errno
     (so the type stays PermissionError, FileNotFoundError, ... and the CLI reports it as bad input, exit 2)."""
     return OSError(error.errno, f"cannot be written ({error.strerror or error}).", str(path))
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a rename inside `folder` durable (POSIX: the directory entry lives in the folder's own data)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -79,7 +79,7 @@ def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
-        raise _cannot_write(path, error) from error
+        raise cannot_write(path, error) from error
     try:
         with os.fdopen(fd, "wb") as handle:
             yield handle
@@ -89,9 +89,9 @@ def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
     except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise _cannot_write(path, error) from error
+            raise cannot_write(path, error) from error
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def write_bytes_atomic(path: str | Path, payload: bytes) -> None:

@@ -1,4 +1,5 @@
-"""`SoftmaxClassifier`: the scikit-learn face of the library (a thin wrapper over models + training)."""
+"""`SoftmaxClassifier`: the scikit-learn face of the library, a thin wrapper over `multiclass.jobs.fit_arrays` and
+`multiclass.trained.TrainedModel` (what the command line trains and predicts with)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from multiclass.decisions import DecisionConfig, DecisionPolicy, apply_temperature, decide, fit_policy
+from multiclass.data.split import stratified_split
+from multiclass.decisions import DecisionConfig, DecisionPolicy
 from multiclass.exceptions import ConfigError, DataError, NotFittedError
+from multiclass.jobs.fit import fit_arrays
 from multiclass.metrics import accuracy_score
-from multiclass.models import ModelConfig, build_model, predict_log_proba
-from multiclass.training import TrainConfig, stratified_split, train
+from multiclass.training.config import TrainConfig
 
 __all__ = ["SoftmaxClassifier"]
 
@@ -63,6 +65,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
+    trained_ : multiclass.trained.TrainedModel
+        The network with its classes, training record and decision policy (what `multiclass.persistence.save_model`
+        writes).
     model_ : multiclass.models.MLP
     history_ : list of dict
         One record per epoch (see `multiclass.training.TrainResult`).
@@ -144,68 +149,43 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             raise DataError(f"`y` must contain at least 2 classes; got 1 class ({self.classes_.tolist()[0]!r}).")
         use_val = self._use_validation(np.bincount(codes))
         decision = DecisionConfig(calibrate=self.calibrate, cost_matrix=self.cost_matrix,
-                                  target_recall=self.target_recall).resolve(self.classes_)
+                                  target_recall=self.target_recall)
         if decision.needs_validation and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
             raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate` or `target_recall` on held-out "
                               f"rows; got {self.val_split!r}.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        model_config = ModelConfig(
-            n_features=X.shape[1],
-            n_classes=len(self.classes_),
-            hidden=tuple(self.hidden),
-            activation=self.activation,
-            dropout=self.dropout,
-        )
-        train_config = TrainConfig(
-            lr=self.lr,
-            batch_size=self.batch_size,
-            epochs=self.max_epochs,
-            l2=self.l2,
-            label_smoothing=self.label_smoothing,
-            val_split=self.val_split if use_val else 0.0,
-            monitor=self.monitor,
-            patience=self.patience if use_val else None,
-            min_delta=self.min_delta,
-            class_weight=self.class_weight,
-            seed=seed,
-            device=self.device,
-            verbose=self.verbose,
-        )
-        model = build_model(model_config, seed=seed)
+        config = TrainConfig(lr=self.lr, batch_size=self.batch_size, epochs=self.max_epochs, l2=self.l2,
+                             label_smoothing=self.label_smoothing, val_split=self.val_split if use_val else 0.0,
+                             monitor=self.monitor, patience=self.patience if use_val else None,
+                             min_delta=self.min_delta, class_weight=self.class_weight, seed=seed, device=self.device,
+                             verbose=self.verbose)
         names = [str(c) for c in self.classes_]
         X_val = y_val = None
-        if use_val or decision.needs_validation:  # the split `train` would make, done here to reuse its rows
+        if use_val or decision.needs_validation:  # the split `train` would make, made here to reuse its rows
             train_idx, val_idx = stratified_split(codes, self.val_split, seed=seed, classes=names)
             X, codes, X_val, y_val = X[train_idx], codes[train_idx], X[val_idx], codes[val_idx]
-        result = train(model, X, codes, train_config, X_val=X_val if use_val else None,
-                       y_val=y_val if use_val else None, classes=names)
-        self.model_ = model.cpu()
-        self.decision_policy_ = DecisionPolicy()
-        if not decision.is_default:
-            log_probs = None if X_val is None else self._forward(X_val.astype(np.float32))  # (N_val, K)
-            self.decision_policy_ = fit_policy(log_probs, y_val, decision, self.classes_)
-        self.history_ = result.history
-        self.n_iter_ = result.n_epochs
-        self.best_epoch_ = result.best_epoch
+        self.trained_, _ = fit_arrays(X, codes, classes=names, hidden=tuple(self.hidden), activation=self.activation,
+                                      dropout=self.dropout, config=config, decision=decision, X_val=X_val,
+                                      y_val=y_val, early_stopping=use_val)
+        self.model_ = self.trained_.model
+        self.decision_policy_ = self.trained_.decision or DecisionPolicy()
+        self.history_ = self.trained_.history
+        self.n_iter_ = len(self.history_)
+        self.best_epoch_ = self.trained_.best_epoch
         return self
 
-    def _log_proba(self, X) -> np.ndarray:
-        """The network's own (uncalibrated) log-probabilities of validated X."""
-        if not hasattr(self, "model_"):
+    def _features(self, X) -> np.ndarray:
+        if not hasattr(self, "trained_"):
             raise NotFittedError(
                 f"this {type(self).__name__} instance is not fitted yet; call fit() with training data first."
             )
-        return self._forward(validate_data(self, X, reset=False, dtype=np.float32))
-
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        return predict_log_proba(self.model_, X)
+        return validate_data(self, X, reset=False, dtype=np.float32)
 
     def predict_log_proba(self, X) -> np.ndarray:
         """Log-probabilities (n_samples, n_classes), columns in the order of `classes_`; calibrated when
         `calibrate` was set."""
-        log_probs = self._log_proba(X)
-        temperature = self.decision_policy_.temperature
-        return log_probs if temperature == 1.0 or not len(log_probs) else apply_temperature(log_probs, temperature)
+        X = self._features(X)  # first: unfitted is a NotFittedError
+        return self.trained_.predict_log_proba(X)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, n_classes): softmax of the logits (divided by the fitted temperature
@@ -215,9 +195,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """The decided class of each row: the most probable one, or the decision policy's (`cost_matrix`,
         `target_recall`)."""
-        log_probs = self._log_proba(X)
-        codes = decide(log_probs, self.decision_policy_) if len(log_probs) else np.empty(0, dtype=np.int64)
-        return self.classes_[codes]
+        X = self._features(X)  # first: unfitted is a NotFittedError
+        return self.classes_[self.trained_.predict_codes(X)]
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy on (X, y)."""

@@ -27,11 +27,11 @@ from safetensors import SafetensorError
 from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
-from multiclass import __version__
+from multiclass._version import __version__
 from multiclass.atomic import (  # re-exported: the atomic writes were born here
-    _cannot_write,
-    _fsync_dir,
-    _fsync_write,
+    cannot_write,
+    fsync_dir,
+    fsync_write,
     open_atomic,
     remove_stale_temporaries,
     write_bytes_atomic,
@@ -125,11 +125,11 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     except OSError as error:
-        raise _cannot_write(path, error) from error
+        raise cannot_write(path, error) from error
     old = None
     try:
-        _fsync_write(staging / WEIGHTS_FILE, weights)
-        _fsync_write(staging / CONFIG_FILE, json.dumps(document, indent=1, allow_nan=False).encode())
+        fsync_write(staging / WEIGHTS_FILE, weights)
+        fsync_write(staging / CONFIG_FILE, json.dumps(document, indent=1, allow_nan=False).encode())
         if path.exists():
             # Two renames, so the previous model is only moved aside once the new one is complete, and is moved
             # back if the second rename fails.
@@ -148,9 +148,9 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
         if old is not None and not (old / "model").exists():
             shutil.rmtree(old, ignore_errors=True)
         if isinstance(error, OSError):
-            raise _cannot_write(path, error) from error
+            raise cannot_write(path, error) from error
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     return path
 
 

@@ -1,23 +1,24 @@
 """`TrainedModel`: a network together with its classes, preprocessing and training record.
 
 It is what the command-line tool trains, writes to a model directory, reads back and predicts with; the
-file format itself lives in `multiclass.persistence`.
+file format itself lives in `multiclass.persistence`. It is also the one place where the model's decision policy
+(`multiclass.decisions.DecisionPolicy`: a temperature, then argmax, recall offsets or a cost matrix) is applied:
+every verb that turns log-probabilities into probabilities and decisions calls `calibrate` and `decide`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from multiclass.decisions import DecisionPolicy, apply_temperature, decide
+from multiclass.decisions import DecisionPolicy, apply_temperature, cost_matrix_from, decide
 from multiclass.exceptions import DataError
 from multiclass.models import MLP, predict_log_proba
-from multiclass.training import TrainConfig
+from multiclass.training.config import TrainConfig
 
 __all__ = ["TrainedModel"]
-
 
 
 @dataclass
@@ -65,15 +66,40 @@ class TrainedModel:
         """Log-probabilities (n_samples, K) in float64 from ready features X (n_samples, n_features).
 
         With `calibrated` (the default) the decision policy's temperature is applied; ``calibrated=False`` gives
-        the network's own log-softmax, the input of `multiclass.decisions.decide`.
+        the network's own log-softmax, the input of `decide`.
         """
         X = np.asarray(X, dtype=np.float32)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
         log_probs = predict_log_proba(self.model, X)  # (N, K)
-        if calibrated and self.decision is not None and self.decision.temperature != 1.0 and len(log_probs):
-            log_probs = apply_temperature(log_probs, self.decision.temperature)
-        return log_probs
+        return self.calibrate(log_probs) if calibrated else log_probs
+
+    def calibrate(self, log_probs: np.ndarray) -> np.ndarray:
+        """The network's log-probabilities (N, K) under the policy's temperature (unchanged without one)."""
+        temperature = self.decision.temperature if self.decision is not None else 1.0
+        if temperature == 1.0 or not len(log_probs):
+            return log_probs
+        return apply_temperature(log_probs, temperature)
+
+    def decide(self, log_probs: np.ndarray) -> np.ndarray:
+        """Decided class codes (N,) from the network's log-probabilities under the decision policy (the argmax
+        without one: cost matrix, recall offsets, ...)."""
+        if not len(log_probs):
+            return np.empty(0, dtype=np.int64)
+        return decide(log_probs, self.decision or DecisionPolicy())
+
+    def outputs(self, X) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(log_probs, probs, codes)`` of ready features X in one forward pass: the network's own
+        log-probabilities (N, K), the calibrated probabilities (N, K) and the decisions (N,)."""
+        log_probs = self.predict_log_proba(X, calibrated=False)
+        return log_probs, np.exp(self.calibrate(log_probs)), self.decide(log_probs)
+
+    def with_cost_matrix(self, cost_matrix) -> TrainedModel:
+        """A copy deciding by minimum expected cost (a file, mapping or array; see
+        `multiclass.decisions.cost_matrix_from`); its temperature is kept, recall offsets are replaced."""
+        temperature = self.decision.temperature if self.decision else 1.0
+        policy = DecisionPolicy(temperature=temperature, cost_matrix=cost_matrix_from(cost_matrix, self.classes))
+        return replace(self, decision=policy)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, K): softmax of the logits, divided by the temperature when calibrated."""
@@ -81,5 +107,4 @@ class TrainedModel:
 
     def predict_codes(self, X) -> np.ndarray:
         """Decided class codes (n_samples,) under the decision policy (the argmax without one)."""
-        log_probs = self.predict_log_proba(X, calibrated=False)  # (N, K)
-        return decide(log_probs, self.decision) if len(log_probs) else np.empty(0, dtype=np.int64)
+        return self.decide(self.predict_log_proba(X, calibrated=False))

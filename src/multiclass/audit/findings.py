@@ -14,8 +14,9 @@ from multiclass.audit.config import AuditConfig
 from multiclass.audit.joint import confident_joint, confident_thresholds
 from multiclass.audit.rules import find_label_issues, normalized_margin, self_confidence
 from multiclass.audit.select import top_per_group
+from multiclass.metrics.totals import class_totals
 
-__all__ = ["Findings", "Suspects", "class_totals", "findings_from_probabilities", "row_columns", "make_suspects"]
+__all__ = ["Findings", "Suspects", "findings_from_probabilities", "row_columns", "make_suspects"]
 
 SUSPECT_COLUMNS = ("row", "given", "likely", "probability", "self_confidence", "normalized_margin")
 
@@ -82,12 +83,6 @@ class Findings:
     totals: np.ndarray
     totals_kept: np.ndarray
     suspects: Suspects
-
-
-def class_totals(given: np.ndarray, predicted: np.ndarray, n_classes: int) -> np.ndarray:
-    """(3, K): correct, predicted and given rows per class -- the confusion matrix's diagonal and margins."""
-    return np.stack([np.bincount(given[given == predicted], minlength=n_classes),
-                     np.bincount(predicted, minlength=n_classes), np.bincount(given, minlength=n_classes)])
 
 
 def row_columns(labels: np.ndarray, probs: np.ndarray) -> dict[str, np.ndarray]:

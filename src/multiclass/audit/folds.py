@@ -18,14 +18,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from multiclass.classes import monitored_class, resolve_class_weight
 from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_stacked
-from multiclass.training import TrainConfig, resolve_class_weight, train
-from multiclass.training.config import RECALL_MONITOR_PREFIX
-from multiclass.training.split import resolve_class
+from multiclass.training import TrainConfig, train
 
 __all__ = ["ENGINES", "FoldPlan", "FoldRecipe", "OutOfFold", "out_of_fold_probabilities", "plan_folds",
            "stratified_folds"]
@@ -192,7 +191,7 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     engine = _resolve_engine(engine, device)
     plan = plan_folds(y, folds, config.val_split, seed=config.seed)
     model_config = recipe.model_config(X.shape[1], n_classes)
-    weight = resolve_class_weight(config.class_weight, y, n_classes, names)
+    weight = resolve_class_weight(config.class_weight, np.bincount(y, minlength=n_classes), names)
     if weight is not None:  # one set of weights for every fold model, whichever engine trains them
         config = replace(config, class_weight={str(c) if names is None else names[c]: float(w)
                                                for c, w in enumerate(weight)})
@@ -213,10 +212,8 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
 
 def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device):
     trials = [Trial((("fold", j),), config, model_config) for j in range(len(plan.train_rows))]
-    recall_of = None
-    if config.monitor.startswith(RECALL_MONITOR_PREFIX):
-        recall_of = resolve_class(config.monitor[len(RECALL_MONITOR_PREFIX):], names, n_classes, "monitor")
-    results = train_stacked(trials, X, y, X, y, class_weight=weight, recall_of=recall_of, device=device,
+    results = train_stacked(trials, X, y, X, y, class_weight=weight,
+                            recall_of=monitored_class(config.monitor, names, n_classes), device=device,
                             dropout_seed=config.seed, verbose=config.verbose, rows=plan.train_rows,
                             val_rows=plan.val_rows)
     return ([r.state for r in results], [r.history for r in results], [r.best_epoch for r in results],

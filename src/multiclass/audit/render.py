@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from multiclass import __version__
+from multiclass._version import __version__
 from multiclass.audit.result import METRICS, AuditResult
 from multiclass.audit.strings import audit_strings
 from multiclass.report.formatting import Formatter

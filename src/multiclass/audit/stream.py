@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from multiclass.audit.config import AuditConfig
-from multiclass.audit.findings import Findings, class_totals, make_suspects, row_columns
+from multiclass.audit.findings import Findings, make_suspects, row_columns
 from multiclass.audit.joint import (
     calibrate_joint,
     check_probabilities,
@@ -35,6 +35,7 @@ from multiclass.audit.joint import (
 from multiclass.audit.rules import reduce_mask
 from multiclass.audit.select import TopPool
 from multiclass.exceptions import DataError
+from multiclass.metrics.totals import class_totals
 
 __all__ = ["Batches", "findings_from_batches"]
 

@@ -1,110 +1,61 @@
-"""One function per sub-command: turn parsed flags into configs, call the library, print. Nothing more."""
+"""One function per sub-command: flags -> the library's verb (`multiclass.jobs`) -> print and write. Nothing more.
+
+Every command decides nothing about how its work runs (in memory or streamed, one process or several): the verb
+does. This module is imported only once the command line has been parsed.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
-from pathlib import Path
 
 from rich.console import Console
 
-from multiclass import data
-from multiclass.cli import sweep  # the sweep sub-command lives in its own module
-from multiclass.cli import stream as streaming  # streamed and torchrun training
-from multiclass.data.stream import should_stream
+import multiclass.data as data
+from multiclass.atomic import write_bytes_atomic
+from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
-from multiclass.devices import resolve_device
-from multiclass.exceptions import ConfigError
+from multiclass.jobs.compare import compare as compare_models
+from multiclass.jobs.evaluate import evaluate as evaluate_model
+from multiclass.jobs.evaluate import evaluate_predictions
+from multiclass.jobs.fit import fit, fit_dataset
+from multiclass.jobs.inputs import check_output_path
+from multiclass.jobs.predict import predict as predict_rows
+from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
-from multiclass.atomic import remove_stale_temporaries, write_bytes_atomic
-from multiclass.prediction_files import write_predictions
-from multiclass.report import (
-    ReportConfig,
-    render_datasets,
-    render_evaluation,
-    render_headline,
-    render_html,
-    render_report,
-    report_to_json,
-)
+from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
 from multiclass.report.comparison import comparison_to_json, render_comparison
 from multiclass.report.strings import strings
-from multiclass.streamed import evaluate_stream, predict_stream
+from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
 from multiclass.training import TrainConfig
-from multiclass.training.checkpoint import checkpoint_path
-from multiclass.workflow import (
-    check_output_path,
-    compare_models,
-    evaluate_dataset,
-    fit_dataset,
-    load_for_model,
-    predictions_frame,
-    report_for_model,
-    report_for_predictions,
-    with_cost_matrix,
-)
 
 __all__ = ["COMMANDS"]
 
-# Reader options of `train` that are saved with the model and reused by `evaluate` / `predict`.
-_TRAIN_DATA_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split",
-                       "data_dir")
+# The reader options of `train` (saved with the model and reused by `evaluate` / `predict`).
+_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
+_NETWORK = ("hidden", "activation", "dropout")
+_TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_split", "monitor", "patience",
+                 "min_delta", "lr_patience", "class_weight", "seed", "device", "engine", "precision", "compile_step",
+                 "checkpoint_every", "log_every")
 
 
 def _train_config(args) -> TrainConfig:
-    config = TrainConfig(
-        lr=args.lr, batch_size=args.batch_size, epochs=args.epochs, l2=args.l2, label_smoothing=args.label_smoothing,
-        val_split=args.val_split, monitor=args.monitor, patience=args.patience, min_delta=args.min_delta,
-        lr_patience=args.lr_patience, class_weight=args.class_weight, seed=args.seed,
-        device=args.device, engine=args.engine, precision=args.precision, compile_step=args.compile_step,
-        verbose=not args.quiet, checkpoint_every=getattr(args, "checkpoint_every", 1),
-    )
-    resolve_device(config.device)  # `--device cuda` without a GPU fails now, not after reading the data
-    return config
+    """The `TrainConfig` of the flags (those a command has; the rest keep their defaults)."""
+    given = {name: getattr(args, name) for name in _TRAIN_FIELDS if hasattr(args, name)}
+    return TrainConfig(**given, verbose=not args.quiet)
 
 
-def _fit_and_report(args, console, dataset, config: TrainConfig, checkpoint=None, resume=False):
-    decision = DecisionConfig(calibrate=args.calibrate, cost_matrix=args.cost_matrix,
-                              target_recall=args.target_recall)
-    trained, validation = fit_dataset(dataset, hidden=args.hidden, activation=args.activation, dropout=args.dropout,
-                                      config=config, decision=decision, checkpoint=checkpoint, resume=resume)
-    console.print(f"best epoch {trained.best_epoch} of {len(trained.history)} ({trained.stop_reason})")
-    if validation is not None:
-        render_evaluation(validation, console, title="validation")
-    return trained
+def _decision(args) -> DecisionConfig:
+    return DecisionConfig(calibrate=getattr(args, "calibrate", False), cost_matrix=args.cost_matrix,
+                          target_recall=getattr(args, "target_recall", None))
 
 
-def train(args, console: Console) -> int:
-    if args.out and args.resume and Path(args.out).resolve() != Path(args.resume).resolve():
-        raise ConfigError(f"`--out` and `--resume` must name the same model directory; got {args.out!r} and "
-                          f"{args.resume!r}.")
-    out = args.out or args.resume  # the parser has made sure one is given
-    check_output_path(out, model_dir=True)
-    config = _train_config(args)
-    if streaming.wanted(args):  # a table larger than memory, a folder of shards, or one rank under torchrun
-        return streaming.train(args, console, config, out)
-    dataset = data.load_dataset(args.data, **{name: getattr(args, name) for name in _TRAIN_DATA_OPTIONS})
-    checkpoint = checkpoint_path(out)
-    for written in (Path(out), checkpoint):  # leftovers of a run that was killed while writing
-        remove_stale_temporaries(written)
-    trained = _fit_and_report(args, console, dataset, config, checkpoint=checkpoint, resume=bool(args.resume))
-    save_model(trained, out)
-    if trained.stop_reason == "interrupted":
-        print(f"interrupted after epoch {len(trained.history)}: the best model so far (epoch {trained.best_epoch}) "
-              f"was written to {out}; continue with --resume {out}", file=sys.stderr)
-        return 130
-    checkpoint.unlink(missing_ok=True)
-    console.print(f"model written to {out}")
-    return 0
+def _pick(args, names) -> dict:
+    return {name: getattr(args, name) for name in names if hasattr(args, name)}
 
 
-def _check_report_outputs(args) -> None:
-    for path in (args.json_out, args.html):
-        if path:
-            check_output_path(path)
-
-
-def _write_report(args, console: Console, report, title: str | None = None) -> None:
-    render_report(report, console, lang=args.lang, title=title)
+def _write_report(args, console: Console, report, title: str | None = None, compact: bool = False) -> None:
+    render_report(report, console, lang=args.lang, title=title, compact=compact)
     s = strings(args.lang)
     if args.json_out:
         write_bytes_atomic(args.json_out, report_to_json(report, args.lang))
@@ -114,68 +65,83 @@ def _write_report(args, console: Console, report, title: str | None = None) -> N
         console.print(s["written_html"].format(path=args.html))
 
 
+def _check_report_outputs(args, inputs=()) -> None:
+    for path in (args.json_out, args.html):
+        if path:
+            check_output_path(path, inputs=inputs)
+
+
+def _training_line(trained, lang: str = "en") -> str:
+    s = strings(lang)
+    reason = s.get(f"stop_{trained.stop_reason}", trained.stop_reason)
+    return f"{s['best_epoch'].split(' (')[0].lower()} {trained.best_epoch} / {len(trained.history)} ({reason})"
+
+
+def _announce(console: Console):
+    def announce(read: dict) -> None:
+        how = "streamed" if read["read"] == "streamed" else "read"
+        ranks = f" on {read['ranks']} ranks" if read["ranks"] > 1 else ""
+        console.print(f"{read['rows']:,} rows {how}{ranks}: {read['features']:,} features, {read['classes']:,} classes")
+
+    return announce
+
+
+def train(args, console: Console) -> int:
+    out = args.out or args.resume  # the parser has made sure one is given, and the same one if both
+    result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
+                 **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
+                 stream_config=StreamConfig(shuffle_buffer=args.shuffle_buffer, batch_rows=args.batch_rows),
+                 val_data=args.val_data, announce=_announce(console), **_pick(args, _READ_OPTIONS))
+    if not result.is_main:  # the other ranks of a torchrun job print nothing
+        return 0
+    console.print(_training_line(result.trained))
+    if result.validation is not None:
+        render_report(result.validation, console, title=f"validation ({result.validation.n_samples:,} rows)",
+                      compact=True)
+    if result.trained.stop_reason == "interrupted":
+        print(f"interrupted after epoch {len(result.trained.history)}: the best model so far (epoch "
+              f"{result.trained.best_epoch}) was written to {out}; continue with --resume {out}", file=sys.stderr)
+        return 130
+    console.print(f"model written to {out}")
+    return 0
+
+
+def _model(args, path):
+    """A saved model; `--cost-matrix` on evaluate / predict replaces its decision rule."""
+    trained = load_model(path)
+    return trained.with_cost_matrix(args.cost_matrix) if getattr(args, "cost_matrix", None) else trained
+
+
 def evaluate(args, console: Console) -> int:
-    _check_report_outputs(args)
-    config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
-    trained = _with_decision_flags(load_model(args.model_dir), args)
-    if _streams(args, trained):
-        report = evaluate_stream(trained, args.data, config=config, batch_rows=args.batch_rows, subject=args.data,
-                                 model_dir=args.model_dir)
-    else:
-        dataset = load_for_model(trained, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir)
-        report = report_for_model(trained, dataset, config=config, subject=args.data, model_dir=args.model_dir)
+    _check_report_outputs(args, inputs=(args.data, args.model_dir))
+    report = evaluate_model(_model(args, args.model_dir), args.data, config=ReportConfig(bootstrap=args.bootstrap,
+                           seed=args.seed), stream=args.stream or "auto", batch_rows=args.batch_rows,
+                           subject=args.data, model_dir=args.model_dir, **_pick(args, ("kind", "labels", "data_dir")))
     _write_report(args, console, report)
     return 0
 
 
-def _streams(args, trained) -> bool:
-    """Whether evaluate / predict read the table in batches: asked for, or -- for a model trained on a table -- a
-    folder of shards or a file too large to load (`multiclass.data.stream.should_stream`)."""
-    table_model = trained.data_info.get("kind") == "table"
-    if not (args.stream or (table_model and should_stream(args.data))):
-        return False
-    for name in ("labels", "data_dir"):
-        if getattr(args, name, None):
-            raise ConfigError(f"`--{name.replace('_', '-')}` does not apply to a streamed table; streaming reads "
-                              "Parquet or CSV tables.")
-    if args.kind not in (None, "table"):
-        raise ConfigError(f"`--kind` must be 'table' when streaming; got {args.kind!r}.")
-    return True
-
-
 def report(args, console: Console) -> int:
-    _check_report_outputs(args)
+    _check_report_outputs(args, inputs=(args.predictions,))
     config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
-    _write_report(args, console, report_for_predictions(args.predictions, config=config))
+    _write_report(args, console, evaluate_predictions(args.predictions, config=config))
     return 0
 
 
 def predict(args, console: Console) -> int:
     check_output_path(args.out, inputs=(args.data, args.model_dir))
-    trained = _with_decision_flags(load_model(args.model_dir), args)
-    if _streams(args, trained):
-        n_rows = predict_stream(trained, args.data, args.out, top_k=args.top_k, batch_rows=args.batch_rows)
-    else:
-        dataset = load_for_model(trained, args.data, kind=args.kind, with_labels=False, labels=args.labels,
-                                 data_dir=args.data_dir)
-        frame = predictions_frame(trained, dataset, top_k=args.top_k)
-        write_predictions(args.out, frame)  # CSV, or Parquet by extension
-        n_rows = len(frame)
+    n_rows = predict_rows(_model(args, args.model_dir), args.data, args.out, top_k=args.top_k,
+                          stream=args.stream or "auto", batch_rows=args.batch_rows,
+                          **_pick(args, ("kind", "labels", "data_dir")))
     console.print(f"{n_rows:,} predictions written to {args.out}")
     return 0
 
 
-def _with_decision_flags(trained, args):
-    """`--cost-matrix` on evaluate / predict overrides the model's own decision rule."""
-    return with_cost_matrix(trained, args.cost_matrix) if args.cost_matrix else trained
-
-
 def compare(args, console: Console) -> int:
     if args.json_out:
-        check_output_path(args.json_out)
-    model_a, model_b = load_model(args.model_a), load_model(args.model_b)
-    result = compare_models(model_a, model_b, args.data, kind=args.kind, labels=args.labels, data_dir=args.data_dir,
-                            n_resamples=args.bootstrap, seed=args.seed)
+        check_output_path(args.json_out, inputs=(args.data, args.model_a, args.model_b))
+    result = compare_models(load_model(args.model_a), load_model(args.model_b), args.data, n_resamples=args.bootstrap,
+                          seed=args.seed, **_pick(args, ("kind", "labels", "data_dir")))
     names = (str(args.model_a), str(args.model_b))
     render_comparison(result, console, names)
     if args.json_out:
@@ -184,23 +150,52 @@ def compare(args, console: Console) -> int:
     return 0
 
 
+def sweep(args, console: Console) -> int:
+    for path, model_dir in ((args.out, True), (args.json_out, False)):
+        if path:
+            check_output_path(path, model_dir=model_dir)
+    base = _train_config(args)
+    # Every grid value is checked now (features and classes are placeholders), before any data is read.
+    expand_grid(args.grid, base, n_features=1, n_classes=2, **_pick(args, _NETWORK))
+    dataset = data.load_dataset(args.data, **_pick(args, _READ_OPTIONS))
+    result = sweep_grid(dataset, grid=args.grid, config=base, **_pick(args, _NETWORK))
+    board = result.leaderboard()
+    render_leaderboard(board, console, top=args.top)
+    best = result.best
+    console.print(f"best: {best.trial.label()} (validation macro-F1 {board[0].val_macro_f1:.4f} at epoch "
+                  f"{best.best_epoch}); {len(board)} configurations trained in {result.train_time:.1f} s")
+    if args.json_out:
+        document = {"n_configurations": len(board), "train_time": result.train_time,
+                    "validation_rows": len(result.y_val), "leaderboard": leaderboard_to_dict(board)}
+        write_bytes_atomic(args.json_out, json.dumps(document, indent=1, allow_nan=False).encode())
+        console.print(f"leaderboard written to {args.json_out}")
+    if args.out:
+        save_model(result.trained_model(), args.out)
+        console.print(f"best model written to {args.out}")
+    return 0
+
+
 def demo(args, console: Console) -> int:
     """Train on the built-in dataset's train split and evaluate on its test split."""
     if args.out:
         check_output_path(args.out, model_dir=True)
-    config = _train_config(args)
+    _check_report_outputs(args)
     train_set = data.load_builtin(args.dataset, split="train", data_dir=args.data_dir)
     console.print(f"{args.dataset}: {train_set.n_samples} training rows, {train_set.n_features} features, "
                   f"{train_set.n_classes} classes; network {train_set.n_features}-"
                   + "-".join(str(h) for h in (*args.hidden, train_set.n_classes)))
-    trained = _fit_and_report(args, console, train_set, config)
-    test_set = load_for_model(trained, args.dataset, kind="builtin", split="test", data_dir=args.data_dir)
-    evaluation = evaluate_dataset(trained, test_set)
-    render_evaluation(evaluation, console, title=f"test split of {args.dataset}")
-    render_headline(evaluation, console, "test")
+    fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args))
+    trained = fitted.trained
+    console.print(_training_line(trained, args.lang))
     if args.out:
         save_model(trained, args.out)
         console.print(f"model written to {args.out}")
+    report = evaluate_model(trained, args.dataset, kind="builtin", data_dir=args.data_dir,
+                           config=ReportConfig(bootstrap=args.bootstrap), subject=f"test split of {args.dataset}")
+    _write_report(args, console, report, title=f"test split of {args.dataset}")
+    headline = report.headline
+    console.print(f"test accuracy {headline['accuracy'].value:.4f} (macro-F1 {headline['macro_f1'].value:.4f}, "
+                  f"{report.n_samples:,} rows)")
     return 0
 
 
@@ -212,5 +207,5 @@ def datasets(args, console: Console) -> int:
     return 0
 
 
-COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "predict": predict, "demo": demo,
-            "datasets": datasets, "sweep": sweep.run, "compare": compare}
+COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "predict": predict, "compare": compare,
+            "sweep": sweep, "demo": demo, "datasets": datasets}

@@ -1,23 +1,84 @@
-"""The argument parser: flags are kebab-case and map one-to-one onto config fields."""
+"""The argument parser: every flag of every sub-command, with a sentence of help and its default.
+
+Flags are kebab-case and map one-to-one onto the library's parameters (``--val-split`` -> ``val_split``). This
+module imports nothing but the standard library and the light vocabulary modules, so ``multiclass --help``, a
+mistyped flag or ``--version`` answer in a fraction of a second: torch, pandas and scikit-learn are imported only
+once a command runs. A usage error prints one line and a hint, not the whole usage.
+"""
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import math
+import re
 
-from multiclass import __version__
+from multiclass._version import __version__
+from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
 
-__all__ = ["build_parser", "class_weight", "int_list", "non_negative_int", "optional_int", "recall_targets",
-           "str_list"]
+__all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "Parser", "build_parser", "class_weight", "flag_names",
+           "hidden_widths", "recall_targets", "str_list"]
+
+# The library's vocabularies, written here so that parsing imports nothing heavy (tests/test_cli_parser.py checks
+# each against the module that defines it).
+DATA_KINDS = ("table", "text", "idx", "npz", "images", "builtin")  # multiclass.data.KINDS
+LANGS = ("en", "es")  # multiclass.report.formatting.LANGS
+GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs", "patience", "dropout", "hidden",
+                  "activation")  # multiclass.sweep.grid.GRID_KEYS
+MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
+
+# Ranges of the numeric flags, checked while parsing so that a typo fails in milliseconds (a wider value is never
+# meant: it overflows, exhausts memory or makes training meaningless).
+MAX_COUNT = 1_000_000  # epochs, patience, rows of output...: far beyond any run's
+MAX_ROWS = 1 << 24  # rows per batch or record batch: 16M rows is already gigabytes per batch
+MAX_SEED = 2**32 - 1  # numpy's and torch's seeds both accept it
+MAX_LR = 10.0  # Adam's steps are ~lr per weight: beyond this every run diverges
+MAX_L2 = 100.0  # l2 * sum(W^2): at 100 every weight is already pinned to ~0
+MAX_BOOTSTRAP = 100_000  # resamples x classes counts are held at once (issue: --bootstrap 100000000)
 
 
-def int_list(text: str) -> tuple[int, ...]:
-    """'25,15' -> (25, 15); '' or 'none' -> () (softmax regression)."""
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Help with each flag's default, and the examples printed as written."""
+
+
+_ARGUMENT = re.compile(r"argument (?P<flag>[^:/ ]+)(?:/[^:]+)?: (?P<rest>.*)", re.DOTALL)
+
+
+class Parser(argparse.ArgumentParser):
+    """An `argparse.ArgumentParser` whose usage errors are one ``error:`` line, naming the flag as the library's
+    messages do (`` `--epochs` must be ... ``), and a hint (exit code 2)."""
+
+    def error(self, message: str):
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            close = difflib.get_close_matches(wrong[1], re.findall(r"'([^']*)'", wrong[2]), n=1)
+            message += f"; did you mean {close[0]!r}?" if close else ""
+        match = _ARGUMENT.match(message)
+        if match:
+            rest = match["rest"]
+            message = f"`{match['flag']}` {rest}" if rest.startswith("must") else f"`{match['flag']}`: {rest}"
+        self.exit(2, f"error: {message}\n(run '{self.prog} --help' for the options and examples)\n")
+
+
+def _fail(kind: str, text: str, example: str) -> argparse.ArgumentTypeError:
+    return argparse.ArgumentTypeError(f"must be {kind} such as {example}; got {text!r}")
+
+
+def hidden_widths(text: str) -> tuple[int, ...]:
+    """'25x15' (or '25,15') -> (25, 15); 'none' -> () (softmax regression).
+
+    The widths are written with 'x' everywhere (``--hidden 25x15``, ``--grid hidden=25x15,100``), since commas
+    separate the values of a grid; commas are still read here.
+    """
     if text.strip().lower() in ("", "none"):
         return ()
     try:
-        return tuple(int(part) for part in text.split(","))
+        widths = tuple(int(part) for part in text.replace(",", "x").split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 25,15; got {text!r}") from None
+        raise _fail("hidden widths", text, "25x15, 100 or none") from None
+    if any(width < 1 for width in widths):
+        raise _fail("positive hidden widths", text, "25x15")
+    return widths
 
 
 def str_list(text: str) -> tuple[str, ...]:
@@ -25,25 +86,39 @@ def str_list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
-def optional_int(text: str) -> int | None:
-    """'10' -> 10; 'none' -> None."""
-    if text.strip().lower() == "none":
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer or 'none'; got {text!r}") from None
+def int_in(low: int, high: int, *, none: bool = False):
+    """An argparse type: an integer in [low, high] (or 'none' -> None when `none`)."""
+    def parse(text: str) -> int | None:
+        if none and text.strip().lower() == "none":
+            return None
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            extra = " or 'none'" if none else ""
+            raise argparse.ArgumentTypeError(f"must be an integer in [{low:,}, {high:,}]{extra}; got {text!r}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    """'1000' -> 1000; negative numbers and non-integers are usage errors."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0; got {text!r}")
-    return value
+def number_in(low: float, high: float, *, low_open: bool = False, high_open: bool = False):
+    """An argparse type: a finite number in the interval from `low` to `high` (open ends as asked)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        inside = (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
+        if not (math.isfinite(value) and inside):
+            bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
+            raise argparse.ArgumentTypeError(f"must be a number in {bounds}; got {text!r}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
 
 
 def class_weight(text: str) -> str | dict[str, float]:
@@ -61,7 +136,7 @@ def class_weight(text: str) -> str | dict[str, float]:
         except ValueError:
             name = ""
         if not name.strip():
-            raise argparse.ArgumentTypeError(f"expected 'balanced' or name=weight,name=weight; got {text!r}")
+            raise argparse.ArgumentTypeError(f"must be 'balanced' or name=weight,name=weight; got {text!r}")
     return weights
 
 
@@ -78,17 +153,83 @@ def recall_targets(text: str) -> dict[str, float]:
         except ValueError:
             recall = -1.0
         if not name.strip() or not 0 < recall <= 1:
-            raise argparse.ArgumentTypeError(f"expected class=recall,class=recall with recalls in (0, 1], such as "
+            raise argparse.ArgumentTypeError(f"must be class=recall,class=recall with recalls in (0, 1], such as "
                                              f"fault=0.95; got {text!r}")
         targets[name.strip()] = recall
     return targets
 
 
-def _positive_int(text: str) -> int:
-    value = non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1; got {text!r}")
-    return value
+def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
+    group = parser.add_argument_group("data")
+    group.add_argument("--kind", choices=DATA_KINDS, help="the data's format, instead of detecting it")
+    group.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist (default: "
+                                          "$MULTICLASS_DATA_DIR)")
+    group.add_argument("--labels", help="the IDX labels file, when its name does not follow MNIST's")
+    if training:
+        group.add_argument("--target", help="the label column of a table")
+        group.add_argument("--id-column", help="a row-id column, carried through to predictions")
+        group.add_argument("--ignore", type=str_list, default=(), help="columns to leave out, comma-separated")
+        group.add_argument("--categorical", type=str_list, default=(),
+                           help="columns to one-hot encode even if they hold numbers, comma-separated")
+        group.add_argument("--text-column", help="read the table as text: TF-IDF features of this column")
+        group.add_argument("--split", choices=["train", "test", "all"], help="the split of a built-in dataset")
+
+
+def _add_stream_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
+    group = parser.add_argument_group("tables larger than memory" + (", and torchrun" if training else ""))
+    group.add_argument("--stream", action="store_true",
+                       help="read the table (a Parquet/CSV file or a folder of shards) in batches instead of loading "
+                            "it; automatic for a folder of shards, a file over 1/8 of RAM"
+                            + (" and under torchrun" if training else ""))
+    group.add_argument("--batch-rows", type=int_in(1, MAX_ROWS), default=65_536, metavar="ROWS",
+                       help="rows per Parquet record batch read from disk")
+    if training:
+        group.add_argument("--shuffle-buffer", type=int_in(1, 2**31), default=262_144, metavar="ROWS",
+                           help="rows shuffled together when streaming")
+
+
+def _add_network_options(group) -> None:
+    group.add_argument("--hidden", type=hidden_widths, default=(25, 15), metavar="WIDTHS",
+                       help="hidden layer widths joined by 'x', e.g. 25x15; 'none' is softmax regression")
+    group.add_argument("--activation", default="relu", help="relu, tanh, sigmoid, gelu or elu")
+    group.add_argument("--dropout", type=number_in(0, 1, high_open=True), default=0.0, help="dropout rate after each hidden layer, in [0, 1)")
+
+
+def _add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) -> None:
+    title = "model and training (the base of every configuration)" if sweep else "model and training"
+    group = parser.add_argument_group(title)
+    _add_network_options(group)
+    group.add_argument("--l2", type=number_in(0, MAX_L2), default=0.0, help="penalty l2 * sum(W^2) on the weights, as Keras' l2(l2)")
+    group.add_argument("--lr", type=number_in(0, MAX_LR, low_open=True), default=1e-3, help="Adam's learning rate")
+    group.add_argument("--epochs", type=int_in(1, MAX_COUNT), default=100, help="most passes over the training data")
+    group.add_argument("--batch-size", type=int_in(1, MAX_ROWS), default=32, help="rows per optimisation step")
+    group.add_argument("--patience", type=int_in(1, MAX_COUNT, none=True), default=10,
+                       help="stop after this many epochs without improvement; 'none' never stops early")
+    group.add_argument("--min-delta", type=number_in(0, 1e9), default=0.0, help="smallest change that counts as improvement")
+    if not sweep:
+        group.add_argument("--lr-patience", type=int_in(1, MAX_COUNT, none=True), default=None,
+                           help="multiply the learning rate by 0.2 after this many epochs without improvement")
+    group.add_argument("--monitor", default="val_loss", help=f"what early stopping watches: {MONITOR_HELP}")
+    group.add_argument("--class-weight", type=class_weight, default=None,
+                       help="'balanced' or CLASS=W,CLASS=W (classes not named weigh 1)")
+    group.add_argument("--label-smoothing", type=number_in(0, 1), default=0.0, help="label smoothing of the loss, in [0, 1]")
+    group.add_argument("--val-split", type=number_in(0, 1, high_open=True), default=0.1,
+                       help="fraction of the rows held out (stratified) for early stopping and the validation report")
+    group.add_argument("--seed", type=int_in(0, MAX_SEED), default=0, help="seeds the split, the initialisation, the order and dropout")
+    group.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
+    if not sweep:
+        group.add_argument("--engine", default="auto", choices=ENGINES,
+                           help="what runs the training steps: auto (fused on CPU, CUDA graphs on GPU) or eager")
+        group.add_argument("--precision", default="float32", choices=PRECISIONS,
+                           help="arithmetic of the matrix products; bfloat16 is mixed precision for wide layers on "
+                                "a GPU")
+        group.add_argument("--compile-step", default="auto", choices=COMPILE_STEP,
+                           help="pass the CUDA-graph step through torch.compile (~13 s once); auto: runs of at least "
+                                "150,000 steps")
+        group.add_argument("--log-every", type=int_in(1, MAX_COUNT), default=None, metavar="N",
+                           help="write a progress line every N epochs instead of the live bar (default: the bar on a "
+                                "terminal, a line per epoch in a log file)")
+    group.add_argument("--quiet", action="store_true", help="no progress display")
 
 
 def _add_decision_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
@@ -98,147 +239,154 @@ def _add_decision_options(parser: argparse.ArgumentParser, *, training: bool) ->
                            help="fit a temperature on the validation rows: calibrated probabilities, same argmax")
         group.add_argument("--target-recall", type=recall_targets, metavar="CLASS=R[,CLASS=R]",
                            help="reach these recalls on the validation rows by per-class offsets, e.g. fault=0.95")
-        group.add_argument("--cost-matrix", metavar="FILE",
-                           help="K x K costs, CSV or JSON with class names (rows = true class, columns = decided "
-                                "class): decide by minimum expected cost")
-    else:
-        group.add_argument("--cost-matrix", metavar="FILE",
-                           help="decide by minimum expected cost with this cost matrix (CSV or JSON) instead of "
-                                "the model's own rule")
+    group.add_argument("--cost-matrix", metavar="FILE",
+                       help="K x K costs, CSV or JSON with class names (rows = true class, columns = decided class): "
+                            "decide by minimum expected cost" + ("" if training else ", instead of the model's rule"))
 
 
-def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
-    group = parser.add_argument_group("data")
-    group.add_argument("--kind", choices=["table", "text", "idx", "npz", "images", "builtin"], help="skip format detection")
-    group.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist (or $MULTICLASS_DATA_DIR)")
-    group.add_argument("--labels", help="the IDX labels file, when its name does not follow MNIST's")
-    if training:
-        group.add_argument("--target", help="the label column of a table")
-        group.add_argument("--id-column", help="a row-id column carried through to predictions")
-        group.add_argument("--ignore", type=str_list, default=(), help="columns to leave out, comma-separated")
-        group.add_argument("--categorical", type=str_list, default=(), help="columns to one-hot even if numeric")
-        group.add_argument("--text-column", help="read the table as text: TF-IDF features of this column")
-        group.add_argument("--split", choices=["train", "test", "all"], help="split of a built-in dataset")
-
-
-def _add_read_stream_options(parser: argparse.ArgumentParser) -> None:
-    """Reading a table larger than memory in batches (evaluate, predict); training has its own set."""
-    group = parser.add_argument_group("tables larger than memory")
-    group.add_argument("--stream", action="store_true",
-                       help="read the table (a Parquet/CSV file or a folder of shards) in batches instead of "
-                            "loading it; automatic for a folder of shards and a file over 1/8 of RAM")
-    group.add_argument("--batch-rows", type=_positive_int, default=65_536, metavar="ROWS",
-                       help="rows per Parquet record batch read from disk (default: %(default)s)")
-
-
-def _add_train_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("model and training")
-    group.add_argument("--hidden", type=int_list, default=(25, 15), help="hidden widths, e.g. 25,15; 'none' = softmax regression")
-    group.add_argument("--activation", default="relu")
-    group.add_argument("--dropout", type=float, default=0.0)
-    group.add_argument("--l2", type=float, default=0.0, help="penalty l2 * sum(W^2), as Keras' l2(l2)")
-    group.add_argument("--epochs", type=int, default=100)
-    group.add_argument("--batch-size", type=int, default=32)
-    group.add_argument("--lr", type=float, default=1e-3)
-    group.add_argument("--patience", type=optional_int, default=10, help="'none' never stops early")
-    group.add_argument("--min-delta", type=float, default=0.0)
-    group.add_argument("--lr-patience", type=int, default=None, help="divide the lr on a plateau of this many epochs")
-    group.add_argument("--monitor", default="val_loss", help="val_loss, val_accuracy, val_macro_f1 or val_recall:<class>")
-    group.add_argument("--class-weight", type=class_weight, default=None,
-                       help="'balanced' or class=weight,class=weight (classes not named weigh 1)")
-    group.add_argument("--label-smoothing", type=float, default=0.0)
-    group.add_argument("--val-split", type=float, default=0.1)
-    group.add_argument("--seed", type=int, default=0)
-    group.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
-    group.add_argument("--engine", default="auto", choices=["auto", "eager", "fused", "cuda_graph"],
-                       help="training step: auto (fused on CPU, CUDA graph on GPU), or the eager reference")
-    group.add_argument("--precision", default="float32", choices=["float32", "bfloat16"],
-                       help="matrix products of the training steps; bfloat16 is mixed precision for wide layers on "
-                            "a GPU (weights and Adam stay float32)")
-    group.add_argument("--compile-step", default="auto", choices=["auto", "always", "never"],
-                       help="pass the CUDA-graph step through torch.compile (fused kernels; ~13 s once); auto: for "
-                            "runs of at least 150,000 steps")
-    group.add_argument("--quiet", action="store_true", help="no progress display")
-
-
-def _add_report_options(parser: argparse.ArgumentParser) -> None:
+def _add_report_options(parser: argparse.ArgumentParser, *, seed: bool = True) -> None:
     group = parser.add_argument_group("report")
     group.add_argument("--json", dest="json_out", metavar="FILE", help="also write the report as JSON (every number)")
     group.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
-    group.add_argument("--lang", choices=["en", "es"], default="en", help="language of the report (default: en)")
-    group.add_argument("--bootstrap", type=non_negative_int, default=1000, metavar="N",
-                       help="stratified bootstrap resamples for the 95%% intervals; 0 = no intervals (default: 1000)")
-    group.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
-                       help="seed of the bootstrap (default: 0)")
+    group.add_argument("--lang", choices=LANGS, default="en", help="language of the report")
+    group.add_argument("--bootstrap", type=int_in(0, MAX_BOOTSTRAP), default=1000, metavar="N",
+                       help="stratified bootstrap resamples behind the 95%% intervals; 0: no intervals")
+    if seed:
+        group.add_argument("--seed", type=int_in(0, MAX_SEED), default=0, metavar="N", help="seed of the bootstrap")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="multiclass", description="K-class classification with softmax networks.")
-    parser.add_argument("--version", action="version", version=f"multiclass {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _command(commands, name: str, summary: str, examples: str) -> Parser:
+    return commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
+                               epilog="examples:\n" + examples, formatter_class=_Formatter)
 
-    train = commands.add_parser("train", help="train a model on a data file and write the model directory")
-    train.add_argument("data", help="a table, text table, IDX, NPZ, image folder or built-in dataset name")
+
+def _train_parser(commands) -> None:
+    train = _command(commands, "train", "train a model on a data file and write the model directory", """\
+  multiclass train iris --out iris-model/
+  multiclass train data.csv --target species --out model/
+  multiclass train faults.csv --target state --class-weight balanced --target-recall critical=0.95 --out model/
+  multiclass train big/ --target label --out model/            # a folder of shards: streamed
+  multiclass train data.csv --target species --resume model/   # continue a killed run""")
+    train.add_argument("data", help="a table (CSV/TSV/Parquet), text table, IDX, NPZ, image folder, folder of table "
+                                    "shards or built-in dataset name")
     train.add_argument("--out", help="the model directory to write (required unless --resume names it)")
     train.add_argument("--resume", metavar="MODEL_DIR",
                        help="continue the interrupted run that was writing MODEL_DIR, from its last checkpoint")
-    train.add_argument("--checkpoint-every", type=int, default=1, metavar="N",
+    train.add_argument("--checkpoint-every", type=int_in(1, MAX_COUNT), default=1, metavar="N",
                        help="write a checkpoint (beside the model directory) every N epochs")
+    train.add_argument("--val-data", metavar="PATH",
+                       help="validation data read like the training data (default: a stratified --val-split)")
     _add_data_options(train, training=True)
     _add_train_options(train)
     _add_decision_options(train, training=True)
-    from multiclass.cli.stream import add_stream_options  # here: the streaming flags live beside their command
+    _add_stream_options(train, training=True)
 
-    add_stream_options(train)
 
-    evaluate = commands.add_parser("evaluate", help="the evaluation report of a model on labelled data")
-    evaluate.add_argument("model_dir")
-    evaluate.add_argument("data")
+def _evaluate_parsers(commands) -> None:
+    evaluate = _command(commands, "evaluate", "the evaluation report of a model on labelled data", """\
+  multiclass evaluate model/ test.csv
+  multiclass evaluate model/ test.csv --html report.html --json report.json --lang es
+  multiclass evaluate model/ test.csv --cost-matrix costs.csv   # decide by cost instead""")
+    evaluate.add_argument("model_dir", metavar="MODEL_DIR", help="a model directory written by `multiclass train`")
+    evaluate.add_argument("data", metavar="DATA", help="labelled data, read the way the model read its training data")
     _add_report_options(evaluate)
     _add_data_options(evaluate, training=False)
     _add_decision_options(evaluate, training=False)
-    _add_read_stream_options(evaluate)
+    _add_stream_options(evaluate, training=False)
 
-    report = commands.add_parser("report", help="the evaluation report of any classifier's predictions file")
+    report = _command(commands, "report", "the evaluation report of any classifier's predictions file", """\
+  multiclass report --predictions predictions.csv --html report.html
+  multiclass report --predictions scores.parquet --json report.json --lang es""")
     report.add_argument("--predictions", required=True, metavar="FILE",
-                        help="CSV with columns y_true and y_pred (or predicted), optionally p_<class> probabilities")
+                        help="CSV or Parquet with columns y_true and y_pred (or predicted), optionally p_<class>")
     _add_report_options(report)
 
-    predict = commands.add_parser("predict", help="write predictions of a model for a data file")
-    predict.add_argument("model_dir")
-    predict.add_argument("data")
+
+def _predict_parser(commands) -> None:
+    predict = _command(commands, "predict", "write the predictions of a model for a data file", """\
+  multiclass predict model/ new.csv --out predictions.csv
+  multiclass predict model/ new.csv --top-k 3 --out predictions.parquet
+  multiclass predict model/ big/ --out predictions.parquet   # shards: streamed""")
+    predict.add_argument("model_dir", metavar="MODEL_DIR", help="a model directory written by `multiclass train`")
+    predict.add_argument("data", metavar="DATA", help="the rows to predict, read the way the model read its training "
+                                                      "data (a label column, if any, is not needed)")
     predict.add_argument("--out", required=True,
                          help="the predictions file to write: CSV, or Parquet for a .parquet/.pq name")
-    predict.add_argument("--top-k", type=int, default=1, help="also write the k most probable classes per row")
+    predict.add_argument("--top-k", type=int_in(1, MAX_COUNT), default=1, metavar="K",
+                         help="also write the K most probable classes of each row")
     _add_data_options(predict, training=False)
     _add_decision_options(predict, training=False)
-    _add_read_stream_options(predict)
+    _add_stream_options(predict, training=False)
 
-    compare = commands.add_parser("compare", help="is model B better than model A on the same labelled data?")
-    compare.add_argument("model_a")
-    compare.add_argument("model_b")
-    compare.add_argument("data")
-    compare.add_argument("--bootstrap", type=_positive_int, default=1000, metavar="N",
-                         help="paired bootstrap resamples of the rows (default: 1000)")
-    compare.add_argument("--seed", type=non_negative_int, default=0, metavar="N",
-                         help="seed of the bootstrap (default: 0)")
+
+def _compare_parser(commands) -> None:
+    compare = _command(commands, "compare", "is model B better than model A on the same labelled data?", """\
+  multiclass compare model_a/ model_b/ test.csv
+  multiclass compare model_a/ model_b/ test.csv --bootstrap 5000 --json comparison.json""")
+    compare.add_argument("model_a", metavar="MODEL_A", help="the first model directory (the reference)")
+    compare.add_argument("model_b", metavar="MODEL_B", help="the second model directory (the challenger)")
+    compare.add_argument("data", metavar="DATA", help="labelled data both models read")
+    compare.add_argument("--bootstrap", type=int_in(1, MAX_BOOTSTRAP), default=1000, metavar="N",
+                         help="paired bootstrap resamples of the rows")
+    compare.add_argument("--seed", type=int_in(0, MAX_SEED), default=0, metavar="N", help="seed of the bootstrap")
     compare.add_argument("--json", dest="json_out", metavar="FILE", help="also write the comparison as JSON")
     _add_data_options(compare, training=False)
 
-    demo = commands.add_parser("demo", help="the main job on a built-in dataset, offline")
+
+def _sweep_parser(commands) -> None:
+    sweep = _command(commands, "sweep", "train every configuration of a grid at once and rank them by validation "
+                                        "macro-F1", """\
+  multiclass sweep data.csv --target species --grid lr=1e-3,3e-3 --grid l2=0,1e-4 --grid seed=0,1
+  multiclass sweep digits --grid 'hidden=25x15,100,none;dropout=0,0.2' --out best/""")
+    sweep.add_argument("data", help="a table, text table, IDX, NPZ, image folder or built-in dataset name")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2",
+                       help=f"values to try, e.g. --grid lr=1e-3,3e-3 --grid l2=0,1e-4 or 'lr=1e-3,3e-3;l2=0,1e-4'; "
+                            f"keys: {', '.join(GRID_KEY_NAMES)} (hidden widths as 25x15)")
+    sweep.add_argument("--top", type=int_in(1, MAX_COUNT), default=10, help="leaderboard rows to print")
+    sweep.add_argument("--out", help="also write the best model's directory here")
+    sweep.add_argument("--json", dest="json_out", metavar="FILE", help="also write the whole leaderboard as JSON")
+    _add_data_options(sweep, training=True)
+    _add_train_options(sweep, sweep=True)
+
+
+def _demo_parsers(commands) -> None:
+    demo = _command(commands, "demo", "the main job on a built-in dataset, offline: train, then evaluate on its test "
+                                      "split", """\
+  multiclass demo
+  multiclass demo --dataset iris --lang es --html demo.html""")
     demo.add_argument("--dataset", default="digits", help="a built-in dataset (see `multiclass datasets`)")
     demo.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist")
     demo.add_argument("--out", help="also write the model directory here")
+    _add_report_options(demo, seed=False)
     _add_train_options(demo)
     _add_decision_options(demo, training=True)
 
-    datasets = commands.add_parser("datasets", help="list the built-in datasets (or download one)")
-    datasets.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist "
-                                             "(or $MULTICLASS_DATA_DIR)")
+    datasets = _command(commands, "datasets", "list the built-in datasets (or download one)", """\
+  multiclass datasets
+  multiclass datasets --download fashion-mnist --data-dir ~/data""")
+    datasets.add_argument("--data-dir", help="folder of the IDX files of mnist / fashion-mnist (default: "
+                                             "$MULTICLASS_DATA_DIR)")
     datasets.add_argument("--download", metavar="NAME", help="fetch mnist or fashion-mnist into DATA_DIR/NAME "
                                                              "(checked against published MD5s; the only network use)")
 
-    from multiclass.cli.sweep import add_parser as add_sweep_parser  # here: cli.sweep imports this module
 
-    add_sweep_parser(commands)
+def build_parser() -> Parser:
+    """The parser of ``multiclass``: one sub-parser per command."""
+    parser = Parser(prog="multiclass", description="K-class classification with softmax neural networks.",
+                    epilog="Run 'multiclass COMMAND --help' for a command's options and examples.")
+    parser.add_argument("--version", action="version", version=f"multiclass {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_train_parser, _evaluate_parsers, _predict_parser, _compare_parser, _sweep_parser, _demo_parsers):
+        add(commands)
+    parser.commands = commands.choices  # name -> sub-parser
     return parser
+
+
+def flag_names(parser: Parser, command: str) -> dict[str, str]:
+    """``dest -> '--flag'`` of `command`'s options: library messages name parameters, the CLI names flags."""
+    sub = parser.commands.get(command)
+    if sub is None:
+        return {}
+    # argparse has no public list of a parser's actions; `_actions` has been that list since Python 3.2.
+    return {a.dest: a.option_strings[-1] for a in sub._actions if a.option_strings and a.dest != "help"}
+

@@ -12,22 +12,22 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import ConfigError, DataError
-from .builtin import BUILTIN_NAMES, DatasetInfo, download, list_datasets, load_builtin
-from .dataset import KINDS, Dataset
-from .idx import is_idx_file, load_idx, read_idx, write_idx
-from .images import ImagePreprocessor, load_images
-from .labels import decode_labels, encode_labels, fit_classes
-from .npz import ZIP_MAGIC, load_npz
-from .preprocessing import (
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.builtin import BUILTIN_NAMES, DatasetInfo, download, list_datasets, load_builtin
+from multiclass.data.dataset import KINDS, Dataset
+from multiclass.data.idx import is_idx_file, load_idx, read_idx, write_idx
+from multiclass.data.images import ImagePreprocessor, load_images
+from multiclass.data.labels import decode_labels, encode_labels, fit_classes
+from multiclass.data.npz import ZIP_MAGIC, load_npz
+from multiclass.data.preprocessing import (
     Preprocessor,
     ScalePreprocessor,
     StandardizePreprocessor,
     preprocessor_from_state,
     registered_kinds,
 )
-from .table import TablePreprocessor, load_table, read_table
-from .text import TfidfPreprocessor, load_text
+from multiclass.data.table import TablePreprocessor, load_table, read_table
+from multiclass.data.text import TfidfPreprocessor, load_text
 
 __all__ = [
     "Dataset",

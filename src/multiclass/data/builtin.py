@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import ConfigError, DataError
-from .dataset import Dataset
-from .idx import PIXEL_MAX, atomic_write, read_idx
-from .labels import encode_labels, errors_about
-from .preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.dataset import Dataset
+from multiclass.data.idx import PIXEL_MAX, atomic_write, read_idx
+from multiclass.data.labels import encode_labels, errors_about
+from multiclass.data.preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
 
 __all__ = ["DatasetInfo", "BUILTIN_NAMES", "list_datasets", "load_builtin", "download", "verify_checksum"]
 

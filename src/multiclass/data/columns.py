@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataError
+from multiclass.exceptions import DataError
 
 __all__ = ["infer_column_type", "numeric_values", "bool_values", "category_values"]
 
 # A text column whose non-missing values are at least 90% numbers is a numeric column with typos, not categories;
 # loading it as categorical would hide the typo. `categorical=` overrides.
-_NUMERIC_TYPO_FRACTION = 0.9
+NUMERIC_TYPO_FRACTION = 0.9
 _BOOL_WORDS = {"true": 1.0, "false": 0.0}
 
 
@@ -78,7 +78,7 @@ def category_values(series: pd.Series) -> list[str | None]:
 
 
 def infer_column_type(series: pd.Series, name: str) -> str:
-    """``"bool"``, ``"numeric"`` or ``"categorical"`` from the training values (see `_NUMERIC_TYPO_FRACTION`)."""
+    """``"bool"``, ``"numeric"`` or ``"categorical"`` from the training values (see `NUMERIC_TYPO_FRACTION`)."""
     if pd.api.types.is_bool_dtype(series):
         return "bool"
     if pd.api.types.is_numeric_dtype(series):
@@ -91,7 +91,7 @@ def infer_column_type(series: pd.Series, name: str) -> str:
     parsed = pd.to_numeric(present, errors="coerce").notna().to_numpy()
     if parsed.all():
         return "numeric"
-    if parsed.mean() >= _NUMERIC_TYPO_FRACTION:
+    if parsed.mean() >= NUMERIC_TYPO_FRACTION:
         i = int(np.flatnonzero(series.notna().to_numpy())[_first_bad(~parsed)])  # position, whatever the index
         raise DataError(
             f"column {name!r} row {i + 1}: value {series.iloc[i]!r} is not numeric (the other values are numbers; "

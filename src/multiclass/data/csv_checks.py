@@ -28,7 +28,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from ..exceptions import DataError
+from multiclass.exceptions import DataError
 
 __all__ = [
     "MAX_LINE_BYTES",

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import DataError
-from .labels import decode_labels
-from .preprocessing import Preprocessor
+from multiclass.exceptions import DataError
+from multiclass.data.labels import decode_labels
+from multiclass.data.preprocessing import Preprocessor
 
 __all__ = ["Dataset", "KINDS"]
 

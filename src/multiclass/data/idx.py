@@ -21,10 +21,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..exceptions import DataError
-from .dataset import Dataset
-from .labels import encode_labels, errors_about, fit_classes
-from .preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
+from multiclass.exceptions import DataError
+from multiclass.data.dataset import Dataset
+from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
 
 __all__ = ["read_idx", "write_idx", "is_idx_file", "load_idx", "find_labels_file"]
 
@@ -78,6 +78,10 @@ def is_idx_file(path: str | Path) -> bool:
     return len(head) == 4 and head[:2] == b"\0\0" and head[2] in DTYPES and head[3] > 0
 
 
+# numpy refuses arrays of more than 2**63 bytes (even empty ones, whose other dimensions it multiplies out).
+_MAX_ARRAY_BYTES = 2**62
+
+
 def read_idx(path: str | Path) -> np.ndarray:
     """Read an IDX file (gzipped or not) into a native-endian array of its declared shape and dtype.
 
@@ -115,6 +119,9 @@ def read_idx(path: str | Path) -> np.ndarray:
             shape = struct.unpack(f">{ndim}I", sizes)
             dtype = np.dtype(DTYPES[code])
             expected = math.prod(shape) * dtype.itemsize  # Python ints: 4 sizes of 2**32 - 1 do not wrap around
+            if math.prod(size for size in shape if size) * dtype.itemsize > _MAX_ARRAY_BYTES:
+                # an empty array of absurd other dimensions still overflows numpy's size arithmetic
+                raise DataError(f"{path}: IDX header declares shape {shape}, beyond any array this machine can hold.")
             data = _read_at_most(handle, expected + 1)
             got = len(data)
             if got < expected:

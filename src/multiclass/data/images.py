@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..exceptions import ConfigError, DataError
-from .dataset import Dataset
-from .labels import encode_labels, errors_about
-from .preprocessing import (
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.dataset import Dataset
+from multiclass.data.labels import encode_labels, errors_about
+from multiclass.data.preprocessing import (
     Preprocessor,
     SavedState,
     is_positive_int,

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..exceptions import DataError
+from multiclass.exceptions import DataError
 
 __all__ = ["fit_classes", "encode_labels", "decode_labels", "errors_about"]
 
@@ -38,7 +38,7 @@ def _where(where: str | None, row: int | None = None) -> str:
     return " ".join(parts) + ": " if parts else ""
 
 
-def _listing(values: Sequence[Any]) -> str:
+def listing(values: Sequence[Any]) -> str:
     shown = ", ".join(repr(v) for v in values[:_SHOWN])
     return shown + (", ..." if len(values) > _SHOWN else "")
 
@@ -133,8 +133,8 @@ def encode_labels(values: Any, classes: Sequence[str], *, where: str | None = No
     unseen = [u for u in uniques.tolist() if u not in index]
     if unseen:
         raise DataError(
-            f"{_where(where)}labels never seen in training: {_listing(unseen)}; the model knows "
-            f"{_listing(list(classes))}."
+            f"{_where(where)}labels never seen in training: {listing(unseen)}; the model knows "
+            f"{listing(list(classes))}."
         )
     lookup = np.array([index[u] for u in uniques.tolist()], dtype=np.int64)
     return lookup[inverse.reshape(-1)] if strings.size else np.zeros(0, np.int64)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import DataError
-from .dataset import Dataset
-from .labels import encode_labels, errors_about, fit_classes
-from .preprocessing import Preprocessor, StandardizePreprocessor
+from multiclass.exceptions import DataError
+from multiclass.data.dataset import Dataset
+from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.preprocessing import Preprocessor, StandardizePreprocessor
 
 __all__ = ["load_npz"]
 

@@ -28,7 +28,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..exceptions import ConfigError, DataError, ModelFileError, NotFittedError
+import multiclass.exceptions as exceptions
+from multiclass.exceptions import ConfigError, DataError, ModelFileError
 
 __all__ = [
     "Preprocessor",
@@ -80,7 +81,7 @@ class Preprocessor(ABC):
 
     def _check_fitted(self, attribute: str) -> None:
         if getattr(self, attribute, None) is None:
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit() first.")
+            raise exceptions.NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit() first.")
 
 
 def register_preprocessor(cls: type[Preprocessor]) -> type[Preprocessor]:

@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, DataError, ModelFileError
-from .columns import bool_values, category_values, infer_column_type, numeric_values
-from .table_io import columns_listing, available_columns, read_table
-from .dataset import Dataset
-from .labels import encode_labels, errors_about, fit_classes
-from .preprocessing import (
+from multiclass.exceptions import ConfigError, DataError, ModelFileError
+from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values
+from multiclass.data.table_io import columns_listing, available_columns, read_table
+from multiclass.data.dataset import Dataset
+from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.preprocessing import (
     Preprocessor,
     SavedState,
     is_positive_int,

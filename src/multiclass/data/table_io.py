@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..exceptions import DataError
-from .csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
+from multiclass.exceptions import DataError
+from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
 
 __all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
 
@@ -35,7 +35,7 @@ def _exact_float_options() -> dict[str, str]:
 EXACT_FLOATS: dict[str, str] = _exact_float_options()
 
 _COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
-_DELIMITERS = {".csv": ",", ".tsv": "\t"}
+DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
 
 
@@ -43,7 +43,7 @@ def columns_listing(columns: Sequence[Any]) -> str:
     return ", ".join(repr(str(c)) for c in columns)
 
 
-def _sniff_delimiter(path: Path, default: str) -> str:
+def sniff_delimiter(path: Path, default: str) -> str:
     with open(path, newline="", encoding="utf-8", errors="replace") as handle:
         head = handle.read(_SNIFF_BYTES)
     header = head.splitlines()[0] if head else ""
@@ -97,9 +97,9 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
 
 def _read_delimited(path: Path, ext: str, compressed: bool, string_columns: Sequence[str]) -> pd.DataFrame:
     scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
-    delimiter = _DELIMITERS.get(ext, "")
+    delimiter = DELIMITERS.get(ext, "")
     if not compressed:
-        delimiter = _sniff_delimiter(path, delimiter)
+        delimiter = sniff_delimiter(path, delimiter)
     delimiter = delimiter or ","
     header = header_fields(path, delimiter)
     if header is not None:

@@ -21,17 +21,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, DataError, ModelFileError
-from .dataset import Dataset
-from .labels import encode_labels, errors_about, fit_classes
-from .preprocessing import (
+from multiclass.exceptions import ConfigError, DataError, ModelFileError
+from multiclass.data.dataset import Dataset
+from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.preprocessing import (
     Preprocessor,
     SavedState,
     is_name_list,
     is_positive_int,
     register_preprocessor,
 )
-from .table import available_columns, read_table
+from multiclass.data.table import available_columns, read_table
 
 __all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
 

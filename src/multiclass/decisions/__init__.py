@@ -8,9 +8,9 @@ A model gives log-probabilities; a `DecisionPolicy` turns them into decisions:
    validation rows (`fit_recall_offsets`); or the Bayes decision of a K x K cost matrix, rows = true class and
    columns = decided class as in the confusion matrix (`bayes_decision`, `expected_cost`, `cost_matrix_from`).
 
-`DecisionConfig` + `fit_policy` fit a policy, `decide` applies it, and `compare_predictions` asks whether one
-model's decisions beat another's (paired bootstrap and McNemar's test). Modules: `temperature`, `cost`,
-`costfile` (reading cost matrices named by class), `offsets`, `policy`, `compare`.
+`DecisionConfig` + `fit_policy` fit a policy and `decide` applies it. Modules: `temperature`, `cost`, `costfile`
+(reading cost matrices named by class), `offsets`, `policy`. Whether one model's decisions beat another's is a
+metric: `multiclass.metrics.compare`.
 
 >>> import numpy as np
 >>> log_probs = np.log([[0.7, 0.3], [0.95, 0.05]])
@@ -18,13 +18,6 @@ model's decisions beat another's (paired bootstrap and McNemar's test). Modules:
 [1, 0]
 """
 
-from multiclass.decisions.compare import (
-    McNemarResult,
-    PairedComparison,
-    compare_predictions,
-    mcnemar_test,
-    paired_bootstrap,
-)
 from multiclass.decisions.cost import (
     bayes_decision,
     check_cost_matrix,
@@ -48,22 +41,17 @@ from multiclass.decisions.temperature import (
 __all__ = [
     "DecisionConfig",
     "DecisionPolicy",
-    "McNemarResult",
-    "PairedComparison",
     "apply_temperature",
     "bayes_decision",
     "check_cost_matrix",
     "check_recall_targets",
-    "compare_predictions",
     "cost_matrix_from",
     "decide",
     "expected_cost",
     "fit_policy",
     "fit_recall_offsets",
     "fit_temperature",
-    "mcnemar_test",
     "nll_at_temperature",
-    "paired_bootstrap",
     "read_cost_matrix",
     "zero_one_cost",
 ]

@@ -27,9 +27,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from multiclass.decisions.temperature import _check_codes, check_log_probs
+from multiclass.decisions.temperature import check_codes, check_log_probs
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.training.split import resolve_class
+from multiclass.classes import resolve_class
+from multiclass.metrics.totals import headline_scores
 
 __all__ = ["check_recall_targets", "fit_recall_offsets"]
 
@@ -68,10 +69,8 @@ def check_recall_targets(targets, classes: Sequence | None, n_classes: int) -> d
 
 
 def _macro_f1(tp: np.ndarray, pred: np.ndarray, true: np.ndarray) -> np.ndarray:
-    """Macro-F1 of each row of counts (J, K) over the classes present in truth or prediction (zero_division=0)."""
-    present = (pred > 0) | (true > 0)  # (J, K)
-    f1 = np.divide(2 * tp, pred + true, out=np.zeros(tp.shape), where=present)
-    return (f1 * present).sum(axis=1) / np.maximum(present.sum(axis=1), 1)
+    """Macro-F1 of each row of counts (J, K) (`multiclass.metrics.headline_scores`)."""
+    return headline_scores(tp, pred, true)["macro_f1"]
 
 
 def _candidates(margins: np.ndarray, required: float, limit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -191,7 +190,7 @@ def fit_recall_offsets(log_probs, y, targets, *, classes: Sequence | None = None
     """
     values = check_log_probs(log_probs)
     n, k = values.shape
-    codes = _check_codes(y, n, k)
+    codes = check_codes(y, n, k)
     wanted = check_recall_targets(targets, classes, k)
     support = np.bincount(codes, minlength=k)  # (K,)
     absent = [c for c in wanted if support[c] == 0]

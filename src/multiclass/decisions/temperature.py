@@ -37,7 +37,7 @@ def check_log_probs(log_probs, name: str = "log_probs") -> np.ndarray:
     return values
 
 
-def _check_codes(y, n_samples: int, n_classes: int) -> np.ndarray:
+def check_codes(y, n_samples: int, n_classes: int) -> np.ndarray:
     codes = np.asarray(y)
     if codes.shape != (n_samples,) or codes.dtype.kind not in "iu":
         raise DataError(f"`y` must be {n_samples} integer class codes; got dtype {codes.dtype} and shape "
@@ -79,7 +79,7 @@ def apply_temperature(logits, temperature) -> np.ndarray:
 def nll_at_temperature(logits, y, temperature) -> float:
     """Mean negative log-likelihood of the true classes `y` (int codes) under ``softmax(logits / T)``."""
     z = check_log_probs(logits, "logits")
-    codes = _check_codes(y, len(z), z.shape[1])
+    codes = check_codes(y, len(z), z.shape[1])
     scaled = z / check_temperature(temperature)  # (N, K)
     return float(np.mean(logsumexp(scaled, axis=1) - scaled[np.arange(len(z)), codes]))
 
@@ -117,7 +117,7 @@ def fit_temperature(logits, y) -> float:
     5
     """
     z = check_log_probs(logits, "logits")
-    codes = _check_codes(y, len(z), z.shape[1])
+    codes = check_codes(y, len(z), z.shape[1])
     if len(z) == 0:
         raise DataError("`logits` must hold at least one row to fit a temperature; got 0 rows.")
     z = z - z.max(axis=1, keepdims=True)  # (N, K) per-row shift: same softmax, no overflow in logsumexp

@@ -36,8 +36,9 @@ import warnings
 import torch
 
 from multiclass.engine.step import AdamState, FusedStep, Objective
+from multiclass.exceptions import EngineFallbackWarning
 
-__all__ = ["COMPILE_MIN_STEPS", "CudaGraphEngine", "EngineFallbackWarning", "compile_pays_off"]
+__all__ = ["COMPILE_MIN_STEPS", "CudaGraphEngine", "compile_pays_off"]
 
 logger = logging.getLogger("multiclass.engine")
 
@@ -56,10 +57,6 @@ def compile_pays_off(n_steps: int) -> bool:
     return n_steps >= COMPILE_MIN_STEPS
 
 _warned = False
-
-
-class EngineFallbackWarning(UserWarning):
-    """A fast engine could not run as asked and fell back to a slower one giving the same results."""
 
 
 def _warn_once(message: str) -> None:

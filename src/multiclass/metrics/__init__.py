@@ -64,6 +64,13 @@ from multiclass.metrics.classification import (
     precision_score,
     recall_score,
 )
+from multiclass.metrics.compare import (
+    McNemarResult,
+    PairedComparison,
+    compare_predictions,
+    mcnemar_test,
+    paired_bootstrap,
+)
 from multiclass.metrics.confusion import (
     ConfusionMatrix,
     confusion_counts,
@@ -98,8 +105,13 @@ from multiclass.metrics.sparse import (
     sparse_confusion_matrix,
 )
 
+from multiclass.metrics.totals import HEADLINE_SCORES, class_totals, headline_scores
+
 __all__ = [
     "DENSE_MAX_CLASSES",
+    "HEADLINE_SCORES",
+    "McNemarResult",
+    "PairedComparison",
     "ClassificationReport",
     "ClassMoments",
     "ConfusionMatrix",
@@ -115,6 +127,7 @@ __all__ = [
     "bootstrap_confusion",
     "bootstrap_scores",
     "brier_score_loss",
+    "class_totals",
     "classification_report",
     "classification_report_from_confusion",
     "classwise_calibration_error",
@@ -122,10 +135,14 @@ __all__ = [
     "confusion_matrix",
     "confusion_totals",
     "expected_calibration_error",
+    "compare_predictions",
     "f1_score",
+    "headline_scores",
     "fbeta_score",
     "log_loss",
+    "mcnemar_test",
     "normalize_confusion",
+    "paired_bootstrap",
     "percentile_interval",
     "precision_recall_fscore_from_confusion",
     "precision_recall_fscore_support",

@@ -14,15 +14,18 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from multiclass.exceptions import ConfigError, DataError, UndefinedMetricWarning
+import multiclass.exceptions as exceptions
+from multiclass.exceptions import ConfigError, DataError
 
 AVERAGES = (None, "micro", "macro", "weighted")
 _STRING_KINDS = "US"  # numpy kinds of str and bytes arrays
 _NUMBER_KINDS = "biuf"  # bool, int, uint, float
 
 
-def warn(message: str, category: type[Warning] = UndefinedMetricWarning) -> None:
-    """Warn with the location of the first caller outside this package, so the user sees their own line."""
+def warn(message: str, category: type[Warning] | None = None) -> None:
+    """Warn (default: `UndefinedMetricWarning`) with the location of the first caller outside this package, so
+    the user sees their own line."""
+    category = category or exceptions.UndefinedMetricWarning
     level, frame = 2, sys._getframe(1)  # stacklevel=2 is the caller of warn()
     while frame is not None and frame.f_globals.get("__name__", "").startswith("multiclass.metrics"):
         frame, level = frame.f_back, level + 1

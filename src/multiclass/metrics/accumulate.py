@@ -33,7 +33,7 @@ from multiclass.metrics.calibration import (
     classwise_sums,
     top_label_sums,
 )
-from multiclass.metrics.intervals import _check_confidence, _z
+from multiclass.metrics.intervals import check_confidence, z_quantile
 from multiclass.metrics.sparse import DENSE_MAX_CLASSES, SparseConfusion, check_codes, sparse_confusion_matrix
 
 __all__ = ["ClassMoments", "EvaluationCounts"]
@@ -86,9 +86,9 @@ class ClassMoments:
 
     def normal_interval(self, confidence: float = 0.95) -> tuple[float, float]:
         """Normal interval of the mean under the stratified bootstrap: variance ``sum_c M2_c / N^2``."""
-        confidence = _check_confidence(confidence)
+        confidence = check_confidence(confidence)
         mean = self.overall_mean()
-        half = _z(confidence) * math.sqrt(max(float(self.m2.sum()), 0.0)) / self.total
+        half = z_quantile(confidence) * math.sqrt(max(float(self.m2.sum()), 0.0)) / self.total
         return mean - half, mean + half
 
 

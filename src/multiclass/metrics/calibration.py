@@ -22,7 +22,7 @@ import numpy as np
 from multiclass.exceptions import DataError
 from multiclass.metrics import _checks
 from multiclass.metrics._encode import index_in
-from multiclass.metrics.probabilistic import _check_scores, _classes
+from multiclass.metrics.probabilistic import check_scores, score_classes
 
 __all__ = [
     "ReliabilityBins",
@@ -40,13 +40,13 @@ _BLOCK_ENTRIES = 1 << 22
 def _check_proba(y_true, y_proba, labels) -> tuple[np.ndarray, np.ndarray]:
     """(true_idx (N,), proba (N, K) float64) after the checks of `log_loss`."""
     y_true = _checks.check_labels_1d(y_true, "y_true")
-    y_proba = _check_scores(y_proba, "y_proba", len(y_true)).astype(np.float64, copy=False)
+    y_proba = check_scores(y_proba, "y_proba", len(y_true)).astype(np.float64, copy=False)
     if y_proba.max() > 1 or y_proba.min() < 0:
         bad = y_proba.max() if y_proba.max() > 1 else y_proba.min()
         raise DataError(f"`y_proba` must hold probabilities in [0, 1]; got {float(bad)!r}.")
     if y_proba.ndim == 1:  # probability of the second class
         y_proba = np.stack([1 - y_proba, y_proba], axis=1)  # (N, 2)
-    classes = np.sort(_classes(y_true, labels))
+    classes = np.sort(score_classes(y_true, labels))
     if y_proba.shape[1] != len(classes):
         source = "labels" if labels is not None else "y_true"
         fix = " Pass all classes through `labels`." if labels is None else ""

@@ -1,6 +1,6 @@
 """Label metrics with scikit-learn's signatures: accuracy, balanced accuracy, precision, recall, F-beta.
 
-Each validates its inputs, builds the confusion matrix once (`confusion._count`) and hands it to the
+Each validates its inputs, builds the confusion matrix once (`confusion.count_confusion`) and hands it to the
 matrix-level functions of `from_confusion`. With an explicit ``labels`` that leaves some labels out, the matrix
 keeps one extra row/column for "any other label", so precision counts a prediction of class c for a sample of
 an unlisted class as a false positive of c (scikit-learn's rule), while `confusion_matrix` drops such samples.
@@ -12,7 +12,7 @@ import numpy as np
 
 from multiclass.exceptions import DataError
 from multiclass.metrics import _checks
-from multiclass.metrics.confusion import _count
+from multiclass.metrics.confusion import count_confusion
 from multiclass.metrics.from_confusion import (
     accuracy_from_confusion,
     balanced_accuracy_from_confusion,
@@ -53,7 +53,7 @@ def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None) -> flo
     2.0
     """
     normalize = _checks.check_bool(normalize, "normalize")
-    counts = _count(y_true, y_pred, sample_weight=sample_weight)
+    counts = count_confusion(y_true, y_pred, sample_weight=sample_weight)
     if not normalize:
         return float(np.trace(counts.cm))
     _check_total(counts.cm)
@@ -95,7 +95,7 @@ def balanced_accuracy_score(y_true, y_pred, *, sample_weight=None, adjusted=Fals
     0.625
     """
     adjusted = _checks.check_bool(adjusted, "adjusted")
-    counts = _count(y_true, y_pred, sample_weight=sample_weight)
+    counts = count_confusion(y_true, y_pred, sample_weight=sample_weight)
     _check_total(counts.cm)
     return balanced_accuracy_from_confusion(counts.cm, adjusted)
 
@@ -105,7 +105,7 @@ def _prf(y_true, y_pred, *, beta, labels, average, sample_weight, zero_division,
     beta = _checks.check_beta(beta)
     _checks.check_average(average)
     zero_division = _checks.check_zero_division(zero_division)
-    counts = _count(y_true, y_pred, labels, sample_weight)
+    counts = count_confusion(y_true, y_pred, labels, sample_weight)
     k, cm = counts.n_classes, counts.cm
     tp, pred_sum, true_sum = np.diagonal(cm)[:k], cm.sum(axis=0)[:k], cm.sum(axis=1)[:k]  # (K,) each
     if counts.weighted:

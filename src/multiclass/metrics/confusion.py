@@ -98,7 +98,7 @@ def _count_dense(y_true: np.ndarray, y_pred: np.ndarray, weights) -> tuple[np.nd
     return cm, classes.astype(np.result_type(y_true, y_pred))
 
 
-def _count(y_true, y_pred, labels=None, sample_weight=None) -> _Counts:
+def count_confusion(y_true, y_pred, labels=None, sample_weight=None) -> _Counts:
     """Validate the inputs of a label metric and build its confusion matrix (the shared front half)."""
     y_true, y_pred = _checks.check_targets(y_true, y_pred)
     weights = _checks.check_sample_weight(sample_weight, y_true)
@@ -157,7 +157,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     """
     if not (normalize is None or (isinstance(normalize, str) and normalize in _NORMALIZE)):
         raise ConfigError(f"`normalize` must be one of None, 'true', 'pred', 'all'; got {normalize!r}.")
-    counts = _count(y_true, y_pred, labels, sample_weight)
+    counts = count_confusion(y_true, y_pred, labels, sample_weight)
     if not counts.true_inside:
         raise DataError(f"`labels` must include at least one label present in `y_true`; got {counts.classes.tolist()!r}.")
     cm = counts.inside()

@@ -25,6 +25,12 @@ def check_confusion(cm) -> np.ndarray:
         raise DataError(f"`cm` must hold numbers; got dtype {cm.dtype}.")
     if cm.dtype.kind == "f" and not np.isfinite(cm).all():
         raise DataError("`cm` must be finite; got a NaN or infinite entry.")
+    if cm.dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            # Every score sums a row, a column or twice the diagonal: refuse counts whose sums leave float64.
+            total = 2 * np.abs(cm).sum()
+        if not np.isfinite(total):
+            raise DataError(f"`cm` entries must sum to a finite total; got a total above {np.finfo(np.float64).max:.3g}.")
     return cm
 
 

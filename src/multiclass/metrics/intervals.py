@@ -28,6 +28,7 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.metrics import _checks
 from multiclass.metrics.from_confusion import check_confusion
 from multiclass.metrics.sparse import SparseConfusion
+from multiclass.metrics.totals import headline_scores
 
 __all__ = [
     "ResampledTotals",
@@ -47,13 +48,13 @@ _CELL_COST = 6
 MAX_DRAWS = 100_000_000
 
 
-def _check_confidence(confidence) -> float:
+def check_confidence(confidence) -> float:
     if not isinstance(confidence, Real) or isinstance(confidence, bool) or not 0 < confidence < 1:
         raise ConfigError(f"`confidence` must be a number in (0, 1); got {confidence!r}.")
     return float(confidence)
 
 
-def _z(confidence: float) -> float:
+def z_quantile(confidence: float) -> float:
     """Two-sided standard normal quantile: 1.959964 for 0.95."""
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
@@ -89,11 +90,11 @@ def wilson_interval(successes, n, *, confidence=0.95):
     >>> round(low, 4), round(high, 4)
     (0.4902, 0.9433)
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     k, n_arr = np.broadcast_arrays(np.asarray(successes, dtype=np.float64), np.asarray(n, dtype=np.float64))
     if (k < 0).any() or (k > n_arr).any():
         raise DataError(f"`successes` must lie in [0, n]; got successes={successes!r} and n={n!r}.")
-    z2 = _z(confidence) ** 2
+    z2 = z_quantile(confidence) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):  # n == 0 -> NaN, by design
         p = k / n_arr
         denominator = 1 + z2 / n_arr
@@ -109,7 +110,7 @@ def wilson_interval(successes, n, *, confidence=0.95):
 
 def percentile_interval(samples, *, confidence=0.95, axis=0):
     """The ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of resampled scores along `axis`."""
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     low, high = np.quantile(np.asarray(samples, dtype=np.float64), [(1 - confidence) / 2, (1 + confidence) / 2],
                             axis=axis)
     return low, high
@@ -213,28 +214,6 @@ def _place_errors(rows: np.ndarray, cols: np.ndarray, counts: np.ndarray, errors
     return placed
 
 
-def _scores_from_totals(tp, pred_sum, true_sum) -> dict[str, np.ndarray]:
-    """Scores of every resample, as `multiclass.metrics` defines them with ``zero_division=0``: averages over
-    the classes present in truth or prediction (scikit-learn without `labels`), balanced accuracy over the
-    classes present in truth."""
-    tp, pred_sum = np.asarray(tp, np.float64), np.asarray(pred_sum, np.float64)  # (B, K)
-    true_sum = np.asarray(true_sum, np.float64)  # (K,)
-    present = (pred_sum > 0) | (true_sum > 0)  # (B, K)
-    in_truth = true_sum > 0  # (K,)
-    precision = np.divide(tp, pred_sum, out=np.zeros_like(tp), where=pred_sum > 0)
-    recall = np.divide(tp, true_sum, out=np.zeros_like(tp), where=in_truth)
-    f1 = np.divide(2 * tp, pred_sum + true_sum, out=np.zeros_like(tp), where=present)
-    return {
-        "accuracy": tp.sum(axis=1) / true_sum.sum(),
-        "balanced_accuracy": recall[:, in_truth].mean(axis=1),
-        "macro_f1": (f1 * present).sum(axis=1) / present.sum(axis=1),
-        "weighted_f1": (f1 * true_sum).sum(axis=1) / true_sum.sum(),
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
-    }
-
-
 def bootstrap_scores(cm, *, n_resamples=1000, seed=0) -> dict[str, np.ndarray]:
     """Accuracy, balanced accuracy, macro-/weighted-F1 (each (B,)) and per-class precision, recall and F1
     (each (B, K)) of `n_resamples` stratified bootstrap resamples of `cm` (see `bootstrap_confusion`).
@@ -251,7 +230,7 @@ def bootstrap_scores(cm, *, n_resamples=1000, seed=0) -> dict[str, np.ndarray]:
     totals = bootstrap_confusion(cm, n_resamples=n_resamples, seed=seed)
     if not (totals.true_sum > 0).any():
         raise DataError("`cm` must hold at least one row; got an empty matrix.")
-    return _scores_from_totals(totals.tp, totals.pred_sum, totals.true_sum)
+    return headline_scores(totals.tp, totals.pred_sum, totals.true_sum)  # (B, K); true_sum (K,) shared
 
 
 def stratified_mean_interval(values, groups, *, n_resamples=1000, seed=0, confidence=0.95,
@@ -275,7 +254,7 @@ def stratified_mean_interval(values, groups, *, n_resamples=1000, seed=0, confid
     low, high : float
     method : {"bootstrap", "normal"}
     """
-    confidence = _check_confidence(confidence)
+    confidence = check_confidence(confidence)
     n_resamples = _checks.check_positive_int(n_resamples, "n_resamples")
     values = np.asarray(values, dtype=np.float64)
     groups = np.asarray(groups)
@@ -290,7 +269,7 @@ def stratified_mean_interval(values, groups, *, n_resamples=1000, seed=0, confid
     n = len(values)
     if n_resamples * n > max_draws:
         variance = sum(size * values[a:b].var() for size, a, b in zip(sizes, bounds[:-1], bounds[1:])) / n**2
-        half = _z(confidence) * math.sqrt(variance)
+        half = z_quantile(confidence) * math.sqrt(variance)
         return float(values.mean() - half), float(values.mean() + half), "normal"
     rng = np.random.default_rng(seed)
     sums = np.zeros(n_resamples)

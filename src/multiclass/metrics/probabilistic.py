@@ -19,7 +19,7 @@ from multiclass.metrics._encode import index_in
 _BLOCK_ENTRIES = 1 << 22
 
 
-def _check_scores(values, name: str, n_samples: int) -> np.ndarray:
+def check_scores(values, name: str, n_samples: int) -> np.ndarray:
     """A finite float array of 1 or 2 dimensions with one row per sample."""
     values = np.asarray(values)
     if values.dtype.kind not in "biuf":
@@ -35,7 +35,7 @@ def _check_scores(values, name: str, n_samples: int) -> np.ndarray:
     return values
 
 
-def _classes(y_true: np.ndarray, labels) -> np.ndarray:
+def score_classes(y_true: np.ndarray, labels) -> np.ndarray:
     """The classes of the columns: the sorted unique labels of y_true, or the validated `labels`."""
     if labels is None:
         return np.unique(y_true)
@@ -106,9 +106,9 @@ def top_k_accuracy_score(y_true, y_score, *, k=2, labels=None, sample_weight=Non
     k = _checks.check_positive_int(k, "k")
     normalize = _checks.check_bool(normalize, "normalize")
     y_true = _checks.check_labels_1d(y_true, "y_true")
-    y_score = _check_scores(y_score, "y_score", len(y_true))
+    y_score = check_scores(y_score, "y_score", len(y_true))
     weights = _checks.check_sample_weight(sample_weight, y_true)
-    classes = _classes(y_true, labels)
+    classes = score_classes(y_true, labels)
     n_classes = len(classes)
     if labels is not None and not np.array_equal(np.sort(classes), classes):
         raise DataError(f"`labels` must be sorted (the order of the columns of `y_score`); got {classes.tolist()!r}.")
@@ -198,14 +198,14 @@ def log_loss(y_true, y_proba, *, labels=None, sample_weight=None, normalize=True
     """
     normalize = _checks.check_bool(normalize, "normalize")
     y_true = _checks.check_labels_1d(y_true, "y_true")
-    y_proba = _check_scores(y_proba, "y_proba", len(y_true))
+    y_proba = check_scores(y_proba, "y_proba", len(y_true))
     if y_proba.dtype not in (np.float64, np.float32, np.float16):
         y_proba = y_proba.astype(np.float64)
     if y_proba.max() > 1 or y_proba.min() < 0:
         bad = y_proba.max() if y_proba.max() > 1 else y_proba.min()
         raise DataError(f"`y_proba` must hold probabilities in [0, 1]; got {float(bad)!r}.")
     weights = _checks.check_sample_weight(sample_weight, y_true)
-    classes = _classes(y_true, labels)
+    classes = score_classes(y_true, labels)
     if labels is not None and not np.array_equal(np.sort(classes), classes):
         _checks.warn(
             f"Labels passed were {classes.tolist()}. But this function assumes labels are ordered "

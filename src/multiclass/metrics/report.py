@@ -16,7 +16,7 @@ import numpy as np
 
 from multiclass.exceptions import DataError
 from multiclass.metrics import _checks
-from multiclass.metrics.confusion import _count
+from multiclass.metrics.confusion import count_confusion
 from multiclass.metrics.from_confusion import check_confusion, prf_from_totals
 from multiclass.metrics.sparse import SparseConfusion, confusion_totals
 
@@ -185,7 +185,7 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, sam
     """
     digits = _checks.check_positive_int(digits, "digits", minimum=0)
     zero_division = _checks.check_zero_division(zero_division)
-    counts = _count(y_true, y_pred, labels, sample_weight)
+    counts = count_confusion(y_true, y_pred, labels, sample_weight)
     if target_names is None:
         names = [str(label) for label in counts.classes]
     else:

@@ -14,14 +14,13 @@ to this one.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from multiclass.exceptions import DataError, UndefinedMetricWarning
+from multiclass.exceptions import DataError
 from multiclass.metrics import _checks
-from multiclass.metrics.from_confusion import prf_from_totals
+from multiclass.metrics.totals import HEADLINE_SCORES, headline_scores
 
 __all__ = [
     "DENSE_MAX_CLASSES",
@@ -220,20 +219,5 @@ def scores_from_totals(tp, pred_sum, true_sum) -> dict[str, float]:
     >>> scores["accuracy"], scores["balanced_accuracy"], round(scores["macro_f1"], 4)
     (0.75, 0.75, 0.7333)
     """
-    tp, pred_sum, true_sum = (np.asarray(a) for a in (tp, pred_sum, true_sum))
-    total = true_sum.sum()
-    if total == 0:
-        raise DataError(f"`true_sum` must hold a positive total; got {total!r}.")
-    present = (pred_sum + true_sum) > 0
-    tp, pred_sum, true_sum = tp[present], pred_sum[present], true_sum[present]
-    seen = true_sum != 0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UndefinedMetricWarning)
-        macro = prf_from_totals(tp, pred_sum, true_sum, average="macro", zero_division=0.0)[2]
-        weighted = prf_from_totals(tp, pred_sum, true_sum, average="weighted", zero_division=0.0)[2]
-    return {
-        "accuracy": float(tp.sum() / total),
-        "balanced_accuracy": float(np.mean(tp[seen] / true_sum[seen])),
-        "macro_f1": macro,
-        "weighted_f1": weighted,
-    }
+    scores = headline_scores(tp, pred_sum, true_sum)
+    return {name: float(scores[name]) for name in HEADLINE_SCORES}

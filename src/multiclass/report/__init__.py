@@ -18,17 +18,14 @@ from multiclass.report.formatting import LANGS, Formatter
 from multiclass.report.html import render_html
 from multiclass.report.jsondoc import report_to_dict, report_to_json
 from multiclass.report.model import Report, ReportConfig
-from multiclass.report.predictions import Predictions, read_predictions
 from multiclass.report.terminal import render_datasets, render_evaluation, render_headline, render_report
 
 __all__ = [
     "LANGS",
     "Formatter",
-    "Predictions",
     "Report",
     "ReportConfig",
     "build_report",
-    "read_predictions",
     "render_datasets",
     "render_evaluation",
     "render_headline",

@@ -7,13 +7,12 @@ its stratified bootstrap (`metrics.bootstrap_scores`) or Wilson's formula, calib
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 
-from multiclass import metrics
-from multiclass.exceptions import DataError, UndefinedMetricWarning
-from multiclass.metrics.from_confusion import prf_from_totals
+import multiclass.metrics as metrics
+from multiclass.exceptions import DataError
+from multiclass.metrics.totals import headline_scores
 from multiclass.report.model import (
     Calibration,
     ClassStats,
@@ -40,19 +39,7 @@ def summary_scores(cm: np.ndarray) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro- and weighted-F1 of a confusion matrix, averaged over the classes
     that occur in truth or prediction (scikit-learn's rule without `labels`), undefined scores counting 0.
     `cm` may be a `metrics.SparseConfusion` (many classes): the same numbers from its diagonal and margins."""
-    if isinstance(cm, metrics.SparseConfusion):
-        return metrics.scores_from_totals(*metrics.confusion_totals(cm))
-    present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0
-    seen = cm[np.ix_(present, present)]
-    with warnings.catch_warnings():  # a class predicted but never true: reported as a notice instead
-        warnings.simplefilter("ignore", UndefinedMetricWarning)
-        balanced = metrics.balanced_accuracy_from_confusion(seen)
-    return {
-        "accuracy": metrics.accuracy_from_confusion(cm),
-        "balanced_accuracy": balanced,
-        "macro_f1": metrics.precision_recall_fscore_from_confusion(seen, average="macro", zero_division=0.0)[2],
-        "weighted_f1": metrics.precision_recall_fscore_from_confusion(seen, average="weighted", zero_division=0.0)[2],
-    }
+    return metrics.scores_from_totals(*metrics.confusion_totals(cm))
 
 
 def _check_inputs(y_true, y_pred, classes, probs, images, image_shape):
@@ -173,7 +160,7 @@ def _proportions(k, n, samples, config: ReportConfig) -> list[Estimate]:
 
 def _per_class(cm, config: ReportConfig, samples) -> tuple[ClassStats, ...]:
     tp, n_predicted, support = metrics.confusion_totals(cm)  # (K,) each: a dense or a sparse matrix
-    _, _, f1, support = prf_from_totals(tp, n_predicted, support, zero_division=0.0)
+    f1 = headline_scores(tp, n_predicted, support)["f1"]  # (K,)
     precisions = _proportions(tp, n_predicted, None if samples is None else samples["precision"], config)
     recalls = _proportions(tp, support, None if samples is None else samples["recall"], config)
     if samples is not None:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from multiclass.decisions import PairedComparison
+from multiclass.metrics.compare import PairedComparison
 
 __all__ = ["comparison_to_json", "comparison_verdict", "render_comparison"]
 

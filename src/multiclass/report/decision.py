@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from multiclass import metrics
+import multiclass.metrics as metrics
+from multiclass.metrics.sparse import scores_from_totals
+from multiclass.metrics.totals import class_totals
 from multiclass.decisions import DecisionPolicy, apply_temperature, decide
 from multiclass.report.model import (
     ClassChange,
@@ -54,7 +56,7 @@ class DecisionCounts:
         y_true = np.asarray(y_true, dtype=np.intp)
         y_argmax, y_policy = decide(log_probs), decide(log_probs, self.policy)  # (n,) each
         for name, y_pred in (("argmax", y_argmax), ("policy", y_policy)):
-            self.totals[name] += _totals(y_true, y_pred, self.n_classes)
+            self.totals[name] += class_totals(y_true, y_pred, self.n_classes)
         self.n_changed += int(np.count_nonzero(y_argmax != y_policy))
         if self.calibration is not None:
             after = apply_temperature(log_probs, self.policy.temperature)
@@ -109,22 +111,6 @@ def _proportions(k: np.ndarray, n: np.ndarray, config: ReportConfig) -> list[Est
         else:
             out.append(Estimate(float(k[c] / n[c])))
     return out
-
-
-def _totals(y_true, y_pred, k: int) -> np.ndarray:
-    """(3, K): tp, predicted, support -- the confusion matrix's diagonal and margins without a K x K array."""
-    return np.stack([np.bincount(y_true[y_true == y_pred], minlength=k), np.bincount(y_pred, minlength=k),
-                     np.bincount(y_true, minlength=k)])
-
-
-def _scores(tp, predicted, support) -> dict[str, float]:
-    """The headline scores as `report.build.summary_scores` defines them: averages over the classes present in
-    truth or prediction, balanced accuracy over those in truth, undefined scores counting 0."""
-    present, in_truth = (predicted > 0) | (support > 0), support > 0
-    recall = np.divide(tp, support, out=np.zeros(len(tp)), where=in_truth)
-    f1 = np.divide(2 * tp, predicted + support, out=np.zeros(len(tp)), where=present)
-    return {"accuracy": float(tp.sum() / support.sum()), "balanced_accuracy": float(recall[in_truth].mean()),
-            "macro_f1": float(f1[present].mean()), "weighted_f1": float((f1 * support).sum() / support.sum())}
 
 
 def build_decision(y_true, log_probs, policy: DecisionPolicy, *, classes, config: ReportConfig | None = None,
@@ -182,7 +168,7 @@ def _assemble(counts: DecisionCounts, classes, config: ReportConfig, tuned_here:
                                   {"name": classes[c], "recall": recall.value, "target": target}))
     if targets and tuned_here:
         notices.append(Notice("targets_tuned_here", "note"))
-    scores = {name: _scores(*totals) for name, totals in counts.totals.items()}
+    scores = {name: scores_from_totals(*totals) for name, totals in counts.totals.items()}
     return Decision(
         rule=policy.rule,
         temperature=policy.temperature,

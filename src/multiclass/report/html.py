@@ -12,7 +12,7 @@ from functools import lru_cache
 import jinja2
 import numpy as np
 
-from multiclass import __version__
+from multiclass._version import __version__
 from multiclass.report.decision_render import decision_context
 from multiclass.report.formatting import Formatter
 from multiclass.report.model import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report

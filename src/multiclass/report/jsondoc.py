@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from multiclass import __version__
+from multiclass._version import __version__
 from multiclass.metrics import SparseConfusion
 from multiclass.report.decision_render import decision_to_dict
 from multiclass.report.model import FULL_TABLE, HEADLINE, Estimate, Report

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from multiclass import __version__
+from multiclass._version import __version__
 from multiclass.report.build import build_report_from_counts
 from multiclass.report.decision_render import decision_tables
 from multiclass.report.formatting import Formatter

@@ -14,21 +14,19 @@ generator for the stack, so they differ from the eager loop's (which draws from 
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from multiclass.metrics import precision_recall_fscore_from_confusion
 from multiclass.models import build_model
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
-from multiclass.training import EarlyStopping
 from multiclass.training.config import monitor_mode
+from multiclass.training.early_stopping import EarlyStopping
+from multiclass.training.progress import make_progress
+from multiclass.training.validation import validation_scores
 
 __all__ = ["TrialResult", "train_stacked"]
 
@@ -74,15 +72,13 @@ class TrialResult:
 
 
 @torch.no_grad()
-def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: int | None) -> list[dict]:
-    """Per model: cross-entropy (weighted as training), accuracy, macro-F1 (and one recall) on shared rows.
-
-    The M confusion matrices come from one bincount over ``model * K*K + true * K + pred``.
-    """
+def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: int | None) -> dict[str, np.ndarray]:
+    """Per model, each (M,): cross-entropy (weighted as training), accuracy, macro-F1 (and one recall) on the
+    shared rows -- the scores of `multiclass.training.validation`, from the M models' class totals (M, K)."""
     m, n_classes = stack.n_models, stack.config.n_classes
     loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
-    confusion = torch.zeros(m * n_classes * n_classes, dtype=torch.int64, device=X.device)
-    offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes * n_classes  # (M, 1)
+    totals = torch.zeros(3, m * n_classes, dtype=torch.int64, device=X.device)  # tp, predicted, true per (model, class)
+    offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes  # (M, 1)
     chunk = max(1, _EVAL_ELEMENTS // (m * max(stack.widths[1:])))
     for start in range(0, len(X), chunk):
         y = labels[start : start + chunk]  # (n,)
@@ -91,19 +87,27 @@ def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: int | None)
         if class_weight is not None:
             nll = nll * class_weight[y]
         loss_sum += nll.sum(dim=1).double()
-        confusion += torch.bincount((offsets + y * n_classes + logits.argmax(dim=-1)).view(-1),
-                                    minlength=m * n_classes * n_classes)
-    denominator = float(len(X)) if class_weight is None else float(class_weight[labels].double().sum())
-    return _scores((loss_sum / denominator).tolist(), confusion.view(m, n_classes, n_classes), recall_of)
+        _add_totals(totals, offsets + y, offsets + logits.argmax(dim=-1))
+    weight_sum = float(len(X)) if class_weight is None else float(class_weight[labels].double().sum())
+    tp, pred_sum, true_sum = totals.view(3, m, n_classes).cpu().numpy()  # (M, K) each
+    return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight_sum, recall_of)
+
+
+def _add_totals(totals: torch.Tensor, true: torch.Tensor, pred: torch.Tensor) -> None:
+    """Add tp, predicted and true counts per (model, class) slot; `true`, `pred` hold slots ``model * K + class``."""
+    true, pred = true.reshape(-1), pred.reshape(-1)
+    totals[0] += torch.bincount(true[true == pred], minlength=totals.shape[1])
+    totals[1] += torch.bincount(pred, minlength=totals.shape[1])
+    totals[2] += torch.bincount(true, minlength=totals.shape[1])
 
 
 @torch.no_grad()
-def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, recall_of: int | None) -> list[dict]:
+def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, recall_of: int | None) -> dict:
     """As `_validate`, but model m scores only its own rows ``X[index[m]]`` where ``valid[m]`` (index (M, n))."""
     m, n_classes = stack.n_models, stack.config.n_classes
     loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
-    confusion = torch.zeros(m * n_classes * n_classes, dtype=torch.int64, device=X.device)
-    offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes * n_classes  # (M, 1)
+    totals = torch.zeros(3, m * n_classes, dtype=torch.int64, device=X.device)
+    offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes  # (M, 1)
     chunk = max(1, _EVAL_ELEMENTS // (m * max(stack.widths[1:])))
     for start in range(0, index.shape[1], chunk):
         rows, ok = index[:, start : start + chunk], valid[:, start : start + chunk]  # (M, n) each
@@ -113,51 +117,11 @@ def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, reca
         if class_weight is not None:
             nll = nll * class_weight[y]
         loss_sum += (nll * ok).sum(dim=1).double()
-        confusion += torch.bincount((offsets + y * n_classes + logits.argmax(dim=-1))[ok], minlength=confusion.numel())
+        _add_totals(totals, (offsets + y)[ok], (offsets + logits.argmax(dim=-1))[ok])
     weight = valid.double() if class_weight is None else class_weight[labels[index]].double() * valid
-    return _scores((loss_sum / weight.sum(dim=1)).tolist(), confusion.view(m, n_classes, n_classes), recall_of)
-
-
-def _scores(losses: list[float], confusion: torch.Tensor, recall_of: int | None) -> list[dict]:
-    """Each model's validation record from its loss and confusion matrix (M, K, K)."""
-    matrices = confusion.cpu().numpy()  # rows = true, columns = predicted
-    scores = []
-    for loss, cm in zip(losses, matrices):
-        _, recall, f1, _ = precision_recall_fscore_from_confusion(cm, zero_division=0.0)
-        present = (cm.sum(axis=0) + cm.sum(axis=1)) > 0  # macro over classes seen or predicted, as sklearn
-        score = {"val_loss": loss, "val_accuracy": float(np.trace(cm) / cm.sum()),
-                 "val_macro_f1": float(f1[present].mean())}
-        if recall_of is not None:
-            score["val_recall"] = float(recall[recall_of])
-        scores.append(score)
-    return scores
-
-
-class _Display:
-    """One bar over epochs: how many models still train and the best validation macro-F1 so far."""
-
-    def __init__(self, verbose: bool, total_epochs: int, n_models: int):
-        self.progress = None
-        if verbose:
-            self.progress = Progress(TextColumn("[bold]sweep"), BarColumn(), MofNCompleteColumn(),
-                                     TextColumn("{task.fields[info]}"), TimeElapsedColumn(),
-                                     console=Console(file=sys.stderr))
-            self.task = self.progress.add_task("sweep", total=total_epochs, info=f"{n_models} models")
-
-    def __enter__(self):
-        if self.progress is not None:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.progress is not None:
-            self.progress.stop()
-        return False
-
-    def update(self, n_active: int, n_models: int, best_f1: float) -> None:
-        if self.progress is not None:
-            info = f"{n_active}/{n_models} training  best val_macro_f1 {best_f1:.4f}"
-            self.progress.update(self.task, advance=1, info=info)
+    tp, pred_sum, true_sum = totals.view(3, m, n_classes).cpu().numpy()  # (M, K) each
+    return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight.sum(dim=1).cpu().numpy(),
+                             recall_of)
 
 
 def _tensor(values, device) -> torch.Tensor:
@@ -327,7 +291,7 @@ def train_stacked(
     x_buffer = torch.empty(len(trials) * min(batch, n) * X_tr.shape[1], device=device)
     max_epochs = max(t.train_config.epochs for t in trials)
     best_f1 = -math.inf
-    with _Display(verbose, max_epochs, len(trials)) as display:
+    with make_progress(verbose, max_epochs, label="sweep") as display:
         try:
             for epoch in range(1, max_epochs + 1):
                 tic = time.perf_counter()
@@ -339,7 +303,7 @@ def train_stacked(
                 loss_sum = state.run_epoch(X_tr, y_tr, order, batch, x_buffer, weight, dropout_generator)  # (M,)
                 train_losses = (loss_sum / n).tolist()
                 if own_val is None:
-                    scores = _validate(state.stack, X_va, y_va, weight, recall_of)
+                    scores = _validate(state.stack, X_va, y_va, weight, recall_of)  # name -> (M,)
                 else:
                     active = torch.tensor(state.active, device=device)
                     scores = _validate_own(state.stack, X_va, y_va, own_val[0][active], own_val[1][active], weight,
@@ -347,7 +311,8 @@ def train_stacked(
                 elapsed = time.perf_counter() - tic
                 improved, going_on = [], []
                 for row, j in enumerate(state.active):
-                    config, score = trials[j].train_config, scores[row]
+                    config = trials[j].train_config
+                    score = {name: float(values[row]) for name, values in scores.items()}
                     value = score.pop("val_recall") if recall_of is not None else score[config.monitor]
                     should_stop = stoppers[j].step(value)
                     if stoppers[j].improved:
@@ -367,7 +332,7 @@ def train_stacked(
                         if row not in going_on:
                             results[j].state = state.state_dict(row, stoppers[j].best_epoch > 0)
                     state.keep_only(going_on)
-                display.update(len(state.active), len(trials), best_f1)
+                display.advance(f"{len(state.active)}/{len(trials)} training  best val_macro_f1 {best_f1:.4f}")
                 if not state.active:
                     break
         except KeyboardInterrupt:

@@ -1,18 +1,18 @@
-"""Training: configuration, early stopping, the stratified split and the loop itself."""
+"""Training: the configuration, the one loop (resident or streamed rows, one or N ranks), validation, early
+stopping, checkpoints and progress. Names are imported on first use (`multiclass.lazy`): the configuration
+does not import torch."""
 
-from multiclass.training.config import MONITORS, TrainConfig, validate_train_config
-from multiclass.training.early_stopping import EarlyStopping
-from multiclass.training.loop import TrainResult, check_training_data, train
-from multiclass.training.split import resolve_class_weight, stratified_split
+from multiclass.lazy import lazy_face
 
-__all__ = [
-    "MONITORS",
-    "TrainConfig",
-    "validate_train_config",
-    "EarlyStopping",
-    "TrainResult",
-    "check_training_data",
-    "train",
-    "resolve_class_weight",
-    "stratified_split",
-]
+_EXPORTS = {
+    "MONITORS": "multiclass.training.config:MONITORS",
+    "TrainConfig": "multiclass.training.config:TrainConfig",
+    "validate_train_config": "multiclass.training.config:validate_train_config",
+    "EarlyStopping": "multiclass.training.early_stopping:EarlyStopping",
+    "TrainResult": "multiclass.training.loop:TrainResult",
+    "check_training_data": "multiclass.training.arrays:check_training_data",
+    "train": "multiclass.training.loop:train",
+    "train_stream": "multiclass.training.loop:train_stream",
+}
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

@@ -1,8 +1,8 @@
 """Training checkpoints: everything needed to continue a run exactly where it stopped, in one safetensors file.
 
 A checkpoint holds the current and the best weights, Adam's moments, the learning-rate scheduler, the early
-stopping state, the history, and the states of the two random generators (the per-epoch permutation and the
-global one dropout draws from). Resuming a CPU run from it gives the same final weights, bit for bit, as a run
+stopping state, the history, and -- for every rank -- the states of the two random generators (the data order's
+and the global one dropout draws from). Resuming a CPU run from it gives the same final weights, bit for bit, as a run
 that was never interrupted. The scalars travel as JSON in the safetensors header's metadata, so one atomic
 rename publishes a consistent checkpoint; a kill at any moment leaves the previous checkpoint intact.
 A fingerprint of the data and the configuration refuses a resume on anything else.
@@ -27,7 +27,7 @@ from multiclass.exceptions import DataError, ModelFileError
 __all__ = ["CheckpointState", "fingerprint", "save_checkpoint", "load_checkpoint", "checkpoint_path"]
 
 FORMAT = "multiclass-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: one pair of random states per rank (streamed training under torchrun)
 
 
 def checkpoint_path(model_dir: str | Path) -> Path:
@@ -58,8 +58,8 @@ class CheckpointState:
     optimizer: dict
     scheduler: dict | None
     stopper: dict
-    generator: torch.Tensor
-    global_rng: torch.Tensor
+    generators: list  # per rank: the data order's generator state (uint8 tensor)
+    global_rngs: list  # per rank: torch's global generator state (dropout masks)
     fingerprint: str
 
 
@@ -79,8 +79,9 @@ def save_checkpoint(path: str | Path, state: CheckpointState) -> None:
         tensors.update({f"best.{k}": v.detach().cpu().numpy() for k, v in state.best.items()})
     optim_tensors, optim_scalars = _optimizer_tensors(state.optimizer)
     tensors.update(optim_tensors)
-    tensors["rng.generator"] = state.generator.cpu().numpy()
-    tensors["rng.global"] = state.global_rng.cpu().numpy()
+    for rank, (generator, global_rng) in enumerate(zip(state.generators, state.global_rngs, strict=True)):
+        tensors[f"rng.generator.{rank}"] = generator.cpu().numpy()
+        tensors[f"rng.global.{rank}"] = global_rng.cpu().numpy()
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
@@ -91,6 +92,7 @@ def save_checkpoint(path: str | Path, state: CheckpointState) -> None:
         "scheduler": state.scheduler,
         "stopper": state.stopper,
         "fingerprint": state.fingerprint,
+        "world_size": len(state.generators),
     }
     # json.dumps writes inf as Infinity (a scheduler's initial best): only this module reads it back.
     payload = save_safetensors(tensors, metadata={"state": json.dumps(document)})
@@ -110,11 +112,23 @@ def load_checkpoint(path: str | Path, expected_fingerprint: str) -> CheckpointSt
         document = json.loads(json.loads(payload[8 : 8 + header_len])["__metadata__"]["state"])
     except (SafetensorError, ValueError, KeyError, TypeError):
         raise ModelFileError(f"{path}: not a multiclass checkpoint (unreadable or damaged).") from None
-    if document.get("format") != FORMAT or document.get("format_version") != FORMAT_VERSION:
+    if not isinstance(document, dict) or document.get("format") != FORMAT or \
+            document.get("format_version") != FORMAT_VERSION:
         raise ModelFileError(f"{path}: not a multiclass checkpoint of format version {FORMAT_VERSION}.")
-    if document["fingerprint"] != expected_fingerprint:
+    if document.get("fingerprint") != expected_fingerprint:
         raise DataError(f"{path}: the checkpoint was made with other data or settings; resume with the same "
                         "data file and options, or train from scratch without --resume.")
+    try:
+        return _state(document, arrays)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        field = error.args[0] if isinstance(error, KeyError) and error.args else type(error).__name__
+        raise ModelFileError(f"{path}: the checkpoint is incomplete or damaged (field {field!r}); train from "
+                             "scratch without --resume.") from None
+
+
+def _state(document: dict, arrays: dict) -> CheckpointState:
+    """The `CheckpointState` of a checked checkpoint's JSON document and arrays (KeyError/TypeError when a field is
+    missing or of the wrong type)."""
 
     def group(prefix: str) -> dict:
         return {k[len(prefix):]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith(prefix)}
@@ -125,15 +139,16 @@ def load_checkpoint(path: str | Path, expected_fingerprint: str) -> CheckpointSt
         "state": {int(i): {key: torch.from_numpy(arrays[f"optim.{i}.{key}"]) for key in keys}
                   for i, keys in optim["state"].items()},
     }
+    ranks = range(int(document["world_size"]))
     return CheckpointState(
-        epoch=document["epoch"],
-        history=document["history"],
+        epoch=int(document["epoch"]),
+        history=list(document["history"]),
         model=group("model."),
         best=group("best.") if document["has_best"] else None,
         optimizer=optimizer,
         scheduler=document["scheduler"],
-        stopper=document["stopper"],
-        generator=torch.from_numpy(arrays["rng.generator"]),
-        global_rng=torch.from_numpy(arrays["rng.global"]),
+        stopper=dict(document["stopper"]),
+        generators=[torch.from_numpy(arrays[f"rng.generator.{r}"]) for r in ranks],
+        global_rngs=[torch.from_numpy(arrays[f"rng.global.{r}"]) for r in ranks],
         fingerprint=document["fingerprint"],
     )

@@ -7,21 +7,14 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from multiclass.classes import RECALL_MONITOR_PREFIX
+from multiclass.engine.options import COMPILE_STEP, ENGINES, FUSED_IS_FLOAT32, PRECISIONS
 from multiclass.exceptions import ConfigError
 
-__all__ = ["ENGINES", "MONITORS", "TrainConfig", "validate_train_config"]
+__all__ = ["MONITORS", "TrainConfig", "monitor_mode", "validate_train_config"]
 
 # What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall.
 MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
-RECALL_MONITOR_PREFIX = "val_recall:"
-# What can run the steps of an epoch (multiclass.engine.ENGINES; repeated here so configs import nothing heavy).
-ENGINES = ("auto", "eager", "fused", "cuda_graph")
-# Arithmetic of the training steps' matrix products (weights, Adam and the loss stay float32).
-PRECISIONS = ("float32", "bfloat16")
-# Whether the CUDA-graph engine passes its step through torch.compile ("auto": when the run is long enough).
-COMPILE_STEP = ("auto", "always", "never")
-FUSED_IS_FLOAT32 = ("`engine` 'fused' trains in float32; with `precision` 'bfloat16' use 'auto', 'eager' or "
-                    "'cuda_graph'.")
 
 
 @dataclass(frozen=True)
@@ -81,7 +74,10 @@ class TrainConfig:
         `multiclass.engine.cuda_graph.COMPILE_MIN_STEPS` (150,000; the seed job's 100 MNIST epochs with
         the default 10 % validation split are 168,750; early stopping may end a run sooner). Other engines never compile. A failed compile warns and trains with the plain step.
     verbose : bool, default=True
-        Show a rich progress display on stderr.
+        Show the training progress on stderr: a live bar on a terminal, a line per epoch otherwise.
+    log_every : int or None, default=None
+        Write a progress line every this many epochs instead of the live bar (None: the bar on a terminal, a
+        line every epoch when stderr is a file or a pipe).
     """
 
     lr: float = 1e-3
@@ -103,6 +99,7 @@ class TrainConfig:
     compile_step: str = "auto"
     checkpoint_every: int = 1
     verbose: bool = True
+    log_every: int | None = None
 
     def __post_init__(self):
         validate_train_config(self)
@@ -165,6 +162,8 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`device` must be a string such as 'cpu' or 'cuda'; got {config.device!r}.")
     if not (_is_int(config.checkpoint_every) and config.checkpoint_every >= 1):
         raise ConfigError(f"`checkpoint_every` must be an integer >= 1; got {config.checkpoint_every!r}.")
+    if config.log_every is not None and not (_is_int(config.log_every) and config.log_every >= 1):
+        raise ConfigError(f"`log_every` must be an integer >= 1 or None; got {config.log_every!r}.")
     if config.engine not in ENGINES:
         raise ConfigError(f"`engine` must be one of {list(ENGINES)}; got {config.engine!r}.")
     if config.precision not in PRECISIONS:

@@ -25,6 +25,7 @@ from multiclass.data.stream.batches import (
     rows_of,
     steps_per_epoch,
 )
+from multiclass.data.stream.config import StreamConfig
 from multiclass.data.stream.scan import MAX_DISTINCT, TableScan, scan_table
 from multiclass.data.stream.source import DEFAULT_BATCH_ROWS, Piece, TableSource, is_table_shards, should_stream
 from multiclass.data.stream.split import StreamSplit
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_BATCH_ROWS",
     "MAX_DISTINCT",
     "Piece",
+    "StreamConfig",
     "StreamSplit",
     "TableScan",
     "TableSource",

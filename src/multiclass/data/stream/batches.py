@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ...exceptions import DataError
-from ..labels import _listing
-from .scan import TableScan
-from .source import TableSource
+from multiclass.exceptions import DataError
+from multiclass.data.labels import listing
+from multiclass.data.stream.scan import TableScan
+from multiclass.data.stream.source import TableSource
 
 __all__ = ["encode_frame", "epoch_batches", "epoch_pieces", "iter_encoded", "rows_of", "steps_per_epoch"]
 
@@ -51,8 +51,8 @@ def _codes(series: pd.Series, scan: TableScan) -> np.ndarray:
                     pass
             if name not in index:
                 unseen = sorted({str(v) for v in series[unknown].tolist() if str(v) not in index})
-                raise DataError(f"column {scan.target!r}: labels never seen in training: {_listing(unseen)}; the "
-                                f"model knows {_listing(list(scan.classes))}.")
+                raise DataError(f"column {scan.target!r}: labels never seen in training: {listing(unseen)}; the "
+                                f"model knows {listing(list(scan.classes))}.")
             codes[i] = index[name]
     return codes.astype(np.int64)
 

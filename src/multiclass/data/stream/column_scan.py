@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ...exceptions import DataError
-from ..columns import _NUMERIC_TYPO_FRACTION, category_values
+from multiclass.exceptions import DataError
+from multiclass.data.columns import NUMERIC_TYPO_FRACTION, category_values
 
 __all__ = ["MAX_DISTINCT"]
 
@@ -59,7 +59,7 @@ class _Moments:
 
 
 @dataclass
-class _ColumnScan:
+class ColumnScan:
     """What one column's values tell, batch after batch."""
 
     name: str
@@ -139,7 +139,7 @@ class _ColumnScan:
         if len(self.categories) > MAX_DISTINCT:
             self.categories, self.overflow = None, True
 
-    def merge(self, other: _ColumnScan) -> None:
+    def merge(self, other: ColumnScan) -> None:
         for name in ("n_present", "n_missing", "n_bool", "n_true", "n_number"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.numeric_dtype &= other.numeric_dtype
@@ -170,7 +170,7 @@ class _ColumnScan:
             return "bool"
         if self.n_number == self.n_present:
             return "numeric"
-        if self.n_number / self.n_present >= _NUMERIC_TYPO_FRACTION:
+        if self.n_number / self.n_present >= NUMERIC_TYPO_FRACTION:
             (_, row), value = self.first_text
             raise DataError(
                 f"column {self.name!r} row {row + 1}: value {value!r} is not numeric (the other values are numbers; "

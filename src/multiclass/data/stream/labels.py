@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ...exceptions import DataError
-from ..labels import fit_classes
-from .source import TableSource
+from multiclass.exceptions import DataError
+from multiclass.data.labels import fit_classes
+from multiclass.data.stream.source import TableSource
 
 __all__ = ["LabelScan", "fit_labels", "located"]
 

@@ -27,14 +27,14 @@ from numbers import Real
 
 import numpy as np
 
-from ...exceptions import ConfigError, DataError
-from ..preprocessing import is_positive_int
-from ..table import TablePreprocessor, available_columns
-from . import column_scan
-from .column_scan import MAX_DISTINCT, _ColumnScan
-from .labels import LabelScan, fit_labels, located
-from .source import TableSource
-from .split import StreamSplit, fit_split
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.preprocessing import is_positive_int
+from multiclass.data.table import TablePreprocessor, available_columns
+from multiclass.data.stream import column_scan
+from multiclass.data.stream.column_scan import MAX_DISTINCT, ColumnScan
+from multiclass.data.stream.labels import LabelScan, fit_labels, located
+from multiclass.data.stream.source import TableSource
+from multiclass.data.stream.split import StreamSplit, fit_split
 
 __all__ = ["MAX_DISTINCT", "TableScan", "scan_table"]
 
@@ -116,7 +116,7 @@ def _check_options(source: TableSource, target, id_column, ignore, categorical, 
 
 def _scan_pieces(source, pieces, target, features, categorical, by_piece):
     """This rank's share of the pass: per-piece row counts, column scans, label scan (`by_piece`: per piece too)."""
-    columns = {name: _ColumnScan(name) for name in features}
+    columns = {name: ColumnScan(name) for name in features}
     labels = LabelScan(by_piece=by_piece)
     rows: dict[int, int] = {}
     read = [target, *features]
@@ -135,7 +135,7 @@ def _scan_pieces(source, pieces, target, features, categorical, by_piece):
 
 def _recount(source, pieces, names) -> dict[str, Counter]:
     """Exact category counts of `names`, read again as text (columns whose first pass could not count them)."""
-    scans = {name: _ColumnScan(name) for name in names}
+    scans = {name: ColumnScan(name) for name in names}
     for _, piece in pieces:
         for frame in source.frames(piece, list(names)):
             for name in names:

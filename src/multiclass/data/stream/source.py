@@ -28,9 +28,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ...exceptions import DataError
-from ..csv_checks import check_unique_names
-from ..table_io import _DELIMITERS, _sniff_delimiter
+from multiclass.exceptions import DataError
+from multiclass.data.csv_checks import check_unique_names
+from multiclass.data.table_io import DELIMITERS, sniff_delimiter
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 
@@ -185,8 +185,8 @@ class TableSource:
         suffixes = [s.lower() for s in shard.suffixes]
         compressed = bool(suffixes) and suffixes[-1] in _COMPRESSION
         ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
-        default = _DELIMITERS.get(ext, "")
-        self._delimiters[index] = (default if compressed else _sniff_delimiter(shard, default)) or ","
+        default = DELIMITERS.get(ext, "")
+        self._delimiters[index] = (default if compressed else sniff_delimiter(shard, default)) or ","
         try:
             with pa_csv.open_csv(pa.input_stream(shard, compression="detect"), **self._csv_options(index, None)) as r:
                 names = list(r.schema.names)

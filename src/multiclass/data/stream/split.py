@@ -1,7 +1,7 @@
 """The streaming validation split: stratified like the in-memory one, decided row by row with no communication.
 
 Every class c with n_c rows sends exactly ``n_val_c = clip(round(f * n_c), 1, n_c - 1)`` rows to validation --
-the counts of `multiclass.training.split.stratified_split` (one rule, `validation_counts`) -- chosen by
+the counts of `multiclass.data.split.stratified_split` (one rule, `validation_counts`) -- chosen by
 systematic sampling in file order. With i the row's index among the rows of its class in file order (0-based),
 
     H_c(i) = floor((i * n_val_c + s_c) / n_c),    s_c = floor(u_c * n_c),    u_c ~ U[0, 1) seeded per class,
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ...training.split import validation_counts
+from multiclass.data.split import validation_counts
 
 __all__ = ["StreamSplit", "fit_split", "held_before"]
 

@@ -21,7 +21,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from multiclass.exceptions import DataError
-from multiclass.metrics import percentile_interval
+from multiclass.metrics.intervals import percentile_interval
+from multiclass.metrics.totals import headline_scores
 
 __all__ = ["McNemarResult", "PairedComparison", "compare_predictions", "mcnemar_test", "paired_bootstrap"]
 
@@ -98,17 +99,15 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact_below: int = EXACT_BELOW) -> M
 
 
 def _scores(y_true, pred, draws, k: int) -> dict[str, np.ndarray]:
-    """Accuracy and macro-F1 (each (B,)) of `pred` on each resample of rows `draws` (B, N)."""
+    """The headline scores (each (B,)) and per-class ones (each (B, K)) of `pred` on each resample of rows
+    `draws` (B, N), from the resamples' class totals."""
     b = len(draws)
     offset = (np.arange(b) * k)[:, None]  # (B, 1) each resample's block of K counts
     truth, chosen = y_true[draws], pred[draws]  # (B, N)
-    right = truth == chosen
     true_sum = np.bincount((offset + truth).ravel(), minlength=b * k).reshape(b, k)
     pred_sum = np.bincount((offset + chosen).ravel(), minlength=b * k).reshape(b, k)
-    tp = np.bincount((offset + truth).ravel(), weights=right.ravel(), minlength=b * k).reshape(b, k)
-    present = (true_sum > 0) | (pred_sum > 0)  # (B, K) scikit-learn's classes without `labels`
-    f1 = np.divide(2 * tp, true_sum + pred_sum, out=np.zeros((b, k)), where=present)
-    return {"accuracy": right.mean(axis=1), "macro_f1": (f1 * present).sum(axis=1) / present.sum(axis=1)}
+    tp = np.bincount((offset + truth).ravel(), weights=(truth == chosen).ravel(), minlength=b * k).reshape(b, k)
+    return headline_scores(tp, pred_sum, true_sum)
 
 
 def paired_bootstrap(y_true, pred_a, pred_b, *, n_resamples: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
@@ -180,7 +179,7 @@ def compare_predictions(y_true, pred_a, pred_b, *, n_resamples: int = 1000, seed
         difference[name] = {"value": float(point_b[name][0] - point_a[name][0]), "low": float(low),
                             "high": float(high), "share_b_better": float(np.mean(values > 0))}
     return PairedComparison(
-        n_samples=len(y_true), scores_a={name: float(v[0]) for name, v in point_a.items()},
-        scores_b={name: float(v[0]) for name, v in point_b.items()}, difference=difference,
+        n_samples=len(y_true), scores_a={name: float(point_a[name][0]) for name in samples},
+        scores_b={name: float(point_b[name][0]) for name in samples}, difference=difference,
         mcnemar=mcnemar_test(y_true, pred_a, pred_b), n_resamples=int(n_resamples), seed=int(seed),
         confidence=float(confidence))

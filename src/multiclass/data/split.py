@@ -1,14 +1,18 @@
-"""Stratified validation split and class weights: the two places training looks at class counts."""
+"""The stratified validation split: how many rows of each class are held out, and which.
+
+`validation_counts` is the one rule behind the in-memory split (`stratified_split`) and the streamed split
+(`multiclass.data.stream.split`), so both hold out the same number of rows of every class.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import DataError
 
-__all__ = ["resolve_class", "resolve_class_weight", "stratified_split", "validation_counts"]
+__all__ = ["stratified_split", "validation_counts"]
 
 
 def _name(classes: Sequence | None, code: int):
@@ -98,45 +102,3 @@ def stratified_split(
     train_mask = np.ones(len(labels), dtype=bool)
     train_mask[val_idx] = False
     return np.flatnonzero(train_mask), val_idx
-
-
-def resolve_class(key, classes: Sequence | None, n_classes: int, what: str) -> int:
-    """The integer code of the class named `key` (a class name, or a code when there are no names)."""
-    if classes is not None:
-        names = [str(c) for c in classes]
-        if str(key) in names:
-            return names.index(str(key))
-        raise ConfigError(f"`{what}` names class {key!r}, which is not one of the classes {names}.")
-    try:
-        code = int(key)
-    except (TypeError, ValueError):
-        code = -1
-    if not 0 <= code < n_classes:
-        raise ConfigError(f"`{what}` names class {key!r}; without class names it must be a code in [0, {n_classes}).")
-    return code
-
-
-def resolve_class_weight(
-    class_weight, labels: np.ndarray, n_classes: int, classes: Sequence | None = None
-) -> np.ndarray | None:
-    """A (K,) weight per class code from None, "balanced" or a mapping class -> weight (missing classes: 1).
-
-    "balanced" is scikit-learn's ``n_samples / (n_classes * count_c)``, over the classes present.
-
-    Examples
-    --------
-    >>> resolve_class_weight("balanced", np.array([0, 0, 0, 1]), 2)
-    array([0.66666667, 2.        ])
-    """
-    if class_weight is None:
-        return None
-    if isinstance(class_weight, str) and class_weight == "balanced":
-        counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
-        n_present = np.count_nonzero(counts)
-        return np.where(counts > 0, len(labels) / (n_present * np.maximum(counts, 1)), 1.0)
-    if isinstance(class_weight, Mapping):
-        weights = np.ones(n_classes)
-        for key, value in class_weight.items():
-            weights[resolve_class(key, classes, n_classes, "class_weight")] = float(value)
-        return weights
-    raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {class_weight!r}.")

@@ -10,12 +10,7 @@ import torch
 from scipy.stats import binomtest, chi2
 from sklearn.metrics import accuracy_score, f1_score
 
-from multiclass.decisions import (
-    compare,
-    compare_predictions,
-    mcnemar_test,
-    paired_bootstrap,
-)
+from multiclass.metrics import compare, compare_predictions, mcnemar_test, paired_bootstrap
 from multiclass.exceptions import DataError
 from multiclass.report.comparison import comparison_verdict
 

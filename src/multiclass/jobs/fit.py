@@ -1,0 +1,309 @@
+"""The `fit` verb: from data to a trained model (and its model directory), in memory or streamed, on 1 or N ranks.
+
+`fit` decides how the work runs -- the data read whole (`fit_dataset`), or a table streamed batch by batch on one
+process or on every rank under torchrun (`fit_stream`) -- and owns the run's files: the checkpoint beside the
+model directory (written every ``checkpoint_every`` epochs, resumed with ``resume=True``, removed once the model
+is saved) and the model directory itself, which is written before anything else is reported, so no later
+failure can lose a trained model. The estimator calls `fit_arrays`.
+
+In memory, the stratified validation split (``config.val_split``) -- or the validation data given -- feeds early
+stopping, the decision policy (temperature, recall offsets; fitted after training) and the validation report, so
+the three see the same held-out rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import multiclass.data as data
+import multiclass.metrics as metrics
+from multiclass.atomic import remove_stale_temporaries
+from multiclass.data.labels import errors_about
+from multiclass.data.split import stratified_split
+from multiclass.data.stream import StreamConfig, TableSource, scan_table
+from multiclass.decisions import DecisionConfig, fit_policy
+from multiclass.devices import resolve_device
+from multiclass.distributed import Comm, init_distributed, shutdown
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
+from multiclass.jobs.inputs import check_output_path, wants_stream
+from multiclass.models import ModelConfig, build_model
+from multiclass.persistence import save_model
+from multiclass.report import Report, ReportConfig
+from multiclass.report.build import build_report_from_counts
+from multiclass.trained import TrainedModel
+from multiclass.training import TrainConfig, train, train_stream
+from multiclass.training.checkpoint import checkpoint_path
+from multiclass.training.loop import validation_batches
+
+__all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_stream"]
+
+# Reader options of `fit` saved with the model and reused by `evaluate` / `predict`.
+READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
+
+
+@dataclass
+class FitResult:
+    """What `fit` returns.
+
+    Attributes
+    ----------
+    trained : TrainedModel
+    validation : Report or None
+        The report of the validation rows (no intervals): what `render_report(..., compact=True)` shows.
+    written : Path or None
+        The model directory written (None without `out`, and on every rank but rank 0).
+    is_main : bool
+        False on the ranks of a torchrun job other than rank 0, which print and write nothing.
+    n_ranks : int
+    """
+
+    trained: TrainedModel
+    validation: Report | None = None
+    written: Path | None = None
+    is_main: bool = True
+    n_ranks: int = 1
+
+
+def data_info(dataset) -> dict:
+    """The JSON-able description of the training data that a model file keeps."""
+    return {
+        "kind": dataset.kind,
+        "source": str(dataset.source),
+        "n_samples": int(dataset.n_samples),
+        "feature_names": list(dataset.feature_names),
+        "target_dtype": dataset.target_dtype,
+        "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
+        "load_options": dataset.load_options,
+    }
+
+
+def _network(n_features: int, n_classes: int, hidden, activation: str, dropout: float, seed: int):
+    return build_model(ModelConfig(n_features, n_classes, tuple(hidden), activation, dropout), seed=seed)
+
+
+def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15), activation: str = "relu",
+        dropout: float = 0.0, config: TrainConfig | None = None, decision: DecisionConfig | None = None,
+        stream_config: StreamConfig | None = None, val_data=None, announce=None, **read_options) -> FitResult:
+    """Train a model on `source` and, with `out`, write its model directory.
+
+    Parameters
+    ----------
+    source : str or Path
+        A table, text table, IDX, NPZ, image folder, folder of table shards or built-in dataset name.
+    out : str or Path, optional
+        The model directory to write; its checkpoint is the sibling ``<out>.checkpoint.safetensors``.
+    resume : bool, default=False
+        Continue the interrupted run that was writing `out` from its checkpoint (the same bytes as an
+        uninterrupted run on the CPU).
+    stream : bool or "auto", default="auto"
+        Read a table batch by batch: "auto" streams a folder of shards, a table file larger than 1/8 of the
+        memory, and always under torchrun (each rank then trains its replica with DistributedDataParallel).
+    hidden, activation, dropout
+        The network (`multiclass.models.ModelConfig`).
+    config : TrainConfig, optional
+    decision : DecisionConfig, optional
+        Temperature, recall targets or a cost matrix, fitted on the validation rows (in memory only).
+    stream_config : StreamConfig, optional
+    val_data : str or Path, optional
+        Validation data instead of a split of `source`, read the way `source` is.
+    announce : callable, optional
+        Called once the data is read (or scanned) and before training, with what was read: ``{"rows", "features",
+        "classes", "read": "memory" | "streamed", "ranks"}`` (on rank 0 only).
+    **read_options
+        ``kind``, ``target``, ``id_column``, ``ignore``, ``categorical``, ``text_column``, ``labels``, ``split``,
+        ``data_dir`` (see `multiclass.data.load_dataset`).
+    """
+    config = config or TrainConfig()
+    if resume and out is None:
+        raise ConfigError("`resume` needs `out`, the model directory the interrupted run was writing.")
+    if out is not None:
+        check_output_path(out, model_dir=True)
+    resolve_device(config.device)  # `device="cuda"` without a GPU fails now, not after reading the data
+    checkpoint = checkpoint_path(out) if out is not None else None
+    for written in (out, checkpoint):  # leftovers of a run that was killed while writing
+        if written is not None:
+            remove_stale_temporaries(written)
+    network = {"hidden": hidden, "activation": activation, "dropout": dropout}
+    if wants_stream(source, stream, options=read_options):
+        if decision is not None and not decision.is_default:
+            raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
+                              "probabilities, which streamed training does not keep; train in memory.")
+        result = _fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
+                               network, read_options, announce)
+    else:
+        dataset = data.load_dataset(source, **read_options)
+        if announce is not None:
+            announce({"rows": dataset.n_samples, "features": dataset.n_features, "classes": dataset.n_classes,
+                      "read": "memory", "ranks": 1})
+        val_dataset = None
+        if val_data is not None:
+            val_dataset = data.load_for_prediction(val_data, dataset.preprocessor, classes=dataset.classes,
+                                                   target_dtype=dataset.target_dtype, **dataset.load_options)
+        result = fit_dataset(dataset, **network, config=config, decision=decision, val_dataset=val_dataset,
+                             checkpoint=checkpoint, resume=resume)
+    if out is not None and result.is_main:
+        result.written = save_model(result.trained, out)
+        if result.trained.stop_reason != "interrupted" and checkpoint is not None:
+            checkpoint.unlink(missing_ok=True)  # kept after Ctrl-C: `resume=True` continues from it
+    return result
+
+
+def _fit_streamed(source, config, stream_config, val_data, checkpoint, resume, network, read_options,
+                  announce) -> FitResult:
+    unknown = set(read_options) - {"kind", "target", "id_column", "ignore", "categorical"}
+    if any(read_options[name] for name in unknown):
+        raise ConfigError(f"`{sorted(unknown)[0]}` does not apply to a streamed table; streaming reads Parquet or "
+                          "CSV tables (options: target, id_column, ignore, categorical).")
+    comm = init_distributed(config.device)
+    try:
+        result = fit_stream(source, target=read_options.get("target"), id_column=read_options.get("id_column"),
+                            ignore=read_options.get("ignore") or (), categorical=read_options.get("categorical") or (),
+                            **network, config=config, stream=stream_config, val_data=val_data, comm=comm,
+                            checkpoint=checkpoint, resume=resume, announce=announce)
+        comm.barrier()  # no rank leaves (and tears the group down) before every rank has finished training
+        return result
+    finally:
+        shutdown(comm)
+
+
+def fit_dataset(dataset, *, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+                config: TrainConfig | None = None, decision: DecisionConfig | None = None, val_dataset=None,
+                checkpoint=None, resume: bool = False) -> FitResult:
+    """Train a network on a labelled `Dataset` held in memory (see the module docstring).
+
+    `val_dataset` (read through ``dataset.preprocessor``) replaces the stratified split of ``config.val_split``.
+    """
+    config = config or TrainConfig()
+    if dataset.y is None:
+        raise DataError(f"{dataset.source}: training needs labels; the data has no target.")
+    if dataset.n_classes < 2:
+        raise DataError(f"{dataset.source}: training needs at least 2 classes; got {dataset.n_classes}.")
+    X, y, X_val, y_val = dataset.X, dataset.y, None, None
+    if val_dataset is not None:
+        if val_dataset.y is None:
+            raise DataError(f"{val_dataset.source}: validation data needs labels; the data has none.")
+        X_val, y_val = val_dataset.X, val_dataset.y
+    elif config.val_split > 0:
+        with errors_about(str(dataset.source)):
+            train_idx, val_idx = stratified_split(y, config.val_split, seed=config.seed, classes=dataset.classes)
+        X, y, X_val, y_val = X[train_idx], y[train_idx], X[val_idx], y[val_idx]
+    trained, validation = fit_arrays(X, y, classes=dataset.classes, hidden=hidden, activation=activation,
+                                     dropout=dropout, config=config, decision=decision, X_val=X_val, y_val=y_val,
+                                     checkpoint=checkpoint, resume=resume)
+    trained.preprocessor = dataset.preprocessor
+    trained.data_info = data_info(dataset)
+    return FitResult(trained, validation)
+
+
+def fit_arrays(X, y, *, classes, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+               config: TrainConfig | None = None, decision: DecisionConfig | None = None, X_val=None, y_val=None,
+               early_stopping: bool = True, checkpoint=None,
+               resume: bool = False) -> tuple[TrainedModel, Report | None]:
+    """Train on ready features `X` (n, F) and class codes `y` (n,) of `classes`; validate on `X_val`, `y_val`
+    when given (no split is made here). Returns the model, with its decision policy fitted on the validation rows,
+    and the validation report.
+
+    ``early_stopping=False`` keeps the validation rows from training (no early stopping: the last epoch's
+    weights); they then only fit the decision policy and make the validation report.
+    """
+    config = config or TrainConfig()
+    decision = (decision or DecisionConfig()).resolve(classes)  # a bad class name or cost file fails first
+    if decision.needs_validation and X_val is None:
+        raise ConfigError("`calibrate` and `target_recall` are fitted on validation rows; set `val_split` > 0 or "
+                          "give validation data.")
+    model = _network(np.shape(X)[1], len(classes), hidden, activation, dropout, config.seed)
+    watched = (X_val, y_val) if early_stopping else (None, None)
+    result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes, checkpoint=checkpoint,
+                   resume=resume)
+    trained = TrainedModel(model=model.cpu(), classes=tuple(classes), train_config=config, history=result.history,
+                           best_epoch=result.best_epoch, stop_reason=result.stop_reason)
+    if X_val is None:
+        return trained, None
+    if not decision.is_default:
+        trained.decision = fit_policy(trained.predict_log_proba(X_val, calibrated=False), y_val, decision,
+                                      trained.classes)
+    validation = evaluate_arrays(trained, X_val, y_val, subject="validation", tuned_here=True)
+    trained.validation = validation_summary(validation)
+    return trained, validation
+
+
+def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),
+               max_categories: int = 1000, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+               config: TrainConfig | None = None, stream: StreamConfig | None = None, val_data=None,
+               comm: Comm | None = None, checkpoint=None, resume: bool = False, announce=None) -> FitResult:
+    """Scan a table (file or folder of shards), build the network, train it streaming.
+
+    The model file it makes is the one in-memory training makes (same preprocessor state and classes), so
+    `predict` and `evaluate` read new data the same way. ``trained.validation`` holds the validation summary of
+    the restored weights, summed over the ranks.
+
+    Parameters
+    ----------
+    path : str or Path
+        A Parquet or CSV file, or a folder of shards.
+    target, id_column, ignore, categorical, max_categories
+        As in `multiclass.data.load_table`.
+    hidden, activation, dropout
+        The network (`multiclass.models.ModelConfig`).
+    config : TrainConfig, optional
+    stream : StreamConfig, optional
+    val_data : str or Path, optional
+        Validation data; otherwise ``config.val_split`` of each class is held out, stratified with the counts of
+        in-memory training (`multiclass.data.stream.split`).
+    comm : Comm, optional
+        From `multiclass.distributed.init_distributed` under torchrun; each rank then reads its own pieces.
+    checkpoint, resume
+        As in `multiclass.training.train_stream`.
+    announce : callable, optional
+        As in `fit`.
+    """
+    config = config or TrainConfig()
+    stream = stream or StreamConfig()
+    comm = comm or Comm(device=resolve_device(config.device))
+    source = TableSource(path, batch_rows=stream.batch_rows)
+    val_source = TableSource(val_data, batch_rows=stream.batch_rows) if val_data is not None else None
+    scan = scan_table(source, target=target, id_column=id_column, ignore=ignore, categorical=categorical,
+                      max_categories=max_categories, val_fraction=0.0 if val_source else config.val_split,
+                      seed=config.seed, rank=comm.rank, world_size=comm.world_size, gather=comm.all_gather_object)
+    if scan.n_classes < 2:
+        raise DataError(f"{path}: training needs at least 2 classes; got {scan.n_classes}.")
+    if announce is not None and comm.is_main:
+        announce({"rows": scan.n_rows, "features": scan.n_features, "classes": scan.n_classes, "read": "streamed",
+                  "ranks": comm.world_size})
+    model = _network(scan.n_features, scan.n_classes, hidden, activation, dropout, config.seed)
+    result = train_stream(model, source, scan, config, stream, val_source=val_source, comm=comm,
+                          checkpoint=checkpoint, resume=resume)
+    options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
+    info = {"kind": "table", "source": str(path), "n_samples": scan.n_rows,
+            "feature_names": list(scan.preprocessor.feature_names_), "target_dtype": scan.target_dtype,
+            "image_shape": None, "load_options": options,
+            "stream": {**stream.to_dict(), "world_size": comm.world_size,
+                       "val_data": None if val_data is None else str(val_data)}}
+    trained = TrainedModel(model=model, classes=scan.classes, preprocessor=scan.preprocessor, train_config=config,
+                           history=result.history, best_epoch=result.best_epoch, stop_reason=result.stop_reason,
+                           data_info=info)
+    validation = None
+    if val_source is not None or scan.val_fraction > 0:
+        validation = _streamed_validation(trained, validation_batches(source, scan, val_source, comm), comm)
+        trained.validation = validation_summary(validation)
+    trained.model = model.cpu()
+    return FitResult(trained, validation, is_main=comm.is_main, n_ranks=comm.world_size)
+
+
+def _streamed_validation(trained: TrainedModel, batches, comm: Comm) -> Report:
+    """The validation report of the restored weights from this rank's batches, the counts merged over ranks."""
+    trained.model.cpu()
+    counts = metrics.EvaluationCounts(len(trained.classes), sparse=len(trained.classes) > metrics.DENSE_MAX_CLASSES)
+    for X, y in batches:
+        _, probs, decided = trained.outputs(X)
+        counts.update(y, decided, probs)
+    merged = comm.all_gather_object(counts)
+    for other in merged[1:]:
+        merged[0].merge(other)
+    return build_report_from_counts(merged[0], trained.classes, config=ReportConfig(bootstrap=0),
+                                    subject="validation")
+

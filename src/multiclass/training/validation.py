@@ -1,0 +1,140 @@
+"""One epoch's validation: class totals and loss sums on held-out rows, then the scores early stopping watches.
+
+Whatever holds the rows -- device-resident arrays (`ResidentValidation`) or batches streamed from a table and
+spread over ranks (`StreamedValidation`) -- a validation pass produces the same vector of sums, and
+`validation_scores` turns it into the epoch's record with the one definition of the scores
+(`multiclass.metrics.headline_scores`); the sweep's M stacked models go through the same function.
+
+The totals vector, float64, ``(3K + 3,)``: ``[tp (K), pred_sum (K), true_sum (K), loss_sum, weight_sum,
+nll_sum]``. ``loss_sum / weight_sum`` is the validation loss weighted by the class weights exactly as the
+training loss is (so early stopping on val_loss optimises the objective the user asked for); ``nll_sum`` is the
+plain log-loss sum (the report's log-loss).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from multiclass.distributed import Comm
+from multiclass.exceptions import DataError
+from multiclass.metrics.totals import headline_scores
+from multiclass.models import MLP, chunk_rows
+
+__all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "scores_of_totals", "summary_from_totals",
+           "validation_scores"]
+
+# Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
+# to amortise per-call overhead, small enough that (rows x widest layer) activations stay in the tens of MB.
+EVAL_CHUNK = 8192
+
+
+def validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of: int | None = None) -> dict:
+    """The record of a validation pass: val_loss, val_accuracy, val_macro_f1 (and val_recall of class
+    `recall_of`), as floats for one model or as arrays over leading axes (the sweep's (M, K) totals)."""
+    if np.any(np.sum(true_sum, axis=-1) == 0):
+        raise DataError("the validation rows are empty; give more data, a larger val_split or validation data.")
+    scores = headline_scores(tp, pred_sum, true_sum)
+    record = {"val_loss": np.asarray(loss_sum, np.float64) / np.asarray(weight_sum, np.float64),
+              "val_accuracy": scores["accuracy"], "val_macro_f1": scores["macro_f1"]}
+    if recall_of is not None:
+        record["val_recall"] = scores["recall"][..., recall_of]
+    if np.ndim(record["val_loss"]) == 0:
+        record = {name: float(value) for name, value in record.items()}
+    return record
+
+
+def _split_totals(totals: np.ndarray, n_classes: int):
+    k = n_classes
+    tp, pred_sum, true_sum = (totals[i * k:(i + 1) * k].astype(np.int64) for i in range(3))
+    return tp, pred_sum, true_sum, totals[3 * k], totals[3 * k + 1], totals[3 * k + 2]
+
+
+def scores_of_totals(totals: np.ndarray, n_classes: int, recall_of: int | None) -> dict:
+    """`validation_scores` of a totals vector (see the module docstring)."""
+    tp, pred_sum, true_sum, loss_sum, weight_sum, _ = _split_totals(totals, n_classes)
+    return validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of)
+
+
+def summary_from_totals(totals: np.ndarray, n_classes: int) -> dict:
+    """The evaluation summary of the validation rows (n_samples, the headline scores and log_loss)."""
+    tp, pred_sum, true_sum, _, _, nll_sum = _split_totals(totals, n_classes)
+    n = int(true_sum.sum())
+    scores = headline_scores(tp, pred_sum, true_sum)
+    return {"n_samples": n, **{name: float(scores[name]) for name in ("accuracy", "balanced_accuracy", "macro_f1",
+                                                                       "weighted_f1")},
+            "log_loss": float(nll_sum / n)}
+
+
+@torch.no_grad()
+def _add_chunk(totals: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor, labels: torch.Tensor,
+               class_weight: torch.Tensor | None, k: int) -> None:
+    """Add one chunk's class totals and loss sums to `totals` (3K + 3,) in place."""
+    pred = logits.argmax(dim=1)
+    totals[:k] += torch.bincount(labels[pred == labels], minlength=k)
+    totals[k:2 * k] += torch.bincount(pred, minlength=k)
+    totals[2 * k:3 * k] += torch.bincount(labels, minlength=k)
+    totals[3 * k] += F.cross_entropy(logits, targets, weight=class_weight, reduction="sum").double()
+    soft = targets.dim() == 2  # soft targets average over rows whatever the class weights (torch's rule)
+    totals[3 * k + 1] += len(labels) if class_weight is None or soft else class_weight[labels].double().sum()
+    totals[3 * k + 2] += F.cross_entropy(logits.double(), labels, reduction="sum")
+
+
+class ResidentValidation:
+    """Validation rows held on the training device.
+
+    Parameters
+    ----------
+    X : tensor of shape (n, F)
+    targets : tensor of shape (n,) int64 codes, or (n, K) one-hot / soft rows
+    """
+
+    def __init__(self, X: torch.Tensor, targets: torch.Tensor):
+        self.X, self.targets = X, targets
+        self.labels = targets if targets.dim() == 1 else targets.argmax(dim=1)
+
+    @torch.no_grad()
+    def totals(self, model: MLP, class_weight: torch.Tensor | None) -> np.ndarray:
+        """The totals vector of `model` on these rows (see the module docstring)."""
+        model.eval()
+        k = model.config.n_classes
+        totals = torch.zeros(3 * k + 3, dtype=torch.float64, device=self.X.device)
+        step = chunk_rows(model, most=EVAL_CHUNK)
+        for start in range(0, len(self.X), step):
+            rows = slice(start, start + step)
+            _add_chunk(totals, model(self.X[rows]), self.targets[rows], self.labels[rows], class_weight, k)
+        model.train()
+        return totals.cpu().numpy()
+
+
+class StreamedValidation:
+    """Validation rows read batch by batch (a table larger than memory), each rank its own pieces.
+
+    Parameters
+    ----------
+    batches : callable
+        ``batches()`` returns a fresh iterable of ``(X (b, F) float32, y (b,) int64)`` numpy batches of this rank's
+        validation rows (one pass per call).
+    comm : Comm
+        The totals are summed over the ranks and rank 0's are broadcast, so every rank decides from the very same
+        numbers.
+    """
+
+    def __init__(self, batches, comm: Comm):
+        self.batches, self.comm = batches, comm
+
+    @torch.no_grad()
+    def totals(self, model: MLP, class_weight: torch.Tensor | None) -> np.ndarray:
+        """The totals vector of `model` on the validation rows of every rank (see the module docstring)."""
+        model.eval()
+        k, device = model.config.n_classes, self.comm.device
+        totals = torch.zeros(3 * k + 3, dtype=torch.float64, device=device)
+        step = chunk_rows(model, most=EVAL_CHUNK)
+        for X, y in self.batches():
+            for start in range(0, len(y), step):
+                xb = torch.from_numpy(X[start:start + step]).to(device)
+                yb = torch.from_numpy(y[start:start + step]).to(device)
+                _add_chunk(totals, model(xb), yb, yb, class_weight, k)
+        model.train()
+        return self.comm.broadcast_(self.comm.all_reduce_sum(totals)).cpu().numpy()

@@ -1,0 +1,94 @@
+"""multiclass.cli.parser: parsing is light (no torch, pandas, scikit-learn or matplotlib), every flag explains
+itself, and the vocabularies written in the parser are the library's."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from multiclass.cli import in_flags
+from multiclass.cli.parser import DATA_KINDS, GRID_KEY_NAMES, LANGS, MONITOR_HELP, build_parser, flag_names
+
+HEAVY = ("torch", "pandas", "sklearn", "matplotlib", "scipy", "numpy")
+
+PROBE = """
+import contextlib, io, json, sys
+from multiclass.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    code = main(sys.argv[1:])
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m.split(".")[0] in %r)}))
+""" % (HEAVY,)
+
+
+@pytest.mark.parametrize("argv, code", [
+    (["--help"], 0),
+    (["--version"], 0),
+    (["train", "--help"], 0),
+    (["train", "data.csv", "--out", "m", "--epochs", "zero"], 2),  # a usage error
+    (["trian"], 2),
+])
+def test_parsing_the_command_line_imports_nothing_heavy(argv, code):
+    done = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, timeout=60,
+                          check=True)
+    result = json.loads(done.stdout)
+    assert result == {"code": code, "loaded": []}
+
+
+def test_every_flag_has_a_sentence_and_every_command_examples():
+    parser = build_parser()
+    for name, sub in parser.commands.items():
+        assert sub.epilog and sub.epilog.startswith("examples:\n  multiclass " + name), name
+        for action in sub._actions:
+            if action.option_strings or action.dest not in ("help",):
+                assert action.help and len(action.help) > 10, (name, action.dest)
+
+
+def test_defaults_are_shown_in_the_help(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    text = capsys.readouterr().out
+    assert "(default: 100)" in text and "(default: 0.001)" in text and "examples:" in text
+
+
+def test_the_parsers_vocabularies_are_the_librarys():
+    from multiclass.data import KINDS
+    from multiclass.report.formatting import LANGS as REPORT_LANGS
+    from multiclass.sweep.grid import GRID_KEYS
+    from multiclass.training.config import MONITORS
+
+    assert DATA_KINDS == tuple(KINDS)
+    assert LANGS == tuple(REPORT_LANGS)
+    assert GRID_KEY_NAMES == tuple(GRID_KEYS)
+    assert all(monitor in MONITOR_HELP for monitor in MONITORS)
+
+
+@pytest.mark.parametrize("text, widths", [("25x15", (25, 15)), ("25,15", (25, 15)), ("100", (100,)), ("none", ())])
+def test_hidden_widths_are_written_with_x_and_commas_still_read(text, widths):
+    assert build_parser().parse_args(["train", "d.csv", "--out", "m", "--hidden", text]).hidden == widths
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--epochs", "0", "`--epochs` must be an integer in [1, 1,000,000]; got '0'"),
+    ("--seed", "-1", "`--seed` must be an integer in [0, 4,294,967,295]; got '-1'"),
+    ("--lr", "1e308", "`--lr` must be a number in (0, 10]; got '1e308'"),
+    ("--l2", "1e308", "`--l2` must be a number in [0, 100]; got '1e308'"),
+    ("--batch-size", "1e12", "`--batch-size` must be an integer in [1, 16,777,216]; got '1e12'"),
+    ("--dropout", "1", "`--dropout` must be a number in [0, 1); got '1'"),
+    ("--hidden", "25x0", "`--hidden` must be positive hidden widths such as 25x15; got '25x0'"),
+])
+def test_numeric_flags_are_range_checked_while_parsing(capsys, flag, value, message):
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["train", "d.csv", "--out", "m", flag, value])
+    assert stop.value.code == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"error: {message}", "(run 'multiclass train --help' for the options and examples)"]
+
+
+def test_library_messages_name_the_flags_of_the_command():
+    flags = flag_names(build_parser(), "train")
+    assert flags["val_split"] == "--val-split" and flags["kind"] == "--kind"
+    message = "`val_split` must be in [0, 1); `X` is not a flag; `kind` must be 'table'."
+    assert in_flags(message, flags) == "`--val-split` must be in [0, 1); `X` is not a flag; `--kind` must be 'table'."

@@ -123,7 +123,8 @@ def part_time(X, y, engines: list[str], n_folds: int = 5) -> dict:
         flagged[result.suspects.row] = True
         p, r = precision_recall(flagged, flip)
         out[f"audit_{engine}"] = {"seconds": seconds, "vs_train": seconds / out["train"]["seconds"],
-                                  "fold_seconds": result.folds["train_time"], "best_epochs": result.folds["best_epochs"],
+                                  "fold_seconds": result.folds["train_time"],
+                                  "best_epochs": result.folds["best_epochs"],
                                   "precision": p, "recall": r}
         print(f"  audit, {engine} folds: {seconds:.1f} s = {seconds / out['train']['seconds']:.2f}x one train "
               f"(epochs {result.folds['best_epochs']}), P/R {p:.3f}/{r:.3f}", flush=True)
@@ -220,7 +221,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-json", action="store_true")
     parser.add_argument("--name", default="audit", help="the record is results/<name>-cpu.json")
-    parser.add_argument("--memory-child", nargs=3, type=int, metavar=("ROWS", "CLASSES", "BATCH"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-child", nargs=3, type=int, metavar=("ROWS", "CLASSES", "BATCH"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     with limit_threads(args.threads):
         if args.memory_child:

@@ -2,7 +2,7 @@
 the result of in-memory training?
 
 Part 1, parity (small): a 20,000-row Parquet table is trained in memory (`training.train`, eager engine, on the
-rows outside the streamed validation split) and streamed (`training.stream.train_stream`, one piece, a buffer
+rows outside the streamed validation split) and streamed (`training.train_stream`, one piece, a buffer
 holding every row, so the batches are the same); reported are whether the preprocessing states are identical and
 the largest weight difference.
 
@@ -79,7 +79,8 @@ def parity(folder: Path, n: int = 20_000) -> dict:
     from multiclass.data.stream import TableSource, scan_table
     from multiclass.models import ModelConfig, build_model
     from multiclass.training import TrainConfig, train
-    from multiclass.training.stream import StreamConfig, train_stream
+    from multiclass.data.stream import StreamConfig
+    from multiclass.training import train_stream
 
     path = folder / "parity.parquet"
     pq.write_table(_rows(np.random.default_rng(1), n), path)

@@ -52,7 +52,8 @@ def audit_inputs(draw, max_rows: int = 60, max_classes: int = 6, ties: bool | No
     """(labels (N,), probs (N, K) float64): rows summing to 1, at least two distinct labels (cleanlab's rule).
 
     With `ties`, probabilities are small integers over their row total, so equal values (and equal margins) are
-    common; otherwise they are continuous (ties have probability 0). Some classes may never be given, or never be the most probable.
+    common; otherwise they are continuous (ties have probability 0). Some classes may never be given, or never be
+    the most probable.
     """
     k = draw(st.integers(2, max_classes))
     n = draw(st.integers(2, max_rows))

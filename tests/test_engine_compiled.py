@@ -13,6 +13,7 @@ import pytest
 import torch
 
 import multiclass.engine.fused as fused_module
+import multiclass.native as native
 from multiclass.engine import FusedEngine, Objective, compiled
 from multiclass.models import ModelConfig, build_model
 from multiclass.training import TrainConfig, train
@@ -53,7 +54,7 @@ def test_first_use_builds_into_the_cache_then_reuses_it(fresh_build, monkeypatch
     assert len(built) == 1
     # A second process (here: a fresh module state) finds the library and never runs the compiler.
     monkeypatch.setattr(compiled, "_TRIED", False)
-    monkeypatch.setattr(compiled.subprocess, "run", lambda *a, **k: pytest.fail("rebuilt a cached library"))
+    monkeypatch.setattr(native.subprocess, "run", lambda *a, **k: pytest.fail("rebuilt a cached library"))
     assert compiled.load() is not None
 
 
@@ -79,7 +80,7 @@ def test_failed_build_falls_back_to_the_python_step_with_the_same_numbers(fresh_
     def broken_compiler(*args, **kwargs):
         return subprocess.CompletedProcess(args, 1, stdout="", stderr="fused.c:1: error: simulated failure")
 
-    monkeypatch.setattr(compiled.subprocess, "run", broken_compiler)
+    monkeypatch.setattr(native.subprocess, "run", broken_compiler)
     with caplog.at_level(logging.INFO, logger="multiclass.engine"):
         losses, weights, result = _fit(digits)
     assert result.engine == "fused (python)"
@@ -92,7 +93,7 @@ def test_failed_build_falls_back_to_the_python_step_with_the_same_numbers(fresh_
 
 
 def test_no_compiler_or_opt_out_means_python(fresh_build, monkeypatch, digits):
-    monkeypatch.setattr(compiled, "_compiler", lambda: None)
+    monkeypatch.setattr(native, "find_compiler", lambda: None)
     assert compiled.load() is None and "no C compiler found" in compiled.status()
     monkeypatch.setattr(compiled, "_TRIED", False)
     monkeypatch.setenv("MULTICLASS_NO_COMPILE", "1")
@@ -129,7 +130,7 @@ def test_built_in_loops_agree_with_blas(digits, hidden):
 
 def test_python_fallback_is_silent_by_default(fresh_build, monkeypatch, digits, recwarn):
     """Falling back is logged, not warned: a user without a compiler trains (more slowly) without noise."""
-    monkeypatch.setattr(compiled, "_compiler", lambda: None)
+    monkeypatch.setattr(native, "find_compiler", lambda: None)
     _fit(digits)
     assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
 

@@ -12,7 +12,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from multiclass.metrics import compare, compare_predictions, mcnemar_test, paired_bootstrap
 from multiclass.exceptions import DataError
-from multiclass.report.comparison import comparison_verdict
+from multiclass.report.render.comparison import comparison_verdict
 
 torch.set_num_threads(1)
 

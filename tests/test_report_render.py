@@ -16,7 +16,7 @@ from rich.console import Console
 
 from multiclass.exceptions import ConfigError
 from multiclass.report import Formatter, ReportConfig, build_report, render_html, render_report, report_to_dict
-from multiclass.report.model import HEADLINE
+from multiclass.report.value import HEADLINE
 from multiclass.report.strings import STRINGS
 from tests.test_report_build import XSS, sample
 

@@ -124,3 +124,60 @@ def test_ctrl_c_in_the_cli_keeps_the_best_model_and_says_where(tmp_path, capsys,
     err = capsys.readouterr().err
     assert f"the best model so far (epoch " in err and f"was written to {model}" in err and "--resume" in err
     assert (model / "weights.safetensors").exists() and checkpoint_path(model).exists()
+
+
+STREAM_EPOCHS = 150  # streamed epochs cost tens of ms each (reading, shuffling, autograd steps)
+
+
+def test_streamed_sigkill_then_resume_equals_an_uninterrupted_streamed_run(tmp_path):
+    """The one loop checkpoints streamed training too: its data order generator and dropout RNG are saved."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 6))
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(6)]).assign(state=np.where(X[:, 0] > 0, "a", "b"))
+    frame.to_parquet(tmp_path / "data.parquet")
+    model, reference = tmp_path / "model", tmp_path / "reference"
+
+    def args(out):
+        return ["train", str(tmp_path / "data.parquet"), "--stream", "--target", "state", "--epochs",
+                str(STREAM_EPOCHS), "--patience", "none", "--hidden", "8", "--dropout", "0.1", "--shuffle-buffer",
+                "128", "--quiet", "--out", str(out)]
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "multiclass", *args(model)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    checkpoint = checkpoint_path(model)
+    deadline = time.monotonic() + 120
+    while _checkpoint_epoch(checkpoint) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, f"the run ended before it was killed: {process.stderr.read()[-500:]!r}"
+    assert 3 <= _checkpoint_epoch(checkpoint) < STREAM_EPOCHS and not model.exists()
+
+    assert main(args(model)[:-2] + ["--resume", str(model)]) == 0
+    assert not checkpoint.exists()
+    assert main(args(reference)) == 0
+    assert (model / "weights.safetensors").read_bytes() == (reference / "weights.safetensors").read_bytes()
+    resumed = json.loads((model / "model.json").read_text())["training"]["history"]
+    assert [r["epoch"] for r in resumed] == list(range(1, STREAM_EPOCHS + 1))
+
+
+def test_resuming_with_another_number_of_ranks_is_refused(tmp_path):
+    """A checkpoint holds one random state per rank: it continues only on as many ranks."""
+    import dataclasses as dc
+
+    from multiclass.training.checkpoint import load_checkpoint, save_checkpoint
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)).astype(np.float32), rng.integers(0, 2, 200)
+    config = TrainConfig(epochs=2, verbose=False)
+    checkpoint = tmp_path / "run.checkpoint.safetensors"
+    train(build_model(ModelConfig(4, 2, (8,))), X, y, config, checkpoint=checkpoint)
+    with safe_open(str(checkpoint), "np") as handle:
+        run_id = json.loads(handle.metadata()["state"])["fingerprint"]
+    state = load_checkpoint(checkpoint, run_id)
+    save_checkpoint(checkpoint, dc.replace(state, generators=state.generators * 2, global_rngs=state.global_rngs * 2))
+    with pytest.raises(DataError, match=r"the checkpoint was written by 2 rank\(s\); resume it with as many "
+                                        r"\(this run has 1\)"):
+        train(build_model(ModelConfig(4, 2, (8,))), X, y, TrainConfig(epochs=3, verbose=False),
+              checkpoint=checkpoint, resume=True)

@@ -150,7 +150,8 @@ def _check(labels, n_folds, recipe: FoldRecipe, engine: str) -> None:
                           "got 0.")
     if engine == "stacked" and (config.lr_patience is not None or config.precision != "float32"):
         raise ConfigError("the stacked engine trains float32 models without `lr_patience`; got "
-                          f"lr_patience={config.lr_patience!r}, precision={config.precision!r} (use engine='separate').")
+                          f"lr_patience={config.lr_patience!r}, precision={config.precision!r} "
+                          "(use engine='separate').")
 
 
 def _resolve_engine(engine: str, device) -> str:

@@ -223,8 +223,8 @@ def audit_to_json(result: AuditResult) -> str:
 # ---------------------------------------------------------------------------------------------------- HTML
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    loader = jinja2.ChoiceLoader([jinja2.PackageLoader("multiclass.audit", "templates"),
-                                  jinja2.PackageLoader("multiclass.report", "templates")])  # report.css, shared
+    loader = jinja2.ChoiceLoader([jinja2.PackageLoader("multiclass.audit", "templates"),  # report.css is shared:
+                                  jinja2.PackageLoader("multiclass.report.render", "templates")])
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
                               lstrip_blocks=True)
 

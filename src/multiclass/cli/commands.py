@@ -24,7 +24,7 @@ from multiclass.jobs.predict import predict as predict_rows
 from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
 from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
-from multiclass.report.comparison import comparison_to_json, render_comparison
+from multiclass.report.render.comparison import comparison_to_json, render_comparison
 from multiclass.report.strings import strings
 from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
 from multiclass.training import TrainConfig

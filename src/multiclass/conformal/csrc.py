@@ -1,6 +1,6 @@
 """The C source of the prediction-set kernel: one call turns (N, K) probabilities into (N, K) set flags.
 
-Kept as a Python string so it ships inside the wheel; `multiclass.conformal.build` compiles it once per machine
+Kept as a Python string so it ships inside the wheel; `multiclass.native` compiles it once per machine
 and `multiclass.conformal.kernel` calls it through ctypes. It computes exactly `scores.sets_numpy` (tested
 bit for bit): the same float64 sums in the same order (decreasing probability, ties by class code).
 

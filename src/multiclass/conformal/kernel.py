@@ -1,7 +1,7 @@
 """Prediction sets through the compiled kernel (`multiclass.conformal.csrc`), or numpy when it cannot be built.
 
 `compute_sets` takes checked probabilities (float32 or float64, C order) and per-class thresholds and fills a
-bool (N, K) array, in place when `out` is given. The kernel is built on first use (`multiclass.conformal.build`);
+bool (N, K) array, in place when `out` is given. The kernel is built on first use (`multiclass.native`);
 any failure (no compiler, ``MULTICLASS_NO_COMPILE=1``) makes `status` say why and the numpy reference
 `scores.sets_numpy` run instead, with the same results.
 """
@@ -9,10 +9,13 @@ any failure (no compiler, ``MULTICLASS_NO_COMPILE=1``) makes `status` say why an
 from __future__ import annotations
 
 import ctypes
+import logging
 
 import numpy as np
 
-from multiclass.conformal.build import load_library, logger
+from multiclass.native import load_library
+
+logger = logging.getLogger("multiclass.conformal")
 from multiclass.conformal.csrc import SOURCE
 from multiclass.conformal.scores import check_probs, sets_numpy
 from multiclass.exceptions import DataError
@@ -39,7 +42,8 @@ def load() -> ctypes.CDLL | None:
         return _LIB
     _TRIED = True
     try:
-        lib = load_library(SOURCE, folder="conformal", stem="sets", flags=CFLAGS)
+        lib = load_library(SOURCE, folder="conformal", stem="sets", flags=CFLAGS, what="the conformal set kernel",
+                           logger=logger)
         pointer, i64, f64 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
         lib.mc_sets.argtypes = [i64, pointer, i64, i64, pointer, i64, f64, i64, pointer, i64, pointer, i64,
                                 pointer]

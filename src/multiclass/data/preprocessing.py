@@ -92,7 +92,7 @@ def register_preprocessor(cls: type[Preprocessor]) -> type[Preprocessor]:
 
 def registered_kinds() -> tuple[str, ...]:
     """Names of every registered preprocessor kind, sorted."""
-    importlib.import_module("multiclass.data")  # importing the package registers every source's preprocessor
+    importlib.import_module("multiclass.data.load")  # importing the readers registers every preprocessor
     return tuple(sorted(_REGISTRY))
 
 

@@ -15,21 +15,14 @@ the ``multiclass.engine`` logger, never raised).
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
-import hashlib
 import logging
-import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
 from itertools import pairwise
 from pathlib import Path
 
 import torch
 
+import multiclass.native as native
 from multiclass.engine._csrc import SOURCE
 
 __all__ = ["CompiledEpoch", "cache_dir", "load", "status"]
@@ -40,7 +33,6 @@ logger = logging.getLogger("multiclass.engine")
 # -fno-math-errno lets sqrtf vectorise (nothing reads errno), without changing any value.
 # No -march=native: the cached library must run on any CPU sharing the cache, and BLAS does the heavy work.
 CFLAGS = ("-O3", "-std=c99", "-fPIC", "-shared", "-fopenmp-simd", "-fno-math-errno")
-BUILD_TIMEOUT_S = 120  # a healthy build takes ~1 s; this only stops a wedged compiler from hanging training
 
 _LIB: ctypes.CDLL | None = None
 _SGEMM: int | None = None
@@ -66,54 +58,12 @@ class _Args(ctypes.Structure):
 
 def cache_dir() -> Path:
     """Where compiled engines are kept (one file per source/flags/platform hash)."""
-    root = os.environ.get("MULTICLASS_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(root) / "multiclass" / "engine"
+    return native.cache_dir("engine")
 
 
 def status() -> str:
     """'compiled (BLAS sgemm)', 'compiled (built-in loops)', 'not built yet' or why compiling was impossible."""
     return _STATUS
-
-
-def _compiler() -> str | None:
-    for name in (os.environ.get("CC"), "cc", "gcc", "clang"):
-        if name and shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-def _library_path(compiler: str) -> Path:
-    key = "\n".join([SOURCE, " ".join(CFLAGS), compiler, sys.platform, platform.machine()])
-    return cache_dir() / f"fused-{hashlib.sha256(key.encode()).hexdigest()[:16]}.so"
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path):
-    import fcntl  # POSIX only; ImportError on Windows is reported as "cannot compile here"
-
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _build(compiler: str, target: Path) -> None:
-    """Compile SOURCE to `target` atomically (a temporary name, then rename) while holding the lock."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(target.with_suffix(".lock")):
-        if target.exists():  # another process built it while we waited
-            return
-        logger.info("compiling the fused CPU engine into %s", target)
-        with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-            source, output = Path(tmp) / "fused.c", Path(tmp) / "fused.so"
-            source.write_text(SOURCE)
-            command = [compiler, *CFLAGS, str(source), "-o", str(output), "-lm"]
-            done = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, check=False)
-            if done.returncode != 0:
-                raise RuntimeError(f"{' '.join(command)} failed:\n{done.stderr.strip()[-2000:]}")
-            os.replace(output, target)
 
 
 def _torch_sgemm() -> int | None:
@@ -135,15 +85,8 @@ def load() -> ctypes.CDLL | None:
         return _LIB
     _TRIED = True
     try:
-        if os.environ.get("MULTICLASS_NO_COMPILE"):
-            raise RuntimeError("MULTICLASS_NO_COMPILE is set")
-        compiler = _compiler()
-        if compiler is None:
-            raise RuntimeError("no C compiler found (set $CC or install gcc/clang)")
-        path = _library_path(compiler)
-        if not path.exists():
-            _build(compiler, path)
-        lib = ctypes.CDLL(str(path))
+        lib = native.load_library(SOURCE, folder="engine", stem="fused", flags=CFLAGS,
+                                  what="the fused CPU engine", logger=logger)
         lib.mc_train_epoch.argtypes = [ctypes.POINTER(_Args), ctypes.POINTER(ctypes.c_double)]
         lib.mc_train_epoch.restype = ctypes.c_int
         _LIB = lib

@@ -37,7 +37,7 @@ from multiclass.report.build import build_report_from_counts
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, train, train_stream
 from multiclass.training.checkpoint import checkpoint_path
-from multiclass.training.loop import validation_batches
+from multiclass.training.streaming import validation_batches
 
 __all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_stream"]
 

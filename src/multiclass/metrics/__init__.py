@@ -91,7 +91,7 @@ from multiclass.metrics.intervals import (
     wilson_interval,
 )
 from multiclass.metrics.probabilistic import log_loss, top_k_accuracy_score
-from multiclass.metrics.report import (
+from multiclass.metrics.classification_report import (
     ClassificationReport,
     ReportRow,
     classification_report,

@@ -211,7 +211,7 @@ def confusion_totals(cm) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def scores_from_totals(tp, pred_sum, true_sum) -> dict[str, float]:
     """Accuracy, balanced accuracy, macro- and weighted-F1 from per-class totals, averaged over the classes that
     occur in truth or prediction and with undefined scores counting 0 -- the evaluation report's headline
-    (`multiclass.report.build.summary_scores`), to the bit, without the matrix.
+    (`multiclass.metrics.headline_scores`), to the bit, without the matrix.
 
     Examples
     --------

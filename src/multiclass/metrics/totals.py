@@ -75,7 +75,7 @@ def headline_scores(tp, pred_sum, true_sum) -> dict[str, np.ndarray]:
     true_sum = np.asarray(true_sum, dtype=np.float64)
     total = true_sum.sum(axis=-1)  # (...) rows scored
     if np.any(total <= 0):
-        raise DataError(f"`true_sum` must hold a positive total for every evaluation; got {np.min(total)!r}.")
+        raise DataError(f"`true_sum` must hold a positive total for every evaluation; got {float(np.min(total))!r}.")
     present = (pred_sum > 0) | (true_sum > 0)  # (..., K) scikit-learn's classes without `labels`
     in_truth = true_sum > 0
     with np.errstate(over="ignore", invalid="ignore"):  # sums of sample weights near the float limit stay defined

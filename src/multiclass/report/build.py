@@ -13,7 +13,7 @@ import numpy as np
 import multiclass.metrics as metrics
 from multiclass.exceptions import DataError
 from multiclass.metrics.totals import headline_scores
-from multiclass.report.model import (
+from multiclass.report.value import (
     Calibration,
     ClassStats,
     ConfusedPair,
@@ -253,7 +253,7 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
         What was evaluated (named in the title).
     source : dict, optional
         Provenance for the JSON (``model``, ``data``, ``predictions``).
-    decision : multiclass.report.model.Decision, optional
+    decision : multiclass.report.value.Decision, optional
         The decision section (`multiclass.report.decision.build_decision`) when `y_pred` come from a policy.
 
     Returns

@@ -13,7 +13,7 @@ import multiclass.metrics as metrics
 from multiclass.metrics.sparse import scores_from_totals
 from multiclass.metrics.totals import class_totals
 from multiclass.decisions import DecisionPolicy, apply_temperature, decide
-from multiclass.report.model import (
+from multiclass.report.value import (
     ClassChange,
     Decision,
     Estimate,

@@ -272,7 +272,10 @@ def train_stacked(
     state = _Stack(trials, device)
     shared = X_va is X_tr and y_va is y_tr  # out-of-fold models: one copy of the rows serves both roles
     X_tr, y_tr = torch.as_tensor(X_tr, device=device), torch.as_tensor(y_tr, device=device)
-    X_va, y_va = (X_tr, y_tr) if shared else (torch.as_tensor(X_va, device=device), torch.as_tensor(y_va, device=device))
+    if shared:
+        X_va, y_va = X_tr, y_tr
+    else:
+        X_va, y_va = torch.as_tensor(X_va, device=device), torch.as_tensor(y_va, device=device)
     weight = torch.as_tensor(class_weight, dtype=torch.float32, device=device) if class_weight is not None else None
     # The eager loop's shuffling stream, model by model: a generator seeded with the model's seed, one
     # randperm(n) per epoch.

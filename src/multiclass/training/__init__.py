@@ -12,7 +12,7 @@ _EXPORTS = {
     "TrainResult": "multiclass.training.loop:TrainResult",
     "check_training_data": "multiclass.training.arrays:check_training_data",
     "train": "multiclass.training.loop:train",
-    "train_stream": "multiclass.training.loop:train_stream",
+    "train_stream": "multiclass.training.streaming:train_stream",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from multiclass.classes import monitored_class, resolve_class_weight
-from multiclass.data.stream import StreamConfig, TableScan, TableSource, iter_encoded
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm
 from multiclass.engine.step import Objective
@@ -34,10 +32,10 @@ from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
-from multiclass.training.sources import ResidentData, StreamedData
-from multiclass.training.validation import ResidentValidation, StreamedValidation, scores_of_totals
+from multiclass.training.sources import ResidentData
+from multiclass.training.validation import ResidentValidation, scores_of_totals
 
-__all__ = ["TrainResult", "restore_best", "train", "train_stream"]
+__all__ = ["Run", "TrainResult", "restore_best", "run_of", "run_training", "settings_of", "train"]
 
 # Settings a resumed run may change: they do not change what is computed (or only within float rounding).
 _RESUMABLE_CHANGES = {"epochs", "engine", "device", "verbose", "log_every", "checkpoint_every"}
@@ -81,7 +79,7 @@ class TrainResult:
 
 
 @dataclass
-class _Run:
+class Run:
     """Where a run checkpoints (None: it does not), the checkpoint it resumes from, and its fingerprint."""
 
     checkpoint: Path | None
@@ -89,7 +87,7 @@ class _Run:
     run_id: str
 
 
-def _settings(config: TrainConfig, model: MLP, **extra) -> dict:
+def settings_of(config: TrainConfig, model: MLP, **extra) -> dict:
     """What a resumed run must share with the run it continues (hashed into the checkpoint's fingerprint)."""
     settings = {k: v for k, v in config.to_dict().items() if k not in _RESUMABLE_CHANGES}
     return {"config": settings, "model": model.config.to_dict(), **extra}
@@ -131,80 +129,19 @@ def train(model: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_
     if X_va is not None:
         validation = ResidentValidation(torch.from_numpy(X_va).to(device), torch.from_numpy(y_va).to(device))
     val_id = None if X_val is None else fingerprint(X_va, y_va, {})
-    run = _run_of(checkpoint, resume, lambda: fingerprint(X, targets, _settings(config, model, val=val_id)))
-    return _train(model, config, data, validation, classes, Comm(device=device), run)
+    run = run_of(checkpoint, resume, lambda: fingerprint(X, targets, settings_of(config, model, val=val_id)))
+    return run_training(model, config, data, validation, classes, Comm(device=device), run)
 
 
-def train_stream(model: MLP, source: TableSource, scan: TableScan, config: TrainConfig | None = None,
-                 stream: StreamConfig | None = None, *, val_source: TableSource | None = None,
-                 comm: Comm | None = None, checkpoint: str | Path | None = None, resume: bool = False) -> TrainResult:
-    """Train `model` in place on the streamed rows of `source`; return a `TrainResult` with the best weights.
-
-    Parameters
-    ----------
-    model : MLP
-        Built for ``scan.n_features`` inputs and ``scan.n_classes`` outputs.
-    source : TableSource
-    scan : TableScan
-        From `scan_table` on `source`: the encoding, the row counts and the validation split.
-    config : TrainConfig, optional
-        ``val_split`` is the scan's (``scan.val_fraction``); ``engine`` does not apply (autograd steps).
-    stream : StreamConfig, optional
-    val_source : TableSource, optional
-        Validation data read through the scan's encoding; otherwise the scan's held-out rows validate.
-    comm : Comm, optional
-        From `multiclass.distributed.init_distributed`; default one process on ``config.device``.
-    checkpoint, resume
-        As in `train`. Under torchrun rank 0 writes the checkpoint (holding every rank's random state); resuming
-        needs the same number of ranks.
-    """
-    config = config or TrainConfig()
-    stream = stream or StreamConfig()
-    comm = comm or Comm(device=resolve_device(config.device))
-    if (model.config.n_features, model.config.n_classes) != (scan.n_features, scan.n_classes):
-        raise DataError(f"`model` must take {scan.n_features} features and give {scan.n_classes} classes; got "
-                        f"{model.config.n_features} and {model.config.n_classes}.")
-    if sum(scan.piece_train_rows) == 0:
-        raise DataError(f"{source.path}: no rows are left for training after the validation split.")
-    data = StreamedData(source, scan, stream, comm, config.seed)
-    validation = None
-    if val_source is not None or scan.val_fraction > 0:
-        validation = StreamedValidation(lambda: validation_batches(source, scan, val_source, comm), comm)
-    run = _run_of(checkpoint, resume, lambda: _scan_fingerprint(source, scan, val_source, config, model, stream,
-                                                                comm))
-    return _train(model, config, data, validation, scan.classes, comm, run)
-
-
-def validation_batches(source: TableSource, scan: TableScan, val_source: TableSource | None, comm: Comm):
-    """This rank's validation batches: its pieces of the validation data, or of the scan's held-out rows."""
-    if val_source is not None:
-        pieces = range(comm.rank, len(val_source.pieces), comm.world_size)
-        return iter_encoded(val_source, replace(scan, val_fraction=0.0), pieces, "all")
-    return iter_encoded(source, scan, range(comm.rank, len(source.pieces), comm.world_size), "validation")
-
-
-def _scan_fingerprint(source, scan, val_source, config, model, stream: StreamConfig, comm: Comm) -> str:
-    """The identity of a streamed run: what the scan read (files, sizes, counts, encoding) and the settings."""
-    params, arrays = scan.preprocessor.state()
-    files = [(Path(p).name, Path(p).stat().st_size) for p in source.shards]
-    if val_source is not None:
-        files += [("validation", Path(p).name, Path(p).stat().st_size) for p in val_source.shards]
-    counts = np.concatenate([np.asarray(scan.class_counts), np.asarray(scan.piece_rows),
-                             np.asarray(scan.piece_train_rows)]).astype(np.int64)
-    state = np.concatenate([np.ravel(a).astype(np.float64) for a in arrays.values()] or [np.zeros(0)])
-    return fingerprint(state, counts, _settings(config, model, files=files, encoding=params, classes=scan.classes,
-                                                stream=stream.to_dict(), world_size=comm.world_size))
-
-
-def _run_of(checkpoint, resume: bool, run_id) -> _Run:
+def run_of(checkpoint, resume: bool, run_id) -> Run:
     if resume and checkpoint is None:
         raise ConfigError("`resume=True` needs the `checkpoint` path to resume from.")
     # The fingerprint hashes the training data: only worth it when a checkpoint is written or read.
-    return _Run(checkpoint=Path(checkpoint) if checkpoint else None, resume=resume,
+    return Run(checkpoint=Path(checkpoint) if checkpoint else None, resume=resume,
                 run_id=run_id() if checkpoint else "")
 
 
-def _train(model: MLP, config: TrainConfig, data, validation, classes, comm: Comm, run: _Run) -> TrainResult:
+def run_training(model: MLP, config: TrainConfig, data, validation, classes, comm: Comm, run: Run) -> TrainResult:
     """Resolve the class weights and the monitored class, then run the loop with torch's global generator forked
     (dropout draws from it; the caller's state is untouched) and seeded by the seed and the rank."""
     n_classes = model.config.n_classes
@@ -223,7 +160,7 @@ def _train(model: MLP, config: TrainConfig, data, validation, classes, comm: Com
         return _run(model, config, data, validation, weight, recall_of, comm, run, resume_from)
 
 
-def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: Comm, run: _Run,
+def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: Comm, run: Run,
          resume_from: CheckpointState | None) -> TrainResult:
     device = comm.device
     model.to(device).train()
@@ -292,7 +229,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
     return restore_best(result, best_state, stopper)
 
 
-def _save_checkpoint(run: _Run, epoch, history, model, best_state, optimizer, scheduler, stopper, generator,
+def _save_checkpoint(run: Run, epoch, history, model, best_state, optimizer, scheduler, stopper, generator,
                      comm: Comm) -> None:
     """Every rank hands its random states to rank 0, which writes the checkpoint."""
     states = comm.all_gather_object((generator.get_state(), torch.get_rng_state()))

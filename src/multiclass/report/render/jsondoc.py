@@ -13,8 +13,8 @@ import numpy as np
 
 from multiclass._version import __version__
 from multiclass.metrics import SparseConfusion
-from multiclass.report.decision_render import decision_to_dict
-from multiclass.report.model import FULL_TABLE, HEADLINE, Estimate, Report
+from multiclass.report.render.decision import decision_to_dict
+from multiclass.report.value import FULL_TABLE, HEADLINE, Estimate, Report
 from multiclass.report.strings import notice_text
 
 __all__ = ["SCHEMA", "report_to_dict", "report_to_json"]

@@ -1,12 +1,13 @@
-"""Compile a C source string once per machine and load it with ctypes (no torch, no Python headers).
+"""The package's small C kernels: compile a C source string once per machine and load it with ctypes (no torch,
+no Python headers). Used by the fused CPU training epoch (`multiclass.engine.compiled`) and the conformal set
+kernel (`multiclass.conformal.kernel`).
 
 The library goes to ``<cache>/multiclass/<folder>/<stem>-<hash>.so``, where ``<cache>`` is
 ``$MULTICLASS_CACHE_DIR``, else ``$XDG_CACHE_HOME``, else ``~/.cache``; the hash covers the source, the flags,
 the compiler and the platform, so an edit rebuilds. The build runs under a file lock and renames its output into
 place, so concurrent first uses build once and nobody loads a half-written file. The compiler is ``$CC``, else
 ``cc``, ``gcc`` or ``clang``. `load_library` raises on any failure (no compiler, a failed build,
-``MULTICLASS_NO_COMPILE=1``, Windows); callers fall back to numpy. The same scheme as
-`multiclass.engine.compiled`, without importing it (that module needs torch).
+``MULTICLASS_NO_COMPILE=1``, Windows); callers fall back to their Python or numpy path.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["cache_dir", "find_compiler", "load_library"]
-
-logger = logging.getLogger("multiclass.conformal")
 
 BUILD_TIMEOUT_S = 120  # a healthy build takes under a second; this only stops a wedged compiler
 
@@ -56,12 +55,12 @@ def _file_lock(path: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build(compiler: str, source: str, flags: tuple[str, ...], target: Path) -> None:
+def _build(compiler: str, source: str, flags: tuple[str, ...], target: Path, what: str, logger) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     with _file_lock(target.with_suffix(".lock")):
         if target.exists():  # another process built it while we waited
             return
-        logger.info("compiling %s", target)
+        logger.info("compiling %s into %s", what, target)
         with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
             c_file, output = Path(tmp) / "source.c", Path(tmp) / "library.so"
             c_file.write_text(source)
@@ -72,8 +71,12 @@ def _build(compiler: str, source: str, flags: tuple[str, ...], target: Path) -> 
             os.replace(output, target)
 
 
-def load_library(source: str, *, folder: str, stem: str, flags: tuple[str, ...]) -> ctypes.CDLL:
-    """Build `source` (if not cached) and load it; raises RuntimeError/OSError when it cannot be had."""
+def load_library(source: str, *, folder: str, stem: str, flags: tuple[str, ...], what: str = "a C kernel",
+                 logger: logging.Logger | None = None) -> ctypes.CDLL:
+    """Build `source` (if not cached) and load it; raises RuntimeError/OSError when it cannot be had.
+
+    `what` names the kernel in the log line of a build (on `logger`, default ``multiclass``).
+    """
     if os.environ.get("MULTICLASS_NO_COMPILE"):
         raise RuntimeError("MULTICLASS_NO_COMPILE is set")
     compiler = find_compiler()
@@ -82,5 +85,5 @@ def load_library(source: str, *, folder: str, stem: str, flags: tuple[str, ...])
     key = "\n".join([source, " ".join(flags), compiler, sys.platform, platform.machine()])
     target = cache_dir(folder) / f"{stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.so"
     if not target.exists():
-        _build(compiler, source, flags, target)
+        _build(compiler, source, flags, target, what, logger or logging.getLogger("multiclass"))
     return ctypes.CDLL(str(target))

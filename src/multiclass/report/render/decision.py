@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from multiclass.report.formatting import Formatter
-from multiclass.report.model import FULL_TABLE, Estimate, Report
+from multiclass.report.value import FULL_TABLE, Estimate, Report
 
 __all__ = ["decision_context", "decision_tables", "decision_to_dict"]
 

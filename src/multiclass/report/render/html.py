@@ -13,9 +13,9 @@ import jinja2
 import numpy as np
 
 from multiclass._version import __version__
-from multiclass.report.decision_render import decision_context
+from multiclass.report.render.decision import decision_context
 from multiclass.report.formatting import Formatter
-from multiclass.report.model import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report
+from multiclass.report.value import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report
 from multiclass.report.strings import method_lines, notice_text, report_title, strings
 
 __all__ = ["render_html"]
@@ -23,7 +23,7 @@ __all__ = ["render_html"]
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.PackageLoader("multiclass.report", "templates"), autoescape=True,
+    return jinja2.Environment(loader=jinja2.PackageLoader("multiclass.report.render", "templates"), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
@@ -96,7 +96,7 @@ def _matrices(report: Report, fmt) -> dict | None:
 
 
 def _context(report: Report, lang: str, title: str | None) -> dict:
-    from multiclass.report import plots  # matplotlib costs ~0.5 s to import: only when a page is rendered
+    from multiclass.report.render import plots  # matplotlib costs ~0.5 s to import: only when a page is rendered
 
     s, fmt = strings(lang), Formatter(lang)
     confidence = fmt.percent(report.config.confidence, 0)

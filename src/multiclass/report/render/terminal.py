@@ -11,13 +11,12 @@ from rich.table import Table
 from rich.text import Text
 
 from multiclass._version import __version__
-from multiclass.report.build import build_report_from_counts
-from multiclass.report.decision_render import decision_tables
+from multiclass.report.render.decision import decision_tables
 from multiclass.report.formatting import Formatter
-from multiclass.report.model import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report, ReportConfig
+from multiclass.report.value import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report
 from multiclass.report.strings import method_lines, notice_text, report_title, strings
 
-__all__ = ["render_datasets", "render_evaluation", "render_headline", "render_report"]
+__all__ = ["render_datasets", "render_report"]
 
 _NAME_WIDTH = 24  # class names are cut (with an ellipsis) beyond this many characters in tables
 _CURVE_ROWS = 12  # epochs listed in the learning-curve table (the best epoch always among them)
@@ -221,20 +220,6 @@ def render_report(report: Report, console: Console, *, lang: str = "en", title: 
         console.print(_mistakes_table(report, s, fmt))
     console.print(Text(f"{s['method']}: " + " ".join(method_lines(report, lang)), style="dim"))
     console.print(Text(s["generated_by"].format(version=__version__), style="dim"))
-
-
-def render_evaluation(evaluation, console: Console, title: str = "evaluation") -> None:
-    """The compact view (headline, per-class, confusion) of a `workflow.Evaluation`, without intervals."""
-    report = build_report_from_counts(evaluation.counts, evaluation.classes, config=ReportConfig(bootstrap=0),
-                                      decision=evaluation.decision)
-    render_report(report, console, title=title, compact=True)
-
-
-def render_headline(evaluation, console: Console, what: str) -> None:
-    """One greppable line: ``<what> accuracy 0.9640 (macro-F1 0.9640, 445 rows)``."""
-    summary = evaluation.summary
-    console.print(f"{what} accuracy {summary['accuracy']:.4f} "
-                  f"(macro-F1 {summary['macro_f1']:.4f}, {summary['n_samples']:,} rows)")
 
 
 def render_datasets(infos, console: Console) -> None:

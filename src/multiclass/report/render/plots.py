@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from multiclass.report.formatting import Formatter
-from multiclass.report.model import FULL_TABLE, Report
+from multiclass.report.value import FULL_TABLE, Report
 
 __all__ = ["class_distribution", "learning_curves", "mistakes_grid", "reliability_diagram"]
 

@@ -173,3 +173,15 @@ def test_num_to_remove_message_when_no_noise_is_estimated():
         warnings.simplefilter("error")
         with pytest.raises(ConfigError, match=r"`num_to_remove_per_class` cannot be spread for class 0"):
             rules.find_label_issues(labels, probs, filter_by="prune_by_class", num_to_remove_per_class=[1, 0])
+
+
+def test_calibration_sums_in_cleanlab_order():
+    """A row of 4/3, 4/3, 16/3 must round to 8 in all: which entry gains the missing unit depends on the last bit
+    of the normalising total, so that total is summed in the order cleanlab sums it (its joint is column-major)."""
+    counts = np.array([[1, 1, 3], [1, 1, 4], [1, 1, 4]])
+    labels = np.repeat(np.arange(3), [5, 6, 8])
+    with stable_argsort():
+        expected = cl_count.calibrate_confident_joint(np.asfortranarray(counts), labels)
+    for layout in (np.ascontiguousarray, np.asfortranarray):
+        np.testing.assert_array_equal(joint.calibrate_joint(layout(counts), np.array([5, 6, 8])), expected)
+    np.testing.assert_array_equal(expected[2], [1, 1, 6])

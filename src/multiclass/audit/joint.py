@@ -156,6 +156,9 @@ def calibrate_joint(counts: np.ndarray, label_counts: np.ndarray) -> np.ndarray:
     cleanlab's ``calibrate_confident_joint``: afterwards row i sums to the number of rows given class i.
     """
     label_counts = np.asarray(label_counts)
+    # Column-major, as cleanlab's joint (a transposed confusion matrix): the total below is then summed in the same
+    # order, to the same last bit -- which decides the rounding of entries whose fractions nearly tie.
+    counts = np.asfortranarray(counts)
     scaled = (counts.T / np.clip(counts.sum(axis=1), TINY, None) * label_counts).T  # rows sum to label_counts
     scaled = scaled / np.clip(np.sum(scaled), TINY, None) * int(label_counts.sum())
     return round_preserving_row_totals(scaled)

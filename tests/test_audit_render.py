@@ -1,4 +1,5 @@
-"""The audit value and its renderers: JSON numbers round-trip, HTML self-contained and translated, 80 columns."""
+"""The audit value (result.py) and its renderers (render.py): JSON round trip, HTML self-contained and
+translated, 80 terminal columns."""
 
 from __future__ import annotations
 

@@ -164,6 +164,10 @@ def test_drop_messages(tmp_path):
         suspects_to_drop(folder, labels, names, critical=["z"])
     with pytest.raises(DataError, match=r"audit.json: no such file; pass the folder `write_audit` wrote"):
         suspects_to_drop(tmp_path, labels, names)
+    streamed = audit_batches(lambda: [(labels, probs)], classes=names)
+    write_audit(streamed, tmp_path / "streamed", html=False)
+    with pytest.raises(DataError, match=r"streamed: the audit holds no fingerprint of its labels \(a streamed audit\)"):
+        suspects_to_drop(tmp_path / "streamed", labels, names)
     (folder / "suspects.csv").write_text("row,id\n12\nx1\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"suspects.csv: line 3: 'row' must be a row number in \[0, 200\); got 'x1'"):
         suspects_to_drop(folder, labels, names)

@@ -139,6 +139,9 @@ def suspects_to_drop(audit_dir, labels, classes: Sequence, *, critical: Sequence
     record = _read_record(folder)
     labels = np.asarray(labels, dtype=np.int64)
     names = [str(c) for c in classes]
+    if record.get("labels_sha256") is None:
+        raise DataError(f"{folder}: the audit holds no fingerprint of its labels (a streamed audit), so its row "
+                        "numbers cannot be checked against these rows; drop the rows of suspects.csv yourself.")
     if record.get("labels_sha256") != labels_fingerprint(labels, names):
         raise DataError(f"{folder}: the audit was made on other data ({record.get('n_samples')} rows, classes "
                         f"{record.get('classes')!r}); its row numbers do not apply to these {len(labels)} rows.")

@@ -28,6 +28,7 @@ from multiclass.report.render.comparison import comparison_to_json, render_compa
 from multiclass.report.strings import strings
 from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
 from multiclass.training import TrainConfig
+from multiclass.training.recipes import SEARCHED, SETTINGS, Recipe
 
 __all__ = ["COMMANDS"]
 
@@ -40,9 +41,14 @@ _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_spl
 
 
 def _train_config(args) -> TrainConfig:
-    """The `TrainConfig` of the flags (those a command has; the rest keep their defaults)."""
+    """The `TrainConfig` of the flags given (the others keep their defaults, or the recipe's)."""
     given = {name: getattr(args, name) for name in _TRAIN_FIELDS if hasattr(args, name)}
     return TrainConfig(**given, verbose=not args.quiet)
+
+
+def _recipe(args) -> Recipe:
+    """The recipe named by ``--recipe``, with every hyperparameter flag that was given kept fixed."""
+    return Recipe(args.recipe, {name: getattr(args, name) for name in (*SEARCHED, *SETTINGS) if hasattr(args, name)})
 
 
 def _decision(args) -> DecisionConfig:
@@ -86,14 +92,27 @@ def _announce(console: Console):
     return announce
 
 
+def _recipe_line(trained) -> str:
+    """``network 64-256-128-10, dropout 0.3, l2 0, lr 0.001, batch 32 (recipe auto: best of 27 on validation)``."""
+    model, config, recipe = trained.model.config, trained.train_config, trained.recipe or {}
+    widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
+    line = (f"network {widths}, dropout {model.dropout:g}, l2 {config.l2:g}, lr {config.lr:g}, "
+            f"batch {config.batch_size}")
+    tried = sum(1 for entry in recipe.get("candidates", ()) if entry.get("rung") == 0)
+    if tried:
+        return f"{line} (recipe {recipe['name']}: the best of {tried} candidates on the validation rows)"
+    return f"{line} (recipe {recipe['name']})" if recipe else line
+
+
 def train(args, console: Console) -> int:
     out = args.out or args.resume  # the parser has made sure one is given, and the same one if both
     result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
-                 **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
+                 **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args), recipe=_recipe(args),
                  stream_config=StreamConfig(shuffle_buffer=args.shuffle_buffer, batch_rows=args.batch_rows),
                  val_data=args.val_data, announce=_announce(console), **_pick(args, _READ_OPTIONS))
     if not result.is_main:  # the other ranks of a torchrun job print nothing
         return 0
+    console.print(_recipe_line(result.trained))
     console.print(_training_line(result.trained))
     if result.validation is not None:
         render_report(result.validation, console, title=f"validation ({result.validation.n_samples:,} rows)",
@@ -182,10 +201,11 @@ def demo(args, console: Console) -> int:
     _check_report_outputs(args)
     train_set = data.load_builtin(args.dataset, split="train", data_dir=args.data_dir)
     console.print(f"{args.dataset}: {train_set.n_samples} training rows, {train_set.n_features} features, "
-                  f"{train_set.n_classes} classes; network {train_set.n_features}-"
-                  + "-".join(str(h) for h in (*args.hidden, train_set.n_classes)))
-    fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args))
+                  f"{train_set.n_classes} classes")
+    fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
+                         recipe=_recipe(args))
     trained = fitted.trained
+    console.print(_recipe_line(trained))
     console.print(_training_line(trained, args.lang))
     if args.out:
         save_model(trained, args.out)

@@ -43,6 +43,9 @@ from multiclass.training.streaming import validation_batches
 
 __all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_stream"]
 
+# The network of a streamed table when none is given: the rows are too many to search on, and plenty to train
+# two layers of a few hundred units (the auto recipe's choice on the large tables of bench/quality.py).
+STREAM_HIDDEN = (256, 128)
 # Reader options of `fit` saved with the model and reused by `evaluate` / `predict`.
 READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
 
@@ -87,8 +90,8 @@ def _network(n_features: int, n_classes: int, hidden, activation: str, dropout: 
     return build_model(ModelConfig(n_features, n_classes, tuple(hidden), activation, dropout), seed=seed)
 
 
-def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15), activation: str = "relu",
-        dropout: float = 0.0, config: TrainConfig | None = None, decision: DecisionConfig | None = None,
+def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, activation: str = "relu",
+        dropout=None, config: TrainConfig | None = None, decision: DecisionConfig | None = None, recipe="auto",
         stream_config: StreamConfig | None = None, val_data=None, announce=None, **read_options) -> FitResult:
     """Train a model on `source` and, with `out`, write its model directory.
 
@@ -105,10 +108,13 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15
         Read a table batch by batch: "auto" streams a folder of shards, a table file larger than 1/8 of the
         memory, and always under torchrun (each rank then trains its replica with DistributedDataParallel).
     hidden, activation, dropout
-        The network (`multiclass.models.ModelConfig`).
+        The network (`multiclass.models.ModelConfig`); `hidden` and `dropout` None: the recipe's.
     config : TrainConfig, optional
     decision : DecisionConfig, optional
         Temperature, recall targets or a cost matrix, fitted on the validation rows (in memory only).
+    recipe : {"auto", "seed"} or Recipe, default="auto"
+        How the network and its training are chosen (`multiclass.training.recipes`); what the caller gives is
+        kept fixed.
     stream_config : StreamConfig, optional
     val_data : str or Path, optional
         Validation data instead of a split of `source`, read the way `source` is.
@@ -131,6 +137,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15
             remove_stale_temporaries(written)
     network = {"hidden": hidden, "activation": activation, "dropout": dropout}
     if wants_stream(source, stream, options=read_options):
+        network = {"hidden": STREAM_HIDDEN if hidden is None else hidden, "activation": activation,
+                   "dropout": 0.0 if dropout is None else dropout}
         if decision is not None and not decision.is_default:
             raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
                               "probabilities, which streamed training does not keep; train in memory.")
@@ -145,8 +153,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15
         if val_data is not None:
             val_dataset = data.load_for_prediction(val_data, dataset.preprocessor, classes=dataset.classes,
                                                    target_dtype=dataset.target_dtype, **dataset.load_options)
-        result = fit_dataset(dataset, **network, config=config, decision=decision, val_dataset=val_dataset,
-                             checkpoint=checkpoint, resume=resume)
+        result = fit_dataset(dataset, **network, config=config, decision=decision, recipe=recipe,
+                             val_dataset=val_dataset, checkpoint=checkpoint, resume=resume)
     if out is not None and result.is_main:
         result.written = save_model(result.trained, out)
         if result.trained.stop_reason != "interrupted" and checkpoint is not None:
@@ -172,9 +180,9 @@ def _fit_streamed(source, config, stream_config, val_data, checkpoint, resume, n
         shutdown(comm)
 
 
-def fit_dataset(dataset, *, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
-                config: TrainConfig | None = None, decision: DecisionConfig | None = None, val_dataset=None,
-                checkpoint=None, resume: bool = False) -> FitResult:
+def fit_dataset(dataset, *, hidden=None, activation: str = "relu", dropout=None,
+                config: TrainConfig | None = None, decision: DecisionConfig | None = None, recipe="auto",
+                val_dataset=None, checkpoint=None, resume: bool = False) -> FitResult:
     """Train a network on a labelled `Dataset` held in memory (see the module docstring).
 
     `val_dataset` (read through ``dataset.preprocessor``) replaces the stratified split of ``config.val_split``.
@@ -195,7 +203,7 @@ def fit_dataset(dataset, *, hidden=(25, 15), activation: str = "relu", dropout: 
         X, y, X_val, y_val = X[train_idx], y[train_idx], X[val_idx], y[val_idx]
     trained, validation = fit_arrays(X, y, classes=dataset.classes, hidden=hidden, activation=activation,
                                      dropout=dropout, config=config, decision=decision, X_val=X_val, y_val=y_val,
-                                     checkpoint=checkpoint, resume=resume)
+                                     recipe=recipe, checkpoint=checkpoint, resume=resume)
     trained.preprocessor = dataset.preprocessor
     trained.data_info = data_info(dataset)
     return FitResult(trained, validation)
@@ -250,7 +258,7 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
 
 
 def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),
-               max_categories: int = 1000, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+               max_categories: int = 1000, hidden=STREAM_HIDDEN, activation: str = "relu", dropout: float = 0.0,
                config: TrainConfig | None = None, stream: StreamConfig | None = None, val_data=None,
                comm: Comm | None = None, checkpoint=None, resume: bool = False, announce=None) -> FitResult:
     """Scan a table (file or folder of shards), build the network, train it streaming.

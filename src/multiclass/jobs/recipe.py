@@ -30,6 +30,7 @@ from multiclass.training.recipes import (
     AUTO_PATIENCE,
     SEARCHED,
     SEED,
+    SETTINGS,
     Candidate,
     Recipe,
     auto_candidates,
@@ -217,5 +218,6 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
         return Plan(recipe, [candidate], replace(config, **training))
     searched = {k: v for k, v in fixed.items() if k in SEARCHED}
     candidates = auto_candidates(n_rows, n_features, n_classes, fixed=searched, sparse=sparse)
-    final = replace(config, epochs=fixed.get("epochs", AUTO_EPOCHS))
-    return Plan(Recipe(recipe.name, searched), candidates, final)
+    settings = {k: v for k, v in fixed.items() if k in SETTINGS}
+    final = replace(config, **{"epochs": AUTO_EPOCHS, **settings})
+    return Plan(Recipe(recipe.name, fixed), candidates, final)

@@ -19,11 +19,13 @@ from typing import Any
 
 from multiclass.exceptions import ConfigError
 
-__all__ = ["RECIPES", "SEARCHED", "SEED", "Candidate", "Recipe", "auto_candidates", "batch_size_for"]
+__all__ = ["RECIPES", "SEARCHED", "SEED", "SETTINGS", "Candidate", "Recipe", "auto_candidates", "batch_size_for"]
 
 RECIPES = ("auto", "seed")
 # The hyperparameters a recipe chooses; one the user gives is fixed (`Recipe.fixed`).
 SEARCHED = ("hidden", "dropout", "l2", "lr", "batch_size")
+# The training settings a recipe sets (the seed's epochs, patience, monitor, learning-rate drop); also fixable.
+SETTINGS = ("epochs", "patience", "monitor", "lr_patience")
 # The seed recipe (tests/test_jobs_fit_mnist.py: 97 % on MNIST with the 784-25-15-10 network).
 SEED = {"hidden": (25, 15), "dropout": 0.0, "l2": 3e-4, "lr": 1e-3, "batch_size": 32, "epochs": 100,
         "monitor": "val_accuracy", "patience": 20, "lr_patience": 5}
@@ -50,9 +52,9 @@ class Recipe:
     def __post_init__(self):
         if self.name not in RECIPES:
             raise ConfigError(f"`recipe` must be one of {list(RECIPES)}; got {self.name!r}.")
-        unknown = sorted(set(self.fixed) - set(SEARCHED))
+        unknown = sorted(set(self.fixed) - set(SEARCHED) - set(SETTINGS))
         if unknown:
-            raise ConfigError(f"`fixed` may name only {list(SEARCHED)}; got {unknown[0]!r}.")
+            raise ConfigError(f"`fixed` may name only {list(SEARCHED + SETTINGS)}; got {unknown[0]!r}.")
         object.__setattr__(self, "fixed", dict(self.fixed))
 
     def to_dict(self) -> dict:

@@ -17,6 +17,7 @@ __all__ = [
     "ModelFileError",
     "NotFittedError",
     "LikelyLogitsWarning",
+    "DataWarning",
     "UndefinedMetricWarning",
 ]
 
@@ -43,6 +44,13 @@ class NotFittedError(MulticlassError, _SklearnNotFittedError):
 
 class LikelyLogitsWarning(UserWarning):
     """Probabilities were expected but the rows look like logits (the double-softmax mistake)."""
+
+
+class DataWarning(UserWarning):
+    """The data was used, but not as given: a column left out, a class too small to validate, a guessed format.
+
+    One line that names the file, column or class and what was done; a face (CLI) prints each as one line.
+    """
 
 
 class UndefinedMetricWarning(_SklearnUndefinedMetricWarning):

@@ -27,6 +27,7 @@ from .columns import bool_values, category_values, infer_column_type, numeric_va
 from .table_io import columns_listing, available_columns, read_table
 from .dataset import Dataset
 from .labels import encode_labels, errors_about, fit_classes
+from .screening import screen_columns
 from .preprocessing import (
     Preprocessor,
     SavedState,
@@ -285,13 +286,14 @@ def load_table(
             _check_names("categorical", categorical, frame, path)
         if id_column is not None and fitting and id_column not in frame.columns:
             raise DataError(f"id column {id_column!r} not found; {available_columns(frame.columns)}.")
-        y = None
+        y, left_out = None, {}
         if fitting:
             classes, target_dtype, y = fit_classes(frame[target].to_numpy(), where=f"column {target!r}")
             excluded = {target, id_column, *ignore}
-            preprocessor = TablePreprocessor(
-                [c for c in frame.columns if c not in excluded], categorical, max_categories
+            features, left_out = screen_columns(
+                frame, [c for c in frame.columns if c not in excluded], keep=categorical, where=str(path)
             )
+            preprocessor = TablePreprocessor(features, categorical, max_categories)
             preprocessor.fit(frame)
         elif target is not None and target in frame.columns and frame[target].notna().any():
             y = encode_labels(frame[target].to_numpy(), classes, where=f"column {target!r}")
@@ -309,4 +311,5 @@ def load_table(
         ids=ids,
         target_dtype=target_dtype,
         load_options=options,
+        notes={"left_out": left_out} if left_out else {},
     )

@@ -228,14 +228,17 @@ class TableSource:
 
 
 def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str]) -> pd.DataFrame:
-    """A batch of CSV text as a DataFrame; `numeric` columns cast to float64 where every value parses."""
+    """A batch of CSV text as a DataFrame; `numeric` columns cast to int64 where every value is a whole number
+    (as `pandas.read_csv` types them), else to float64 where every value parses."""
     arrays = {}
     for name, column in zip(batch.schema.names, batch.columns):
         if name in numeric:
-            try:
-                column = pc.cast(column, pa.float64())
-            except pa.ArrowInvalid:
-                pass  # keep the text: the column functions parse what pandas parses and name the bad row
+            for numbers in (pa.int64(), pa.float64()):
+                try:
+                    column = pc.cast(column, numbers)
+                    break
+                except pa.ArrowInvalid:
+                    pass  # keep the text: the column functions parse what pandas parses and name the bad row
         arrays[name] = column
     return pa.RecordBatch.from_pydict(arrays).to_pandas()  # float64 nulls come back as NaN, as read_csv gives
 

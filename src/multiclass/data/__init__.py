@@ -28,6 +28,7 @@ from .preprocessing import (
 )
 from .table import TablePreprocessor, load_table, read_table
 from .text import TfidfPreprocessor, load_text
+from .text_folder import is_text_folder
 
 __all__ = [
     "Dataset",
@@ -87,6 +88,7 @@ _FIT_ONLY = {
     "ngram_range",
     "min_df",
     "max_df",
+    "sublinear_tf",
     "max_features",
     "size",
     "mode",
@@ -95,7 +97,8 @@ _MODE_ARGS = {"path", "images", "root", "name", "preprocessor", "classes", "targ
 
 
 def detect_kind(path_or_name: str | Path) -> str:
-    """Which reader a path or name needs: a built-in name, a folder (images), or by extension, then by magic bytes.
+    """Which reader a path or name needs: a built-in name, a folder (text files or images, by their content), or
+    by extension, then by magic bytes.
 
     Raises
     ------
@@ -107,8 +110,8 @@ def detect_kind(path_or_name: str | Path) -> str:
         return "builtin"
     if not path.exists():
         raise DataError(f"{path}: no such file or folder, and not a built-in dataset ({', '.join(BUILTIN_NAMES)}).")
-    if path.is_dir():
-        return "images"
+    if path.is_dir():  # class sub-folders of documents or of images, told apart by the files' content
+        return "text" if is_text_folder(path) else "images"
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".xz", ".zip", ".zst")]
     if suffixes and suffixes[-1] == ".npz":
         return "npz"
@@ -171,7 +174,8 @@ def load_dataset(
     Parameters
     ----------
     path_or_name : str or Path
-        A built-in name (``multiclass datasets``), a folder of class sub-folders of images, a ``.npz``, an IDX
+        A built-in name (``multiclass datasets``), a folder of class sub-folders of images or of text files
+        (`multiclass.data.text_folder`), a ``.npz``, an IDX
         file (gzipped or not; labels found by MNIST naming or ``labels``), or a CSV/TSV/TXT/Parquet table.
     kind : {"table", "text", "idx", "npz", "images", "builtin"}, optional
         Skip detection. A table with ``text_column`` is read as text.
@@ -185,7 +189,7 @@ def load_dataset(
         Built-in options (see `load_builtin`).
     **options
         Source-specific options: ``max_categories`` (table), ``ngram_range``, ``min_df``, ``max_df``,
-        ``max_features`` (text), ``size``, ``mode`` (images).
+        ``max_features``, ``sublinear_tf``, ``sparse`` (text), ``size``, ``mode`` (images).
 
     Returns
     -------

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 from ...exceptions import DataError
 from ..csv_checks import check_unique_names
 from ..table_io import _DELIMITERS, _sniff_delimiter
+from ..text_folder import is_text_folder
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 
@@ -93,9 +94,13 @@ def _shard_files(folder: Path) -> list[Path]:
 
 def is_table_shards(path: str | Path) -> bool:
     """True for a folder whose every (visible) file is a Parquet or CSV table: a dataset in shards. A folder that
-    holds anything else (images in class sub-folders, with or without a stray .txt) is not one."""
+    holds anything else (images in class sub-folders, with or without a stray .txt) is not one, nor is a text
+    folder in class sub-folders (`multiclass.data.text_folder`: documents, even named .txt; a flat folder of .txt
+    files stays shards)."""
     path = Path(path)
     if not path.is_dir():
+        return False
+    if is_text_folder(path) and any(p.is_dir() for p in path.iterdir()):  # class sub-folders of documents
         return False
     files = [p for p in path.rglob("*") if p.is_file()
              and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)]

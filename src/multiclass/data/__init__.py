@@ -28,7 +28,8 @@ from .preprocessing import (
 )
 from .table import TablePreprocessor, load_table, read_table
 from .text import TfidfPreprocessor, load_text
-from .text_folder import is_text_folder
+from .table_format import looks_like_table
+from .text_folder import is_text_file, is_text_folder
 
 __all__ = [
     "Dataset",
@@ -98,7 +99,8 @@ _MODE_ARGS = {"path", "images", "root", "name", "preprocessor", "classes", "targ
 
 def detect_kind(path_or_name: str | Path) -> str:
     """Which reader a path or name needs: a built-in name, a folder (text files or images, by their content), or
-    by extension, then by magic bytes.
+    by extension, then by magic bytes, then by content (a text file whose lines split into one same number of
+    fields is a table).
 
     Raises
     ------
@@ -124,6 +126,8 @@ def detect_kind(path_or_name: str | Path) -> str:
     if head == ZIP_MAGIC:
         return "npz"
     if head == _PARQUET_MAGIC:
+        return "table"
+    if is_text_file(path) and looks_like_table(path):  # UCI's .data, .dat, a table without an extension
         return "table"
     raise DataError(
         f"{path}: cannot tell the format from the name or the first bytes; pass `kind` ({', '.join(KINDS)})."

@@ -225,11 +225,17 @@ def load_table(
     ignore: Sequence[str] = (),
     categorical: Sequence[str] = (),
     max_categories: int = 1000,
+    sep: str | None = None,
+    header: bool | None = None,
+    names: Sequence[str] | None = None,
     preprocessor: TablePreprocessor | None = None,
     classes: Sequence[str] = (),
     target_dtype: str = "str",
 ) -> Dataset:
     """Load a CSV/TSV/Parquet table as a `Dataset`, fitting a `TablePreprocessor` unless one is given.
+
+    Before fitting, columns that are entirely missing or look like row identifiers are left out with a
+    `DataWarning` (`multiclass.data.screening`; ``Dataset.notes["left_out"]``).
 
     Parameters
     ----------
@@ -245,6 +251,10 @@ def load_table(
         Columns forced to categorical (training only).
     max_categories : int, default=1000
         See `TablePreprocessor`.
+    sep, header, names : optional
+        How a delimited text file is written: delimiter (one character or ``"whitespace"``), whether the first
+        line holds the names, the column names to use. Read off the file when not given
+        (`multiclass.data.table_format`); given ones are kept in ``load_options`` for prediction.
     preprocessor : TablePreprocessor, optional
         A fitted preprocessor: prediction mode (no fitting; ``classes`` encode the labels if present).
     classes, target_dtype
@@ -272,7 +282,8 @@ def load_table(
     text_columns = list(categorical) + ([id_column] if id_column else [])
     if not fitting:
         text_columns += [s["name"] for s in preprocessor.specs_ if s["type"] == "categorical"]
-    frame = read_table(path, string_columns=text_columns)
+    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
+    frame = read_table(path, string_columns=text_columns, **formats)
     with errors_about(str(path)):
         if fitting:
             if target is None:
@@ -300,6 +311,10 @@ def load_table(
         X = preprocessor.transform(frame)
     ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
+    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
+    notes = {"left_out": left_out} if left_out else {}
+    if "format" in frame.attrs:
+        notes["format"] = frame.attrs["format"]
     return Dataset(
         X,
         y,
@@ -311,5 +326,5 @@ def load_table(
         ids=ids,
         target_dtype=target_dtype,
         load_options=options,
-        notes={"left_out": left_out} if left_out else {},
+        notes=notes,
     )

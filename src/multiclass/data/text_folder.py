@@ -15,7 +15,7 @@ from pathlib import Path
 from ..exceptions import DataError
 from .images import list_image_folder
 
-__all__ = ["is_text_folder", "read_text_folder", "SNIFF_BYTES"]
+__all__ = ["is_text_file", "is_text_folder", "read_text_folder", "SNIFF_BYTES"]
 
 SNIFF_BYTES = 8192  # a file's first 8 KiB decide whether it is text: images have NUL bytes in their headers
 SAMPLED_FILES = 32  # files looked at to tell a text folder from an image folder (evenly spread, in sorted order)

@@ -105,9 +105,14 @@ def _wine() -> pd.DataFrame:
     return frame.rename(columns={"target": "cultivar"})
 
 
+def _one_line_breaks(texts: pd.Series) -> pd.Series:
+    # a bare carriage return inside a field is a line end to CSV readers (pandas writes it unquoted): make it \n
+    return texts.astype(str).str.replace("\r\n", "\n").str.replace("\r", "\n")
+
+
 def _trump_tweets() -> pd.DataFrame:
     tweets = _lazy("dslabs", "r-cran-dslabs", "trump_tweets")
-    return pd.DataFrame({"text": tweets["text"].astype(str), "label": tweets["source"].astype(str)})
+    return pd.DataFrame({"text": _one_line_breaks(tweets["text"]), "label": tweets["source"].astype(str)})
 
 
 def _fortunes() -> pd.DataFrame:

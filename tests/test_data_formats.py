@@ -137,3 +137,39 @@ def test_format_options_are_refused_for_parquet(tmp_path):
 def test_pandas_options_of_a_format():
     assert TableFormat(WHITESPACE, False, ("a", "b")).pandas_options() == {
         "sep": r"\s+", "decimal": ".", "header": None, "names": ["a", "b"]}
+
+
+# --- a table of pixels ---------------------------------------------------------------------------------------
+
+
+def _pixel_table(tmp_path, side=8, scale=255, name="pixels.csv"):
+    rng = np.random.default_rng(1)
+    n = 40
+    pixels = rng.integers(0, 256, (n, side * side)) if scale == 255 else np.round(rng.random((n, side * side)), 3)
+    frame = pd.DataFrame(pixels, columns=[f"pixel{i + 1}" for i in range(side * side)])
+    frame.insert(0, "label", np.arange(n) % 2)
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path, pixels
+
+
+@pytest.mark.parametrize("scale", [255, 1])
+def test_a_pixel_csv_is_scaled_as_images_in_memory_and_streamed(tmp_path, scale):
+    path, pixels = _pixel_table(tmp_path, scale=scale)
+    ds = load_table(path, target="label")
+    np.testing.assert_array_equal(ds.X, (pixels / scale).astype(np.float32))  # not standardised per column
+    assert ds.notes["pixels"] == {"columns": 64, "divisor": float(scale), "image_shape": [8, 8, 1]}
+    assert ds.image_shape == (8, 8, 1)
+    found = scan_table(TableSource(path), target="label")
+    assert found.notes == ds.notes and found.preprocessor.state()[0] == ds.preprocessor.state()[0]
+    assert found.preprocessor.scale_.tobytes() == ds.preprocessor.scale_.tobytes()
+
+
+def test_a_table_that_is_not_pixels_is_standardised(tmp_path):
+    path, _ = _pixel_table(tmp_path, side=7)  # 49 columns: too few to be an image
+    assert "pixels" not in load_table(path, target="label").notes
+    rng = np.random.default_rng(2)
+    digits = pd.DataFrame(rng.integers(0, 17, (30, 64)), columns=[f"p{i}" for i in range(64)])  # 4-bit levels
+    digits["label"] = np.arange(30) % 3
+    digits.to_csv(tmp_path / "digits.csv", index=False)
+    assert "pixels" not in load_table(tmp_path / "digits.csv", target="label").notes

@@ -171,7 +171,7 @@ def test_columns_are_left_out_as_in_memory_with_the_same_warnings(tmp_path, suff
         f"{path}: column 'row' is left out: it looks like a row number (each integer from 5 to 44 once); name it "
         "in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions.",
     ]
-    assert found.left_out == expected.notes["left_out"] and list(found.left_out) == ["empty", "code", "row"]
+    assert found.notes == expected.notes and list(found.notes["left_out"]) == ["empty", "code", "row"]
     assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
 

@@ -27,6 +27,7 @@ from .preprocessing import (
     registered_kinds,
 )
 from .table import TablePreprocessor, load_table, read_table
+from .summary import summarize_dataset, summary_lines
 from .text import TfidfPreprocessor, load_text
 from .table_format import looks_like_table
 from .text_folder import is_text_file, is_text_folder
@@ -44,6 +45,8 @@ __all__ = [
     "registered_kinds",
     "load_dataset",
     "load_for_prediction",
+    "summarize_dataset",
+    "summary_lines",
     "detect_kind",
     "load_table",
     "load_text",

@@ -27,6 +27,7 @@ from .columns import bool_values, category_values, infer_column_type, numeric_va
 from .table_io import columns_listing, available_columns, read_table
 from .dataset import Dataset
 from .labels import encode_labels, errors_about, fit_classes
+from .pixels import apply_pixel_scale, column_stats, pixel_divisor, pixel_note
 from .screening import screen_columns
 from .preprocessing import (
     Preprocessor,
@@ -235,7 +236,9 @@ def load_table(
     """Load a CSV/TSV/Parquet table as a `Dataset`, fitting a `TablePreprocessor` unless one is given.
 
     Before fitting, columns that are entirely missing or look like row identifiers are left out with a
-    `DataWarning` (`multiclass.data.screening`; ``Dataset.notes["left_out"]``).
+    `DataWarning` (`multiclass.data.screening`; ``Dataset.notes["left_out"]``). A table of pixel columns
+    (`multiclass.data.pixels`: 64+ columns, a square number, 8-bit grey levels or values in [0, 1]) is scaled as
+    images are, /255, not standardised per column (``Dataset.notes["pixels"]``, ``Dataset.image_shape``).
 
     Parameters
     ----------
@@ -297,7 +300,7 @@ def load_table(
             _check_names("categorical", categorical, frame, path)
         if id_column is not None and fitting and id_column not in frame.columns:
             raise DataError(f"id column {id_column!r} not found; {available_columns(frame.columns)}.")
-        y, left_out = None, {}
+        y, left_out, divisor = None, {}, None
         if fitting:
             classes, target_dtype, y = fit_classes(frame[target].to_numpy(), where=f"column {target!r}")
             excluded = {target, id_column, *ignore}
@@ -306,6 +309,11 @@ def load_table(
             )
             preprocessor = TablePreprocessor(features, categorical, max_categories)
             preprocessor.fit(frame)
+            kinds = [spec["type"] for spec in preprocessor.specs_]
+            if set(kinds) == {"numeric"}:
+                divisor = pixel_divisor(kinds, [column_stats(frame[name]) for name in features])
+            if divisor is not None:  # a table of pixels: scaled as the same images from a folder
+                apply_pixel_scale(preprocessor, divisor)
         elif target is not None and target in frame.columns and frame[target].notna().any():
             y = encode_labels(frame[target].to_numpy(), classes, where=f"column {target!r}")
         X = preprocessor.transform(frame)
@@ -313,6 +321,10 @@ def load_table(
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
     options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
     notes = {"left_out": left_out} if left_out else {}
+    image_shape = None
+    if fitting and divisor is not None:
+        notes["pixels"] = pixel_note(len(features), divisor)
+        image_shape = tuple(notes["pixels"]["image_shape"])
     if "format" in frame.attrs:
         notes["format"] = frame.attrs["format"]
     return Dataset(
@@ -324,6 +336,7 @@ def load_table(
         "table",
         preprocessor,
         ids=ids,
+        image_shape=image_shape,
         target_dtype=target_dtype,
         load_options=options,
         notes=notes,

@@ -157,11 +157,12 @@ def _sample_lines(path: Path) -> list[str]:
 
 
 def looks_like_table(path: str | Path) -> bool:
-    """Whether a text file of unknown extension (UCI's ``.data``, ``.dat``, none) is a delimited table: its sampled
-    lines split, by the delimiter `sniff_format` would choose, into one same number (2+) of fields."""
+    """Whether a text file of unknown extension (UCI's ``.data``, ``.dat``, none) is a delimited table: 2+ lines of
+    printable UTF-8 that split, by the delimiter `sniff_format` would choose, into one same number (2+) of fields."""
     lines = _sample_lines(Path(path))
-    if not lines or "\ufffd" in "".join(lines):
-        return False
+    text = "".join(lines)
+    if len(lines) < 2 or "\ufffd" in text or any(ord(c) < 32 and c != "\t" for c in text):
+        return False  # a header and a row at least, printable text only
     sep = _guess_sep(lines, "")
     widths = {len(split_fields(line, sep)) for line in lines}
     return len(widths) == 1 and widths.pop() >= 2

@@ -28,6 +28,7 @@ from numbers import Real
 import numpy as np
 
 from ...exceptions import ConfigError, DataError
+from ..pixels import apply_pixel_scale, pixel_divisor, pixel_note
 from ..preprocessing import is_positive_int
 from ..screening import (
     ID_FRACTION,
@@ -70,8 +71,9 @@ class TableScan:
     split : StreamSplit or None, default=None
         Which rows are held out (the per-piece class counts); None when `val_fraction` is 0. A scan built by
         hand with ``val_fraction=0.0`` needs none (reading ``part="all"`` or ``"train"``).
-    left_out : dict, default={}
-        Columns left out of the features and why (`multiclass.data.screening`), as ``Dataset.notes["left_out"]``.
+    notes : dict, default={}
+        What the loader decided, as ``Dataset.notes``: ``left_out`` (column -> why, `multiclass.data.screening`),
+        ``format`` (a CSV's delimiter, header and decimal mark) and ``pixels`` (`multiclass.data.pixels`).
     """
 
     preprocessor: TablePreprocessor
@@ -87,7 +89,7 @@ class TableScan:
     val_fraction: float
     seed: int
     split: StreamSplit | None = None
-    left_out: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -284,6 +286,15 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
     if not features:
         raise DataError(f"{source.path}: {no_features_error(left_out)}")
     preprocessor = _fit_columns(source, features, set(categorical), max_categories, columns)
+    notes = {"left_out": left_out} if left_out else {}
+    if source.format == "csv":
+        notes["format"] = source.formats[0].note()  # the first shard's (each shard is sniffed alike)
+    kinds = [spec["type"] for spec in preprocessor.specs_]
+    divisor = pixel_divisor(kinds, [(columns[n].low, columns[n].high, columns[n].integer_dtype,
+                                     columns[n].n_missing > 0) for n in features])
+    if divisor is not None:  # as `load_table`: a table of pixels is scaled as images
+        apply_pixel_scale(preprocessor, divisor)
+        notes["pixels"] = pixel_note(len(features), divisor)
     piece_rows = np.array([rows[i] for i in range(len(source.pieces))], dtype=np.int64)
     split, held = None, np.zeros_like(piece_rows)
     if val_fraction > 0:  # after the column checks, as `stratified_split` runs after `load_table`
@@ -295,4 +306,4 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
     train = counts - split.n_val if split is not None else counts.copy()
     return TableScan(preprocessor, tuple(classes), target_dtype, label_codes, counts, train,
                      tuple(piece_rows.tolist()), tuple((piece_rows - held).tolist()), target, id_column,
-                     float(val_fraction), int(seed), split, left_out)
+                     float(val_fraction), int(seed), split, notes)

@@ -68,9 +68,9 @@ def test_summary_of_a_text_folder_and_a_pixel_table(tmp_path):
             (root / label / f"{i}.txt").write_text(f"{words} {words.split()[i % 2]} word{i}", encoding="utf-8")
     summary = summarize_dataset(load_dataset(root, sparse=True))
     assert summary["sparse"] is True and summary["classes"]["rare"] == []
-    assert summary["text"] == {"vocabulary": summary["features"], "ngram_range": [1, 2], "min_df": 2,
+    assert summary["text"] == {"vocabulary": summary["features"], "ngram_range": [1, 1], "min_df": 2,
                                "sublinear_tf": True, "sparse": True}
-    assert summary_lines(summary)[1] == (f"text: TF-IDF of {summary['features']} terms, n-grams (1, 2), min_df 2, "
+    assert summary_lines(summary)[1] == (f"text: TF-IDF of {summary['features']} terms, n-grams (1, 1), min_df 2, "
                                          "sublinear tf")
     pixels = pd.DataFrame(np.random.default_rng(0).integers(0, 256, (30, 64)), columns=[f"p{i}" for i in range(64)])
     pixels["label"] = ["x", "y", "z"] * 10

@@ -196,18 +196,17 @@ def _corpus(n_docs: int = 60):
     return texts, labels
 
 
-def test_load_text_defaults_are_sublinear_min_df_2_and_word_pairs(tmp_path):
+def test_load_text_defaults_are_sublinear_min_df_2_and_single_words(tmp_path):
     texts, labels = _corpus()
     path = tmp_path / "docs.csv"
     pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
     ds = load_text(path, target="label")
     pre = ds.preprocessor
-    assert (pre.sublinear_tf, pre.min_df_, tuple(pre.ngram_range)) == (True, 2, (1, 2))
+    assert (pre.sublinear_tf, pre.min_df_, tuple(pre.ngram_range)) == (True, 2, (1, 1))
     assert not any(t.startswith("rare") for t in pre.vocabulary_)  # seen once: dropped by min_df=2
-    theirs = TfidfVectorizer(token_pattern=SKLEARN_PATTERN, sublinear_tf=True, min_df=2, ngram_range=(1, 2),
-                             max_features=20_000).fit(texts)
+    theirs = TfidfVectorizer(token_pattern=SKLEARN_PATTERN, sublinear_tf=True, min_df=2, max_features=20_000).fit(texts)
     np.testing.assert_allclose(ds.X, theirs.transform(texts).toarray(), rtol=0, atol=1e-6)
-    assert ds.notes["text"] == {"vocabulary": len(pre.vocabulary_), "ngram_range": [1, 2], "min_df": 2,
+    assert ds.notes["text"] == {"vocabulary": len(pre.vocabulary_), "ngram_range": [1, 1], "min_df": 2,
                                 "sublinear_tf": True, "sparse": False}
     sparse = load_text(path, target="label", sparse=True)
     assert sparse.is_sparse and sparse.X.format == "csr"

@@ -1,12 +1,13 @@
-"""Text in a table column -> TF-IDF features, computed here in numpy so the vocabulary and idf can be saved as JSON
-plus one array (no pickled vectorizer).
+"""Text in a table column, or a folder of text files -> TF-IDF features, computed here in numpy so the vocabulary
+and idf can be saved as JSON plus one array (no pickled vectorizer).
 
-The numbers match scikit-learn's ``TfidfVectorizer`` defaults with ``token_pattern=r"(?u)\\b\\w+\\b"``: raw term
-counts, smooth idf ``ln((1 + n) / (1 + df)) + 1``, each row scaled to unit L2 norm (an empty row stays zero), and
-an alphabetically sorted vocabulary. Text is lowercased with ``str.lower`` and normalised to Unicode NFC, and
-tokens are runs of Unicode word characters (``\\w+``), so accented words such as "canción" and "niño" stay whole
-even when the file stores accents as combining marks. The output is dense float32, so the vocabulary is capped at
-``max_features`` (default 20000 terms: 80 KB per row).
+The numbers match scikit-learn's ``TfidfVectorizer`` with ``token_pattern=r"(?u)\\b\\w+\\b"`` and the same options:
+term counts (or ``1 + ln(count)`` with ``sublinear_tf``), smooth idf ``ln((1 + n) / (1 + df)) + 1``, each row
+scaled to unit L2 norm (an empty row stays zero), and an alphabetically sorted vocabulary. Text is lowercased with
+``str.lower`` and normalised to Unicode NFC, and tokens are runs of Unicode word characters (``\\w+``), so accented
+words such as "canción" and "niño" stay whole even when the file stores accents as combining marks. The output is
+dense float32, or a CSR matrix when asked (``sparse=True``); the vocabulary is capped at ``max_features`` (default
+20000 terms: 80 KB per dense row). `load_text` defaults to sublinear tf and ``min_df="auto"`` (see there).
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ __all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
 TOKEN_PATTERN = r"\w+"
 _TOKEN = re.compile(TOKEN_PATTERN, re.UNICODE)
 MAX_FEATURES = 20_000  # dense float32 output: 20000 terms * 4 bytes = 80 KB per document
-NGRAM_RANGE = (1, 2)  # load_text's default: see bench/text_features.py for the measurements behind it
+# load_text's default: word pairs did not help on the benchmark's text sets (bench/text_features.py, LogisticRegression
+# on our TF-IDF: macro-F1 fortunes 0.295 -> 0.281, austen 0.857 -> 0.839, trump_tweets 0.266 -> 0.267) and cost
+# 2-4x the time to build; pass ngram_range=(1, 2) to try them.
+NGRAM_RANGE = (1, 1)
 AUTO_MIN_DF_DOCS = 20  # min_df="auto" asks for 2 documents per term only from this many documents on
 
 
@@ -308,10 +312,10 @@ def load_text(
     """Load texts and labels -- a table with a text column and a label column, or a folder of class sub-folders of
     text files (`multiclass.data.text_folder`) -- as TF-IDF features.
 
-    The defaults are the field's best simple baseline for classification (scikit-learn's
-    ``TfidfVectorizer(sublinear_tf=True, min_df=2)``), plus word pairs (``ngram_range=(1, 2)``) where they
-    helped on the benchmark's text sets (`bench/text_features.py`): ``1 + ln(count)`` term frequencies, terms of
-    at least 2 training documents (1 for a corpus under 20 documents), L2-normalised rows.
+    The defaults are the field's best simple baseline for classification, scikit-learn's
+    ``TfidfVectorizer(sublinear_tf=True, min_df=2)``: ``1 + ln(count)`` term frequencies, terms of at least 2
+    training documents (1 for a corpus under 20 documents), single words, L2-normalised rows. Word pairs
+    (``ngram_range=(1, 2)``) were measured and did not help on the benchmark's text sets (`bench/text_features.py`).
 
     Parameters
     ----------

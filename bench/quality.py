@@ -22,6 +22,7 @@ run of ours that fails counts as a loss and its error is recorded.
     python bench/quality.py --quick                           # the small ones, for development
     python bench/quality.py --datasets glass,oils --extra-args "--hidden 100"
     python bench/quality.py --extra-args "" --extra-args "--hidden 100"   # two recipes of ours, peers once
+    python bench/quality.py --extra-args "--hidden 100" --peers-from bench/results/quality.json --out /tmp/q.json
 """
 
 from __future__ import annotations
@@ -312,6 +313,9 @@ def main(argv=None) -> None:
                         "long run on one version while you edit)")
     parser.add_argument("--out", default=None, help="results JSON (default: bench/results/quality.json)")
     parser.add_argument("--no-json", action="store_true", help="do not write the results JSON")
+    parser.add_argument("--peers-from", default=None,
+                        help="a previous results JSON: reuse its scikit-learn results where the split is the same "
+                        "(same test rows), so comparing recipes of ours does not rerun the slow peers")
     args = parser.parse_args(argv)
 
     names = args.datasets.split(",") if args.datasets else [n for n, s in SPECS.items() if s.quick or not args.quick]
@@ -328,6 +332,9 @@ def main(argv=None) -> None:
     import_s = time.perf_counter() - tic
     print(f"`python -c 'import multiclass.cli'` takes {import_s:.1f} s here (paid by each train and evaluate)")
 
+    previous = {}
+    if args.peers_from:
+        previous = {row["name"]: row for row in json.loads(Path(args.peers_from).read_text())["datasets"]}
     rows = []
     folder("").mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="quality-", dir=folder("")))  # the splits; removed at the end
@@ -340,8 +347,9 @@ def main(argv=None) -> None:
             row["results"][variant] = run_ours(meta, split, shlex.split(extra), work, Path(args.src))
             _progress(name, variant, row["results"][variant])
         for model in ("mlp", "logreg"):
-            row["results"][model] = run_peer(model, meta, split)
-            _progress(name, model, row["results"][model])
+            reused = _reusable(previous, name, split, model)
+            row["results"][model] = reused or run_peer(model, meta, split)
+            _progress(name, model + (" (reused)" if reused else ""), row["results"][model])
         rows.append(row)
     shutil.rmtree(work)
 
@@ -356,13 +364,22 @@ def main(argv=None) -> None:
               f"({s['wall_ratio_ours_to_mlp']:.2f}x; goal <= 1); failed: {', '.join(s['failed']) or 'none'}")
     if not args.no_json:
         payload = {
-            "seed": args.seed, "test_size": TEST_SIZE, "src": args.src, "variants": dict(zip(variants, extras)),
+            "seed": args.seed, "test_size": TEST_SIZE, "src": args.src, "peers_from": args.peers_from, "variants": dict(zip(variants, extras)),
             "import_multiclass_s": import_s, "load_average": os.getloadavg(), "summary": summary, "datasets": rows,
         }
         out = Path(args.out) if args.out else None
         path = write_json("quality", "cpu", payload, info=info,
                           results_dir=out.parent if out else None, filename=out.name if out else "quality.json")
         print(f"\nwrote {path}")
+
+
+def _reusable(previous: dict, name: str, split: dict, model: str) -> dict | None:
+    """The peer's result from a previous run on the same test rows (None: run it)."""
+    row = previous.get(name)
+    if row is None or row["split"]["test_rows_sha256"] != split["test_rows_sha256"]:
+        return None
+    result = row["results"].get(model)
+    return {**result, "reused_from": "--peers-from"} if result is not None else None
 
 
 def _progress(name: str, model: str, result: dict) -> None:

@@ -50,7 +50,7 @@ def test_defaults_are_shown_in_the_help(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", "--help"])
     text = capsys.readouterr().out
-    assert "(default: 100)" in text and "(default: 0.001)" in text and "examples:" in text
+    assert "(default: 0.1)" in text and "(default: chosen by --recipe)" in text and "examples:" in text
 
 
 def test_the_parsers_vocabularies_are_the_librarys():

@@ -1,0 +1,88 @@
+"""What every feature map shares: the checked reading of a saved ``(params, arrays)`` state, and the columns check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from multiclass.exceptions import ModelFileError
+from multiclass.runtime.schema import Field
+from multiclass.runtime.values import InputError
+
+__all__ = ["FeatureMap", "is_count"]
+
+
+def is_count(value: Any) -> bool:
+    """An int >= 1 that is not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+class FeatureMap:
+    """Base of the feature maps: ``fields``, ``n_features`` and ``transform``; subclasses read their state in
+    ``__init__(params, arrays, data)`` through `param` and `array` (a one-line `ModelFileError` otherwise)."""
+
+    kind: ClassVar[str]
+    params_names: ClassVar[tuple[str, ...]]
+    array_names: ClassVar[tuple[str, ...]] = ()
+    fields: tuple[Field, ...]
+    n_features: int
+
+    def __init__(self, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
+        for what, given, expected in (("parameter", params, self.params_names), ("array", arrays, self.array_names)):
+            missing = [k for k in expected if k not in given]
+            if missing:
+                raise ModelFileError(f"{self._where}: saved state lacks {what} {missing[0]!r}.")
+            extra = sorted(set(given) - set(expected))
+            if extra:
+                raise ModelFileError(f"{self._where}: saved state has unexpected {what} {extra[0]!r}.")
+        self._params, self._arrays = params, arrays
+
+    @property
+    def _where(self) -> str:
+        return f"preprocessor {self.kind!r}"
+
+    def param(self, name: str, check: Callable[[Any], bool], constraint: str) -> Any:
+        """``params[name]`` if `check` accepts it."""
+        value = self._params[name]
+        if not check(value):
+            raise ModelFileError(f"{self._where}: parameter {name!r} must be {constraint}; got {value!r:.200}.")
+        return value
+
+    def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """``arrays[name]`` as float64 of `shape`, finite."""
+        value = self._arrays[name]
+        if not (isinstance(value, np.ndarray) and value.shape == shape and value.dtype == np.float64
+                and np.isfinite(value).all()):
+            raise ModelFileError(f"{self._where}: array {name!r} must be finite float64 of shape {shape}.")
+        return value
+
+    def columns(self, columns: Mapping[str, Any], *, allow_extra: bool = True) -> tuple[list[Any], int]:
+        """The value sequences of `fields` in order and their common length N; other columns are ignored unless
+        `allow_extra` is False (a file may hold ids and labels; a request must hold the inputs only).
+
+        Raises
+        ------
+        InputError
+            A field is missing, an unknown field is given (`allow_extra` False), or the lengths differ.
+        """
+        names = [f.name for f in self.fields]
+        for name in names:
+            if name not in columns:
+                raise InputError("is required and missing.", field=name)
+        if not allow_extra:
+            for name in columns:
+                if name not in names:
+                    raise InputError("is not an input of this model.", field=str(name)[:100])
+        values = [columns[name] for name in names]
+        lengths = {len(v) for v in values}
+        if len(lengths) != 1:
+            raise InputError(f"every field must have the same number of rows; got {sorted(lengths)[:5]}.")
+        return values, lengths.pop()
+
+    def transform(self, columns: Mapping[str, Sequence[Any]], *, strict: bool = False,
+                  allow_extra: bool = True) -> np.ndarray:
+        """Float32 (N, n_features) C-contiguous features of `columns` (field name -> N values); `strict` for JSON
+        values (see `multiclass.runtime.values`)."""
+        raise NotImplementedError

@@ -120,36 +120,40 @@ def request_columns(body: bytes, content_type: bytes | None, model: RuntimeModel
     raise HTTPError(415, f"the Content-Type must be one of {kinds}.")
 
 
+def _bad(name: str, message: str) -> HTTPError:
+    return HTTPError(400, f"field {name!r}: {message}", field=name)
+
+
 def _oip_input(entry: Any, fields: dict, index: int) -> tuple[str, Any, int]:
     if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
         raise HTTPError(400, f"inputs[{index}] must be an object with a name, shape, datatype and data.")
     name = entry["name"]
     if name not in fields:
-        raise HTTPError(400, "is not an input of this model.", field=name[:100])
+        raise _bad(name[:100], "is not an input of this model.")
     shape, datatype, data = entry.get("shape"), entry.get("datatype"), entry.get("data")
     if not (isinstance(shape, list) and shape and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
                                                      for n in shape)):
-        raise HTTPError(400, "shape must be a list of integers >= 0.", field=name)
+        raise _bad(name, "shape must be a list of integers >= 0.")
     field = fields[name]
     if datatype not in _OIP_TYPES[field.type]:
-        raise HTTPError(400, f"datatype must be one of {', '.join(sorted(_OIP_TYPES[field.type]))}.", field=name)
+        raise _bad(name, f"datatype must be one of {', '.join(sorted(_OIP_TYPES[field.type]))}.")
     if not isinstance(data, list):
-        raise HTTPError(400, "data must be a list.", field=name)
+        raise _bad(name, "data must be a list.")
     per_row = int(np.prod(field.shape)) if field.type == "tensor" else 1
     n = shape[0]
     if int(np.prod(shape)) != n * per_row or (field.type == "tensor" and len(shape) < 2):
         expected = f"[N, {per_row}]" if field.type == "tensor" else "[N] or [N, 1]"
-        raise HTTPError(400, f"shape must be {expected}.", field=name)
+        raise _bad(name, f"shape must be {expected}.")
     flat = data
     if any(isinstance(v, list) for v in data):
         try:
             flat = np.asarray(data, dtype=object).reshape(-1).tolist()
         except ValueError:
-            raise HTTPError(400, "data must be a rectangular list matching the shape.", field=name) from None
+            raise _bad(name, "data must be a rectangular list matching the shape.") from None
     if len(flat) != n * per_row:
-        raise HTTPError(400, f"data holds {len(flat)} values; the shape asks for {n * per_row}.", field=name)
+        raise _bad(name, f"data holds {len(flat)} values; the shape asks for {n * per_row}.")
     if datatype == "BOOL" and not all(v is None or isinstance(v, bool) for v in flat):
-        raise HTTPError(400, "data of datatype BOOL must be true or false.", field=name)
+        raise _bad(name, "data of datatype BOOL must be true or false.")
     values = [flat[i * per_row:(i + 1) * per_row] for i in range(n)] if field.type == "tensor" else flat
     return name, values, n
 
@@ -172,11 +176,11 @@ def oip_columns(document: Any, model: RuntimeModel) -> tuple[dict, str | None, l
     for index, entry in enumerate(document["inputs"]):
         name, values, n = _oip_input(entry, fields, index)
         if name in columns:
-            raise HTTPError(400, "is given twice.", field=name)
+            raise _bad(name, "is given twice.")
         columns[name], counts = values, counts | {n}
     for name in fields:
         if name not in columns:
-            raise HTTPError(400, "is required and missing.", field=name)
+            raise _bad(name, "is required and missing.")
     if len(counts) != 1:
         raise HTTPError(400, "every input must have the same first dimension (rows).")
     outputs = document.get("outputs")

@@ -194,6 +194,7 @@ class InferenceApp:
         return self.model
 
     def _deadline(self, scope) -> float:
+        """Milliseconds the request may wait in the queue (the X-Deadline-Ms header may shorten it)."""
         limit = self.config.deadline_ms
         given = header(scope, b"x-deadline-ms")
         if given is not None:
@@ -204,9 +205,9 @@ class InferenceApp:
             if not asked > 0:
                 raise HTTPError(400, "the X-Deadline-Ms header must be a number of milliseconds > 0.")
             limit = min(limit, asked)
-        return asyncio.get_running_loop().time() + limit / 1000
+        return limit / 1000
 
-    async def _run(self, model: RuntimeModel, columns: dict, strict: bool, deadline: float):
+    async def _run(self, model: RuntimeModel, columns: dict, strict: bool, wait_s: float):
         try:
             X = model.features_of(columns, strict=strict, allow_extra=False)
         except InputError as error:
@@ -214,7 +215,7 @@ class InferenceApp:
         if len(X) > self.config.max_rows:
             raise HTTPError(413, f"the request has {len(X)} rows; the limit is {self.config.max_rows}.")
         try:
-            future = self.batcher.submit(model, X, deadline)
+            future = self.batcher.submit(model, X, asyncio.get_running_loop().time() + wait_s)
         except QueueFull:
             raise HTTPError(429, f"the queue holds {self.config.max_queue} requests already.", headers=_RETRY) from None
         try:
@@ -232,7 +233,7 @@ class InferenceApp:
 
     async def _predict(self, scope, receive, send, request_id):
         model = self._usable()  # read once: this request is answered by this version, whatever reloads
-        deadline = self._deadline(scope)
+        wait_s = self._deadline(scope)
         top_k = min(self.config.top_k, len(model.classes))
         if scope.get("query_string"):
             asked = parse_qs(scope["query_string"].decode("latin-1")).get("top_k")
@@ -243,7 +244,7 @@ class InferenceApp:
         body = await read_body(scope, receive, max_bytes=self.config.max_body_bytes,
                                timeout_s=self.config.body_timeout_s)
         columns, strict = request_columns(body, header(scope, b"content-type"), model)
-        prediction = await self._run(model, columns, strict, deadline)
+        prediction = await self._run(model, columns, strict, wait_s)
         self._count(model, prediction)
         payload = {"model": self.name, "model_version": model.version, "request_id": request_id,
                    "predictions": prediction_rows(model, prediction, top_k)}
@@ -253,7 +254,7 @@ class InferenceApp:
 
     async def _infer(self, scope, receive, send, request_id):
         model = self._usable()
-        deadline = self._deadline(scope)
+        wait_s = self._deadline(scope)
         body = await read_body(scope, receive, max_bytes=self.config.max_body_bytes,
                                timeout_s=self.config.body_timeout_s)
         media = (header(scope, b"content-type") or b"application/json").split(b";", 1)[0].strip().lower()
@@ -262,7 +263,7 @@ class InferenceApp:
         columns, given_id, wanted = oip_columns(loads(body), model)
         if wanted is not None and any(name not in ("label", "probabilities") for name in wanted):
             raise HTTPError(400, "outputs may name label and probabilities only.")
-        prediction = await self._run(model, columns, True, deadline)
+        prediction = await self._run(model, columns, True, wait_s)
         self._count(model, prediction)
         payload = {"model_name": self.name, "model_version": model.version, "id": given_id or request_id,
                    "parameters": {"request_id": request_id, "classes": list(model.classes)},

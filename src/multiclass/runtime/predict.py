@@ -53,7 +53,8 @@ def one_blas_thread():
     return threadpool_limits(1, user_api="blas")
 
 
-def _small_table(path: Path, kind: str | None, model: RuntimeModel) -> bool:
+def is_small_table(path: Path, kind: str | None, model: RuntimeModel) -> bool:
+    """Whether `path` is a CSV/TSV/TXT table small enough for the csv module, for a table or text model."""
     return (kind in (None, "table", "text") and path.is_file() and path.suffix.lower() in _TEXT_TABLES
             and path.stat().st_size <= SMALL_TABLE_BYTES and model.features.kind in ("table", "tfidf"))
 
@@ -70,7 +71,9 @@ def _delimiter(path: Path, text: str) -> str:
         return default or ","
 
 
-def _read_small_table(path: Path, model: RuntimeModel) -> tuple[np.ndarray, Any, str]:
+def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[Any, Any, str]:
+    """``(features(columns), ids, id column name)`` of a small CSV/TSV table read by the csv module; `features`
+    maps the columns (default the model's own features). Errors name the file, column and row."""
     options = (model.document.get("data") or {}).get("load_options") or {}
     try:
         text = path.read_bytes().decode("utf-8")
@@ -78,7 +81,7 @@ def _read_small_table(path: Path, model: RuntimeModel) -> tuple[np.ndarray, Any,
         raise DataError(f"{path}: not UTF-8 (byte {error.start}); save the file as UTF-8.") from None
     try:
         columns = csv_columns(text, delimiter=_delimiter(path, text))
-        X = model.features_of(columns)
+        X = (features or model.features_of)(columns)
     except InputError as error:
         raise DataError(f"{path}: {str(error).replace('field ', 'column ', 1)}") from None
     id_column = options.get("id_column")
@@ -108,8 +111,8 @@ def predictions_of(model: RuntimeModel, data: str | Path, *, top_k: int = 1, kin
     """The predictions file's columns (see `multiclass.runtime.output.prediction_columns`) of `data` on numpy."""
     check_top_k(top_k, len(model.classes))
     path = Path(data)
-    if _small_table(path, kind, model) and labels is None and data_dir is None:
-        X, ids, id_name = _read_small_table(path, model)
+    if is_small_table(path, kind, model) and labels is None and data_dir is None:
+        X, ids, id_name = read_small_table(path, model)
     else:
         X, ids, id_name = _read_with_data_package(data, model, kind, labels, data_dir)
     with one_blas_thread():

@@ -19,9 +19,14 @@ from multiclass.runtime.features.base import FeatureMap, is_count
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import InputError
 
-__all__ = ["TfidfFeatures", "terms"]
+__all__ = ["TfidfFeatures", "terms", "tokens"]
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def tokens(text: str, lowercase: bool) -> list[str]:
+    """Runs of word characters of the NFC-normalised (optionally lowercased) text."""
+    return _TOKEN.findall(unicodedata.normalize("NFC", text.lower() if lowercase else text))
 
 
 def terms(text: str, ngram_range: tuple[int, int], lowercase: bool) -> list[str]:
@@ -32,10 +37,10 @@ def terms(text: str, ngram_range: tuple[int, int], lowercase: bool) -> list[str]
     >>> terms("La Canción del NIÑO", (1, 2), True)
     ['la', 'canción', 'del', 'niño', 'la canción', 'canción del', 'del niño']
     """
-    tokens = _TOKEN.findall(unicodedata.normalize("NFC", text.lower() if lowercase else text))
+    words = tokens(text, lowercase)
     out: list[str] = []
     for n in range(ngram_range[0], ngram_range[1] + 1):
-        out += tokens if n == 1 else [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        out += words if n == 1 else [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
     return out
 
 
@@ -82,7 +87,8 @@ class TfidfFeatures(FeatureMap):
         X[rows, cols] = values / norms[rows]
         return X
 
-    def transform(self, columns, *, strict: bool = False, allow_extra: bool = True) -> np.ndarray:
+    def texts(self, columns, *, strict: bool = False, allow_extra: bool = True) -> list[str]:
+        """The field's values as texts (missing: the empty text)."""
         (column,), _ = self.columns(columns, allow_extra=allow_extra)
         name = self.fields[0].name
         texts = []
@@ -95,4 +101,8 @@ class TfidfFeatures(FeatureMap):
                 raise InputError("must be a string or null.", field=name, row=i + 1)
             else:
                 texts.append(str(value))
+        return texts
+
+    def transform(self, columns, *, strict: bool = False, allow_extra: bool = True) -> np.ndarray:
+        texts = self.texts(columns, strict=strict, allow_extra=allow_extra)
         return np.ascontiguousarray(self.tfidf(texts).astype(np.float32))

@@ -41,6 +41,8 @@ def onnx_predictions_of(model: RuntimeModel, data, *, top_k: int = 1, kind: str 
     feed, ids, id_name = read_small_table(path, model, features=lambda columns: onnx_inputs(model, columns))
     probs, labels = onnx_session(model).run(None, feed)
     codes = {label: code for code, label in enumerate(model.labels(np.arange(len(model.classes))).tolist())}
-    prediction = Prediction(np.log(probs.astype(np.float64)), probs.astype(np.float64),
+    with np.errstate(divide="ignore"):  # a float32 probability may underflow to 0
+        log_probs = np.log(probs.astype(np.float64))
+    prediction = Prediction(log_probs, probs.astype(np.float64),
                             np.array([codes[label] for label in labels.tolist()], dtype=np.int64))
     return prediction_columns(prediction, model.labels, model.classes, top_k=top_k, ids=ids, id_name=id_name)

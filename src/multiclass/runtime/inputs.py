@@ -33,8 +33,13 @@ def record_columns(records: Any, names: Sequence[str]) -> dict[str, list[Any]]:
     """
     if not isinstance(records, list):
         raise InputError("the records must be a list of objects.")
-    columns: dict[str, list[Any]] = {name: [] for name in names}
     expected = len(names)
+    if len(records) == 1 and isinstance(records[0], dict) and len(records[0]) == expected:  # one row: the usual
+        try:
+            return {name: [records[0][name]] for name in names}
+        except KeyError:
+            pass  # named below
+    columns: dict[str, list[Any]] = {name: [] for name in names}
     for row, record in enumerate(records, start=1):
         if not isinstance(record, dict):
             raise InputError("must be an object of field values.", row=row)

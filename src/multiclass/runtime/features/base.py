@@ -58,6 +58,14 @@ class FeatureMap:
             raise ModelFileError(f"{self._where}: array {name!r} must be finite float64 of shape {shape}.")
         return value
 
+    @property
+    def names(self) -> list[str]:
+        """The field names, in order."""
+        if "_names" not in self.__dict__:
+            self._names = [f.name for f in self.fields]
+            self.name_set = frozenset(self._names)
+        return self._names
+
     def columns(self, columns: Mapping[str, Any], *, allow_extra: bool = True) -> tuple[list[Any], int]:
         """The value sequences of `fields` in order and their common length N; other columns are ignored unless
         `allow_extra` is False (a file may hold ids and labels; a request must hold the inputs only).
@@ -67,14 +75,13 @@ class FeatureMap:
         InputError
             A field is missing, an unknown field is given (`allow_extra` False), or the lengths differ.
         """
-        names = [f.name for f in self.fields]
+        names = self.names
         for name in names:
             if name not in columns:
                 raise InputError("is required and missing.", field=name)
-        if not allow_extra:
-            for name in columns:
-                if name not in names:
-                    raise InputError("is not an input of this model.", field=str(name)[:100])
+        if not allow_extra and len(columns) != len(names):
+            extra = next(name for name in columns if name not in self.name_set)
+            raise InputError("is not an input of this model.", field=str(extra)[:100])
         values = [columns[name] for name in names]
         lengths = {len(v) for v in values}
         if len(lengths) != 1:

@@ -63,44 +63,63 @@ class TableFeatures(FeatureMap):
         self.widths = [len(i) + 1 if i is not None else 1 + s["missing_indicator"] for s, i in zip(self.specs, self.index)]
         self.n_features = sum(self.widths)
 
+    def _layout(self) -> None:
+        """Where each kind of column goes in X (computed once, on first use)."""
+        starts = np.concatenate([[0], np.cumsum(self.widths)[:-1]]).astype(int).tolist()
+        self.numeric_at = [at for at, s in zip(starts, self.specs) if s["type"] == "numeric"]
+        self.numeric_flagged = [i for i, s in enumerate(s for s in self.specs if s["type"] == "numeric")
+                                if s["missing_indicator"]]
+        self.bool_at = [at for at, s in zip(starts, self.specs) if s["type"] == "bool"]
+        self.bool_flagged = [i for i, s in enumerate(s for s in self.specs if s["type"] == "bool")
+                             if s["missing_indicator"]]
+        self.starts = starts
+
     def transform(self, columns, *, strict: bool = False, allow_extra: bool = True) -> np.ndarray:
+        if not hasattr(self, "starts"):
+            self._layout()
         values, n = self.columns(columns, allow_extra=allow_extra)
-        numeric, boolean, onehot = [], [], []  # (column index in X, values, spec) of each kind
-        start = 0
-        for spec, index, width, column in zip(self.specs, self.index, self.widths, values):
-            name = spec["name"]
+        kinds = [s["type"] for s in self.specs]
+        numeric = _numbers_at_once([v for v, k in zip(values, kinds) if k == "numeric"], strict)  # (N, n) or None
+        if numeric is None:
+            numeric = np.stack([numeric_column(v, s["name"], strict=strict) for v, s in zip(values, self.specs)
+                                if s["type"] == "numeric"], axis=1) if self.numeric_at else np.empty((n, 0))
+        boolean = np.stack([bool_column(v, s["name"], strict=strict) for v, s in zip(values, self.specs)
+                            if s["type"] == "bool"], axis=1) if self.bool_at else np.empty((n, 0))
+        onehot = []
+        for at, spec, index, column in zip(self.starts, self.specs, self.index, values):
             if index is not None:
                 codes = [index.get(MISSING if v is None else v, len(index))  # unknown: the block's last column
-                         for v in category_column(column, name, strict=strict)]
-                onehot.append(start + np.array(codes, dtype=np.intp))
-            elif spec["type"] == "numeric":
-                numeric.append((start, numeric_column(column, name, strict=strict), spec))
-            else:
-                boolean.append((start, bool_column(column, name, strict=strict), spec))
-            start += width
+                         for v in category_column(column, spec["name"], strict=strict)]
+                onehot.append(at + np.array(codes, dtype=np.intp))
         X = np.zeros((n, self.n_features), dtype=np.float32)  # float64 values rounded once as they are stored
         for begin in range(0, n, _CHUNK_ROWS):  # a chunk of rows at a time: cache-friendly column writes
-            block, rows = X[begin : begin + _CHUNK_ROWS], slice(begin, begin + _CHUNK_ROWS)
-            self._fill(block, numeric, rows, (self.mean, self.scale), standardize=True)
-            self._fill(block, boolean, rows, (self.bool_fill, None), standardize=False)
+            rows = slice(begin, begin + _CHUNK_ROWS)
+            block = X[rows]
+            if self.numeric_at:
+                _fill(block, (numeric[rows] - self.mean) / self.scale, 0.0, self.numeric_at, self.numeric_flagged)
+            if self.bool_at:
+                _fill(block, boolean[rows], self.bool_fill, self.bool_at, self.bool_flagged)
             for columns_hot in onehot:
                 block[np.arange(len(block)), columns_hot[rows]] = 1.0
         return X
 
-    @staticmethod
-    def _fill(block: np.ndarray, parts: list, rows: slice, stats: tuple, *, standardize: bool) -> None:
-        """Numeric (standardized, missing -> 0, the mean) or bool (missing -> the training mean) columns of a chunk,
-        with their missing indicators."""
-        if not parts:
-            return
-        raw = np.stack([values[rows] for _, values, _ in parts], axis=1)  # (rows, columns) float64
-        if standardize:
-            raw = (raw - stats[0]) / stats[1]
-            fill = 0.0
-        else:
-            fill = stats[0]
-        missing = np.isnan(raw)
-        block[:, [at for at, _, _ in parts]] = np.where(missing, fill, raw)
-        flagged = [i for i, (_, _, spec) in enumerate(parts) if spec["missing_indicator"]]
-        if flagged:
-            block[:, [parts[i][0] + 1 for i in flagged]] = missing[:, flagged]
+
+def _fill(block: np.ndarray, values: np.ndarray, fill, at: list[int], flagged: list[int]) -> None:
+    """Columns `at` of a chunk: `values` (rows, n) float64 with missing ones replaced by `fill`, and the missing
+    indicators (in the next column) of the `flagged` ones."""
+    missing = np.isnan(values)
+    block[:, at] = np.where(missing, fill, values)
+    if flagged:
+        block[:, [at[i] + 1 for i in flagged]] = missing[:, flagged]
+
+
+def _numbers_at_once(columns: list, strict: bool) -> np.ndarray | None:
+    """(N, n) float64 of numeric columns that are lists of plain JSON numbers (a request's usual case), converted
+    in one numpy call; None when any value needs `numeric_column` (missing, text, booleans, infinities), which
+    then reads them one by one and names the bad one."""
+    if not columns or not all(isinstance(c, list) for c in columns):
+        return None
+    if not {value.__class__ for column in columns for value in column} <= {float, int}:  # bool is not int here
+        return None
+    matrix = np.array(columns, dtype=np.float64).T  # (N, n)
+    return None if np.isinf(matrix).any() else matrix

@@ -2,8 +2,9 @@
 the torch path of `multiclass.workflow`), with the same columns, ids, top-k and format whichever runs it.
 
 On numpy, a small CSV/TSV table (up to `SMALL_TABLE_BYTES`) for a table or text model is read with the csv module,
-so nothing heavier than numpy is imported; other inputs (large or compressed tables, Parquet, images, IDX, npz,
-built-in names) are read by `multiclass.data` (pandas, no torch) exactly as `multiclass predict` reads them.
+so nothing heavier than numpy is imported; a larger or compressed table, or Parquet, is read by the CLI's reader
+(`multiclass.data.table_io.read_table`, pandas) and featurized by the runtime; images, IDX, npz files and built-in
+names are read and featurized by `multiclass.data` (no torch) exactly as `multiclass predict` reads them.
 """
 
 from __future__ import annotations
@@ -89,6 +90,34 @@ def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[An
     return X, ids, id_column or "id"
 
 
+def _frame_columns(frame) -> dict[str, Any]:
+    """Columns of a pandas DataFrame as the feature maps take them: numeric and bool columns as numpy arrays,
+    others as object arrays (NaN where missing, as pandas gives them to `multiclass.data`'s preprocessors)."""
+    columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        kind = series.dtype.kind
+        columns[name] = series.to_numpy() if kind in "iufb" else series.to_numpy(dtype=object, na_value=np.nan)
+    return columns
+
+
+def _read_large_table(path, model: RuntimeModel) -> tuple[np.ndarray, Any, str]:
+    """A table read by `multiclass.data.table_io.read_table` (pandas: the CLI's reader and checks), featurized here."""
+    from multiclass.data.table_io import read_table
+
+    options = (model.document.get("data") or {}).get("load_options") or {}
+    id_column = options.get("id_column")
+    text = [f.name for f in model.features.fields if f.type in ("category", "text")]
+    frame = read_table(path, string_columns=text + ([id_column] if id_column else []))
+    columns = _frame_columns(frame)
+    try:
+        X = model.features_of(columns)
+    except InputError as error:
+        raise DataError(f"{path}: {str(error).replace('field ', 'column ', 1)}") from None
+    ids = columns[id_column] if id_column and id_column in columns else None
+    return X, ids, id_column or "id"
+
+
 def _read_with_data_package(path, model: RuntimeModel, kind, labels, data_dir) -> tuple[np.ndarray, Any, str]:
     from multiclass.data import load_for_prediction, preprocessor_from_state
 
@@ -113,6 +142,9 @@ def predictions_of(model: RuntimeModel, data: str | Path, *, top_k: int = 1, kin
     path = Path(data)
     if is_small_table(path, kind, model) and labels is None and data_dir is None:
         X, ids, id_name = read_small_table(path, model)
+    elif (model.features.kind in ("table", "tfidf") and kind in (None, "table", "text") and path.is_file()
+          and labels is None and data_dir is None):
+        X, ids, id_name = _read_large_table(path, model)
     else:
         X, ids, id_name = _read_with_data_package(data, model, kind, labels, data_dir)
     with one_blas_thread():

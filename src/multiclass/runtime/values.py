@@ -73,8 +73,8 @@ def numeric_column(values, name: str, *, strict: bool = False) -> np.ndarray:
     InputError
         A value that is not a number (strict: not a JSON number), or an infinity.
     """
-    if isinstance(values, np.ndarray) and values.dtype.kind in "iuf":
-        out = values.astype(np.float64)
+    if isinstance(values, np.ndarray) and values.dtype.kind in ("iuf" if strict else "iufb"):
+        out = np.asarray(values, dtype=np.float64)  # no copy of float64; a pandas bool column counts as 0/1
     else:
         out = np.empty(len(values))
         for i, value in enumerate(_plain(values)):

@@ -62,9 +62,10 @@ class TableFeatures(FeatureMap):
         ]
         self.widths = [len(i) + 1 if i is not None else 1 + s["missing_indicator"] for s, i in zip(self.specs, self.index)]
         self.n_features = sum(self.widths)
+        self._layout()
 
     def _layout(self) -> None:
-        """Where each kind of column goes in X (computed once, on first use)."""
+        """Where each kind of column goes in X."""
         starts = np.concatenate([[0], np.cumsum(self.widths)[:-1]]).astype(int).tolist()
         self.numeric_at = [at for at, s in zip(starts, self.specs) if s["type"] == "numeric"]
         self.numeric_flagged = [i for i, s in enumerate(s for s in self.specs if s["type"] == "numeric")
@@ -72,18 +73,21 @@ class TableFeatures(FeatureMap):
         self.bool_at = [at for at, s in zip(starts, self.specs) if s["type"] == "bool"]
         self.bool_flagged = [i for i, s in enumerate(s for s in self.specs if s["type"] == "bool")
                              if s["missing_indicator"]]
+        self.numeric_fields = [i for i, s in enumerate(self.specs) if s["type"] == "numeric"]
+        self.bool_fields = [i for i, s in enumerate(self.specs) if s["type"] == "bool"]
+        # index arrays for the writes (a list would be converted on every call)
+        self.numeric_index = np.array(self.numeric_at, dtype=np.intp)
+        self.numeric_flag_index = np.array([self.numeric_at[i] + 1 for i in self.numeric_flagged], dtype=np.intp)
+        self.bool_index = np.array(self.bool_at, dtype=np.intp)
+        self.bool_flag_index = np.array([self.bool_at[i] + 1 for i in self.bool_flagged], dtype=np.intp)
         self.starts = starts
 
     def transform(self, columns, *, strict: bool = False, allow_extra: bool = True) -> np.ndarray:
-        if not hasattr(self, "starts"):
-            self._layout()
         values, n = self.columns(columns, allow_extra=allow_extra)
-        kinds = [s["type"] for s in self.specs]
-        numeric = _numbers_at_once([v for v, k in zip(values, kinds) if k == "numeric"], strict)  # (N, n) or None
+        numeric = _numbers_at_once([values[i] for i in self.numeric_fields], strict)  # (N, n) or None
         if numeric is None:  # one float64 array per column, stacked a chunk of rows at a time below
-            numeric = [numeric_column(v, s["name"], strict=strict) for v, s in zip(values, self.specs)
-                       if s["type"] == "numeric"]
-        boolean = [bool_column(v, s["name"], strict=strict) for v, s in zip(values, self.specs) if s["type"] == "bool"]
+            numeric = [numeric_column(values[i], self.specs[i]["name"], strict=strict) for i in self.numeric_fields]
+        boolean = [bool_column(values[i], self.specs[i]["name"], strict=strict) for i in self.bool_fields]
         onehot = []
         for at, spec, index, column in zip(self.starts, self.specs, self.index, values):
             if index is not None:
@@ -96,9 +100,11 @@ class TableFeatures(FeatureMap):
             block = X[rows]
             if self.numeric_at:
                 raw = numeric[rows] if isinstance(numeric, np.ndarray) else _rows(numeric, rows)  # (rows, n)
-                _fill(block, (raw - self.mean) / self.scale, 0.0, self.numeric_at, self.numeric_flagged)
+                _fill(block, (raw - self.mean) / self.scale, 0.0, self.numeric_index, self.numeric_flagged,
+                      self.numeric_flag_index)
             if self.bool_at:
-                _fill(block, _rows(boolean, rows), self.bool_fill, self.bool_at, self.bool_flagged)
+                _fill(block, _rows(boolean, rows), self.bool_fill, self.bool_index, self.bool_flagged,
+                      self.bool_flag_index)
             for columns_hot in onehot:
                 block[np.arange(len(block)), columns_hot[rows]] = 1.0
         return X
@@ -110,13 +116,14 @@ def _rows(columns: list[np.ndarray], rows: slice) -> np.ndarray:
     return np.stack([column[rows] for column in columns], axis=1)
 
 
-def _fill(block: np.ndarray, values: np.ndarray, fill, at: list[int], flagged: list[int]) -> None:
+def _fill(block: np.ndarray, values: np.ndarray, fill, at: np.ndarray, flagged: list[int],
+          flag_at: np.ndarray) -> None:
     """Columns `at` of a chunk: `values` (rows, n) float64 with missing ones replaced by `fill`, and the missing
-    indicators (in the next column) of the `flagged` ones."""
+    indicators of the `flagged` ones in columns `flag_at`."""
     missing = np.isnan(values)
     block[:, at] = np.where(missing, fill, values)
     if flagged:
-        block[:, [at[i] + 1 for i in flagged]] = missing[:, flagged]
+        block[:, flag_at] = missing[:, flagged]
 
 
 def _numbers_at_once(columns: list, strict: bool) -> np.ndarray | None:

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from multiclass.exceptions import ModelFileError
-from multiclass.runtime.features.base import FeatureMap, is_count
+from multiclass.runtime.features.base import FeatureMap
+from multiclass.savedstate import is_positive_int
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import InputError
 
@@ -64,9 +65,9 @@ class ScaleFeatures(FeatureMap):
         super().__init__(params, arrays)
         self.divisor = float(self.param("divisor", lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
                                         and np.isfinite(v) and v > 0, "a finite number > 0"))
-        self.n_features = self.param("n_features", is_count, "an int > 0")
+        self.n_features = self.param("n_features", is_positive_int, "an int > 0")
         shape = self.param("image_shape", lambda v: v is None or (isinstance(v, list) and len(v) == 3 and all(
-            is_count(s) for s in v) and int(np.prod(v)) == self.n_features), "null or [height, width, channels]")
+            is_positive_int(s) for s in v) and int(np.prod(v)) == self.n_features), "null or [height, width, channels]")
         self.fields = (Field(FIELD, "tensor", nullable=False, shape=tuple(shape) if shape else (self.n_features,)),)
 
     def transform(self, columns, *, strict: bool = False, allow_extra: bool = True) -> np.ndarray:
@@ -85,7 +86,7 @@ class StandardizeFeatures(FeatureMap):
 
     def __init__(self, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], data: Mapping) -> None:
         super().__init__(params, arrays)
-        self.n_features = self.param("n_features", is_count, "an int > 0")
+        self.n_features = self.param("n_features", is_positive_int, "an int > 0")
         self.param("feature_names", lambda v: v is None or (isinstance(v, list) and len(v) == self.n_features
                                                             and all(isinstance(s, str) for s in v)),
                    f"null or {self.n_features} names")

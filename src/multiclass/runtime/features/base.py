@@ -7,16 +7,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from multiclass.exceptions import ModelFileError
 from multiclass.runtime.schema import Field
+from multiclass.savedstate import SavedState
 from multiclass.runtime.values import InputError
 
-__all__ = ["FeatureMap", "is_count"]
-
-
-def is_count(value: Any) -> bool:
-    """An int >= 1 that is not a bool."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+__all__ = ["FeatureMap"]
 
 
 class FeatureMap:
@@ -30,33 +25,20 @@ class FeatureMap:
     n_features: int
 
     def __init__(self, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> None:
-        for what, given, expected in (("parameter", params, self.params_names), ("array", arrays, self.array_names)):
-            missing = [k for k in expected if k not in given]
-            if missing:
-                raise ModelFileError(f"{self._where}: saved state lacks {what} {missing[0]!r}.")
-            extra = sorted(set(given) - set(expected))
-            if extra:
-                raise ModelFileError(f"{self._where}: saved state has unexpected {what} {extra[0]!r}.")
-        self._params, self._arrays = params, arrays
+        self._saved = SavedState(self.kind, params, arrays, param_names=self.params_names,
+                                 array_names=self.array_names)
 
     @property
     def _where(self) -> str:
-        return f"preprocessor {self.kind!r}"
+        return self._saved.where
 
     def param(self, name: str, check: Callable[[Any], bool], constraint: str) -> Any:
         """``params[name]`` if `check` accepts it."""
-        value = self._params[name]
-        if not check(value):
-            raise ModelFileError(f"{self._where}: parameter {name!r} must be {constraint}; got {value!r:.200}.")
-        return value
+        return self._saved.param(name, check, constraint)
 
     def array(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        """``arrays[name]`` as float64 of `shape`, finite."""
-        value = self._arrays[name]
-        if not (isinstance(value, np.ndarray) and value.shape == shape and value.dtype == np.float64
-                and np.isfinite(value).all()):
-            raise ModelFileError(f"{self._where}: array {name!r} must be finite float64 of shape {shape}.")
-        return value
+        """``arrays[name]``: float64 of `shape`, finite."""
+        return self._saved.array(name, shape)
 
     @property
     def names(self) -> list[str]:

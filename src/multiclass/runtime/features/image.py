@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from multiclass.runtime.features.base import FeatureMap, is_count
+from multiclass.runtime.features.base import FeatureMap
+from multiclass.savedstate import is_positive_int
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import InputError
 
@@ -39,8 +40,8 @@ class ImageFeatures(FeatureMap):
 
     def __init__(self, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], data: Mapping) -> None:
         super().__init__(params, arrays)
-        self.height = self.param("height", is_count, "an int >= 1")
-        self.width = self.param("width", is_count, "an int >= 1")
+        self.height = self.param("height", is_positive_int, "an int >= 1")
+        self.width = self.param("width", is_positive_int, "an int >= 1")
         self.mode = self.param("mode", lambda v: v in MODES, "'L' or 'RGB'")
         self.param("resample", lambda v: v == "bilinear", "'bilinear'")
         self.shape = (self.height, self.width, MODES[self.mode])

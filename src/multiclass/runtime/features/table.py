@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from multiclass.exceptions import ModelFileError
-from multiclass.runtime.features.base import FeatureMap, is_count
+from multiclass.runtime.features.base import FeatureMap
+from multiclass.savedstate import is_positive_int
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import bool_column, category_column, numeric_column
 
@@ -40,7 +41,7 @@ class TableFeatures(FeatureMap):
 
     def __init__(self, params: Mapping[str, Any], arrays: Mapping[str, np.ndarray], data: Mapping) -> None:
         super().__init__(params, arrays)
-        self.param("max_categories", is_count, "an int >= 1")
+        self.param("max_categories", is_positive_int, "an int >= 1")
         specs = self.param("columns", lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list of column specs")
         for spec in specs:
             if not _valid_spec(spec):

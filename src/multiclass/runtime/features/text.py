@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from multiclass.runtime.features.base import FeatureMap, is_count
+from multiclass.runtime.features.base import FeatureMap
+from multiclass.savedstate import is_positive_int
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import InputError
 
@@ -45,7 +46,7 @@ def terms(text: str, ngram_range: tuple[int, int], lowercase: bool) -> list[str]
 
 
 def _is_df(value: Any) -> bool:
-    return not isinstance(value, bool) and (is_count(value) or (isinstance(value, float) and 0.0 <= value <= 1.0))
+    return not isinstance(value, bool) and (is_positive_int(value) or (isinstance(value, float) and 0.0 <= value <= 1.0))
 
 
 class TfidfFeatures(FeatureMap):
@@ -59,12 +60,12 @@ class TfidfFeatures(FeatureMap):
         super().__init__(params, arrays)
         vocabulary = self.param("vocabulary", lambda v: isinstance(v, list) and len(v) > 0
                                 and all(isinstance(t, str) for t in v), "a non-empty list of terms")
-        grams = self.param("ngram_range", lambda v: isinstance(v, list) and len(v) == 2 and all(is_count(n) for n in v)
+        grams = self.param("ngram_range", lambda v: isinstance(v, list) and len(v) == 2 and all(is_positive_int(n) for n in v)
                            and v[0] <= v[1], "[min_n, max_n] with 1 <= min_n <= max_n")
         self.lowercase = self.param("lowercase", lambda v: isinstance(v, bool), "true or false")
         self.param("min_df", _is_df, "an int >= 1 or a float in [0, 1]")
         self.param("max_df", _is_df, "an int >= 1 or a float in (0, 1]")
-        self.param("max_features", lambda v: v is None or is_count(v), "null or an int >= 1")
+        self.param("max_features", lambda v: v is None or is_positive_int(v), "null or an int >= 1")
         self.ngram_range = (grams[0], grams[1])
         self.index = {term: i for i, term in enumerate(vocabulary)}
         self.idf = self.array("idf", (len(vocabulary),))

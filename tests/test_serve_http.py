@@ -1,5 +1,5 @@
-"""The server over real loopback sockets (uvicorn in a child process): the same probabilities as the numpy runtime
-and the torch path for every body format, huge and slow bodies refused, hot reload on SIGHUP, graceful drain on
+"""The server over real loopback sockets (uvicorn in a child process): the same probabilities as the numpy runtime,
+onnxruntime and the torch path for every body format, huge and slow bodies refused, hot reload on SIGHUP, graceful drain on
 SIGTERM, metrics, OpenAPI, and the safe defaults."""
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import pytest
 import torch
 
 from multiclass import data
+from multiclass.export import onnx_inputs
+from multiclass.export.predict import onnx_session
 from multiclass.persistence import load_model
 from multiclass.runtime import load_runtime
 from multiclass.runtime.inputs import csv_columns
@@ -69,6 +71,8 @@ def test_server_runtime_and_torch_agree_on_every_body_format(server, table_model
     trained = load_model(table_model)
     dataset = data.load_for_prediction(path, trained.preprocessor, classes=trained.classes, with_labels=False)
     torch_probs = trained.predict_proba(dataset.X)
+    onnx_probs, onnx_labels = onnx_session(runtime).run(None, onnx_inputs(runtime, csv_columns(csv_text)))
+    np.testing.assert_allclose(onnx_probs, torch_probs, rtol=0, atol=1e-6)
 
     records = json.loads(rows.assign(member=rows["member"].map({"True": True, "False": False})).to_json(
         orient="records"))
@@ -93,6 +97,7 @@ def test_server_runtime_and_torch_agree_on_every_body_format(server, table_model
         probs = _probs(answer.json(), classes)
         np.testing.assert_allclose(probs, expected.probs, rtol=0, atol=1e-12, err_msg=name)
         np.testing.assert_allclose(probs, torch_probs, rtol=0, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(probs, onnx_probs, rtol=0, atol=1e-6, err_msg=name)
         labels = [row["label"] for row in answer.json()["predictions"]]
         assert labels == runtime.labels(expected.codes).tolist()
         assert answer.json()["model_version"] == runtime.version == answer.headers["x-model-version"]

@@ -38,7 +38,6 @@ from multiclass.engine.eager import EagerEngine
 from multiclass.engine.fused import FusedEngine
 from multiclass.engine.step import AdamState, FusedStep, Objective, supports
 from multiclass.exceptions import ConfigError
-from multiclass.training.config import FUSED_IS_FLOAT32
 
 __all__ = [
     "ENGINES",
@@ -84,6 +83,11 @@ def resolve_engine(name: str, device: torch.device, model, precision: str = "flo
     if name == "cuda_graph" and device.type != "cuda":
         raise ConfigError(f"`engine` 'cuda_graph' needs a CUDA device; got device {str(device)!r}. Use 'auto'.")
     if name == "fused" and low:
+        # imported here: multiclass.training imports this package (its loop runs the engines), so importing
+        # multiclass.engine first would otherwise be circular (the package namespace is lazy, nothing else
+        # imports training first any more)
+        from multiclass.training.config import FUSED_IS_FLOAT32
+
         raise ConfigError(FUSED_IS_FLOAT32)
     return name
 

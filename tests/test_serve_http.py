@@ -248,3 +248,16 @@ def test_sighup_swaps_the_model_and_sigterm_drains(folder, table_model):
         answered = [r for r in results if r != "refused"]
         assert answered and set(answered) == {200}  # requests either finished or were never accepted
         assert results == answered + ["refused"] * (len(results) - len(answered))
+
+
+def test_the_module_entry_point_refuses_a_damaged_model_before_opening_a_port(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.serve_helpers import SRC
+
+    done = subprocess.run([sys.executable, "-m", "multiclass.serve", str(tmp_path / "missing")], capture_output=True,
+                          text=True, env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: ") and "not a model directory" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -61,10 +61,11 @@ def test_evaluate_writes_spanish_html_and_json(animals, model, tmp_path, capsys)
 
 
 def test_report_from_predictions_reproduces_evaluate(animals, model, tmp_path, capsys):
-    """`predict` output plus a y_true column, through `report`, gives evaluate's numbers, intervals included."""
+    """`predict --runtime torch` output plus a y_true column, through `report`, gives evaluate's numbers, intervals
+    included (to the bit: the same engine computed both)."""
     from_model, predictions, from_file = tmp_path / "a.json", tmp_path / "p.csv", tmp_path / "b.json"
     assert main(["evaluate", str(model), str(animals), "--json", str(from_model), "--bootstrap", "300"]) == 0
-    assert main(["predict", str(model), str(animals), "--out", str(predictions)]) == 0
+    assert main(["predict", str(model), str(animals), "--out", str(predictions), "--runtime", "torch"]) == 0
     frame = pd.read_csv(predictions, **EXACT_FLOATS)  # probabilities to the bit, on pandas 2 too
     frame.insert(0, "y_true", pd.read_csv(animals)["animal"])
     frame.to_csv(predictions, index=False)

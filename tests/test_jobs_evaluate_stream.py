@@ -172,7 +172,7 @@ def test_streamed_evaluation_memory_is_bounded_by_the_batch(tmp_path):
 
 
 def test_ctrl_c_during_streamed_predictions_leaves_the_previous_file(trained, tmp_path, monkeypatch):
-    import multiclass.jobs.predict as streamed
+    import multiclass.jobs.predict_trained as streamed
 
     calls = []
     real = streamed.prediction_rows

@@ -22,6 +22,7 @@ import torch.distributed as dist
 from torch import nn
 
 from multiclass.exceptions import ConfigError
+from multiclass.launch import distributed_env  # re-exported: the launcher's environment, read without torch
 
 __all__ = ["Comm", "distributed_env", "init_distributed", "shutdown"]
 
@@ -99,14 +100,6 @@ class Comm:
     @property
     def _collective_device(self) -> torch.device:
         return self.device if self.device.type == "cuda" else torch.device("cpu")
-
-
-def distributed_env() -> bool:
-    """True when a launcher such as torchrun started this process as one of several (``WORLD_SIZE`` > 1)."""
-    try:
-        return int(os.environ.get("WORLD_SIZE", "1")) > 1
-    except ValueError:
-        return False
 
 
 def _env_int(name: str) -> int:

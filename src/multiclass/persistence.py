@@ -4,7 +4,8 @@
 names, the preprocessing parameters (its arrays live in the safetensors file under ``preprocessor.``), the
 training history, the validation metrics, the decision policy, the SHA-256 of the weights file, and a SHA-256
 of its own content so an edited file is refused. Loading checks everything before allocating anything: the JSON
-schema, that the declared tensor shapes follow from the model config, and the safetensors header against both.
+schema, that the declared tensor shapes follow from the model config, and the safetensors header against both
+(`multiclass.modelfile`, the torch-free reader shared with `multiclass.runtime`).
 Saving writes a sibling temporary folder and renames it into place, so a crash never leaves a half-written
 model and the previous model stays intact until the new one is complete.
 """
@@ -16,15 +17,12 @@ import json
 import math
 import os
 import shutil
-import struct
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from safetensors import SafetensorError
-from safetensors.numpy import load as load_safetensors
 from safetensors.numpy import save as save_safetensors
 
 from multiclass._version import __version__
@@ -38,22 +36,15 @@ from multiclass.atomic import (  # re-exported: the atomic writes were born here
 )
 from multiclass.decisions import DecisionPolicy
 from multiclass.exceptions import ModelFileError
+from multiclass.modelfile import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, model_shapes, read_document
+from multiclass.modelfile import canonical_json as _canonical
+from multiclass.modelfile import read_weights
 from multiclass.models import MLP, ModelConfig
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load_model", "open_atomic", "remove_stale_temporaries", "save_model",
            "write_bytes_atomic"]
-
-FORMAT = "multiclass-model"
-FORMAT_VERSION = 1
-WEIGHTS_FILE = "weights.safetensors"
-CONFIG_FILE = "model.json"
-# Refuse absurd files before reading them: a model.json is kilobytes to a few MB (vocabularies); a header of
-# a safetensors file is a few KB. Both bounds are far above anything this package writes.
-_MAX_JSON_BYTES = 256 * 2**20
-_MAX_HEADER_BYTES = 16 * 2**20
-_DTYPES = {"F32": np.float32, "F64": np.float64, "I64": np.int64}
 
 
 def _jsonable(value: Any) -> Any:
@@ -67,10 +58,6 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def _canonical(document: dict) -> bytes:
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _tensors(trained: TrainedModel) -> tuple[dict[str, np.ndarray], dict | None]:
@@ -155,123 +142,6 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
     return path
 
 
-def _read_document(path: Path) -> dict:
-    config_path = path / CONFIG_FILE
-    if not path.is_dir():
-        raise ModelFileError(f"{path}: not a model directory (expected a folder with {CONFIG_FILE} and {WEIGHTS_FILE}).")
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        if not (path / name).is_file():
-            raise ModelFileError(f"{path}: the model directory is missing {name}.")
-    if config_path.stat().st_size > _MAX_JSON_BYTES:
-        raise ModelFileError(f"{config_path}: file is larger than {_MAX_JSON_BYTES} bytes; not a model.json.")
-    try:
-        document = json.loads(config_path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelFileError(f"{config_path}: not valid JSON ({error}).") from None
-    except RecursionError:  # thousands of nested brackets
-        raise ModelFileError(f"{config_path}: not valid JSON (nested too deeply).") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ModelFileError(f"{config_path}: not a multiclass model file (format is not {FORMAT!r}).")
-    version = document.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{config_path}: format_version {version!r} is not supported by multiclass {__version__} "
-            f"(it reads version {FORMAT_VERSION})."
-        )
-    claimed = document.pop("checksum", None)
-    try:
-        actual = hashlib.sha256(_canonical(document)).hexdigest()
-    except ValueError:  # NaN or Infinity, which json.loads accepts and save_model never writes
-        actual = None
-    if actual is None or claimed != actual:
-        raise ModelFileError(f"{config_path}: checksum mismatch, the file was modified after it was written.")
-    _check_structure(document, config_path)
-    return document
-
-
-def _is_shape(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)
-
-
-def _check_structure(document: dict, config_path: Path) -> None:
-    """The types of model.json's entries (behind the checksum, so only a forged file gets here wrong)."""
-    optional = {"train_config": dict, "preprocessor": dict, "data": dict, "training": dict, "validation": dict,
-                "decision": dict}
-    problems = [key for key in ("model_config", "weights") if not isinstance(document.get(key), dict)]
-    problems += [key for key, kind in optional.items() if not isinstance(document.get(key) or {}, kind)]
-    if not (isinstance(document.get("classes"), list) and all(isinstance(c, str) for c in document["classes"])):
-        problems.append("classes")
-    training, data = document.get("training") or {}, document.get("data") or {}
-    if not (isinstance(training, dict) and isinstance(training.get("history", []), list)
-            and isinstance(training.get("best_epoch", 0), int) and isinstance(training.get("stop_reason", ""), str)):
-        problems.append("training")
-    options = data.get("load_options", {}) if isinstance(data, dict) else None
-    if not (isinstance(options, dict) and all(
-        v is None or isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        for v in options.values()
-    ) and data.get("target_dtype", "str") in ("str", "int")):
-        problems.append("data")
-    weights = document.get("weights")
-    tensors = weights.get("tensors") if isinstance(weights, dict) else None
-    if not (isinstance(tensors, dict) and isinstance(weights.get("sha256"), str) and all(
-        isinstance(t, dict) and _is_shape(t.get("shape")) for t in tensors.values()
-    )):
-        problems.append("weights")
-    if problems:
-        raise ModelFileError(f"{config_path}: malformed model file (bad {', '.join(dict.fromkeys(problems))}).")
-
-
-def _expected_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    widths = (config.n_features, *config.hidden, config.n_classes)
-    shapes = {}
-    for i, (fan_in, fan_out) in enumerate(zip(widths[:-1], widths[1:])):
-        shapes[f"model.linears.{i}.weight"] = (fan_out, fan_in)
-        shapes[f"model.linears.{i}.bias"] = (fan_out,)
-    return shapes
-
-
-def _read_weights(path: Path, document: dict, model_shapes: dict) -> dict[str, np.ndarray]:
-    """Validate the safetensors header against model.json before letting safetensors allocate anything."""
-    weights_path = path / WEIGHTS_FILE
-    payload = weights_path.read_bytes()
-    declared = document["weights"]
-    if hashlib.sha256(payload).hexdigest() != declared.get("sha256"):
-        raise ModelFileError(f"{weights_path}: SHA-256 does not match model.json; the weights were replaced or damaged.")
-    if len(payload) < 8:
-        raise ModelFileError(f"{weights_path}: not a safetensors file (shorter than its 8-byte header length).")
-    (header_len,) = struct.unpack("<Q", payload[:8])
-    if header_len > min(_MAX_HEADER_BYTES, len(payload) - 8):
-        raise ModelFileError(f"{weights_path}: not a safetensors file (header length {header_len} is impossible).")
-    try:
-        header = json.loads(payload[8 : 8 + header_len])
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ModelFileError(f"{weights_path}: not a safetensors file (its header is not JSON).") from None
-    if not isinstance(header, dict) or not all(
-        isinstance(entry, dict) and _is_shape(entry.get("shape")) and _is_shape(entry.get("data_offsets"))
-        and len(entry["data_offsets"]) == 2
-        for name, entry in header.items() if name != "__metadata__"
-    ):
-        raise ModelFileError(f"{weights_path}: not a safetensors file (its header is not a table of tensors).")
-    header.pop("__metadata__", None)
-    tensors = declared.get("tensors", {})
-    if set(header) != set(tensors) or not set(model_shapes) <= set(header):
-        raise ModelFileError(f"{weights_path}: tensor names do not match model.json and the model config.")
-    body = len(payload) - 8 - header_len
-    for name, entry in header.items():
-        dtype = _DTYPES.get(entry.get("dtype"))
-        shape = tuple(entry.get("shape", ()))
-        begin, end = entry.get("data_offsets", (0, -1))
-        expected = model_shapes.get(name, tuple(tensors[name]["shape"]))
-        if dtype is None or shape != expected or tuple(tensors[name]["shape"]) != shape:
-            raise ModelFileError(f"{weights_path}: tensor {name!r} has shape {shape}, the model needs {expected}.")
-        if not 0 <= begin <= end <= body or end - begin != math.prod(shape) * np.dtype(dtype).itemsize:
-            raise ModelFileError(f"{weights_path}: tensor {name!r} has inconsistent data offsets.")
-    try:
-        return load_safetensors(payload)
-    except SafetensorError as error:
-        raise ModelFileError(f"{weights_path}: not a valid safetensors file ({error}).") from None
-
-
 def load_model(path: str | Path) -> TrainedModel:
     """Read a model directory written by `save_model`, validating it completely.
 
@@ -284,14 +154,14 @@ def load_model(path: str | Path) -> TrainedModel:
     from multiclass.data import preprocessor_from_state  # the data package is heavy; import when needed
 
     path = Path(path)
-    document = _read_document(path)
+    document = read_document(path)
     try:
         config = ModelConfig(**document["model_config"])
         train_config = TrainConfig(**document["train_config"]) if document.get("train_config") else None
         classes = tuple(str(c) for c in document["classes"])
         if len(classes) != config.n_classes:
             raise ModelFileError(f"{path / CONFIG_FILE}: {len(classes)} class names for {config.n_classes} outputs.")
-        arrays = _read_weights(path, document, _expected_shapes(config))
+        arrays = read_weights(path, document, model_shapes(config.to_dict()))
         preprocessor = None
         if document.get("preprocessor"):
             pre = document["preprocessor"]

@@ -5,12 +5,14 @@ printed as one ``error: ...`` line with no traceback; 1 an unexpected failure (a
 shown only with MULTICLASS_DEBUG=1); 130 interrupted by Ctrl-C.
 
 Parsing imports only the parser (`multiclass.cli.parser`); the commands, and with them torch, pandas and
-scikit-learn, are imported once the command line is known to be valid. The library's messages name its
+scikit-learn, are imported once the command line is known to be valid -- and ``predict``, ``export`` and ``serve``
+(`multiclass.cli.serving`) read a saved model without torch. The library's messages name its
 parameters (`` `val_split` ``); here they name the command's flags (`` `--val-split` ``).
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -24,6 +26,8 @@ __all__ = ["main"]
 # Wide enough for the per-class and confusion tables when the output is not a terminal (a file, a pipe).
 _CONSOLE_WIDTH = 100
 _PARAMETER = re.compile(r"`([a-z_]+)`")
+_TRAINING, _SERVING = "multiclass.cli.commands", "multiclass.cli.serving"
+_SERVING_COMMANDS = ("predict", "export", "serve")
 
 
 def _check_train_outputs(parser, args) -> None:
@@ -51,14 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         return stop.code if isinstance(stop.code, int) else 0
     from rich.console import Console
 
-    from multiclass.cli.commands import COMMANDS  # the library, imported once the command line is valid
+    # the library, imported once the command line is valid; predict / export / serve without torch
+    commands = importlib.import_module(_SERVING if args.command in _SERVING_COMMANDS else _TRAINING)
 
     # soft_wrap: a line holding a path is never broken inside it (tables still fit the width).
     # markup=False: paths and class names are printed as they are ('runs[final]' is not a rich style tag).
     width = None if sys.stdout.isatty() else _CONSOLE_WIDTH  # a terminal: its real width
     console = Console(width=width, highlight=False, soft_wrap=True, markup=False)
     try:
-        return COMMANDS[args.command](args, console)
+        return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:
         print(f"error: {in_flags(str(error), flag_names(parser, args.command))}", file=sys.stderr)
         return 2

@@ -20,7 +20,6 @@ from multiclass.jobs.evaluate import evaluate as evaluate_model
 from multiclass.jobs.evaluate import evaluate_predictions
 from multiclass.jobs.fit import fit, fit_dataset
 from multiclass.jobs.inputs import check_output_path
-from multiclass.jobs.predict import predict as predict_rows
 from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
 from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
@@ -147,15 +146,6 @@ def report(args, console: Console) -> int:
     return 0
 
 
-def predict(args, console: Console) -> int:
-    check_output_path(args.out, inputs=(args.data, args.model_dir))
-    n_rows = predict_rows(_model(args, args.model_dir), args.data, args.out, top_k=args.top_k,
-                          stream=args.stream or "auto", batch_rows=args.batch_rows,
-                          **_pick(args, ("kind", "labels", "data_dir")))
-    console.print(f"{n_rows:,} predictions written to {args.out}")
-    return 0
-
-
 def compare(args, console: Console) -> int:
     if args.json_out:
         check_output_path(args.json_out, inputs=(args.data, args.model_a, args.model_b))
@@ -227,5 +217,5 @@ def datasets(args, console: Console) -> int:
     return 0
 
 
-COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "predict": predict, "compare": compare,
+COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "compare": compare,
             "sweep": sweep, "demo": demo, "datasets": datasets}

@@ -27,6 +27,7 @@ GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs",
                   "activation")  # multiclass.sweep.grid.GRID_KEYS
 MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
 RECIPE_NAMES = ("auto", "seed")  # multiclass.training.recipes.RECIPES
+RUNTIMES = ("auto", "numpy", "onnx", "torch")  # multiclass.jobs.predict.RUNTIMES
 
 # Ranges of the numeric flags, checked while parsing so that a typo fails in milliseconds (a wider value is never
 # meant: it overflows, exhausts memory or makes training meaningless).
@@ -334,9 +335,47 @@ def _predict_parser(commands) -> None:
                          help="the predictions file to write: CSV, or Parquet for a .parquet/.pq name")
     predict.add_argument("--top-k", type=int_in(1, MAX_COUNT), default=1, metavar="K",
                          help="also write the K most probable classes of each row")
+    predict.add_argument("--runtime", choices=RUNTIMES, default="auto",
+                         help="numpy: without torch (auto's choice for data read whole); torch: the training "
+                              "engine (auto's choice for a streamed table); onnx: the exported graph on onnxruntime")
     _add_data_options(predict, training=False)
     _add_decision_options(predict, training=False)
     _add_stream_options(predict, training=False)
+
+
+def _serving_parsers(commands) -> None:
+    export = _command(commands, "export", "export a model to ONNX: one graph from raw columns to probabilities", """\
+  multiclass export model/ --out model.onnx
+  multiclass export model/ --quantize --out model-int8.onnx""")
+    export.add_argument("model_dir", metavar="MODEL_DIR", help="a model directory written by `multiclass train`")
+    export.add_argument("--out", required=True, help="the .onnx file to write")
+    export.add_argument("--format", choices=("onnx",), default="onnx", help="the exported format")
+    export.add_argument("--quantize", action="store_true",
+                        help="int8 weights (dynamic quantisation): a ~4x smaller file, probabilities within ~1e-3")
+
+    serve = _command(commands, "serve", "serve a model over HTTP (JSON, CSV, Parquet, images; docs/serving.md)", """\
+  multiclass serve model/
+  multiclass serve model/ --port 9000 --workers 2
+  curl -s localhost:8000/predict -H 'content-type: application/json' -d '[{"age": 40, "city": "Quito"}]'""")
+    serve.add_argument("model_dir", metavar="MODEL_DIR", help="a model directory written by `multiclass train`")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on; loopback by default (publish through a reverse proxy with TLS)")
+    serve.add_argument("--port", type=int_in(0, 65535), default=8000, help="the TCP port to listen on")
+    serve.add_argument("--workers", type=int_in(1, 1024), default=1, metavar="N",
+                       help="processes, each serving on one core")
+    serve.add_argument("--name", help="the model's name in the inference-protocol routes (default: the folder's)")
+    serve.add_argument("--max-batch", type=int_in(1, MAX_ROWS), default=256, metavar="ROWS",
+                       help="most rows run through the network at once (micro-batching)")
+    serve.add_argument("--max-queue", type=int_in(1, MAX_COUNT), default=512, metavar="N",
+                       help="requests waiting at most; one more is answered 429")
+    serve.add_argument("--max-rows", type=int_in(1, MAX_ROWS), default=100_000, metavar="ROWS",
+                       help="rows in one request at most (413 beyond)")
+    serve.add_argument("--deadline-ms", type=number_in(0.0, 3_600_000.0, low_open=True), default=1000.0, metavar="MS",
+                       help="a request still queued after this long is answered 503")
+    serve.add_argument("--top-k", type=int_in(1, MAX_COUNT), default=3, metavar="K",
+                       help="classes listed in each prediction (?top_k= per request)")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false",
+                       help="no JSON line per request on stderr")
 
 
 def _compare_parser(commands) -> None:
@@ -396,7 +435,8 @@ def build_parser() -> Parser:
                     epilog="Run 'multiclass COMMAND --help' for a command's options and examples.")
     parser.add_argument("--version", action="version", version=f"multiclass {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_train_parser, _evaluate_parsers, _predict_parser, _compare_parser, _sweep_parser, _demo_parsers):
+    for add in (_train_parser, _evaluate_parsers, _predict_parser, _serving_parsers, _compare_parser, _sweep_parser,
+                _demo_parsers):
         add(commands)
     parser.commands = commands.choices  # name -> sub-parser
     return parser

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 import multiclass.exceptions as exceptions
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
+from multiclass.savedstate import SavedState, is_name_list, is_positive_int  # noqa: F401 - re-exported
 
 __all__ = [
     "Preprocessor",
@@ -121,64 +122,6 @@ def preprocessor_from_state(kind: str, params: Mapping[str, Any], arrays: Mappin
     if kind not in _REGISTRY:
         raise ModelFileError(f"unknown preprocessor kind {kind!r}; known kinds: {', '.join(kinds)}.")
     return _REGISTRY[kind].from_state(params, arrays)
-
-
-class SavedState:
-    """Checked access to a saved ``(params, arrays)`` pair; every problem is a one-line `ModelFileError`."""
-
-    def __init__(
-        self,
-        kind: str,
-        params: Mapping[str, Any],
-        arrays: Mapping[str, np.ndarray],
-        *,
-        param_names: Sequence[str],
-        array_names: Sequence[str] = (),
-    ) -> None:
-        self.kind = kind
-        self.where = f"preprocessor {kind!r}"
-        if not isinstance(params, Mapping):
-            raise ModelFileError(f"{self.where}: params must be a dict; got {type(params).__name__}.")
-        if not isinstance(arrays, Mapping):
-            raise ModelFileError(f"{self.where}: arrays must be a dict; got {type(arrays).__name__}.")
-        self._check_keys("parameter", params, param_names)
-        self._check_keys("array", arrays, array_names)
-        self.params, self.arrays = params, arrays
-
-    def _check_keys(self, what: str, given: Mapping[str, Any], expected: Sequence[str]) -> None:
-        missing = [k for k in expected if k not in given]
-        if missing:
-            raise ModelFileError(f"{self.where}: saved state lacks {what} {missing[0]!r}.")
-        extra = sorted(set(given) - set(expected))
-        if extra:
-            raise ModelFileError(f"{self.where}: saved state has unexpected {what} {extra[0]!r}.")
-
-    def param(self, name: str, check: Callable[[Any], bool], constraint: str) -> Any:
-        """Return ``params[name]`` if ``check`` accepts it, else raise naming ``constraint``."""
-        value = self.params[name]
-        if not check(value):
-            raise ModelFileError(f"{self.where}: parameter {name!r} must be {constraint}; got {value!r}.")
-        return value
-
-    def array(self, name: str, shape: tuple[int, ...], dtype: str = "float64") -> np.ndarray:
-        """Return ``arrays[name]`` as a fresh C-contiguous array after checking its shape, dtype and finiteness."""
-        value = self.arrays[name]
-        if not isinstance(value, np.ndarray) or value.shape != shape or value.dtype != np.dtype(dtype):
-            got = f"shape {value.shape} and dtype {value.dtype}" if isinstance(value, np.ndarray) else repr(value)
-            raise ModelFileError(f"{self.where}: array {name!r} must have shape {shape} and dtype {dtype}; got {got}.")
-        if value.dtype.kind == "f" and not np.isfinite(value).all():
-            raise ModelFileError(f"{self.where}: array {name!r} holds NaN or infinite values.")
-        return np.array(value, order="C", copy=True)
-
-
-def is_positive_int(value: Any) -> bool:
-    """True for a Python/numpy int > 0 that is not a bool."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
-
-
-def is_name_list(value: Any, n: int | None = None) -> bool:
-    """True for a list of str (of length ``n`` when given)."""
-    return isinstance(value, list) and all(isinstance(v, str) for v in value) and (n is None or len(value) == n)
 
 
 def pixel_names(image_shape: tuple[int, int, int]) -> tuple[str, ...]:

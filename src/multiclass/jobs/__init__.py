@@ -21,7 +21,7 @@ _EXPORTS = {
     "fit_dataset": "multiclass.jobs.fit:fit_dataset",
     "fit_stream": "multiclass.jobs.fit:fit_stream",
     "load_for_model": "multiclass.jobs.inputs:load_for_model",
-    "predictions_frame": "multiclass.jobs.predict:predictions_frame",
+    "predictions_frame": "multiclass.jobs.predict_trained:predictions_frame",
 }
 __all__ = list(_EXPORTS)
 __getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

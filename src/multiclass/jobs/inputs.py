@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 import multiclass.data as data
-from multiclass.data.stream import TableScan, TableSource, is_table_shards, should_stream
-from multiclass.data.table_io import columns_listing
-from multiclass.distributed import distributed_env
+import multiclass.data.stream as stream_
+from multiclass.data.stream.shards import is_table_shards, should_stream
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.persistence import CONFIG_FILE
-from multiclass.trained import TrainedModel
+from multiclass.launch import distributed_env
+from multiclass.modelfile import CONFIG_FILE
+
+if TYPE_CHECKING:  # annotations only: this module is imported by `multiclass predict` before torch is
+    from multiclass.data.stream import TableScan, TableSource
+    from multiclass.trained import TrainedModel
 
 __all__ = ["check_output_path", "load_for_model", "model_scan", "wants_stream"]
 
@@ -129,12 +133,12 @@ def model_scan(trained: TrainedModel, source: TableSource, *, with_labels: bool)
     missing = [name for name in needed if name not in source.columns]
     if missing:
         raise DataError(f"{source.path}: missing column {missing[0]!r} needed by the model; the data has columns: "
-                        f"{columns_listing(source.columns)}.")
+                        f"{data.columns_listing(source.columns)}.")
     codes = {name: code for code, name in enumerate(trained.classes)}  # CSV labels are read as text
     if target_dtype == "int":  # Parquet integer labels come as numbers
         codes.update({int(name): code for code, name in enumerate(trained.classes)})
     k = len(trained.classes)
-    return TableScan(preprocessor=trained.preprocessor, classes=tuple(trained.classes), target_dtype=target_dtype,
+    return stream_.TableScan(preprocessor=trained.preprocessor, classes=tuple(trained.classes), target_dtype=target_dtype,
                      label_codes=codes, class_counts=np.zeros(k, np.int64), train_class_counts=np.zeros(k, np.int64),
                      piece_rows=(), piece_train_rows=(), target=target, id_column=options.get("id_column"),
                      val_fraction=0.0, seed=0)

@@ -1,122 +1,115 @@
 """The `predict` verb: a model's predictions of new data, written to a CSV or Parquet file.
 
-In memory, the data is read through the model's preprocessing and predicted in one pass. Streamed (a table
-larger than memory, a folder of shards, ``stream=True``), each record batch is read, predicted and appended to
-the output in input order -- cut into chunks of at most `evaluate.CHUNK_ENTRIES` probabilities when K is large --
-so memory is bounded by a batch whatever the file size. Either way the file is written through
-`atomic.open_atomic` (a temporary renamed at the end: an error or Ctrl-C leaves the previous file, never half a
-file) and has the columns of `multiclass.predictions`.
+One verb, three runtimes, the same file (columns of `multiclass.predictions`, ids, top-k, decision rule):
+
+- ``"numpy"`` (`multiclass.runtime`): a saved model read without torch -- what ``"auto"`` picks for a model
+  directory, so ``multiclass predict`` on a few rows costs a fraction of a second instead of importing torch;
+- ``"onnx"`` (`multiclass.export`): the exported graph on onnxruntime (CSV/TSV tables of table and text models);
+- ``"torch"`` (`multiclass.jobs.predict_trained`): a `TrainedModel`, in memory or streamed batch by batch -- what
+  ``"auto"`` picks for a model object and for a table too large for memory (or a folder of shards).
+
+This module imports neither torch nor pandas at import time: the torch path is imported when it is taken.
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from multiclass.atomic import open_atomic
-from multiclass.data.labels import decode_labels
-from multiclass.data.stream import DEFAULT_BATCH_ROWS, TableSource
-from multiclass.exceptions import ConfigError, DataError
-from multiclass.jobs.evaluate import row_chunks
-from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
-from multiclass.predictions import PredictionWriter, is_parquet, prediction_rows, write_predictions
-from multiclass.trained import TrainedModel
+from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
+from multiclass.exceptions import ConfigError
+from multiclass.jobs.inputs import check_output_path, wants_stream
+from multiclass.runtime.model import load_runtime
+from multiclass.runtime.output import write_columns
+from multiclass.runtime.predict import predictions_of, with_cost_matrix
 
-__all__ = ["check_top_k", "predict", "predictions_frame"]
+if TYPE_CHECKING:
+    from multiclass.trained import TrainedModel
 
+__all__ = ["RUNTIMES", "predict"]
 
-def check_top_k(trained: TrainedModel, top_k) -> None:
-    """`top_k` must be an integer in [1, K] (checked before any data is read)."""
-    n_classes = len(trained.classes)
-    if not isinstance(top_k, int) or isinstance(top_k, bool) or not 1 <= top_k <= n_classes:
-        raise ConfigError(f"`top_k` must be an integer in [1, {n_classes}]; got {top_k!r}.")
+RUNTIMES = ("auto", "numpy", "onnx", "torch")
 
 
-def predict(trained: TrainedModel, data, out, *, top_k: int = 1, kind: str | None = None, labels=None,
-            data_dir=None, stream="auto", batch_rows: int = DEFAULT_BATCH_ROWS) -> int:
-    """Write the predictions of `trained` for `data` to `out` (CSV, or Parquet for a ``.parquet`` / ``.pq``
+def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runtime: str = "auto",
+            cost_matrix=None, kind: str | None = None, labels=None, data_dir=None, stream="auto",
+            batch_rows: int = DEFAULT_BATCH_ROWS) -> int:
+    """Write the predictions of `model` for `data` to `out` (CSV, or Parquet for a ``.parquet`` / ``.pq``
     name); return the number of rows written.
 
     Parameters
     ----------
-    trained : TrainedModel
+    model : TrainedModel, str or Path
+        A model in memory, or a saved model directory.
     data : str or Path
         A file, a folder (of images, or of table shards) or a built-in name.
     out : str or Path
+        Written atomically: an error or Ctrl-C leaves the previous file, never half a file.
     top_k : int, default=1
         Also write the k most probable classes per row.
+    runtime : {"auto", "numpy", "onnx", "torch"}, default="auto"
+        See the module's docstring; "numpy" and "onnx" read a saved model directory.
+    cost_matrix : str, Path, mapping or array, optional
+        Decide by minimum expected cost with this matrix instead of the model's own rule (temperature kept).
     kind, labels, data_dir : optional
         Reader options (see `multiclass.data.load_dataset`).
     stream : bool or "auto", default="auto"
-        As in `multiclass.jobs.evaluate`.
+        As in `multiclass.jobs.evaluate` (streaming runs on torch).
     batch_rows : int, default=65536
+        Rows per record batch when streaming.
 
     Raises
     ------
     ConfigError
-        `top_k` out of [1, K]; streaming asked for a model not trained on a table.
+        An unknown runtime; "numpy"/"onnx" for a model in memory or a streamed table; `top_k` out of [1, K].
     DataError
-        A missing feature column or a bad value (named by file and row).
+        A missing feature column or a bad value (named by file and row); `out` is the input data.
+    ModelFileError
+        The model directory is missing or damaged.
     OSError
         `out` cannot be written (nothing is left behind).
     """
-    check_top_k(trained, top_k)
+    if runtime not in RUNTIMES:
+        raise ConfigError(f"`runtime` must be one of {', '.join(RUNTIMES)}; got {runtime!r}.")
+    from_disk = isinstance(model, (str, Path))
+    check_output_path(out, inputs=(data, model) if from_disk else (data,))
     options = {"kind": kind, "labels": labels, "data_dir": data_dir}
-    if wants_stream(data, stream, options=options, table_model=trained.data_info.get("kind") == "table"):
-        return _predict_stream(trained, data, out, top_k=top_k, batch_rows=batch_rows)
-    dataset = load_for_model(trained, data, kind=kind, with_labels=False, labels=labels, data_dir=data_dir)
-    frame = predictions_frame(trained, dataset, top_k=top_k)
-    write_predictions(out, frame)
-    return len(frame)
+    reading = {"top_k": top_k, "kind": kind, "labels": labels, "data_dir": data_dir}
+    if not from_disk:
+        if runtime in ("numpy", "onnx"):
+            raise ConfigError(f"`runtime` {runtime!r} reads a saved model directory; save the model first, or "
+                              "use runtime 'torch'.")
+        return _on_torch(model, data, out, cost_matrix, stream=stream, batch_rows=batch_rows, **reading)
+    if runtime == "torch":
+        return _on_torch(_load(model), data, out, cost_matrix, stream=stream, batch_rows=batch_rows, **reading)
+    saved = load_runtime(model)
+    table_model = (saved.document.get("data") or {}).get("kind") == "table"
+    if wants_stream(data, stream, options=options, table_model=table_model):
+        if runtime != "auto":
+            raise ConfigError(f"`runtime` {runtime!r} reads a table whole; a streamed table is predicted on torch "
+                              "(runtime 'auto' or 'torch').")
+        return _on_torch(_load(model), data, out, cost_matrix, stream=True, batch_rows=batch_rows, **reading)
+    if cost_matrix is not None:
+        saved = with_cost_matrix(saved, cost_matrix)
+    if runtime == "onnx":
+        from multiclass.export.predict import onnx_predictions_of  # imports onnx and onnxruntime
+
+        columns = onnx_predictions_of(saved, data, top_k=top_k, kind=kind)
+    else:
+        columns = predictions_of(saved, data, **reading)
+    write_columns(out, columns)
+    return len(next(iter(columns.values())))
 
 
-def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1) -> pd.DataFrame:
-    """One row per input row, in input order, with the columns of `multiclass.predictions`.
+def _load(model_dir) -> TrainedModel:
+    from multiclass.persistence import load_model  # imports torch
 
-    The ids column keeps the name of the input's id column (``id_column``), so predictions join back onto the
-    input; it is ``path`` for image folders and ``id`` otherwise (or when that name is taken).
-    """
-    check_top_k(trained, top_k)
-    id_name = dataset.load_options.get("id_column") or ("path" if dataset.kind == "images" else "id")
-    _, probs, decided = trained.outputs(dataset.X)
-    return prediction_rows(probs, decided, trained.classes, dataset.decode, top_k=top_k, ids=dataset.ids,
-                           id_name=id_name)
+    return load_model(model_dir)
 
 
-def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows: int) -> int:
-    """Predict a table batch by batch into `out`; the target column, when present, is not read."""
-    source = TableSource(path, batch_rows=batch_rows)
-    scan = model_scan(trained, source, with_labels=False)
-    specs = trained.preprocessor.specs_
-    id_column = scan.id_column if scan.id_column in source.columns else None
-    columns = ([id_column] if id_column else []) + [s["name"] for s in specs]
-    numeric = [s["name"] for s in specs if s["type"] == "numeric"]
-    k = len(trained.classes)
+def _on_torch(trained: TrainedModel, data, out, cost_matrix, **options) -> int:
+    from multiclass.jobs.predict_trained import predict_trained  # imports torch and pandas
 
-    def decode(codes):
-        return decode_labels(codes, trained.classes, scan.target_dtype)
-
-    def rows(X, ids):
-        _, probs, decided = trained.outputs(X)
-        return prediction_rows(probs, decided, trained.classes, decode, top_k=top_k, ids=ids,
-                               id_name=id_column or "id")
-
-    with open_atomic(out) as handle:
-        writer = PredictionWriter(handle, parquet=is_parquet(out))
-        for piece in source.pieces:
-            start = piece.first_row
-            for frame in source.frames(piece, columns, numeric=numeric):
-                try:
-                    X_batch = trained.preprocessor.transform(frame)  # (n, F)
-                except DataError as error:
-                    raise DataError(f"{source.shards[piece.shard]} (a batch starting at row {start + 1}): {error}"
-                                    ) from None
-                ids = None if id_column is None else frame[id_column].to_numpy()
-                for part in row_chunks(len(frame), k):
-                    writer.write(rows(X_batch[part], None if ids is None else ids[part]))
-                start += len(frame)
-        if writer.rows == 0:  # an empty table: the header (CSV) or the schema (Parquet) alone
-            writer.write(rows(np.zeros((0, trained.n_features), np.float32),
-                              None if id_column is None else np.array([])))
-        writer.close()
-    return writer.rows
+    if cost_matrix is not None:
+        trained = trained.with_cost_matrix(cost_matrix)
+    return predict_trained(trained, data, out, **options)

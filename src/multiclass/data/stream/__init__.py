@@ -17,34 +17,25 @@ and a Parquet row group -- not by the file. The validation split is stratified w
 tells them apart from the scan's per-piece class counts without reading anything else.
 """
 
-from multiclass.data.stream.batches import (
-    encode_frame,
-    epoch_batches,
-    epoch_pieces,
-    iter_encoded,
-    rows_of,
-    steps_per_epoch,
-)
-from multiclass.data.stream.config import StreamConfig
-from multiclass.data.stream.scan import MAX_DISTINCT, TableScan, scan_table
-from multiclass.data.stream.source import DEFAULT_BATCH_ROWS, Piece, TableSource, is_table_shards, should_stream
-from multiclass.data.stream.split import StreamSplit
+from multiclass.lazy import lazy_face
 
-__all__ = [
-    "DEFAULT_BATCH_ROWS",
-    "MAX_DISTINCT",
-    "Piece",
-    "StreamConfig",
-    "StreamSplit",
-    "TableScan",
-    "TableSource",
-    "encode_frame",
-    "epoch_batches",
-    "epoch_pieces",
-    "is_table_shards",
-    "iter_encoded",
-    "rows_of",
-    "scan_table",
-    "should_stream",
-    "steps_per_epoch",
-]
+_EXPORTS = {
+    "DEFAULT_BATCH_ROWS": "multiclass.data.stream.shards:DEFAULT_BATCH_ROWS",
+    "MAX_DISTINCT": "multiclass.data.stream.scan:MAX_DISTINCT",
+    "Piece": "multiclass.data.stream.source:Piece",
+    "StreamConfig": "multiclass.data.stream.config:StreamConfig",
+    "StreamSplit": "multiclass.data.stream.split:StreamSplit",
+    "TableScan": "multiclass.data.stream.scan:TableScan",
+    "TableSource": "multiclass.data.stream.source:TableSource",
+    "encode_frame": "multiclass.data.stream.batches:encode_frame",
+    "epoch_batches": "multiclass.data.stream.batches:epoch_batches",
+    "epoch_pieces": "multiclass.data.stream.batches:epoch_pieces",
+    "is_table_shards": "multiclass.data.stream.shards:is_table_shards",
+    "iter_encoded": "multiclass.data.stream.batches:iter_encoded",
+    "rows_of": "multiclass.data.stream.batches:rows_of",
+    "scan_table": "multiclass.data.stream.scan:scan_table",
+    "should_stream": "multiclass.data.stream.shards:should_stream",
+    "steps_per_epoch": "multiclass.data.stream.batches:steps_per_epoch",
+}
+__all__ = list(_EXPORTS)
+__getattr__, __dir__ = lazy_face(__name__, _EXPORTS)

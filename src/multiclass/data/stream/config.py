@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from multiclass.data.stream.source import DEFAULT_BATCH_ROWS
+from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
 from multiclass.exceptions import ConfigError
 
 __all__ = ["StreamConfig"]

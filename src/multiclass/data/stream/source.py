@@ -17,7 +17,6 @@ same column functions (`multiclass.data.columns`) and the same `TablePreprocesso
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,16 +30,11 @@ import pyarrow.parquet as pq
 from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
 from multiclass.data.table_format import WHITESPACE, TableFormat, looks_like_table, sniff_format
-from multiclass.data.text_folder import is_text_folder
+from multiclass.data.stream.shards import COMPRESSION, DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 
-PARQUET_EXTENSIONS = (".parquet", ".pq")
-CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
-_COMPRESSION = (".gz", ".bz2")  # what pyarrow's input streams decompress on the fly
 DELIMITERS = {".csv": ",", ".tsv": "\t"}  # the extension's delimiter, as the in-memory reader's
-# Rows per record batch: 65,536 rows x 100 float64 columns is 50 MB of pandas frame, a few ms of work per batch.
-DEFAULT_BATCH_ROWS = 65_536
 # Bytes per CSV block: pyarrow parses a block at a time; 8 MiB holds ~100k short rows, and bounds a batch's size.
 _CSV_BLOCK_BYTES = 8 * 2**20
 # pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES), so a CSV field is missing here iff
@@ -71,41 +65,15 @@ class Piece:
     n_rows: int | None
 
 
-def _kind(path: Path) -> str | None:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in _COMPRESSION:
-        suffixes = suffixes[:-1]
-    if suffixes and suffixes[-1] in PARQUET_EXTENSIONS:
-        return "parquet"
-    if suffixes and suffixes[-1] in CSV_EXTENSIONS:
-        return "csv"
-    return None
-
-
 def _shard_files(folder: Path) -> list[Path]:
     """Table files under `folder`, sorted by path; hidden and ``_``-prefixed entries (``_SUCCESS``, ``_metadata``)
     are skipped, as `pyarrow.dataset` skips them."""
     files = []
     for path in sorted(folder.rglob("*")):
         parts = path.relative_to(folder).parts
-        if path.is_file() and not any(p.startswith((".", "_")) for p in parts) and _kind(path) is not None:
+        if path.is_file() and not any(p.startswith((".", "_")) for p in parts) and table_kind(path) is not None:
             files.append(path)
     return files
-
-
-def is_table_shards(path: str | Path) -> bool:
-    """True for a folder whose every (visible) file is a Parquet or CSV table: a dataset in shards. A folder that
-    holds anything else (images in class sub-folders, with or without a stray .txt) is not one, nor is a text
-    folder in class sub-folders (`multiclass.data.text_folder`: documents, even named .txt; a flat folder of .txt
-    files stays shards)."""
-    path = Path(path)
-    if not path.is_dir():
-        return False
-    if is_text_folder(path) and any(p.is_dir() for p in path.iterdir()):  # class sub-folders of documents
-        return False
-    files = [p for p in path.rglob("*") if p.is_file()
-             and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)]
-    return bool(files) and all(_kind(p) is not None for p in files)
 
 
 class TableSource:
@@ -145,7 +113,7 @@ class TableSource:
         else:
             raise DataError(f"{self.path}: no such file or folder.")
         # a single file of another extension (UCI's .data) is streamed when its content is a table
-        kinds = {_kind(p) or ("csv" if self.path.is_file() and looks_like_table(p) else None) for p in shards}
+        kinds = {table_kind(p) or ("csv" if self.path.is_file() and looks_like_table(p) else None) for p in shards}
         if kinds == {None}:
             raise DataError(f"{self.path}: cannot stream this file; give a .parquet, .pq, .csv, .tsv or .txt table.")
         if len(kinds) != 1:
@@ -195,7 +163,7 @@ class TableSource:
     def _csv_header(self, index: int) -> list[str]:
         shard = self.shards[index]
         suffixes = [s.lower() for s in shard.suffixes]
-        compressed = bool(suffixes) and suffixes[-1] in _COMPRESSION
+        compressed = bool(suffixes) and suffixes[-1] in COMPRESSION
         ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
         self.formats[index] = fmt = sniff_format(shard, default_sep=DELIMITERS.get(ext, ""), **self._format_options)
         if fmt.names is not None:
@@ -283,23 +251,3 @@ def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str], decimal: str = "."
 def _reason(error: Exception) -> str:
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
     return text
-
-
-# A table file is streamed rather than loaded when it is larger than this fraction of the machine's memory:
-# pandas holds a CSV as ~3-10x its size on disk, and training copies the feature matrix twice more.
-STREAM_MEMORY_FRACTION = 1 / 8
-
-
-def should_stream(path: str | Path, memory_bytes: int | None = None) -> bool:
-    """True for a folder of table shards, or a table file larger than `STREAM_MEMORY_FRACTION` of the memory."""
-    path = Path(path)
-    if is_table_shards(path):
-        return True
-    if not (path.is_file() and _kind(path) is not None):
-        return False
-    if memory_bytes is None:
-        try:
-            memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (AttributeError, ValueError, OSError):
-            return False  # unknown memory: load as before; --stream asks for streaming explicitly
-    return path.stat().st_size > STREAM_MEMORY_FRACTION * memory_bytes

@@ -14,7 +14,10 @@ import math
 import re
 
 from multiclass._version import __version__
+from multiclass.cli.messages import say
+from multiclass.cli.translate import translate
 from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
+from multiclass.language import ENV, LANGS, current_lang, default_lang
 
 __all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "Parser", "build_parser", "class_weight", "flag_names",
            "hidden_widths", "recall_targets", "str_list"]
@@ -22,7 +25,6 @@ __all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "Parser", "build_parser", "c
 # The library's vocabularies, written here so that parsing imports nothing heavy (tests/test_cli_parser.py checks
 # each against the module that defines it).
 DATA_KINDS = ("table", "text", "idx", "npz", "images", "builtin")  # multiclass.data.KINDS
-LANGS = ("en", "es")  # multiclass.report.formatting.LANGS
 GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs", "patience", "dropout", "hidden",
                   "activation")  # multiclass.sweep.grid.GRID_KEYS
 MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
@@ -46,7 +48,7 @@ _ARGUMENT = re.compile(r"argument (?P<flag>[^:/ ]+)(?:/[^:]+)?: (?P<rest>.*)", r
 
 class Parser(argparse.ArgumentParser):
     """An `argparse.ArgumentParser` whose usage errors are one ``error:`` line, naming the flag as the library's
-    messages do (`` `--epochs` must be ... ``), and a hint (exit code 2)."""
+    messages do (`` `--epochs` must be ... ``), and a hint (exit code 2), in the language of ``--lang``."""
 
     def error(self, message: str):
         wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -57,7 +59,9 @@ class Parser(argparse.ArgumentParser):
         if match:
             rest = match["rest"]
             message = f"`{match['flag']}` {rest}" if rest.startswith("must") else f"`{match['flag']}`: {rest}"
-        self.exit(2, f"error: {message}\n(run '{self.prog} --help' for the options and examples)\n")
+        lang = current_lang()
+        message = say("error", lang, message=translate(message, lang) or message)
+        self.exit(2, f"{message}\n{say('usage_hint', lang, prog=self.prog)}\n")
 
 
 def _fail(kind: str, text: str, example: str) -> argparse.ArgumentTypeError:
@@ -248,16 +252,27 @@ def _add_report_options(parser: argparse.ArgumentParser, *, seed: bool = True) -
     group = parser.add_argument_group("report")
     group.add_argument("--json", dest="json_out", metavar="FILE", help="also write the report as JSON (every number)")
     group.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
-    group.add_argument("--lang", choices=LANGS, default="en", help="language of the report")
     group.add_argument("--bootstrap", type=int_in(0, MAX_BOOTSTRAP), default=1000, metavar="N",
                        help="stratified bootstrap resamples behind the 95%% intervals; 0: no intervals")
     if seed:
         group.add_argument("--seed", type=int_in(0, MAX_SEED), default=0, metavar="N", help="seed of the bootstrap")
+    _add_details(group)
 
 
 def _command(commands, name: str, summary: str, examples: str) -> Parser:
-    return commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
-                               epilog="examples:\n" + examples, formatter_class=_Formatter)
+    command = commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
+                                  epilog="examples:\n" + examples, formatter_class=_Formatter)
+    command.add_argument("--lang", choices=LANGS, default=default_lang(),
+                         help=f"language of everything the command writes: its messages, progress, errors and "
+                              f"report (en or es; the default comes from ${ENV}, else en)")
+    return command
+
+
+def _add_details(parser: argparse.ArgumentParser, what: str = "report") -> None:
+    parser.add_argument("--details", action="store_true",
+                        help=f"print the whole {what}: the dataset, every confusion matrix, the reliability bins, "
+                             "the learning curve, the confidently wrong rows and the method (default: the compact "
+                             "view)")
 
 
 def _train_parser(commands) -> None:
@@ -276,6 +291,7 @@ def _train_parser(commands) -> None:
                        help="write a checkpoint (beside the model directory) every N epochs")
     train.add_argument("--val-data", metavar="PATH",
                        help="validation data read like the training data (default: a stratified --val-split)")
+    _add_details(train, "validation report")
     _add_data_options(train, training=True)
     _add_train_options(train)
     _add_decision_options(train, training=True)
@@ -306,6 +322,7 @@ def _predict_parser(commands) -> None:
     predict = _command(commands, "predict", "write the predictions of a model for a data file", """\
   multiclass predict model/ new.csv --out predictions.csv
   multiclass predict model/ new.csv --top-k 3 --out predictions.parquet
+  multiclass predict model/ test.csv --keep-columns species --out p.csv   # then: multiclass report --predictions p.csv
   multiclass predict model/ big/ --out predictions.parquet   # shards: streamed""")
     predict.add_argument("model_dir", metavar="MODEL_DIR", help="a model directory written by `multiclass train`")
     predict.add_argument("data", metavar="DATA", help="the rows to predict, read the way the model read its training "
@@ -314,6 +331,9 @@ def _predict_parser(commands) -> None:
                          help="the predictions file to write: CSV, or Parquet for a .parquet/.pq name")
     predict.add_argument("--top-k", type=int_in(1, MAX_COUNT), default=1, metavar="K",
                          help="also write the K most probable classes of each row")
+    predict.add_argument("--keep-columns", type=str_list, default=(), metavar="COLS",
+                         help="columns of a table to copy into the predictions, comma-separated; the model's label "
+                              "column is written as y_true, so `multiclass report --predictions` reads the file")
     _add_data_options(predict, training=False)
     _add_decision_options(predict, training=False)
     _add_stream_options(predict, training=False)

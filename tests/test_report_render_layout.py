@@ -146,3 +146,20 @@ def test_report_reads_at_every_width(chromium, reports, tmp_path, k, width, mobi
         assert [word for word in english if word in state["text"]] == []
     shot = _screenshot(chromium, f"layout-k{k}-{lang}-{width}.png", width, mobile)
     assert shot.stat().st_size > 10_000
+
+
+def test_the_layout_checks_can_fail(chromium, tmp_path):
+    """A page with a wide block, tiny chart text, grey-on-grey text and a header without scope is caught."""
+    page = tmp_path / "bad.html"
+    page.write_text('<!DOCTYPE html><meta name="viewport" content="width=device-width"><body><main>'
+                    '<div style="width: 2000px">wide</div><p style="color: #aaa; background: #eee">faint</p>'
+                    '<svg class="chart" viewBox="0 0 1000 100" style="width: 300px"><text x="0" y="50" '
+                    'style="font-size: 12px">tiny</text></svg><table><tr><th>no scope</th></tr></table>'
+                    '</main></body>', encoding="utf-8")
+    chromium.events.clear()
+    _open(chromium, page, 390, True)
+    state = chromium.evaluate(_LAYOUT)
+    assert state["pageWidth"] > state["viewport"] and "DIV" in state["outside"]
+    assert state["smallestText"] < MIN_CHART_TEXT_PX
+    assert any('"faint"' in entry for entry in state["lowContrast"])
+    assert state["headersWithoutScope"] == 1

@@ -58,6 +58,10 @@ _TABLES = [
      "`{flag}` debe nombrar la columna de etiquetas de {path}; se recibió {value}. Columnas disponibles: {columns}."),
     ("{path}: training needs at least 2 classes; got {n}.",
      "{path}: el entrenamiento necesita al menos 2 clases; se recibió {n}."),
+    ("{path}: class {name} has 1 example; a stratified validation split needs at least 2 per class (add examples, "
+     "pass validation data, or set val_split to 0).",
+     "{path}: la clase {name} tiene 1 ejemplo; una partición de validación estratificada necesita al menos 2 por "
+     "clase (añada ejemplos, dé datos de validación o ponga val_split a 0)."),
     ("class {name} has 1 example; a stratified validation split needs at least 2 per class (add examples, pass "
      "validation data, or set val_split to 0).",
      "la clase {name} tiene 1 ejemplo; una partición de validación estratificada necesita al menos 2 por clase "

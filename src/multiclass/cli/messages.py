@@ -23,16 +23,15 @@ MESSAGES = {
                       "{patience} epochs; the weights of epoch {best} were restored{value}.",
                       "el entrenamiento se detuvo antes de tiempo tras la época {epoch} de {epochs}: {monitor} no "
                       "mejoraba desde hacía {patience} épocas; se restauraron los pesos de la época {best}{value}."),
-    "ran_all_epochs": ("training ran all {epochs} epochs; the weights of epoch {best}, the best by {monitor}, were "
-                       "restored{value}.",
-                       "el entrenamiento completó las {epochs} épocas; se restauraron los pesos de la época {best}, "
-                       "la mejor según {monitor}{value}."),
+    "ran_all_epochs": ("training ran all {epochs} epochs; the weights of epoch {best} were restored{value}.",
+                       "el entrenamiento completó las {epochs} épocas; se restauraron los pesos de la época "
+                       "{best}{value}."),
     "ran_all_epochs_one": ("training ran its 1 epoch{value}.", "el entrenamiento completó su única época{value}."),
-    "stopped_interrupted": ("training interrupted after epoch {epoch} of {epochs}; the weights of epoch {best}, the "
-                            "best so far by {monitor}, were kept{value}.",
+    "stopped_interrupted": ("training interrupted after epoch {epoch} of {epochs}; the weights of epoch {best} were "
+                            "kept{value}.",
                             "entrenamiento interrumpido tras la época {epoch} de {epochs}; se conservaron los pesos "
-                            "de la época {best}, la mejor hasta entonces según {monitor}{value}."),
-    "best_value": (" ({monitor} {value})", " ({monitor} {value})"),
+                            "de la época {best}{value}."),
+    "best_value": (" (the best {monitor}: {value})", " (el mejor {monitor}: {value})"),
     "validation_title": ("validation ({rows} rows)", "validación ({rows} filas)"),
     "interrupted_written": ("interrupted after epoch {epoch}: the best model so far (epoch {best}) was written to "
                             "{path}; continue with --resume {path}",

@@ -32,10 +32,8 @@ def stop_line(trained, lang: str = "en") -> str:
         return say("stopped_early", lang, epoch=len(history), epochs=epochs, monitor=monitor,
                    patience=config.patience if config is not None else "?", best=best, value=value)
     if reason == "interrupted":
-        return say("stopped_interrupted", lang, epoch=len(history), epochs=epochs, best=best, monitor=monitor,
-                   value=value)
-    return say("ran_all_epochs", lang, count=len(history), epochs=len(history), best=best, monitor=monitor,
-               value=value)
+        return say("stopped_interrupted", lang, epoch=len(history), epochs=epochs, best=best, value=value)
+    return say("ran_all_epochs", lang, count=len(history), epochs=len(history), best=best, value=value)
 
 
 def announce_read(console, lang: str):

@@ -142,7 +142,7 @@ def _matrix_table(report: Report, title: str, values, cell, width: int) -> Table
     k = report.n_classes
     texts = [[cell(v) for v in row] for row in values]
     name_width = min(16, max(len(name) for name in report.classes), max(6, width // 6))
-    room = (width - name_width - 2) // k - 1  # each column: its text and one space before it
+    room = (width - name_width - 4) // k - 1  # each column: its text and one space before it; 2 edges, 2 spare
     table = _table(title, box=box.SIMPLE_HEAD, padding=(0, 0, 0, 1), pad_edge=False)
     table.add_column("", no_wrap=True)
     for j, name in enumerate(report.classes):

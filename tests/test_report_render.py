@@ -213,3 +213,14 @@ def test_json_is_strict_and_complete():
     empty_bins = [b for b in document["calibration"]["reliability"] if b["count"] == 0]
     assert empty_bins and all(b["confidence"] is None and b["accuracy"] is None for b in empty_bins)
     assert document["schema"] == "multiclass-report/1"
+
+
+def test_a_verdict_is_the_first_text_after_the_title_everywhere():
+    report = dataclasses.replace(_full(), verdict="Good enough to ship; class c1 needs more data.")
+    text = _terminal(report, "en").splitlines()
+    assert text[0] == "evaluation on data.csv" and text[1].startswith("Good enough to ship")
+    page = render_html(report, lang="en")
+    header = page[page.index("<header>"):page.index("</header>")]
+    assert re.search(r'<p class="subtitle">evaluation on data.csv</p>\s*<p class="verdict"[^>]*>Good enough', header)
+    assert report_to_dict(report)["verdict"] == {"code": None, "message": report.verdict}
+    assert report_to_dict(_full())["verdict"] is None and 'class="verdict"' not in render_html(_full())

@@ -40,8 +40,14 @@ MAX_L2 = 100.0  # l2 * sum(W^2): at 100 every weight is already pinned to ~0
 MAX_BOOTSTRAP = 100_000  # resamples x classes counts are held at once (issue: --bootstrap 100000000)
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help with each flag's default, and the examples printed as written."""
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help with each flag's default (none for a flag that is required, off or empty by default, or whose
+    sentence already says it), and the examples printed as written."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        quiet = action.required or action.default in (None, False, (), []) or action.default is argparse.SUPPRESS
+        return text if quiet or "default" in text else f"{text} (default: %(default)s)"
 
 
 _ARGUMENT = re.compile(r"argument (?P<flag>[^:/ ]+)(?:/[^:]+)?: (?P<rest>.*)", re.DOTALL)
@@ -96,7 +102,7 @@ def _add_stream_options(parser: argparse.ArgumentParser, *, training: bool) -> N
 
 def _add_network_options(group) -> None:
     group.add_argument("--hidden", type=hidden_widths, default=(25, 15), metavar="WIDTHS",
-                       help="hidden layer widths joined by 'x', e.g. 25x15; 'none' is softmax regression")
+                       help="hidden layer widths joined by 'x'; 'none' is softmax regression (default: 25x15)")
     group.add_argument("--activation", default="relu", help="relu, tanh, sigmoid, gelu or elu")
     group.add_argument("--dropout", type=number_in(0, 1, high_open=True), default=0.0, help="dropout rate after each hidden layer, in [0, 1)")
 

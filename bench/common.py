@@ -180,14 +180,15 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
 
 # ---------------------------------------------------------------------------------------------------- output
 def write_json(name: str, device: str, payload: dict, *, results_dir: Path | None = None,
-               info: dict | None = None) -> Path:
-    """Write ``results/<name>-<device>.json`` atomically (temporary file + rename), with the machine added.
+               info: dict | None = None, filename: str | None = None) -> Path:
+    """Write ``results/<name>-<device>.json`` (or ``results/<filename>``) atomically (temporary file + rename),
+    with the machine added.
 
     Pass `info` (a `machine()` taken while the benchmark ran) so its thread count is the one measured with.
     """
     out_dir = Path(results_dir or RESULTS_DIR)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{name}-{torch.device(device).type}.json"
+    path = out_dir / (filename or f"{name}-{torch.device(device).type}.json")
     record = {
         "benchmark": name,
         "device": device,

@@ -87,7 +87,7 @@ def train_table(data: Path, *extra: str, out: Path | None = None) -> list[str]:
     return train(data, "--target", "y", *extra, out=out)
 
 
-GOOD = "a,b,y\n" + "".join(f"{i},{i % 7},{'xyz'[i % 3]}\n" for i in range(30))
+GOOD = "a,b,y\n" + "".join(f"{2 * i},{i % 7},{'xyz'[i % 3]}\n" for i in range(30))  # a: not a row number
 
 
 def idx_pair(tmp: Path, images: bytes | None = None, n_labels: int = 20) -> tuple[Path, Path]:

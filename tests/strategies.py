@@ -67,7 +67,7 @@ def table_frames(draw, max_rows: int = 12):
     return frame, frame[order].assign(extra=1)
 
 
-# --- streamed validation split (tests/test_scale_stream.py) ------------------------------------------------------
+# --- streamed validation split (tests/test_data_stream.py) ------------------------------------------------------
 
 
 @st.composite

@@ -70,17 +70,12 @@ def single_class(tmp, model):
     return train_table(p), rf"^{q(p)}: training needs at least 2 classes; got 1\.$"
 
 
-@case("a class with one example, where the stratified validation split needs two")
-def class_with_one_example(tmp, model):
-    p = write(tmp / "data.csv", "a,y\n1,x\n2,x\n3,x\n4,z\n")
-    return train_table(p), (r"class 'z' has 1 example; a stratified validation split needs at least 2 per class "
-                            r"\(add examples, pass validation data, or set val_split to 0\)\.$")
-
-
 @case("as many classes as rows (K = N): every class has one example")
 def one_class_per_row(tmp, model):
     p = write(tmp / "data.csv", "a,y\n1,p\n2,q\n3,r\n")
-    return train_table(p), r"class 'p' has 1 example; a stratified validation split needs at least 2 per class"
+    return train_table(p), (r"no class has 2 examples \(class 'p' has 1\); a stratified validation split needs at "
+                            r"least 2 in some class \(add examples, pass validation data \(`--val-data`\), or set `--val-split` "
+                            r"to 0\)\.$")
 
 
 @case("missing (NaN) label")
@@ -103,10 +98,11 @@ def garbage_in_numeric_column(tmp, model):
                             r"numbers; fix it, or name the column in `--categorical` to treat it as categories\)\.$")
 
 
-@case("a numeric column that is entirely NaN")
+@case("the only feature column is entirely NaN (such a column is left out, and nothing is left)")
 def all_nan_column(tmp, model):
-    p = write(tmp / "data.csv", "a,b,y\nnan,1,x\nNaN,2,x\n,3,z\n,4,z\n")
-    return train_table(p), rf"^{q(p)}: column 'a': every value is missing; drop it with `--ignore`\.$"
+    p = write(tmp / "data.csv", "a,y\nnan,x\nNaN,x\n,z\n,z\n")
+    return train_table(p), (rf"^{q(p)}: there are no feature columns left to learn from \(left out: 'a': every value is "
+                            r"missing\)\.$")
 
 
 @case("ragged CSV: a row with more fields than the header")

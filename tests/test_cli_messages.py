@@ -6,6 +6,7 @@ tests/test_cli_errors_*.py."""
 from __future__ import annotations
 
 import json
+import re
 import string
 
 import pandas as pd
@@ -164,7 +165,9 @@ def test_demo_in_spanish_end_to_end(tmp_path, capsys):
     assert main(["demo", "--dataset", "iris", "--lang", "es", "--epochs", "5", "--quiet", "--bootstrap", "50",
                  "--html", str(html), "--json", str(report)]) == 0
     printed = capsys.readouterr().out
-    assert printed.startswith("iris: 114 filas de entrenamiento, 4 variables, 3 clases; red 4-25-15-3\n")
+    assert printed.startswith("iris: 114 filas de entrenamiento, 4 variables, 3 clases\nred 4-")
+    assert re.search(r"^red 4-[\dx-]*3, dropout [\d,]+, l2 [\d,e-]+, lr [\d,e-]+, lote \d+ \(receta auto", printed,
+                     re.MULTILINE)
     assert "partición de prueba de iris" in printed and "exactitud en la prueba" in printed
     for english in ("training rows", "test accuracy", "written to", "weights of epoch", "Per-class"):
         assert english not in printed

@@ -27,7 +27,7 @@ from multiclass.data.stream import (
     steps_per_epoch,
 )
 from multiclass.data.stream.split import fit_split, held_before
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, DataWarning
 from multiclass.data.split import stratified_split
 
 from .strategies import chunk_bounds, pieced_labels
@@ -127,7 +127,6 @@ def _messages(path, **options):
 @pytest.mark.parametrize("column, values, options", [
     ("typo", [str(v) for v in range(19)] + ["seven"], {}),  # 95% numbers: a typo, named with its row
     ("big", [1.0] * 5 + [np.inf] + [2.0] * 4, {}),
-    ("empty", [np.nan] * 10, {}),
     ("label", ["a"] * 4 + [None] + ["b"] * 5, {}),
     ("label", [1.0, 2.0, 1.5] + [1.0] * 7, {}),
     ("x", list(range(10)), {"target": "nope"}),
@@ -144,6 +143,36 @@ def test_errors_are_the_in_memory_loaders_word_for_word(tmp_path, column, values
     path = write(frame, tmp_path / f"bad{suffix}")
     memory, streamed = _messages(path, **{"target": "label", **options})
     assert streamed == memory
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_columns_are_left_out_as_in_memory_with_the_same_warnings(tmp_path, suffix):
+    n = 40
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "empty": [np.nan] * n,
+        "code": [f"c{i:03d}" for i in rng.permutation(n)],  # unique text: an identifier
+        "row": np.arange(5, 5 + n)[rng.permutation(n)],  # each integer of a run once: a row number
+        "count": rng.integers(0, 1000, n),  # unique by chance maybe, but not a run: a feature
+        "size": rng.standard_normal(n),  # float: never an identifier
+        "kept": [f"k{i}" for i in range(n)],  # unique, but named categorical
+        "label": ["a", "b"] * (n // 2),
+    })
+    path = write(frame, tmp_path / f"ids{suffix}")
+    with pytest.warns(DataWarning) as memory:
+        expected = load_table(path, target="label", categorical=["kept"])
+    with pytest.warns(DataWarning) as streamed:
+        found = scan_table(TableSource(path), target="label", categorical=["kept"])
+    assert [str(w.message) for w in streamed] == [str(w.message) for w in memory]
+    assert [str(w.message) for w in memory] == [
+        f"{path}: column 'empty' is left out: every value is missing.",
+        f"{path}: column 'code' is left out: it looks like a row identifier (40 distinct values in 40 rows); name "
+        "it in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions.",
+        f"{path}: column 'row' is left out: it looks like a row number (each integer from 5 to 44 once); name it "
+        "in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions.",
+    ]
+    assert found.notes == expected.notes and list(found.notes["left_out"]) == ["empty", "code", "row"]
+    assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
 
 def test_a_column_with_too_many_distinct_values_is_refused_by_name(tmp_path, monkeypatch):
@@ -299,15 +328,24 @@ def test_every_rank_in_any_piece_order_holds_out_the_rows_of_the_file_order(tmp_
     assert (other != held).any() and (np.bincount(codes[other]) == np.bincount(codes[held])).all()
 
 
-def test_a_class_of_one_row_is_refused_with_the_in_memory_message(tmp_path):
+def test_a_class_of_one_row_stays_in_training_as_in_memory(tmp_path):
     frame = pd.DataFrame({"x": np.arange(9.0), "label": ["a"] * 4 + ["rare"] + ["b"] * 4})
     path = write(frame, tmp_path / "rare.parquet")
-    with pytest.raises(DataError) as memory:
-        stratified_split(np.array([0] * 4 + [2] + [1] * 4), 0.2, classes=("a", "b", "rare"))
-    with pytest.raises(DataError) as streamed:
-        scan_table(TableSource(path), target="label", val_fraction=0.2)
-    assert str(streamed.value) == f"{path}: {memory.value}"
-    assert "class 'rare' has 1 example" in str(memory.value)
+    codes = np.array([0] * 4 + [2] + [1] * 4)
+    with pytest.warns(DataWarning) as memory:
+        _, val_idx = stratified_split(codes, 0.2, classes=("a", "b", "rare"))
+    with pytest.warns(DataWarning) as streamed:
+        scan = scan_table(TableSource(path), target="label", val_fraction=0.2)
+    assert str(streamed[0].message) == str(memory[0].message)
+    assert str(memory[0].message).startswith("class 'rare' has 1 example: kept in training")
+    held = scan.split.mask(codes)
+    assert not held[4] and np.bincount(codes[held], minlength=3).tolist() == np.bincount(codes[val_idx], minlength=3).tolist()
+    one_each = write(pd.DataFrame({"x": [1.0, 2.0], "label": ["p", "q"]}), tmp_path / "one_each.parquet")
+    with pytest.raises(DataError) as memory_error:
+        stratified_split(np.array([0, 1]), 0.2, classes=("p", "q"))
+    with pytest.raises(DataError) as streamed_error:
+        scan_table(TableSource(one_each), target="label", val_fraction=0.2)
+    assert str(streamed_error.value) == f"{one_each}: {memory_error.value}"
     assert scan_table(TableSource(path), target="label").split is None  # no split asked: no error
     with pytest.raises(ConfigError, match=r"`val_fraction` must be in \[0, 1\); got 1.0"):
         scan_table(TableSource(path), target="label", val_fraction=1.0)

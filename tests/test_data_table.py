@@ -203,7 +203,8 @@ def test_option_errors(train_csv, kwargs, error, message):
     [
         ("a,label\n1,x\n2,\n", r"bad\.csv: column 'label' row 2: the label is missing\.$"),
         ("a,label\n1,x\ninf,y\n", r"bad\.csv: column 'a' row 2: value inf is not finite\.$"),
-        ("a,b,label\n,1,x\n,2,y\n", r"bad\.csv: column 'a': every value is missing; drop it with `ignore`\.$"),
+        ("a,label\n,x\n,y\n", r"bad\.csv: there are no feature columns left to learn from \(left out: 'a': every value "
+                               r"is missing\)\.$"),
         ("a,label\n", r"bad\.csv: the table has no data rows\.$"),
         ("", r"bad\.csv: the file is empty \(no header line\)\.$"),
     ],

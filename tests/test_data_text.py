@@ -45,8 +45,9 @@ SKLEARN_PATTERN = r"(?u)\b\w+\b"  # the same tokens as \w+: sklearn's default ne
 @pytest.mark.parametrize("corpus", [ENGLISH, SPANISH, ENGLISH + SPANISH], ids=["english", "spanish", "both"])
 @pytest.mark.parametrize(
     "options",
-    [{}, {"ngram_range": (1, 2)}, {"min_df": 2}, {"max_df": 0.5}, {"ngram_range": (2, 3), "min_df": 0.2}],
-    ids=["default", "bigrams", "min_df", "max_df", "ngrams-min_df"],
+    [{}, {"ngram_range": (1, 2)}, {"min_df": 2}, {"max_df": 0.5}, {"ngram_range": (2, 3), "min_df": 0.2},
+     {"sublinear_tf": True}, {"sublinear_tf": True, "min_df": 2, "ngram_range": (1, 2)}],
+    ids=["default", "bigrams", "min_df", "max_df", "ngrams-min_df", "sublinear", "load_text-defaults"],
 )
 def test_matches_sklearn_tfidf_vectorizer(corpus, options):
     ours = TfidfPreprocessor(**options).fit(corpus)
@@ -57,6 +58,9 @@ def test_matches_sklearn_tfidf_vectorizer(corpus, options):
     expected = theirs.transform(queries).toarray()
     np.testing.assert_allclose(ours.tfidf(queries), expected, rtol=0, atol=1e-12)
     np.testing.assert_array_equal(ours.transform(queries), expected.astype(np.float32))
+    sparse = ours.transform(queries, sparse=True)  # the same numbers as a CSR matrix
+    assert sparse.format == "csr" and sparse.dtype == np.float32
+    np.testing.assert_array_equal(sparse.toarray(), ours.transform(queries))
 
 
 def test_max_features_matches_sklearn_when_counts_do_not_tie():
@@ -140,7 +144,7 @@ def test_all_empty_text_column_is_an_error(tmp_path):
         (
             {"text_column": "review", "target": "sentiment", "min_df": 1.5},
             ConfigError,
-            r"`min_df` must be an int >= 1 or a float in \[0, 1\]; got 1\.5\.",
+            r"`min_df` must be an int >= 1 or a float in \[0, 1\], or 'auto'; got 1\.5\.",
         ),
         (
             {"text_column": "review", "target": "sentiment", "max_features": 0},
@@ -175,3 +179,99 @@ def test_a_preprocessor_of_another_kind_is_refused(reviews):
         ConfigError, match=r"`preprocessor` must be a TfidfPreprocessor; got StandardizePreprocessor\.$"
     ):
         load_text(reviews, preprocessor=StandardizePreprocessor())
+
+
+# --- issue 14: the defaults of load_text, sparse output, text folders ----------------------------------------
+
+
+def _corpus(n_docs: int = 60):
+    rng = np.random.default_rng(0)
+    topics = {"space": "orbit rocket moon launch star", "food": "bread cheese soup salt bake"}
+    texts, labels = [], []
+    for i in range(n_docs):
+        label = "space" if i % 2 else "food"
+        words = rng.choice(topics[label].split(), 6).tolist() + [f"rare{i}"]  # one word seen in one document
+        texts.append(" ".join(words))
+        labels.append(label)
+    return texts, labels
+
+
+def test_load_text_defaults_are_sublinear_min_df_2_and_single_words(tmp_path):
+    texts, labels = _corpus()
+    path = tmp_path / "docs.csv"
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(path, index=False)
+    ds = load_text(path, target="label")
+    pre = ds.preprocessor
+    assert (pre.sublinear_tf, pre.min_df_, tuple(pre.ngram_range)) == (True, 2, (1, 1))
+    assert not any(t.startswith("rare") for t in pre.vocabulary_)  # seen once: dropped by min_df=2
+    theirs = TfidfVectorizer(token_pattern=SKLEARN_PATTERN, sublinear_tf=True, min_df=2, max_features=20_000).fit(texts)
+    np.testing.assert_allclose(ds.X, theirs.transform(texts).toarray(), rtol=0, atol=1e-6)
+    assert ds.notes["text"] == {"vocabulary": len(pre.vocabulary_), "ngram_range": [1, 1], "min_df": 2,
+                                "sublinear_tf": True, "sparse": False}
+    sparse = load_text(path, target="label", sparse=True)
+    assert sparse.is_sparse and sparse.X.format == "csr"
+    np.testing.assert_array_equal(sparse.X.toarray(), ds.X)
+
+
+def test_min_df_auto_falls_back_to_1_for_a_tiny_corpus():
+    small = TfidfPreprocessor(min_df="auto").fit(ENGLISH)  # 6 documents: under AUTO_MIN_DF_DOCS
+    assert small.min_df_ == 1 and "mat" in small.vocabulary_
+    unique = TfidfPreprocessor(min_df="auto").fit([f"word{i}" for i in range(30)])  # no term in 2 documents
+    assert unique.min_df_ == 1 and len(unique.vocabulary_) == 30
+    assert through_model_file(small).state()[0]["min_df"] == 1  # the value used is what the model file keeps
+
+
+def test_a_model_file_without_sublinear_tf_still_loads_as_raw_counts():
+    pre = TfidfPreprocessor().fit(ENGLISH)
+    params, arrays = pre.state()
+    del params["sublinear_tf"]  # a model.json written before the option existed
+    old = TfidfPreprocessor.from_state(params, arrays)
+    assert old.sublinear_tf is False
+    np.testing.assert_array_equal(old.transform(ENGLISH), pre.transform(ENGLISH))
+    with pytest.raises(ModelFileError, match=r"parameter 'sublinear_tf' must be true or false; got 'yes'\."):
+        TfidfPreprocessor.from_state({**params, "sublinear_tf": "yes"}, arrays)
+
+
+def _text_folder(root, docs):
+    for label, texts in docs.items():
+        (root / label).mkdir(parents=True)
+        for i, text in enumerate(texts):
+            (root / label / f"{i}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+def test_a_folder_of_class_sub_folders_of_text_files_is_a_text_source(tmp_path):
+    from multiclass.data import detect_kind
+    from multiclass.data.stream import is_table_shards
+
+    texts, labels = _corpus(40)
+    docs = {label: [t for t, lab in zip(texts, labels) if lab == label] for label in ("food", "space")}
+    root = _text_folder(tmp_path / "news", docs)
+    assert detect_kind(root) == "text" and not is_table_shards(root)
+    ds = load_dataset(root)
+    assert ds.kind == "text" and ds.classes == ("food", "space") and ds.load_options == {}
+    assert ds.ids[0] == "food/0.txt" and ds.n_samples == 40
+    flat = tmp_path / "new"
+    flat.mkdir()
+    (flat / "a.txt").write_text(docs["space"][0], encoding="utf-8")
+    (flat / "b.txt").write_text(docs["food"][0], encoding="utf-8")
+    new = load_for_prediction(flat, through_model_file(ds.preprocessor), classes=ds.classes)
+    assert new.y is None and new.ids.tolist() == ["a.txt", "b.txt"]
+    np.testing.assert_array_equal(new.X[1], ds.X[0])
+    again = load_for_prediction(root, ds.preprocessor, classes=ds.classes)  # labelled: y from the folders
+    np.testing.assert_array_equal(again.y, ds.y)
+
+
+def test_text_folder_messages(tmp_path):
+    root = _text_folder(tmp_path / "docs", {"a": ["x y"], "b": ["z"]})
+    (root / "b" / "bad.txt").write_bytes(b"caf\xe9 latin-1")
+    with pytest.raises(DataError, match=r"docs/b/bad\.txt: not UTF-8 text \(byte 3\); a text folder holds UTF-8 files\.$"):
+        load_text(root)
+    (root / "b" / "bad.txt").unlink()
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "one.txt").write_text("hello", encoding="utf-8")
+    with pytest.raises(DataError, match=r"flat: no class sub-folders; training needs one folder of text files per"):
+        load_text(flat)
+    with pytest.raises(ConfigError, match=r"`text_column` and `id_column` apply to a table; .*docs is a folder"):
+        load_text(root, text_column="body")

@@ -84,7 +84,7 @@ def test_early_stopping_auto_depends_on_class_counts(digits):
     X_small, y_small = X[:3], np.array(["a", "b", "c"])  # one row per class: no stratified split possible
     clf = SoftmaxClassifier(max_epochs=2, random_state=0).fit(X_small, y_small)
     assert clf.history_[0]["val_loss"] is None
-    with pytest.raises(DataError, match=r"class 'a' has 1 example; a stratified validation split needs"):
+    with pytest.raises(DataError, match=r"no class has 2 examples \(class 'a' has 1\); a stratified validation split"):
         SoftmaxClassifier(max_epochs=2, early_stopping=True).fit(X_small, y_small)
 
 

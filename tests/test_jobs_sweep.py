@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-import multiclass.jobs.sweep as sweep_module
+import multiclass.sweep.loop as sweep_module
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.persistence import load_model, save_model
 from multiclass.jobs.sweep import sweep

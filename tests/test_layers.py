@@ -35,6 +35,7 @@ ALLOWED = {
     "persistence": {"data", "decisions", "trained", "training"},
     "jobs": {"data", "metrics", "engine", "decisions", "training", "predictions", "sweep", "trained", "report",
              "persistence"},
+    "audit": {"data", "metrics", "training", "sweep", "report"},
     "estimator": {"data", "decisions", "metrics", "training", "trained", "jobs"},
     "cli": {"data", "decisions", "engine", "metrics", "training", "sweep", "trained", "report", "persistence",
             "jobs", "predictions"},

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, DataWarning
 from multiclass.models import ModelConfig, build_model
 from multiclass.classes import resolve_class_weight
 from multiclass.data.split import stratified_split
@@ -172,9 +172,18 @@ def test_stratified_split_keeps_class_shares():
     assert np.array_equal(train_idx, again)
 
 
-def test_stratified_split_needs_two_examples_per_class():
-    with pytest.raises(DataError, match=r"class 'rare' has 1 example; a stratified validation split needs at least 2"):
-        stratified_split(np.array([0, 0, 0, 1]), 0.5, classes=["common", "rare"])
+def test_stratified_split_keeps_a_class_of_one_row_in_training_and_names_it():
+    labels = np.array([0, 0, 0, 1, 2, 2])
+    with pytest.warns(DataWarning, match=r"^class 'rare' has 1 example: kept in training, not in the validation split"):
+        train_idx, val_idx = stratified_split(labels, 0.5, classes=["common", "rare", "pair"])
+    assert 3 in train_idx and np.bincount(labels[val_idx], minlength=3).tolist() == [2, 0, 1]
+    with pytest.warns(DataWarning, match=r"^classes 'b', 'c' have 1 example: kept in training"):
+        stratified_split(np.array([0, 0, 1, 2]), 0.5, classes=["a", "b", "c"])
+
+
+def test_stratified_split_needs_two_examples_in_some_class():
+    with pytest.raises(DataError, match=r"^no class has 2 examples \(class 'p' has 1\); a stratified validation split"):
+        stratified_split(np.array([0, 1, 2]), 0.5, classes=["p", "q", "r"])
 
 
 def test_class_weight_mapping_by_name_and_balanced():

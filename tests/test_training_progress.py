@@ -75,8 +75,8 @@ def test_train_with_stderr_in_a_file_writes_a_line_per_epoch_while_it_runs(tmp_p
     """CI logs, nohup, `2> train.log`: the lines are in the file while training runs, not only at its end."""
     log = tmp_path / "train.log"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([SOURCE, os.environ.get("PYTHONPATH", "")])}
-    argv = [sys.executable, "-m", "multiclass", "train", "digits", "--epochs", "100000", "--patience", "none",
-            "--batch-size", "1", "--out", str(tmp_path / "model")]
+    argv = [sys.executable, "-m", "multiclass", "train", "digits", "--recipe", "seed", "--epochs", "100000",
+            "--patience", "none", "--batch-size", "1", "--out", str(tmp_path / "model")]
     with open(log, "w") as err:
         process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env)
     try:

@@ -7,7 +7,7 @@ import torch
 
 from multiclass.data import load_table
 from multiclass.data.stream import TableSource, scan_table
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, DataWarning
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import load_model, save_model
 from multiclass.data.split import stratified_split
@@ -153,5 +153,10 @@ def test_a_rare_class_keeps_its_share_in_the_streamed_validation_rows(tmp_path, 
     np.testing.assert_array_equal(np.bincount(y[scan.split.mask(y)]), n_val)
     frame.loc[[3], "label"] = "owl"
     frame.to_parquet(tmp_path / "one.parquet")
-    with pytest.raises(DataError, match=r"one.parquet: class 'owl' has 1 example; a stratified validation split"):
-        fit_stream(tmp_path / "one.parquet", target="label", config=config)
+    with pytest.warns(DataWarning, match=r"class 'owl' has 1 example: kept in training, not in the validation split"):
+        trained = fit_stream(tmp_path / "one.parquet", target="label", config=config)
+    one = load_table(tmp_path / "one.parquet", target="label")
+    y_one, owl = one.y, one.classes.index("owl")
+    with pytest.warns(DataWarning, match=r"class 'owl' has 1 example"):
+        _, val_idx = stratified_split(y_one, 0.2, classes=one.classes)
+    assert trained.validation["n_samples"] == len(val_idx) and owl not in y_one[val_idx]

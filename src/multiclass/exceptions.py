@@ -19,6 +19,7 @@ __all__ = [
     "NotFittedError",
     "EngineFallbackWarning",
     "LikelyLogitsWarning",
+    "DataWarning",
     "UndefinedMetricWarning",
 ]
 
@@ -41,6 +42,13 @@ class ModelFileError(MulticlassError, ValueError):
 
 class LikelyLogitsWarning(UserWarning):
     """Probabilities were expected but the rows look like logits (the double-softmax mistake)."""
+
+
+class DataWarning(UserWarning):
+    """The data was used, but not as given: a column left out, a class too small to validate, a guessed format.
+
+    One line that names the file, column or class and what was done; a face (CLI) prints each as one line.
+    """
 
 
 class EngineFallbackWarning(UserWarning):

@@ -17,7 +17,7 @@ from torch import nn
 
 from multiclass.exceptions import ConfigError
 
-__all__ = ["ModelConfig", "MLP", "build_model", "predict_log_proba", "ACTIVATIONS"]
+__all__ = ["ModelConfig", "MLP", "build_model", "macs_per_row", "predict_log_proba", "ACTIVATIONS"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid, "elu": nn.ELU}
 
@@ -111,6 +111,13 @@ def build_model(config: ModelConfig, *, seed: int = 0) -> MLP:
     return model
 
 
+def macs_per_row(config: ModelConfig) -> int:
+    """Multiply-adds of one training row through the network, forward and backward (about 3x the forward): the
+    cost model of the recipe's budget and of the engines' thread choice."""
+    widths = (config.n_features, *config.hidden, config.n_classes)
+    return 3 * sum(a * b for a, b in zip(widths[:-1], widths[1:]))
+
+
 # Entries of (rows x widest layer) per forward pass when scoring many rows: 2**22 float32 are 16 MiB. The seed
 # network (widest layer 25) takes every row of a chunk; K = 10,000 classes, 419 rows at a time.
 _ACTIVATION_ENTRIES = 1 << 22
@@ -126,13 +133,17 @@ def chunk_rows(model: MLP, most: int = 65536) -> int:
 def predict_log_proba(model: MLP, X: np.ndarray) -> np.ndarray:
     """Log-probabilities (N, K) in float64 of float32 features X (N, n_features), in chunks, in eval mode.
 
-    float64 so that probability rows sum to 1 within 1e-15, not float32's 1e-7.
+    float64 so that probability rows sum to 1 within 1e-15, not float32's 1e-7. `X` may be a scipy sparse matrix
+    (TF-IDF rows): each chunk is then densified on its own, (rows x n_features) within the chunk budget.
     """
     model.eval()
     chunks = []
-    step = chunk_rows(model)
+    sparse = hasattr(X, "tocsr")
+    step = chunk_rows(model, most=max(1, _ACTIVATION_ENTRIES // model.config.n_features) if sparse else 65536)
     with torch.no_grad():
-        for start in range(0, len(X), step):
-            logits = model(torch.tensor(X[start : start + step]))  # (n, K); a copy: X may be read-only
+        for start in range(0, X.shape[0], step):
+            part = X[start : start + step]
+            part = part.toarray() if sparse else part
+            logits = model(torch.tensor(part, dtype=torch.float32))  # (n, K); a copy: X may be read-only
             chunks.append(torch.log_softmax(logits.double(), dim=1).numpy())
     return np.concatenate(chunks) if chunks else np.empty((0, model.config.n_classes))

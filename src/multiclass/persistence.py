@@ -113,7 +113,8 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
         "classes": list(trained.classes),
         "preprocessor": pre,
         "data": trained.data_info,
-        "training": {"history": trained.history, "best_epoch": trained.best_epoch, "stop_reason": trained.stop_reason},
+        "training": {"history": trained.history, "best_epoch": trained.best_epoch, "stop_reason": trained.stop_reason,
+                     "recipe": trained.recipe},
         "validation": trained.validation,
         "decision": trained.decision.to_dict() if trained.decision is not None else None,
         "weights": {
@@ -320,5 +321,6 @@ def load_model(path: str | Path) -> TrainedModel:
         data_info=document.get("data") or {},
         validation=document.get("validation") or {},
         decision=decision,
+        recipe=training.get("recipe"),
     )
 

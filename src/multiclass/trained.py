@@ -45,6 +45,9 @@ class TrainedModel:
     decision : DecisionPolicy or None
         How log-probabilities become decisions (temperature, then argmax / offsets / cost matrix); None is the
         plain argmax with uncalibrated probabilities.
+    recipe : dict or None
+        How the network and its training were chosen (`multiclass.jobs.recipe`): the recipe, the fixed
+        hyperparameters, the chosen candidate and every candidate's validation scores.
     """
 
     model: MLP
@@ -57,6 +60,7 @@ class TrainedModel:
     data_info: dict = field(default_factory=dict)
     validation: dict = field(default_factory=dict)
     decision: DecisionPolicy | None = None
+    recipe: dict | None = None
 
     @property
     def n_features(self) -> int:
@@ -68,7 +72,7 @@ class TrainedModel:
         With `calibrated` (the default) the decision policy's temperature is applied; ``calibrated=False`` gives
         the network's own log-softmax, the input of `decide`.
         """
-        X = np.asarray(X, dtype=np.float32)
+        X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float32)  # sparse rows stay sparse
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
         log_probs = predict_log_proba(self.model, X)  # (N, K)

@@ -14,7 +14,7 @@ from rich.console import Console
 import multiclass.data as data
 from multiclass.atomic import write_bytes_atomic
 from multiclass.cli.messages import say
-from multiclass.cli.summary import announce_read, number, stop_line
+from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
 from multiclass.jobs.compare import compare as compare_models
@@ -31,6 +31,7 @@ from multiclass.report.render.comparison import comparison_to_json, render_compa
 from multiclass.report.strings import strings
 from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
 from multiclass.training import TrainConfig
+from multiclass.training.recipes import SEARCHED, SETTINGS, Recipe
 
 __all__ = ["COMMANDS"]
 
@@ -43,9 +44,14 @@ _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_spl
 
 
 def _train_config(args) -> TrainConfig:
-    """The `TrainConfig` of the flags (those a command has; the rest keep their defaults)."""
+    """The `TrainConfig` of the flags given (the others keep their defaults, or the recipe's)."""
     given = {name: getattr(args, name) for name in _TRAIN_FIELDS if hasattr(args, name)}
     return TrainConfig(**given, verbose=not args.quiet)
+
+
+def _recipe(args) -> Recipe:
+    """The recipe named by ``--recipe``, with every hyperparameter flag that was given kept fixed."""
+    return Recipe(args.recipe, {name: getattr(args, name) for name in (*SEARCHED, *SETTINGS) if hasattr(args, name)})
 
 
 def _decision(args) -> DecisionConfig:
@@ -77,12 +83,13 @@ def _check_report_outputs(args, inputs=()) -> None:
 def train(args, console: Console) -> int:
     out = args.out or args.resume  # the parser has made sure one is given, and the same one if both
     result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
-                 **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
+                 **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args), recipe=_recipe(args),
                  stream_config=StreamConfig(shuffle_buffer=args.shuffle_buffer, batch_rows=args.batch_rows),
                  val_data=args.val_data, announce=announce_read(console, args.lang), **_pick(args, _READ_OPTIONS))
     if not result.is_main:  # the other ranks of a torchrun job print nothing
         return 0
     lang, trained = args.lang, result.trained
+    console.print(recipe_line(trained, lang), soft_wrap=False)
     console.print(stop_line(trained, lang), soft_wrap=False)
     if result.validation is not None:
         title = say("validation_title", lang, rows=number(result.validation.n_samples, lang))
@@ -177,12 +184,12 @@ def demo(args, console: Console) -> int:
     _check_report_outputs(args)
     lang = args.lang
     train_set = data.load_builtin(args.dataset, split="train", data_dir=args.data_dir)
-    shape = "-".join(str(width) for width in (train_set.n_features, *args.hidden, train_set.n_classes))
     console.print(say("demo_intro", lang, dataset=args.dataset, rows=number(train_set.n_samples, lang),
-                      features=number(train_set.n_features, lang), classes=number(train_set.n_classes, lang),
-                      shape=shape))
-    fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args))
+                      features=number(train_set.n_features, lang), classes=number(train_set.n_classes, lang)))
+    fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
+                         recipe=_recipe(args))
     trained = fitted.trained
+    console.print(recipe_line(trained, lang), soft_wrap=False)
     console.print(stop_line(trained, lang), soft_wrap=False)
     if args.out:
         save_model(trained, args.out)

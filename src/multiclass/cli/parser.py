@@ -20,7 +20,7 @@ from multiclass.cli.values import class_weight, hidden_widths, int_in, number_in
 from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
 from multiclass.language import ENV, LANGS, current_lang, default_lang
 
-__all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "Parser", "build_parser", "class_weight", "flag_names",
+__all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES", "Parser", "build_parser", "class_weight", "flag_names",
            "hidden_widths", "recall_targets", "str_list"]
 
 # The library's vocabularies, written here so that parsing imports nothing heavy (tests/test_cli_parser.py checks
@@ -29,6 +29,7 @@ DATA_KINDS = ("table", "text", "idx", "npz", "images", "builtin")  # multiclass.
 GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs", "patience", "dropout", "hidden",
                   "activation")  # multiclass.sweep.grid.GRID_KEYS
 MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
+RECIPE_NAMES = ("auto", "seed")  # multiclass.training.recipes.RECIPES
 
 # Ranges of the numeric flags, checked while parsing so that a typo fails in milliseconds (a wider value is never
 # meant: it overflows, exhausts memory or makes training meaningless).
@@ -100,28 +101,47 @@ def _add_stream_options(parser: argparse.ArgumentParser, *, training: bool) -> N
                            help="rows shuffled together when streaming")
 
 
-def _add_network_options(group) -> None:
-    group.add_argument("--hidden", type=hidden_widths, default=(25, 15), metavar="WIDTHS",
-                       help="hidden layer widths joined by 'x'; 'none' is softmax regression (default: 25x15)")
-    group.add_argument("--activation", default="relu", help="relu, tanh, sigmoid, gelu or elu")
-    group.add_argument("--dropout", type=number_in(0, 1, high_open=True), default=0.0, help="dropout rate after each hidden layer, in [0, 1)")
-
-
 def _add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) -> None:
+    """The network and its training. In `train` and `demo` the recipe's hyperparameters have no default: a flag
+    given is kept fixed, one left out is chosen by ``--recipe`` (argparse.SUPPRESS: absent unless given)."""
     title = "model and training (the base of every configuration)" if sweep else "model and training"
     group = parser.add_argument_group(title)
-    _add_network_options(group)
-    group.add_argument("--l2", type=number_in(0, MAX_L2), default=0.0, help="penalty l2 * sum(W^2) on the weights, as Keras' l2(l2)")
-    group.add_argument("--lr", type=number_in(0, MAX_LR, low_open=True), default=1e-3, help="Adam's learning rate")
-    group.add_argument("--epochs", type=int_in(1, MAX_COUNT), default=100, help="most passes over the training data")
-    group.add_argument("--batch-size", type=int_in(1, MAX_ROWS), default=32, help="rows per optimisation step")
-    group.add_argument("--patience", type=int_in(1, MAX_COUNT, none=True), default=10,
-                       help="stop after this many epochs without improvement; 'none' never stops early")
+    chosen = " (default: chosen by --recipe)"
+
+    def default(value):
+        return value if sweep else argparse.SUPPRESS
+
+    if not sweep:
+        group.add_argument("--recipe", default="auto", choices=RECIPE_NAMES,
+                           help="how the network and its training are chosen: auto searches capacity and "
+                                "regularisation on the validation rows; seed is the course's 25x15 recipe. Flags "
+                                "given below stay fixed")
+    group.add_argument("--hidden", type=hidden_widths, default=default((25, 15)), metavar="WIDTHS",
+                       help="hidden layer widths joined by 'x', e.g. 25x15; 'none' is softmax regression"
+                            + ("" if sweep else chosen))
+    group.add_argument("--activation", default="relu", help="relu, tanh, sigmoid, gelu or elu")
+    group.add_argument("--dropout", type=number_in(0, 1, high_open=True), default=default(0.0),
+                       help="dropout rate after each hidden layer, in [0, 1)" + ("" if sweep else chosen))
+    group.add_argument("--l2", type=number_in(0, MAX_L2), default=default(0.0),
+                       help="penalty l2 * sum(W^2) on the weights, as Keras' l2(l2)" + ("" if sweep else chosen))
+    group.add_argument("--lr", type=number_in(0, MAX_LR, low_open=True), default=default(1e-3),
+                       help="Adam's learning rate" + ("" if sweep else chosen))
+    group.add_argument("--epochs", type=int_in(1, MAX_COUNT), default=default(100),
+                       help="most passes over the training data; early stopping usually ends sooner"
+                            + ("" if sweep else " (default: 500 for --recipe auto, 100 for seed)"))
+    group.add_argument("--batch-size", type=int_in(1, MAX_ROWS), default=default(32),
+                       help="rows per optimisation step" + ("" if sweep else chosen))
+    group.add_argument("--patience", type=int_in(1, MAX_COUNT, none=True), default=default(10),
+                       help="stop after this many epochs without improvement; 'none' never stops early"
+                            + ("" if sweep else " (default: 10; 20 for --recipe seed)"))
     group.add_argument("--min-delta", type=number_in(0, 1e9), default=0.0, help="smallest change that counts as improvement")
     if not sweep:
-        group.add_argument("--lr-patience", type=int_in(1, MAX_COUNT, none=True), default=None,
-                           help="multiply the learning rate by 0.2 after this many epochs without improvement")
-    group.add_argument("--monitor", default="val_loss", help=f"what early stopping watches: {MONITOR_HELP}")
+        group.add_argument("--lr-patience", type=int_in(1, MAX_COUNT, none=True), default=argparse.SUPPRESS,
+                           help="multiply the learning rate by 0.2 after this many epochs without improvement "
+                                "(default: none; 5 for --recipe seed)")
+    group.add_argument("--monitor", default=default("val_loss"),
+                       help=f"what early stopping watches: {MONITOR_HELP}"
+                            + ("" if sweep else " (default: val_loss; val_accuracy for --recipe seed)"))
     group.add_argument("--class-weight", type=class_weight, default=None,
                        help="'balanced' or CLASS=W,CLASS=W (classes not named weigh 1)")
     group.add_argument("--label-smoothing", type=number_in(0, 1), default=0.0, help="label smoothing of the loss, in [0, 1]")

@@ -7,13 +7,32 @@ from __future__ import annotations
 from multiclass.cli.messages import say
 from multiclass.report.formatting import Formatter
 
-__all__ = ["announce_read", "number", "stop_line"]
+__all__ = ["announce_read", "number", "recipe_line", "stop_line"]
 
 
 def number(value, lang: str, digits: int | None = None) -> str:
     """An integer grouped (``1,234`` / ``12.345``), or a float with `digits` decimals, in `lang`'s style."""
     fmt = Formatter(lang)
     return fmt.integer(value) if digits is None else fmt.decimal(value, digits)
+
+
+def _general(value, lang: str) -> str:
+    """A hyperparameter as Python's ``g`` writes it (``0.001``, ``3e-04``), with a decimal comma in Spanish."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def recipe_line(trained, lang: str = "en") -> str:
+    """``network 64-256-128-10, dropout 0.3, l2 0, lr 0.001, batch 32 (recipe auto: the best of 27 candidates on
+    the validation rows)``: the network and training a recipe chose."""
+    model, config, recipe = trained.model.config, trained.train_config, trained.recipe or {}
+    widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
+    line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
+               lr=_general(config.lr, lang), batch=config.batch_size)
+    tried = sum(1 for entry in recipe.get("candidates", ()) if entry.get("rung") == 0)
+    if tried:
+        return say("recipe_searched", lang, line=line, name=recipe["name"], tried=tried)
+    return say("recipe_named", lang, line=line, name=recipe["name"]) if recipe else line
 
 
 def stop_line(trained, lang: str = "en") -> str:

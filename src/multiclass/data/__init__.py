@@ -20,6 +20,8 @@ _EXPORTS = {
     "registered_kinds": "multiclass.data.preprocessing:registered_kinds",
     "load_dataset": "multiclass.data.load:load_dataset",
     "load_for_prediction": "multiclass.data.load:load_for_prediction",
+    "summarize_dataset": "multiclass.data.summary:summarize_dataset",
+    "summary_lines": "multiclass.data.summary:summary_lines",
     "detect_kind": "multiclass.data.load:detect_kind",
     "load_table": "multiclass.data.table:load_table",
     "load_text": "multiclass.data.text:load_text",

@@ -36,6 +36,7 @@ __all__ = [
     "check_unique_names",
     "first_ragged_line",
     "header_fields",
+    "open_text_head",
     "scan_lines",
 ]
 
@@ -59,6 +60,17 @@ def _open_binary(path: Path) -> Iterator[BinaryIO | None]:
         return
     with opener(path, "rb") as handle:
         yield handle
+
+
+def open_text_head(path: Path, n_bytes: int) -> str:
+    """The first `n_bytes` of the (decompressed) file as text ("" for a compression left to pandas); a byte
+    sequence cut at the end, or invalid, becomes U+FFFD (the full check is `scan_lines`')."""
+    try:
+        with _open_binary(path) as handle:
+            head = handle.read(n_bytes) if handle is not None else b""
+    except _DECOMPRESSION_ERRORS:
+        return ""  # the reader names the damaged file
+    return head.decode("utf-8-sig", errors="replace")
 
 
 def scan_lines(path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> None:
@@ -114,11 +126,17 @@ def _check_length(path: Path, line: int, length: int, max_line_bytes: int) -> No
 
 
 def _records(path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """(line number where the record ends, fields) of every non-blank record, as pandas' C parser splits them."""
+    """(line number where the record ends, fields) of every non-blank record, as pandas' C parser splits them;
+    delimiter ``"whitespace"`` splits at runs of blanks (pandas' ``sep=r"\\s+"``)."""
     with _open_binary(path) as handle:
         if handle is None:
             return
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        if delimiter == "whitespace":
+            for number, line in enumerate(text, start=1):
+                if line.strip():
+                    yield number, line.split()
+            return
         reader = csv.reader(text, delimiter=delimiter, strict=True)  # strict: a quote still open at the end stops
         try:
             for row in reader:

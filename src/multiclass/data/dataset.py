@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from multiclass.exceptions import DataError
 from multiclass.data.labels import decode_labels
@@ -45,6 +46,17 @@ class Dataset:
     load_options : dict, default={}
         JSON-able reader options needed again at prediction time (``target``, ``id_column``, ``text_column``);
         pass them back to `load_for_prediction`.
+    notes : dict, default={}
+        JSON-able record of what the loader decided on its own, for `summarize_dataset` and the user: ``left_out``
+        (column -> why it is not a feature), ``format`` (the delimiter, header and decimal mark it read a
+        delimited file with), ``pixels`` (a table of pixel columns scaled as images), ``text`` (the TF-IDF
+        settings and vocabulary size). Empty when nothing was decided.
+
+    Notes
+    -----
+    ``X`` may be a ``scipy.sparse.csr_matrix`` (float32, finite) when a loader is asked for sparse output
+    (``load_text(..., sparse=True)``): TF-IDF rows are mostly zeros, and a dense 20,000-term matrix costs 80 KB a
+    row. Code that reads ``X`` must then accept CSR input.
     """
 
     X: np.ndarray
@@ -58,19 +70,10 @@ class Dataset:
     image_shape: tuple[int, int, int] | None = None
     target_dtype: str = "str"
     load_options: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        X = np.asarray(self.X)
-        if X.dtype.kind not in "biuf":
-            raise DataError(f"`X` must hold numbers; got dtype {X.dtype}.")
-        if X.ndim != 2:
-            raise DataError(f"`X` must have shape (n_samples, n_features); got {X.shape}.")
-        if X.shape[1] == 0:  # a network needs at least one input; say so here, naming the source
-            raise DataError(f"{self.source}: there are no features (`X` has shape {X.shape}).")
-        X = np.ascontiguousarray(X, dtype=np.float32)
-        if not np.isfinite(X).all():
-            row, col = np.argwhere(~np.isfinite(X))[0]
-            raise DataError(f"`X` must be finite; got {float(X[row, col])!r} at row {row + 1}, column {col + 1}.")
+        X = _checked_sparse(self.X, self.source) if sp.issparse(self.X) else self._checked_dense()
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "classes", tuple(self.classes))
         object.__setattr__(self, "feature_names", tuple(self.feature_names))
@@ -114,6 +117,24 @@ class Dataset:
                 f"`classes` must be integers written as strings when target_dtype='int'; got {self.classes!r}."
             )
 
+    def _checked_dense(self) -> np.ndarray:
+        X = np.asarray(self.X)
+        if X.dtype.kind not in "biuf":
+            raise DataError(f"`X` must hold numbers; got dtype {X.dtype}.")
+        if X.ndim != 2:
+            raise DataError(f"`X` must have shape (n_samples, n_features); got {X.shape}.")
+        _check_has_features(X.shape, self.source)
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        if not np.isfinite(X).all():
+            row, col = np.argwhere(~np.isfinite(X))[0]
+            raise DataError(f"`X` must be finite; got {float(X[row, col])!r} at row {row + 1}, column {col + 1}.")
+        return X
+
+    @property
+    def is_sparse(self) -> bool:
+        """Whether ``X`` is a scipy.sparse CSR matrix."""
+        return sp.issparse(self.X)
+
     @property
     def n_samples(self) -> int:
         """Number of rows of ``X``."""
@@ -139,6 +160,25 @@ class Dataset:
             f"Dataset(kind={self.kind!r}, source={self.source!r}, n_samples={self.n_samples}, "
             f"n_features={self.n_features}, {labelled}, preprocessor={self.preprocessor.kind!r})"
         )
+
+
+def _check_has_features(shape: tuple[int, ...], source: str) -> None:
+    if shape[1] == 0:  # a network needs at least one input; say so here, naming the source
+        raise DataError(f"{source}: there are no features (`X` has shape {shape}).")
+
+
+def _checked_sparse(X: Any, source: str) -> sp.csr_matrix:
+    """A CSR float32 copy-if-needed of sparse `X`, with sorted indices and finite stored values."""
+    if X.dtype.kind not in "biuf":
+        raise DataError(f"`X` must hold numbers; got dtype {X.dtype}.")
+    _check_has_features(X.shape, source)
+    X = sp.csr_matrix(X, dtype=np.float32)
+    X.sort_indices()
+    if not np.isfinite(X.data).all():
+        bad = int(np.flatnonzero(~np.isfinite(X.data))[0])
+        row = int(np.searchsorted(X.indptr, bad, side="right")) - 1
+        raise DataError(f"`X` must be finite; got {float(X.data[bad])!r} at row {row + 1}, column {X.indices[bad] + 1}.")
+    return X
 
 
 def _is_int_string(text: str) -> bool:

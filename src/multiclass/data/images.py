@@ -45,8 +45,10 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def list_image_folder(root: str | Path) -> tuple[list[Path], list[str] | None]:
+def list_image_folder(root: str | Path, what: str = "images") -> tuple[list[Path], list[str] | None]:
     """List the files of an image folder: ``(paths, class_names)`` for class sub-folders, ``(paths, None)`` if flat.
+
+    `what` names the files in messages (a text folder has the same layout: ``"text files"``).
 
     Raises
     ------
@@ -61,7 +63,7 @@ def list_image_folder(root: str | Path) -> tuple[list[Path], list[str] | None]:
     files = [p for p in entries if p.is_file()]
     if not folders:
         if not files:
-            raise DataError(f"{root}: the folder holds no images.")
+            raise DataError(f"{root}: the folder holds no {what}.")
         return files, None
     if files:
         raise DataError(f"{files[0]}: stray file beside the class folders; move it into a class folder or remove it.")
@@ -70,7 +72,7 @@ def list_image_folder(root: str | Path) -> tuple[list[Path], list[str] | None]:
     for folder in folders:
         found = sorted(p for p in folder.rglob("*") if p.is_file() and not _hidden(p, folder))
         if not found:
-            raise DataError(f"{folder}: class folder {folder.name!r} holds no images.")
+            raise DataError(f"{folder}: class folder {folder.name!r} holds no {what}.")
         paths += found
         labels += [folder.name] * len(found)
     return paths, labels

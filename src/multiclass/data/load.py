@@ -19,7 +19,9 @@ from multiclass.data.preprocessing import (
     Preprocessor,
 )
 from multiclass.data.table import load_table
+from multiclass.data.table_format import looks_like_table
 from multiclass.data.text import load_text
+from multiclass.data.text_folder import is_text_file, is_text_folder
 
 _TABLE_EXTENSIONS = {".csv", ".tsv", ".txt", ".parquet", ".pq"}
 _PARQUET_MAGIC = b"PAR1"
@@ -50,11 +52,14 @@ _FIT_ONLY = {
     "max_features",
     "size",
     "mode",
+    "sublinear_tf",
 }
 _MODE_ARGS = {"path", "images", "root", "name", "preprocessor", "classes", "target_dtype", "with_labels"}
 
 def detect_kind(path_or_name: str | Path) -> str:
-    """Which reader a path or name needs: a built-in name, a folder (images), or by extension, then by magic bytes.
+    """Which reader a path or name needs: a built-in name, a folder (text files or images, by their content), or
+    by extension, then by magic bytes, then by content (a text file whose lines split into one same number of
+    fields is a table).
 
     Raises
     ------
@@ -66,8 +71,8 @@ def detect_kind(path_or_name: str | Path) -> str:
         return "builtin"
     if not path.exists():
         raise DataError(f"{path}: no such file or folder, and not a built-in dataset ({', '.join(BUILTIN_NAMES)}).")
-    if path.is_dir():
-        return "images"
+    if path.is_dir():  # class sub-folders of documents or of images, told apart by the files' content
+        return "text" if is_text_folder(path) else "images"
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".xz", ".zip", ".zst")]
     if suffixes and suffixes[-1] == ".npz":
         return "npz"
@@ -80,6 +85,8 @@ def detect_kind(path_or_name: str | Path) -> str:
     if head == ZIP_MAGIC:
         return "npz"
     if head == _PARQUET_MAGIC:
+        return "table"
+    if is_text_file(path) and looks_like_table(path):  # UCI's .data, .dat, a table without an extension
         return "table"
     raise DataError(
         f"{path}: cannot tell the format from the name or the first bytes; pass `kind` ({', '.join(KINDS)})."
@@ -126,7 +133,8 @@ def load_dataset(
     Parameters
     ----------
     path_or_name : str or Path
-        A built-in name (``multiclass datasets``), a folder of class sub-folders of images, a ``.npz``, an IDX
+        A built-in name (``multiclass datasets``), a folder of class sub-folders of images or of text files
+        (`multiclass.data.text_folder`), a ``.npz``, an IDX
         file (gzipped or not; labels found by MNIST naming or ``labels``), or a CSV/TSV/TXT/Parquet table.
     kind : {"table", "text", "idx", "npz", "images", "builtin"}, optional
         Skip detection. A table with ``text_column`` is read as text.
@@ -140,7 +148,7 @@ def load_dataset(
         Built-in options (see `load_builtin`).
     **options
         Source-specific options: ``max_categories`` (table), ``ngram_range``, ``min_df``, ``max_df``,
-        ``max_features`` (text), ``size``, ``mode`` (images).
+        ``max_features``, ``sublinear_tf``, ``sparse`` (text), ``size``, ``mode`` (images).
 
     Returns
     -------

@@ -27,6 +27,8 @@ from multiclass.data.columns import bool_values, category_values, infer_column_t
 from multiclass.data.table_io import columns_listing, available_columns, read_table
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.pixels import apply_pixel_scale, column_stats, pixel_divisor, pixel_note
+from multiclass.data.screening import screen_columns
 from multiclass.data.preprocessing import (
     Preprocessor,
     SavedState,
@@ -224,11 +226,19 @@ def load_table(
     ignore: Sequence[str] = (),
     categorical: Sequence[str] = (),
     max_categories: int = 1000,
+    sep: str | None = None,
+    header: bool | None = None,
+    names: Sequence[str] | None = None,
     preprocessor: TablePreprocessor | None = None,
     classes: Sequence[str] = (),
     target_dtype: str = "str",
 ) -> Dataset:
     """Load a CSV/TSV/Parquet table as a `Dataset`, fitting a `TablePreprocessor` unless one is given.
+
+    Before fitting, columns that are entirely missing or look like row identifiers are left out with a
+    `DataWarning` (`multiclass.data.screening`; ``Dataset.notes["left_out"]``). A table of pixel columns
+    (`multiclass.data.pixels`: 64+ columns, a square number, 8-bit grey levels or values in [0, 1]) is scaled as
+    images are, /255, not standardised per column (``Dataset.notes["pixels"]``, ``Dataset.image_shape``).
 
     Parameters
     ----------
@@ -244,6 +254,10 @@ def load_table(
         Columns forced to categorical (training only).
     max_categories : int, default=1000
         See `TablePreprocessor`.
+    sep, header, names : optional
+        How a delimited text file is written: delimiter (one character or ``"whitespace"``), whether the first
+        line holds the names, the column names to use. Read off the file when not given
+        (`multiclass.data.table_format`); given ones are kept in ``load_options`` for prediction.
     preprocessor : TablePreprocessor, optional
         A fitted preprocessor: prediction mode (no fitting; ``classes`` encode the labels if present).
     classes, target_dtype
@@ -271,7 +285,8 @@ def load_table(
     text_columns = list(categorical) + ([id_column] if id_column else [])
     if not fitting:
         text_columns += [s["name"] for s in preprocessor.specs_ if s["type"] == "categorical"]
-    frame = read_table(path, string_columns=text_columns)
+    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
+    frame = read_table(path, string_columns=text_columns, **formats)
     with errors_about(str(path)):
         if fitting:
             if target is None:
@@ -285,19 +300,33 @@ def load_table(
             _check_names("categorical", categorical, frame, path)
         if id_column is not None and fitting and id_column not in frame.columns:
             raise DataError(f"id column {id_column!r} not found; {available_columns(frame.columns)}.")
-        y = None
+        y, left_out, divisor = None, {}, None
         if fitting:
             classes, target_dtype, y = fit_classes(frame[target].to_numpy(), where=f"column {target!r}")
             excluded = {target, id_column, *ignore}
-            preprocessor = TablePreprocessor(
-                [c for c in frame.columns if c not in excluded], categorical, max_categories
+            features, left_out = screen_columns(
+                frame, [c for c in frame.columns if c not in excluded], keep=categorical, where=str(path)
             )
+            preprocessor = TablePreprocessor(features, categorical, max_categories)
             preprocessor.fit(frame)
+            kinds = [spec["type"] for spec in preprocessor.specs_]
+            if set(kinds) == {"numeric"}:
+                divisor = pixel_divisor(kinds, [column_stats(frame[name]) for name in features])
+            if divisor is not None:  # a table of pixels: scaled as the same images from a folder
+                apply_pixel_scale(preprocessor, divisor)
         elif target is not None and target in frame.columns and frame[target].notna().any():
             y = encode_labels(frame[target].to_numpy(), classes, where=f"column {target!r}")
         X = preprocessor.transform(frame)
     ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
+    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
+    notes = {"left_out": left_out} if left_out else {}
+    image_shape = None
+    if fitting and divisor is not None:
+        notes["pixels"] = pixel_note(len(features), divisor)
+        image_shape = tuple(notes["pixels"]["image_shape"])
+    if "format" in frame.attrs:
+        notes["format"] = frame.attrs["format"]
     return Dataset(
         X,
         y,
@@ -307,6 +336,8 @@ def load_table(
         "table",
         preprocessor,
         ids=ids,
+        image_shape=image_shape,
         target_dtype=target_dtype,
         load_options=options,
+        notes=notes,
     )

@@ -3,7 +3,6 @@ errors naming the file, the line and what is wrong. Typing and preprocessing are
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from multiclass.exceptions import DataError
+from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
+from multiclass.data.table_format import TableFormat, sniff_format
 
 __all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
 
@@ -36,38 +36,32 @@ EXACT_FLOATS: dict[str, str] = _exact_float_options()
 
 _COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
 DELIMITERS = {".csv": ",", ".tsv": "\t"}
-_SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
 
 
 def columns_listing(columns: Sequence[Any]) -> str:
     return ", ".join(repr(str(c)) for c in columns)
 
 
-def sniff_delimiter(path: Path, default: str) -> str:
-    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
-        head = handle.read(_SNIFF_BYTES)
-    header = head.splitlines()[0] if head else ""
-    if default and default in header:
-        return default  # the extension's delimiter is there: trust it
-    try:
-        return csv.Sniffer().sniff(head, delimiters=",;\t|").delimiter
-    except csv.Error:
-        return default or ","
+def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str | None = None,
+               header: bool | None = None, names: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read a delimited text table (CSV, TSV, ``.txt``, ``.data``, ..., compressed or not) or a Parquet file into a
+    DataFrame with str column names.
 
-
-def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a CSV/TSV/text table or a Parquet file into a DataFrame with str column names.
-
-    The delimiter comes from the extension (``.csv`` comma, ``.tsv`` tab) unless the header line lacks it; other
-    extensions (``.txt``) are sniffed among ``, ; tab |``. ``string_columns`` are read as text, so codes like
-    ``007`` survive. Text files must be UTF-8 with lines of at most `csv_checks.MAX_LINE_BYTES` (16 MiB), unique
-    column names and the same number of fields on every line (see `multiclass.data.csv_checks`).
+    The delimiter, header line and decimal mark are those given, or read off the first lines
+    (`multiclass.data.table_format.sniff_format`: the extension's delimiter when the first line has it, else one of
+    ``, ; tab |``, else runs of blanks; a first line of numbers over numeric columns is data; ``12,5`` numbers in a
+    ``;`` file use a decimal comma); what was used is in ``frame.attrs["format"]``. ``string_columns`` are read as
+    text, so codes like ``007`` survive. Text files must be UTF-8 with lines of at most
+    `csv_checks.MAX_LINE_BYTES` (16 MiB), unique column names and the same number of fields on every line (see
+    `multiclass.data.csv_checks`).
 
     Raises
     ------
     DataError
         If the file is missing, unreadable, not UTF-8, has a line too long, duplicated column names, a row with
         more or fewer fields than the header, or no data rows; the message names the file and the line.
+    ConfigError
+        `sep`, `header` or `names` for a Parquet file, or malformed.
     """
     path = Path(path)
     if not path.is_file():
@@ -75,13 +69,16 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
     suffixes = [s.lower() for s in path.suffixes]
     compressed = bool(suffixes) and suffixes[-1] in _COMPRESSION
     ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
+    fmt = None
     try:
         if ext in (".parquet", ".pq"):
+            if (sep, header, names) != (None, None, None):
+                raise ConfigError(f"`sep`, `header` and `names` apply to delimited text files; {path} is Parquet.")
             frame = pd.read_parquet(path)
         else:
-            frame = _read_delimited(path, ext, compressed, string_columns)
+            frame, fmt = _read_delimited(path, ext, string_columns, sep, header, names)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        if isinstance(exc, DataError):
+        if isinstance(exc, (DataError, ConfigError)):
             raise
         if isinstance(exc, pd.errors.EmptyDataError):
             raise DataError(f"{path}: the file is empty (no header line).") from None
@@ -92,29 +89,29 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = ()) -> pd.Da
     check_unique_names(path, list(frame.columns))
     if len(frame) == 0:
         raise DataError(f"{path}: the table has no data rows.")
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    if fmt is not None:
+        frame.attrs["format"] = fmt.note()
+    return frame
 
 
-def _read_delimited(path: Path, ext: str, compressed: bool, string_columns: Sequence[str]) -> pd.DataFrame:
+def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, header, names
+                    ) -> tuple[pd.DataFrame, TableFormat]:
     scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
-    delimiter = DELIMITERS.get(ext, "")
-    if not compressed:
-        delimiter = sniff_delimiter(path, delimiter)
-    delimiter = delimiter or ","
-    header = header_fields(path, delimiter)
-    if header is not None:
-        check_unique_names(path, header)
+    fmt = sniff_format(path, default_sep=DELIMITERS.get(ext, ""), sep=sep, header=header, names=names)
+    first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
+    check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
-        frame = pd.read_csv(path, sep=delimiter, dtype={c: str for c in string_columns}, **EXACT_FLOATS)
+        frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **EXACT_FLOATS)
     except pd.errors.ParserError:
-        check_ragged(path, delimiter)
+        check_ragged(path, fmt.sep)
         raise
     # A first data row longer than the header makes pandas take column 1 as the index; padded short rows show as
     # missing values. Only then is the file read a second time, field by field.
     inferred_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0)
     if inferred_index or frame.isna().to_numpy().any():
-        check_ragged(path, delimiter)
-    return frame
+        check_ragged(path, fmt.sep)
+    return frame, fmt
 
 
 def available_columns(columns: Sequence[Any]) -> str:

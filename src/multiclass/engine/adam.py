@@ -1,8 +1,9 @@
 """The optimiser object of a run: torch's Adam where autograd steps, a light holder of Adam's state elsewhere.
 
-The fused and CUDA-graph engines write Adam's update themselves (`engine.step.AdamState`); they need only a place
-for the learning rate and the moments, in torch's own layout so that checkpoints and a change of engine see one
-optimiser. `torch.optim.Adam` is that place for the eager and streamed steps, which call its ``step``. For the
+The fused, CUDA-graph and streamed engines write Adam's update themselves (`engine.step.AdamState`); they need
+only a place for the learning rate and the moments, in torch's own layout so that checkpoints and a change of
+engine see one optimiser. `torch.optim.Adam` is that place for the eager engine, the reference, which calls its
+``step``. For the
 others, `AdamSlots` holds the same ``param_groups`` and ``state`` without being a `torch.optim.Optimizer`:
 constructing one imports torch._dynamo (torch's optimisers decorate their methods with it), which costs 1-5 s of
 CPU in every process that trains -- for an optimiser whose ``step`` the fast engines never call.
@@ -54,7 +55,8 @@ class AdamSlots:
 
 
 def make_optimizer(engine: str, params, lr: float):
-    """The optimiser for a resolved `engine`: `AdamSlots` for "fused" and "cuda_graph", else `torch.optim.Adam`."""
-    if engine in ("fused", "cuda_graph"):
+    """The optimiser for a resolved `engine`: `torch.optim.Adam` for "eager" (the reference, whose ``step`` it
+    calls), `AdamSlots` for the engines that write Adam's update themselves ("fused", "cuda_graph", "stream")."""
+    if engine in ("fused", "cuda_graph", "stream"):
         return AdamSlots(params, lr)
     return torch.optim.Adam(params, lr=lr, foreach=True)

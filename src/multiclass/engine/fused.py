@@ -16,6 +16,8 @@ import torch
 
 from multiclass.engine import compiled
 from multiclass.engine.step import ACTIVATION_CODES, AdamState, FusedStep, Objective
+from multiclass.engine.threads import intra_op_threads, threads_for
+from multiclass.models import macs_per_row
 
 __all__ = ["FusedEngine"]
 
@@ -24,24 +26,6 @@ _MAX_COMPILED_LAYERS = 64
 # Steps per compiled call. Python only sees Ctrl-C between calls, so an epoch of millions of rows is cut into
 # calls of ~0.05 s (MNIST: 4 calls per epoch); the ~20 us a call costs is then noise.
 STEPS_PER_CALL = 512
-
-
-@contextlib.contextmanager
-def _intra_op_threads(n: int):
-    """Run the block with `n` intra-op threads, restoring the caller's setting after.
-
-    For matrices of a few dozen rows, splitting a product over threads costs more in synchronisation than it
-    saves, so an epoch call runs on one thread. bench/engine_probe.py on the 2-core CI machine: 0.163 s/epoch on
-    one thread vs 0.188 on two when the machine is quiet, 1.0 vs 14 s when other jobs load both cores.
-    """
-    previous = torch.get_num_threads()
-    if previous != n:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        if previous != n:
-            torch.set_num_threads(previous)
 
 
 class FusedEngine:
@@ -58,15 +42,17 @@ class FusedEngine:
         Holds lr (driven by the scheduler) and, in ``optimizer.state``, Adam's moments.
     compile : bool, default=True
         Try the compiled epoch (CPU only); False always runs the Python step.
-    threads : int or None, default=1
-        Intra-op threads during an epoch call; None leaves the caller's setting.
+    threads : int, None or "auto", default="auto"
+        Intra-op threads during an epoch call: "auto" is one for a small step, torch's setting for a step large
+        enough to split (`multiclass.engine.threads.threads_for`); None leaves the caller's setting.
     """
 
     name = "fused"
 
     def __init__(self, model, X, targets, objective: Objective, batch_size: int, optimizer, *,
-                 compile: bool = True, threads: int | None = 1):
-        self.X, self.targets, self.batch_size, self.threads = X, targets, batch_size, threads
+                 compile: bool = True, threads: int | str | None = "auto"):
+        self.X, self.targets, self.batch_size = X, targets, batch_size
+        self.threads = threads_for(batch_size * macs_per_row(model.config)) if threads == "auto" else threads
         self.objective = objective
         params = list(model.parameters())
         self.adam = AdamState(optimizer, params)
@@ -90,7 +76,7 @@ class FusedEngine:
     def run_epoch(self, order: torch.Tensor) -> float:
         """Train on the rows of `order`, batch by batch; return the sum over batches of loss x rows."""
         done = self.adam.n_steps()
-        threads = _intra_op_threads(self.threads) if self.threads else contextlib.nullcontext()
+        threads = intra_op_threads(self.threads) if self.threads else contextlib.nullcontext()
         with threads:
             if self.runner is not None:
                 loss_sum = self._run_compiled(order, done)

@@ -21,10 +21,15 @@ import torch
 import torch.nn.functional as F
 
 from multiclass.distributed import Comm
-from multiclass.engine.step import Objective
+from multiclass.engine.step import AdamState, Objective
+from multiclass.engine.threads import intra_op_threads
 from multiclass.functional import l2_penalty
 
 __all__ = ["StreamEngine"]
+
+
+def device_is_cpu(device: torch.device) -> bool:
+    return torch.device(device).type == "cpu"
 
 
 class StreamEngine:
@@ -38,7 +43,8 @@ class StreamEngine:
         What the forward pass calls: `model` itself, or `model` wrapped in DistributedDataParallel
         (``comm.wrap(model)``).
     objective : Objective
-    optimizer : torch.optim.Optimizer
+    optimizer : multiclass.engine.adam.AdamSlots
+        Holds the learning rate and Adam's moments; the update is `AdamState`'s (torch.optim.Adam's, written out).
     comm : Comm
         This rank's place among the ranks (one process: the identity collectives).
     precision : {"float32", "bfloat16"}, default="float32"
@@ -48,7 +54,9 @@ class StreamEngine:
     name = "stream"
 
     def __init__(self, model, network, objective: Objective, optimizer, comm: Comm, *, precision: str = "float32"):
-        self.network, self.objective, self.optimizer, self.comm = network, objective, optimizer, comm
+        self.network, self.objective, self.comm = network, objective, comm
+        self.params = list(model.parameters())
+        self.adam = AdamState(optimizer, self.params)  # Adam's update written out: no torch.optim (and no dynamo)
         self.weights = model.weight_matrices() if objective.l2 > 0 else []
         low = precision == "bfloat16"
         device = comm.device
@@ -59,10 +67,15 @@ class StreamEngine:
     def run_epoch(self, steps: Iterable[tuple[np.ndarray, np.ndarray, int]]) -> float:
         """Train on `steps` of ``(X (b, F) float32, y (b,) int64, rows of the step over every rank)``; return the
         sum over steps of (the step's mean loss over all ranks) x (its rows), summed over the ranks."""
-        objective, optimizer, comm, device = self.objective, self.optimizer, self.comm, self.comm.device
+        with intra_op_threads(1) if device_is_cpu(self.comm.device) else contextlib.nullcontext():
+            return self._run(steps)
+
+    def _run(self, steps) -> float:
+        objective, comm, device, adam = self.objective, self.comm, self.comm.device, self.adam
         class_weight, world = objective.class_weight, comm.world_size
         loss_sum = torch.zeros((), dtype=torch.float64, device=device)
-        for X, y, n_step in steps:
+        done = adam.n_steps()
+        for k, (X, y, n_step) in enumerate(steps):
             xb, yb = torch.from_numpy(X).to(device), torch.from_numpy(y).to(device)  # (b, F), (b,)
             with self.autocast:
                 ce = F.cross_entropy(self.network(xb), yb, weight=class_weight,
@@ -73,9 +86,12 @@ class StreamEngine:
             penalty = l2_penalty(self.weights, objective.l2) if objective.l2 > 0 else None
             if penalty is not None:
                 loss = loss + penalty
-            optimizer.zero_grad(set_to_none=True)
+            for p in self.params:
+                p.grad = None
             loss.backward()
-            optimizer.step()
+            with torch.no_grad():
+                adam.update([p.grad for p in self.params], done + k + 1)
             share = ce.detach() / denominator + (penalty.detach() / world if penalty is not None else 0.0)
             loss_sum += share.double() * n_step  # summed over ranks: (global mean loss) x rows
+            adam.set_steps(done + k + 1)
         return float(comm.all_reduce_sum(loss_sum))

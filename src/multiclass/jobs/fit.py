@@ -13,7 +13,7 @@ the three see the same held-out rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,17 +30,22 @@ from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
+from multiclass.jobs.recipe import plan, search
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import save_model
 from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, train, train_stream
+from multiclass.training.arrays import is_sparse
 from multiclass.training.checkpoint import checkpoint_path
 from multiclass.training.streaming import validation_batches
 
 __all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_stream"]
 
+# The network of a streamed table when none is given: the rows are too many to search on, and plenty to train
+# two layers of a few hundred units (the auto recipe's choice on the large tables of bench/quality.py).
+STREAM_HIDDEN = (256, 128)
 # Reader options of `fit` saved with the model and reused by `evaluate` / `predict`.
 READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
 
@@ -85,8 +90,8 @@ def _network(n_features: int, n_classes: int, hidden, activation: str, dropout: 
     return build_model(ModelConfig(n_features, n_classes, tuple(hidden), activation, dropout), seed=seed)
 
 
-def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15), activation: str = "relu",
-        dropout: float = 0.0, config: TrainConfig | None = None, decision: DecisionConfig | None = None,
+def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, activation: str = "relu",
+        dropout=None, config: TrainConfig | None = None, decision: DecisionConfig | None = None, recipe="auto",
         stream_config: StreamConfig | None = None, val_data=None, announce=None, **read_options) -> FitResult:
     """Train a model on `source` and, with `out`, write its model directory.
 
@@ -103,10 +108,13 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15
         Read a table batch by batch: "auto" streams a folder of shards, a table file larger than 1/8 of the
         memory, and always under torchrun (each rank then trains its replica with DistributedDataParallel).
     hidden, activation, dropout
-        The network (`multiclass.models.ModelConfig`).
+        The network (`multiclass.models.ModelConfig`); `hidden` and `dropout` None: the recipe's.
     config : TrainConfig, optional
     decision : DecisionConfig, optional
         Temperature, recall targets or a cost matrix, fitted on the validation rows (in memory only).
+    recipe : {"auto", "seed"} or Recipe, default="auto"
+        How the network and its training are chosen (`multiclass.training.recipes`); what the caller gives is
+        kept fixed.
     stream_config : StreamConfig, optional
     val_data : str or Path, optional
         Validation data instead of a split of `source`, read the way `source` is.
@@ -129,6 +137,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15
             remove_stale_temporaries(written)
     network = {"hidden": hidden, "activation": activation, "dropout": dropout}
     if wants_stream(source, stream, options=read_options):
+        network = {"hidden": STREAM_HIDDEN if hidden is None else hidden, "activation": activation,
+                   "dropout": 0.0 if dropout is None else dropout}
         if decision is not None and not decision.is_default:
             raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
                               "probabilities, which streamed training does not keep; train in memory.")
@@ -143,8 +153,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=(25, 15
         if val_data is not None:
             val_dataset = data.load_for_prediction(val_data, dataset.preprocessor, classes=dataset.classes,
                                                    target_dtype=dataset.target_dtype, **dataset.load_options)
-        result = fit_dataset(dataset, **network, config=config, decision=decision, val_dataset=val_dataset,
-                             checkpoint=checkpoint, resume=resume)
+        result = fit_dataset(dataset, **network, config=config, decision=decision, recipe=recipe,
+                             val_dataset=val_dataset, checkpoint=checkpoint, resume=resume)
     if out is not None and result.is_main:
         result.written = save_model(result.trained, out)
         if result.trained.stop_reason != "interrupted" and checkpoint is not None:
@@ -170,9 +180,9 @@ def _fit_streamed(source, config, stream_config, val_data, checkpoint, resume, n
         shutdown(comm)
 
 
-def fit_dataset(dataset, *, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
-                config: TrainConfig | None = None, decision: DecisionConfig | None = None, val_dataset=None,
-                checkpoint=None, resume: bool = False) -> FitResult:
+def fit_dataset(dataset, *, hidden=None, activation: str = "relu", dropout=None,
+                config: TrainConfig | None = None, decision: DecisionConfig | None = None, recipe="auto",
+                val_dataset=None, checkpoint=None, resume: bool = False) -> FitResult:
     """Train a network on a labelled `Dataset` held in memory (see the module docstring).
 
     `val_dataset` (read through ``dataset.preprocessor``) replaces the stratified split of ``config.val_split``.
@@ -193,34 +203,50 @@ def fit_dataset(dataset, *, hidden=(25, 15), activation: str = "relu", dropout: 
         X, y, X_val, y_val = X[train_idx], y[train_idx], X[val_idx], y[val_idx]
     trained, validation = fit_arrays(X, y, classes=dataset.classes, hidden=hidden, activation=activation,
                                      dropout=dropout, config=config, decision=decision, X_val=X_val, y_val=y_val,
-                                     checkpoint=checkpoint, resume=resume)
+                                     recipe=recipe, checkpoint=checkpoint, resume=resume)
     trained.preprocessor = dataset.preprocessor
     trained.data_info = data_info(dataset)
     return FitResult(trained, validation)
 
 
-def fit_arrays(X, y, *, classes, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=None,
                config: TrainConfig | None = None, decision: DecisionConfig | None = None, X_val=None, y_val=None,
-               early_stopping: bool = True, checkpoint=None,
+               early_stopping: bool = True, recipe="auto", checkpoint=None,
                resume: bool = False) -> tuple[TrainedModel, Report | None]:
     """Train on ready features `X` (n, F) and class codes `y` (n,) of `classes`; validate on `X_val`, `y_val`
     when given (no split is made here). Returns the model, with its decision policy fitted on the validation rows,
     and the validation report.
 
-    ``early_stopping=False`` keeps the validation rows from training (no early stopping: the last epoch's
-    weights); they then only fit the decision policy and make the validation report.
+    The network and its training are the `recipe`'s (`multiclass.training.recipes`): "auto" searches the
+    candidates on the validation rows (`multiclass.jobs.recipe`) and trains the winner; "seed" is the course's.
+    `hidden` and `dropout` (None: the recipe's), and the fields of `config` set away from their defaults, are kept
+    fixed. ``early_stopping=False`` keeps the validation rows from training (no early stopping: the last epoch's
+    weights, and no search); they then only fit the decision policy and make the validation report.
     """
     config = config or TrainConfig()
     decision = (decision or DecisionConfig()).resolve(classes)  # a bad class name or cost file fails first
     if decision.needs_validation and X_val is None:
         raise ConfigError("`calibrate` and `target_recall` are fitted on validation rows; set `val_split` > 0 or "
                           "give validation data.")
-    model = _network(np.shape(X)[1], len(classes), hidden, activation, dropout, config.seed)
+    n_rows, n_features = np.shape(X)[0], np.shape(X)[1]
+    chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=n_rows, n_features=n_features,
+                  n_classes=len(classes), sparse=is_sparse(X))
+    winner, found = chosen.candidates[0], None
+    if len(chosen.candidates) > 1 and X_val is not None and early_stopping:
+        found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,
+                       activation=activation)
+        winner = found.winner
+    elif len(chosen.candidates) > 1:  # nothing to rank them on: the middle of the range, documented
+        winner = chosen.candidates[len(chosen.candidates) // 2]
+    config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
+    model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
     watched = (X_val, y_val) if early_stopping else (None, None)
     result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes, checkpoint=checkpoint,
                    resume=resume)
     trained = TrainedModel(model=model.cpu(), classes=tuple(classes), train_config=config, history=result.history,
-                           best_epoch=result.best_epoch, stop_reason=result.stop_reason)
+                           best_epoch=result.best_epoch, stop_reason=result.stop_reason,
+                           recipe={**chosen.recipe.to_dict(), **(found.to_dict() if found else
+                                                                  {"chosen": winner.to_dict()})})
     if X_val is None:
         return trained, None
     if not decision.is_default:
@@ -232,7 +258,7 @@ def fit_arrays(X, y, *, classes, hidden=(25, 15), activation: str = "relu", drop
 
 
 def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),
-               max_categories: int = 1000, hidden=(25, 15), activation: str = "relu", dropout: float = 0.0,
+               max_categories: int = 1000, hidden=STREAM_HIDDEN, activation: str = "relu", dropout: float = 0.0,
                config: TrainConfig | None = None, stream: StreamConfig | None = None, val_data=None,
                comm: Comm | None = None, checkpoint=None, resume: bool = False, announce=None) -> FitResult:
     """Scan a table (file or folder of shards), build the network, train it streaming.

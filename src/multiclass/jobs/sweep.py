@@ -31,7 +31,7 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import MLP, build_model
 from multiclass.sweep.grid import expand_grid
 from multiclass.sweep.leaderboard import LeaderboardRow, leaderboard
-from multiclass.sweep.loop import TrialResult, train_stacked
+from multiclass.sweep.loop import TrialResult, train_trials
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.fit import data_info
 from multiclass.trained import TrainedModel
@@ -41,9 +41,6 @@ from multiclass.training import TrainConfig, check_training_data
 
 __all__ = ["SweepResult", "sweep"]
 
-# Most models in one stack: beyond this the per-epoch permutations (M x N int64) and activations grow
-# without making a step cheaper per model; larger groups train as several stacks, one after another.
-MAX_STACK = 256
 
 
 @dataclass(eq=False)
@@ -188,17 +185,7 @@ def sweep(
     device = resolve_device(config.device)
 
     started = time.perf_counter()
-    groups: dict[tuple, list[int]] = {}
-    for index, trial in enumerate(trials):
-        groups.setdefault(trial.stack_key, []).append(index)
-    results: list[TrialResult | None] = [None] * len(trials)
-    for members in groups.values():
-        for start in range(0, len(members), MAX_STACK):
-            chunk = members[start : start + MAX_STACK]
-            trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
-                                    recall_of=recall_of, device=device, dropout_seed=config.seed,
-                                    verbose=config.verbose)
-            for i, result in zip(chunk, trained):
-                results[i] = result
+    results = train_trials(trials, X_tr, y_tr, X_va, y_va, class_weight=class_weight, recall_of=recall_of,
+                           device=device, dropout_seed=config.seed, verbose=config.verbose)
     return SweepResult(results=results, classes=names, X_val=X_va, y_val=y_va, preprocessor=preprocessor,
                        data_info=data_info, train_time=time.perf_counter() - started)

@@ -13,6 +13,7 @@ generator for the stack, so they differ from the eager loop's (which draws from 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from multiclass.models import build_model
+from multiclass.engine.threads import intra_op_threads, threads_for
+from multiclass.models import build_model, macs_per_row
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
 from multiclass.training.config import monitor_mode
@@ -28,8 +30,11 @@ from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
 from multiclass.training.validation import validation_scores
 
-__all__ = ["TrialResult", "train_stacked"]
+__all__ = ["MAX_STACK", "TrialResult", "train_stacked", "train_trials"]
 
+# Most models in one stack: beyond this the per-epoch permutations (M x N int64) and activations grow
+# without making a step cheaper per model; larger groups train as several stacks, one after another.
+MAX_STACK = 256
 # Validation scores all M models on the same rows in chunks; a chunk's widest activation (M x rows x width
 # float32) is kept to about 2**23 elements = 32 MB.
 _EVAL_ELEMENTS = 2**23
@@ -87,14 +92,41 @@ def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: int | None)
         if class_weight is not None:
             nll = nll * class_weight[y]
         loss_sum += nll.sum(dim=1).double()
-        true = (offsets + y).view(-1)  # (M * n,) model-major class slots
-        pred = (offsets + logits.argmax(dim=-1)).view(-1)
-        totals[0] += torch.bincount(true[true == pred], minlength=m * n_classes)
-        totals[1] += torch.bincount(pred, minlength=m * n_classes)
-        totals[2] += torch.bincount(true, minlength=m * n_classes)
+        _add_totals(totals, offsets + y, offsets + logits.argmax(dim=-1))
     weight_sum = float(len(X)) if class_weight is None else float(class_weight[labels].double().sum())
     tp, pred_sum, true_sum = totals.view(3, m, n_classes).cpu().numpy()  # (M, K) each
     return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight_sum, recall_of)
+
+
+def _add_totals(totals: torch.Tensor, true: torch.Tensor, pred: torch.Tensor) -> None:
+    """Add tp, predicted and true counts per (model, class) slot; `true`, `pred` hold slots ``model * K + class``."""
+    true, pred = true.reshape(-1), pred.reshape(-1)
+    totals[0] += torch.bincount(true[true == pred], minlength=totals.shape[1])
+    totals[1] += torch.bincount(pred, minlength=totals.shape[1])
+    totals[2] += torch.bincount(true, minlength=totals.shape[1])
+
+
+@torch.no_grad()
+def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, recall_of: int | None) -> dict:
+    """As `_validate`, but model m scores only its own rows ``X[index[m]]`` where ``valid[m]`` (index (M, n))."""
+    m, n_classes = stack.n_models, stack.config.n_classes
+    loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
+    totals = torch.zeros(3, m * n_classes, dtype=torch.int64, device=X.device)
+    offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes  # (M, 1)
+    chunk = max(1, _EVAL_ELEMENTS // (m * max(stack.widths[1:])))
+    for start in range(0, index.shape[1], chunk):
+        rows, ok = index[:, start : start + chunk], valid[:, start : start + chunk]  # (M, n) each
+        y = labels[rows]  # (M, n)
+        logits, _ = stack.forward(X[rows.reshape(-1)].view(m, rows.shape[1], -1))  # (M, n, K)
+        nll = -torch.log_softmax(logits, dim=-1).gather(-1, y.unsqueeze(-1)).squeeze(-1)  # (M, n)
+        if class_weight is not None:
+            nll = nll * class_weight[y]
+        loss_sum += (nll * ok).sum(dim=1).double()
+        _add_totals(totals, (offsets + y)[ok], (offsets + logits.argmax(dim=-1))[ok])
+    weight = valid.double() if class_weight is None else class_weight[labels[index]].double() * valid
+    tp, pred_sum, true_sum = totals.view(3, m, n_classes).cpu().numpy()  # (M, K) each
+    return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight.sum(dim=1).cpu().numpy(),
+                             recall_of)
 
 
 def _tensor(values, device) -> torch.Tensor:
@@ -175,11 +207,42 @@ class _Stack:
         self.active = [self.active[row] for row in rows]
 
 
+def _own_order(rows: torch.Tensor, length: int, generator) -> torch.Tensor:
+    """One epoch of a model with its own rows: `train`'s permutation of them, cycled up to `length` entries."""
+    order = rows[torch.randperm(len(rows), generator=generator, device=rows.device)]
+    if len(order) == length:
+        return order
+    return order[torch.arange(length, device=rows.device) % len(order)]
+
+
+def _row_sets(name: str, sets, n_models: int, n_rows: int, device) -> list[torch.Tensor]:
+    """Per-model index arrays into `n_rows` rows, checked."""
+    if len(sets) != n_models:
+        raise ValueError(f"`{name}` must hold one index array per trial ({n_models}); got {len(sets)}.")
+    out = []
+    for m, values in enumerate(sets):
+        values = np.asarray(values)
+        if values.ndim != 1 or len(values) == 0 or values.dtype.kind not in "iu" or values.min() < 0 \
+                or values.max() >= n_rows:
+            raise ValueError(f"`{name}[{m}]` must be a non-empty 1-D array of row indices in [0, {n_rows}).")
+        out.append(torch.as_tensor(values, dtype=torch.int64, device=device))
+    return out
+
+
+def _padded(sets: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(index (M, n_max), valid (M, n_max)): the sets side by side, short ones padded with their first row."""
+    n_max = max(len(rows) for rows in sets)
+    index = torch.stack([torch.cat([rows, rows[:1].expand(n_max - len(rows))]) for rows in sets])
+    valid = torch.arange(n_max, device=index.device) < torch.tensor([len(rows) for rows in sets],
+                                                                    device=index.device).unsqueeze(1)
+    return index, valid
+
+
 def train_stacked(
     trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
-    device="cpu", dropout_seed: int = 0, verbose: bool = False,
+    device="cpu", dropout_seed: int = 0, verbose: bool = False, rows=None, val_rows=None,
 ) -> list[TrialResult]:
-    """Train every trial (all of one `Trial.stack_key`) on the same rows; return one result per trial.
+    """Train every trial (all of one `Trial.stack_key`) on the same rows, or each on its own; one result per trial.
 
     Parameters
     ----------
@@ -198,13 +261,26 @@ def train_stacked(
         Seeds the one generator of the stack's dropout masks.
     verbose : bool
         Show a progress bar on stderr.
+    rows : sequence of M index arrays into `X_tr`, optional
+        Model m trains on ``X_tr[rows[m]]`` only (out-of-fold models). Each epoch it draws the permutation of its
+        rows that `train` would draw on ``X_tr[rows[m]]`` with the same seed, so with sets of equal length every
+        model sees each of its rows exactly once per epoch and equals `train` on them. The stack steps all models
+        together, so orders have one length: a shorter set's permutation is cycled up to the longest (its first
+        rows are seen twice that epoch) -- rather than masking the padding, which would still move Adam's
+        moments on the padded steps. `multiclass.audit.folds` makes the sets equal so nothing is cycled.
+    val_rows : sequence of M index arrays into `X_va`, optional
+        Model m early-stops on ``X_va[val_rows[m]]`` only (sets may differ in length; the validation is masked).
     """
     device = torch.device(device)
     if any(t.stack_key != trials[0].stack_key for t in trials):
         raise ValueError("train_stacked needs trials of one stack_key (hidden, activation, batch_size).")
     state = _Stack(trials, device)
+    shared = X_va is X_tr and y_va is y_tr  # out-of-fold models: one copy of the rows serves both roles
     X_tr, y_tr = torch.as_tensor(X_tr, device=device), torch.as_tensor(y_tr, device=device)
-    X_va, y_va = torch.as_tensor(X_va, device=device), torch.as_tensor(y_va, device=device)
+    if shared:
+        X_va, y_va = X_tr, y_tr
+    else:
+        X_va, y_va = torch.as_tensor(X_va, device=device), torch.as_tensor(y_va, device=device)
     weight = torch.as_tensor(class_weight, dtype=torch.float32, device=device) if class_weight is not None else None
     # The eager loop's shuffling stream, model by model: a generator seeded with the model's seed, one
     # randperm(n) per epoch.
@@ -214,19 +290,34 @@ def train_stacked(
     stoppers = [EarlyStopping(monitor_mode(t.train_config.monitor), t.train_config.patience,
                               t.train_config.min_delta) for t in trials]
     n, batch = len(X_tr), trials[0].train_config.batch_size
+    own = None if rows is None else _row_sets("rows", rows, len(trials), len(X_tr), device)
+    if own is not None:
+        n = max(len(values) for values in own)  # rows per model per epoch
+    own_val = None if val_rows is None else _padded(_row_sets("val_rows", val_rows, len(trials), len(X_va), device))
     # The gathered batch rows of all models, allocated once: a fresh multi-MB tensor every step costs page
     # faults that measured as much as the copy itself.
     x_buffer = torch.empty(len(trials) * min(batch, n) * X_tr.shape[1], device=device)
     max_epochs = max(t.train_config.epochs for t in trials)
+    step_macs = len(trials) * min(batch, n) * macs_per_row(trials[0].model_config)
+    threads = intra_op_threads(threads_for(step_macs)) if device.type == "cpu" else contextlib.nullcontext()
     best_f1 = -math.inf
-    with make_progress(verbose, max_epochs, label="sweep") as display:
+    with threads, make_progress(verbose, max_epochs, label="sweep") as display:
         try:
             for epoch in range(1, max_epochs + 1):
                 tic = time.perf_counter()
-                order = torch.stack([torch.randperm(n, generator=generators[j], device=device) for j in state.active])
+                if own is None:
+                    order = torch.stack([torch.randperm(n, generator=generators[j], device=device)
+                                         for j in state.active])
+                else:
+                    order = torch.stack([_own_order(own[j], n, generators[j]) for j in state.active])  # (M, n)
                 loss_sum = state.run_epoch(X_tr, y_tr, order, batch, x_buffer, weight, dropout_generator)  # (M,)
                 train_losses = (loss_sum / n).tolist()
-                scores = _validate(state.stack, X_va, y_va, weight, recall_of)  # name -> (M,)
+                if own_val is None:
+                    scores = _validate(state.stack, X_va, y_va, weight, recall_of)  # name -> (M,)
+                else:
+                    active = torch.tensor(state.active, device=device)
+                    scores = _validate_own(state.stack, X_va, y_va, own_val[0][active], own_val[1][active], weight,
+                                           recall_of)
                 elapsed = time.perf_counter() - tic
                 improved, going_on = [], []
                 for row, j in enumerate(state.active):
@@ -262,4 +353,22 @@ def train_stacked(
     for j, result in enumerate(results):
         result.best_epoch = stoppers[j].best_epoch or result.n_epochs
         result.best_score = stoppers[j].best_score if stoppers[j].best_epoch else None
+    return results
+
+
+def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
+                 device="cpu", dropout_seed: int = 0, verbose: bool = False) -> list[TrialResult]:
+    """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
+    groups one after another; one result per trial, in the order given (parameters as in `train_stacked`)."""
+    groups: dict[tuple, list[int]] = {}
+    for index, trial in enumerate(trials):
+        groups.setdefault(trial.stack_key, []).append(index)
+    results: list[TrialResult | None] = [None] * len(trials)
+    for members in groups.values():
+        for start in range(0, len(members), MAX_STACK):
+            chunk = members[start : start + MAX_STACK]
+            trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
+                                    recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose)
+            for i, result in zip(chunk, trained):
+                results[i] = result
     return results

@@ -39,6 +39,8 @@ def checkpoint_path(model_dir: str | Path) -> Path:
 def fingerprint(X: np.ndarray, y: np.ndarray, settings: dict) -> str:
     """SHA-256 of the training arrays and the settings that shape the run (config, model config)."""
     digest = hashlib.sha256()
+    if hasattr(X, "indptr"):  # a CSR matrix: its three arrays are its content
+        X = np.concatenate([X.indptr.astype(np.float64), X.indices.astype(np.float64), X.data.astype(np.float64)])
     for array in (X, y):
         array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype}{array.shape}".encode())

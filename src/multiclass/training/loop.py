@@ -26,14 +26,14 @@ from multiclass.distributed import Comm
 from multiclass.engine.step import Objective
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import MLP
-from multiclass.training.arrays import check_training_data, split_training_data
+from multiclass.training.arrays import check_training_data, is_sparse, split_training_data
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
 from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
-from multiclass.training.sources import ResidentData
-from multiclass.training.validation import ResidentValidation, scores_of_totals
+from multiclass.training.sources import ResidentData, SparseData
+from multiclass.training.validation import ResidentValidation, StreamedValidation, dense_chunks, scores_of_totals
 
 __all__ = ["Run", "TrainResult", "restore_best", "run_of", "run_training", "settings_of", "train"]
 
@@ -124,10 +124,15 @@ def train(model: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_
     X, targets = check_training_data(X, y, n_features, n_classes)
     X_tr, y_tr, X_va, y_va = split_training_data(X, targets, config, X_val, y_val, classes, n_features, n_classes)
     device = resolve_device(config.device)
-    data = ResidentData(X_tr, y_tr, device, config.seed)
     validation = None
-    if X_va is not None:
-        validation = ResidentValidation(torch.from_numpy(X_va).to(device), torch.from_numpy(y_va).to(device))
+    if is_sparse(X_tr):  # TF-IDF rows: densified a batch at a time, never whole
+        data = SparseData(X_tr, y_tr, device, config.seed)
+        if X_va is not None:
+            validation = StreamedValidation(lambda: dense_chunks(X_va, y_va, n_features), Comm(device=device))
+    else:
+        data = ResidentData(X_tr, y_tr, device, config.seed)
+        if X_va is not None:
+            validation = ResidentValidation(torch.from_numpy(X_va).to(device), torch.from_numpy(y_va).to(device))
     val_id = None if X_val is None else fingerprint(X_va, y_va, {})
     run = run_of(checkpoint, resume, lambda: fingerprint(X, targets, settings_of(config, model, val=val_id)))
     return run_training(model, config, data, validation, classes, Comm(device=device), run)

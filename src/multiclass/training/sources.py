@@ -6,6 +6,7 @@ runs over them, with the interface `ResidentData` shows here (``n_rows``, ``gene
 
 - `ResidentData`: arrays held on the training device; each epoch is ``torch.randperm(n, generator)`` and a
   resident engine (`multiclass.engine`: eager, fused, CUDA graphs) runs its batches by index;
+- `SparseData`: a CSR matrix (TF-IDF text) held in memory, densified a batch at a time;
 - `multiclass.training.streaming.StreamedData`: a table read batch by batch, each rank its own pieces.
 
 Both hold the generator of their data order, which a checkpoint saves and a resumed run restores.
@@ -22,10 +23,13 @@ from multiclass.distributed import Comm
 from multiclass.engine.adam import make_optimizer
 from multiclass.engine.select import make_engine, resolve_engine
 from multiclass.engine.step import Objective
+from multiclass.engine.stream import StreamEngine
+from multiclass.exceptions import DataError
 from multiclass.engine.cuda_graph import compile_pays_off
+from multiclass.training.arrays import dense_rows
 from multiclass.training.config import TrainConfig
 
-__all__ = ["ResidentData"]
+__all__ = ["ResidentData", "SparseData"]
 
 
 class ResidentData:
@@ -72,3 +76,49 @@ class ResidentData:
     @property
     def engine_name(self) -> str:
         return f"{self.engine.name} ({self.engine.backend})"  # after training: a failed capture changes it
+
+
+class SparseData:
+    """Training rows held as a CSR matrix (TF-IDF text): a dense copy would take (rows x vocabulary) floats.
+
+    Each epoch is a permutation from the seeded generator; each batch of rows is densified on its own -- (batch x
+    features) floats -- and stepped by autograd (`multiclass.engine.stream.StreamEngine`, the streamed step, here on
+    one process).
+
+    Parameters
+    ----------
+    X : scipy.sparse.csr_matrix of shape (n, F), float32
+    targets : ndarray of shape (n,), int64 class codes
+    device : torch.device
+    seed : int
+    """
+
+    def __init__(self, X, targets: np.ndarray, device: torch.device, seed: int):
+        if targets.ndim != 1:
+            raise DataError("sparse features train on class codes; one-hot or soft target rows need dense `X`.")
+        self.X, self.targets, self.device = X, targets, device
+        self.n_rows = X.shape[0]
+        self.generator = torch.Generator().manual_seed(seed)  # the permutation is drawn on the CPU, beside X
+        self.engine = None
+        self.batch_size = 0
+
+    def class_counts(self, n_classes: int) -> np.ndarray:
+        return np.bincount(self.targets, minlength=n_classes)
+
+    def make_optimizer(self, model, config: TrainConfig):
+        """torch's Adam: this step is autograd's."""
+        return make_optimizer("stream", model.parameters(), config.lr)
+
+    def start(self, model, objective: Objective, optimizer, config: TrainConfig, first_epoch: int, comm: Comm) -> None:
+        self.batch_size = config.batch_size
+        self.engine = StreamEngine(model, model, objective, optimizer, comm, precision=config.precision)
+
+    def run_epoch(self, epoch: int) -> float:
+        order = torch.randperm(self.n_rows, generator=self.generator).numpy()
+        X, y = self.X[order], self.targets[order]  # one gather per epoch; batches are then contiguous slices
+        batches = (slice(start, start + self.batch_size) for start in range(0, self.n_rows, self.batch_size))
+        return self.engine.run_epoch((dense_rows(X, rows), y[rows], len(y[rows])) for rows in batches)
+
+    @property
+    def engine_name(self) -> str:
+        return f"{self.engine.name} ({self.engine.backend}, sparse rows)"

@@ -21,8 +21,9 @@ from multiclass.distributed import Comm
 from multiclass.exceptions import DataError
 from multiclass.metrics.totals import headline_scores
 from multiclass.models import MLP, chunk_rows
+from multiclass.training.arrays import dense_rows
 
-__all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "scores_of_totals", "summary_from_totals",
+__all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "dense_chunks", "scores_of_totals", "summary_from_totals",
            "validation_scores"]
 
 # Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
@@ -106,6 +107,15 @@ class ResidentValidation:
             _add_chunk(totals, model(self.X[rows]), self.targets[rows], self.labels[rows], class_weight, k)
         model.train()
         return totals.cpu().numpy()
+
+
+def dense_chunks(X, y, n_features: int):
+    """``(X rows densified, y)`` chunks of sparse validation rows, each at most ~2**22 floats (a 20,000-term
+    vocabulary: 209 rows at a time)."""
+    step = max(1, (1 << 22) // max(1, n_features))
+    for start in range(0, X.shape[0], step):
+        rows = slice(start, start + step)
+        yield dense_rows(X, rows), y[rows]
 
 
 class StreamedValidation:

@@ -69,6 +69,9 @@ class ColumnScan:
     n_true: int = 0
     n_number: int = 0
     numeric_dtype: bool = True  # every batch had a numeric (not bool) pandas dtype: Parquet int/float columns
+    integer_dtype: bool = True  # every batch had an integer dtype (as `pandas.read_csv` gives whole numbers)
+    low: float = np.inf  # smallest and largest number seen (for the row-number test of `data.screening`)
+    high: float = -np.inf
     bool_dtype: bool = True  # every batch had pandas' bool dtype
     moments: _Moments = field(default_factory=_Moments)
     first_text: tuple | None = None  # (location, value) of the first present value that is not a number
@@ -87,6 +90,7 @@ class ColumnScan:
         is_numeric = pd.api.types.is_numeric_dtype(series) and not is_bool
         self.bool_dtype &= is_bool
         self.numeric_dtype &= is_numeric
+        self.integer_dtype &= is_numeric and pd.api.types.is_integer_dtype(series)
         if n_present == 0:
             return
         if is_bool:
@@ -110,6 +114,8 @@ class ColumnScan:
         """Present values (in row order) of a batch that holds only numbers; `positions` are their batch rows."""
         self.n_number += len(present)
         self.moments.add(present)
+        if len(present):
+            self.low, self.high = min(self.low, float(present.min())), max(self.high, float(present.max()))
         infinite = np.isinf(present)
         if infinite.any() and self.first_inf is None:
             i = int(np.flatnonzero(infinite)[0])
@@ -143,7 +149,9 @@ class ColumnScan:
         for name in ("n_present", "n_missing", "n_bool", "n_true", "n_number"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.numeric_dtype &= other.numeric_dtype
+        self.integer_dtype &= other.integer_dtype
         self.bool_dtype &= other.bool_dtype
+        self.low, self.high = min(self.low, other.low), max(self.high, other.high)
         self.moments.merge(other.moments)
         self.first_text = _first(self.first_text, other.first_text)
         self.first_inf = _first(self.first_inf, other.first_inf)
@@ -155,6 +163,13 @@ class ColumnScan:
             self.categories.update(other.categories)
             if len(self.categories) > MAX_DISTINCT:
                 self.categories, self.overflow = None, True
+
+    @property
+    def integer_range(self) -> tuple[int, int] | None:
+        """(min, max) of an integer column with no missing value (`data.screening.ColumnFacts`), else None."""
+        if not (self.integer_dtype and self.n_missing == 0 and self.n_present):
+            return None
+        return int(self.low), int(self.high)
 
     def kind(self, forced: bool, fmt: str) -> str:
         """`columns.infer_column_type` on the whole column, from the counts."""

@@ -22,13 +22,22 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Real
 
 import numpy as np
 
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.pixels import apply_pixel_scale, pixel_divisor, pixel_note
 from multiclass.data.preprocessing import is_positive_int
+from multiclass.data.screening import (
+    ID_FRACTION,
+    ColumnFacts,
+    is_row_number_candidate,
+    left_out_reason,
+    no_features_error,
+    warn_left_out,
+)
 from multiclass.data.table import TablePreprocessor, available_columns
 from multiclass.data.stream import column_scan
 from multiclass.data.stream.column_scan import MAX_DISTINCT, ColumnScan
@@ -62,6 +71,9 @@ class TableScan:
     split : StreamSplit or None, default=None
         Which rows are held out (the per-piece class counts); None when `val_fraction` is 0. A scan built by
         hand with ``val_fraction=0.0`` needs none (reading ``part="all"`` or ``"train"``).
+    notes : dict, default={}
+        What the loader decided, as ``Dataset.notes``: ``left_out`` (column -> why, `multiclass.data.screening`),
+        ``format`` (a CSV's delimiter, header and decimal mark) and ``pixels`` (`multiclass.data.pixels`).
     """
 
     preprocessor: TablePreprocessor
@@ -77,6 +89,7 @@ class TableScan:
     val_fraction: float
     seed: int
     split: StreamSplit | None = None
+    notes: dict = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -156,15 +169,52 @@ def _merge_all(parts: list) -> tuple:
     return rows, columns, labels
 
 
+def _kind(source, scan: ColumnScan, forced: bool) -> str:
+    """`ColumnScan.kind`, its typo error located in the shard file as the in-memory loader names the file."""
+    try:
+        return scan.kind(forced, source.format)
+    except DataError as error:
+        raise DataError(f"{located(source, scan.first_text[0][0])}: {error}") from None
+
+
+def _screen(source, pieces, features, categorical, columns, gather) -> tuple[list[str], dict[str, str]]:
+    """`multiclass.data.screening.screen_columns` on the scans: (features kept, {name: reason} left out)."""
+    n_rows = {name: scan.n_present + scan.n_missing for name, scan in columns.items()}
+    candidates = [n for n in features if n not in categorical
+                  and is_row_number_candidate(n_rows[n], columns[n].integer_range)]
+    distinct = {}
+    if candidates:  # integers spanning exactly n_rows values: are they distinct? (counted, for these only)
+        recounted = _recount(source, pieces, candidates)
+        merged = _merge_all([({}, r, LabelScan()) for r in (gather(recounted) if gather is not None else [recounted])])
+        distinct = {n: None if s.categories is None else len(s.categories) for n, s in merged[1].items()}
+    kept, left_out = [], {}
+    for name in features:
+        scan = columns[name]
+        reason = None
+        if name not in categorical:
+            kind = "categorical" if scan.n_present == 0 else _kind(source, scan, False)
+            n_distinct = distinct.get(name)
+            if kind == "categorical":
+                # past MAX_DISTINCT the count stops: an identifier if that already makes ID_FRACTION of the rows
+                overflowing = scan.overflow and column_scan.MAX_DISTINCT >= ID_FRACTION * n_rows[name]
+                n_distinct = column_scan.MAX_DISTINCT + 1 if overflowing else (
+                    None if scan.overflow else len(scan.categories))
+            facts = ColumnFacts(n_rows[name], scan.n_present, kind, n_distinct, scan.integer_range)
+            reason = left_out_reason(facts)
+        if reason is None:
+            kept.append(name)
+        else:
+            left_out[name] = reason
+    warn_left_out(str(source.path), left_out)
+    return kept, left_out
+
+
 def _fit_columns(source, features, categorical, max_categories, columns) -> TablePreprocessor:
     """`TablePreprocessor.fit` from the column scans."""
     specs, means, scales, fills = [], [], [], []
     for name in features:
         scan = columns[name]
-        try:
-            kind = scan.kind(name in categorical, source.format)
-        except DataError as error:
-            raise DataError(f"{located(source, scan.first_text[0][0])}: {error}") from None
+        kind = _kind(source, scan, name in categorical)
         spec = {"name": name, "type": kind, "missing_indicator": scan.n_missing > 0}
         if kind == "categorical":
             if scan.overflow:
@@ -177,8 +227,6 @@ def _fit_columns(source, features, categorical, max_categories, columns) -> Tabl
         elif scan.first_inf is not None and kind == "numeric":
             (shard, row), value = scan.first_inf
             raise DataError(f"{located(source, shard)}: column {name!r} row {row + 1}: value {value!r} is not finite.")
-        elif scan.n_present == 0:
-            raise DataError(f"{source.path}: column {name!r}: every value is missing; drop it with `ignore`.")
         elif kind == "numeric":
             std = np.sqrt(scan.moments.m2 / scan.moments.n)  # population std, as np.std
             means.append(scan.moments.mean)
@@ -234,7 +282,19 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
         for name, scan in _merge_all([({}, r, LabelScan()) for r in
                                       (gather(recounted) if gather is not None else [recounted])])[1].items():
             columns[name].categories, columns[name].overflow = scan.categories, scan.overflow
+    features, left_out = _screen(source, mine, features, set(categorical), columns, gather)
+    if not features:
+        raise DataError(f"{source.path}: {no_features_error(left_out)}")
     preprocessor = _fit_columns(source, features, set(categorical), max_categories, columns)
+    notes = {"left_out": left_out} if left_out else {}
+    if source.format == "csv":
+        notes["format"] = source.formats[0].note()  # the first shard's (each shard is sniffed alike)
+    kinds = [spec["type"] for spec in preprocessor.specs_]
+    divisor = pixel_divisor(kinds, [(columns[n].low, columns[n].high, columns[n].integer_dtype,
+                                     columns[n].n_missing > 0) for n in features])
+    if divisor is not None:  # as `load_table`: a table of pixels is scaled as images
+        apply_pixel_scale(preprocessor, divisor)
+        notes["pixels"] = pixel_note(len(features), divisor)
     piece_rows = np.array([rows[i] for i in range(len(source.pieces))], dtype=np.int64)
     split, held = None, np.zeros_like(piece_rows)
     if val_fraction > 0:  # after the column checks, as `stratified_split` runs after `load_table`
@@ -246,4 +306,4 @@ def scan_table(source: TableSource, *, target: str | None, id_column: str | None
     train = counts - split.n_val if split is not None else counts.copy()
     return TableScan(preprocessor, tuple(classes), target_dtype, label_codes, counts, train,
                      tuple(piece_rows.tolist()), tuple((piece_rows - held).tolist()), target, id_column,
-                     float(val_fraction), int(seed), split)
+                     float(val_fraction), int(seed), split, notes)

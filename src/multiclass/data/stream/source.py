@@ -30,13 +30,15 @@ import pyarrow.parquet as pq
 
 from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
-from multiclass.data.table_io import DELIMITERS, sniff_delimiter
+from multiclass.data.table_format import WHITESPACE, TableFormat, looks_like_table, sniff_format
+from multiclass.data.text_folder import is_text_folder
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 
 PARQUET_EXTENSIONS = (".parquet", ".pq")
 CSV_EXTENSIONS = (".csv", ".tsv", ".txt")
 _COMPRESSION = (".gz", ".bz2")  # what pyarrow's input streams decompress on the fly
+DELIMITERS = {".csv": ",", ".tsv": "\t"}  # the extension's delimiter, as the in-memory reader's
 # Rows per record batch: 65,536 rows x 100 float64 columns is 50 MB of pandas frame, a few ms of work per batch.
 DEFAULT_BATCH_ROWS = 65_536
 # Bytes per CSV block: pyarrow parses a block at a time; 8 MiB holds ~100k short rows, and bounds a batch's size.
@@ -93,9 +95,13 @@ def _shard_files(folder: Path) -> list[Path]:
 
 def is_table_shards(path: str | Path) -> bool:
     """True for a folder whose every (visible) file is a Parquet or CSV table: a dataset in shards. A folder that
-    holds anything else (images in class sub-folders, with or without a stray .txt) is not one."""
+    holds anything else (images in class sub-folders, with or without a stray .txt) is not one, nor is a text
+    folder in class sub-folders (`multiclass.data.text_folder`: documents, even named .txt; a flat folder of .txt
+    files stays shards)."""
     path = Path(path)
     if not path.is_dir():
+        return False
+    if is_text_folder(path) and any(p.is_dir() for p in path.iterdir()):  # class sub-folders of documents
         return False
     files = [p for p in path.rglob("*") if p.is_file()
              and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)]
@@ -112,6 +118,9 @@ class TableSource:
         folder of such files, all of one format (each file a shard; Parquet files contribute their row groups).
     batch_rows : int, default=65536
         Rows per Parquet record batch (CSV batches are blocks of 8 MiB).
+    sep, header, names : optional
+        How the CSV shards are written, as in `multiclass.data.table_io.read_table`; what is not given is read
+        off each shard's first lines by the same `multiclass.data.table_format.sniff_format`.
 
     Raises
     ------
@@ -120,8 +129,10 @@ class TableSource:
         lack a column of the first one, duplicated column names.
     """
 
-    def __init__(self, path: str | Path, *, batch_rows: int = DEFAULT_BATCH_ROWS):
+    def __init__(self, path: str | Path, *, batch_rows: int = DEFAULT_BATCH_ROWS, sep: str | None = None,
+                 header: bool | None = None, names: Sequence[str] | None = None):
         self.path = Path(path)
+        self._format_options = {"sep": sep, "header": header, "names": names}
         self.batch_rows = int(batch_rows)
         if self.batch_rows < 1:
             raise DataError(f"`batch_rows` must be an integer >= 1; got {batch_rows!r}.")
@@ -133,7 +144,8 @@ class TableSource:
             shards = [self.path]
         else:
             raise DataError(f"{self.path}: no such file or folder.")
-        kinds = {_kind(p) for p in shards}
+        # a single file of another extension (UCI's .data) is streamed when its content is a table
+        kinds = {_kind(p) or ("csv" if self.path.is_file() and looks_like_table(p) else None) for p in shards}
         if kinds == {None}:
             raise DataError(f"{self.path}: cannot stream this file; give a .parquet, .pq, .csv, .tsv or .txt table.")
         if len(kinds) != 1:
@@ -142,7 +154,7 @@ class TableSource:
         self.shards = tuple(shards)
         self.pieces: tuple[Piece, ...] = ()
         self.columns: tuple[str, ...] = ()
-        self._delimiters: dict[int, str] = {}
+        self.formats: dict[int, TableFormat] = {}  # per CSV shard
         self._open()
 
     # --- layout -------------------------------------------------------------------------------------------
@@ -185,8 +197,11 @@ class TableSource:
         suffixes = [s.lower() for s in shard.suffixes]
         compressed = bool(suffixes) and suffixes[-1] in _COMPRESSION
         ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
-        default = DELIMITERS.get(ext, "")
-        self._delimiters[index] = (default if compressed else sniff_delimiter(shard, default)) or ","
+        self.formats[index] = fmt = sniff_format(shard, default_sep=DELIMITERS.get(ext, ""), **self._format_options)
+        if fmt.names is not None:
+            return list(fmt.names)
+        if fmt.sep == WHITESPACE:
+            return pd.read_csv(shard, sep=r"\s+", nrows=0).columns.astype(str).tolist()
         try:
             with pa_csv.open_csv(pa.input_stream(shard, compression="detect"), **self._csv_options(index, None)) as r:
                 names = list(r.schema.names)
@@ -197,13 +212,28 @@ class TableSource:
         return names
 
     def _csv_options(self, index: int, columns: Sequence[str] | None) -> dict:
+        fmt = self.formats[index]
         types = {name: pa.string() for name in (columns if columns is not None else [])}
         convert = pa_csv.ConvertOptions(column_types=types, null_values=list(PANDAS_NA_VALUES),
                                         strings_can_be_null=True, quoted_strings_can_be_null=True,
                                         include_columns=list(columns) if columns is not None else None)
-        return {"read_options": pa_csv.ReadOptions(block_size=_CSV_BLOCK_BYTES),
-                "parse_options": pa_csv.ParseOptions(delimiter=self._delimiters[index], newlines_in_values=True),
+        names = list(fmt.names) if fmt.names is not None else None
+        read = pa_csv.ReadOptions(block_size=_CSV_BLOCK_BYTES, column_names=names,
+                                  skip_rows=1 if fmt.header and names is not None else 0)
+        return {"read_options": read,
+                "parse_options": pa_csv.ParseOptions(delimiter=fmt.sep, newlines_in_values=True),
                 "convert_options": convert}
+
+    def _whitespace_batches(self, index: int, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        """Record batches of text from a whitespace-separated shard (pyarrow splits at one character only):
+        pandas' chunked reader, with every field read as text and its NA strings as missing."""
+        fmt = self.formats[index]
+        options = {**fmt.pandas_options(), "dtype": str, "usecols": list(columns), "chunksize": self.batch_rows,
+                   "keep_default_na": False, "na_values": list(PANDAS_NA_VALUES)}
+        options.pop("decimal")  # fields stay text here; `_csv_frame` reads the numbers
+        with pd.read_csv(self.shards[index], **options) as chunks:
+            for chunk in chunks:
+                yield pa.RecordBatch.from_pandas(chunk[list(columns)], preserve_index=False)
 
     # --- reading ------------------------------------------------------------------------------------------
     def frames(self, piece: Piece, columns: Sequence[str], numeric: Sequence[str] = ()) -> Iterator[pd.DataFrame]:
@@ -219,23 +249,33 @@ class TableSource:
                 for batch in batches:
                     yield batch.to_pandas()
                 return
+            decimal = self.formats[piece.shard].decimal
+            if self.formats[piece.shard].sep == WHITESPACE:
+                for batch in self._whitespace_batches(piece.shard, columns):
+                    yield _csv_frame(batch, numeric, decimal)
+                return
             stream = pa.input_stream(shard, compression="detect")
             with pa_csv.open_csv(stream, **self._csv_options(piece.shard, columns)) as reader:
                 for batch in reader:
-                    yield _csv_frame(batch, numeric)
+                    yield _csv_frame(batch, numeric, decimal)
         except (OSError, pa.ArrowException) as error:
             raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
 
 
-def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str]) -> pd.DataFrame:
-    """A batch of CSV text as a DataFrame; `numeric` columns cast to float64 where every value parses."""
+def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str], decimal: str = ".") -> pd.DataFrame:
+    """A batch of CSV text as a DataFrame; `numeric` columns cast to int64 where every value is a whole number
+    (as `pandas.read_csv` types them), else to float64 where every value parses (``12,5`` too with a decimal
+    comma, as ``read_csv(decimal=",")``)."""
     arrays = {}
     for name, column in zip(batch.schema.names, batch.columns):
         if name in numeric:
-            try:
-                column = pc.cast(column, pa.float64())
-            except pa.ArrowInvalid:
-                pass  # keep the text: the column functions parse what pandas parses and name the bad row
+            text = pc.replace_substring(column, ",", ".") if decimal == "," else column
+            for numbers in (pa.int64(), pa.float64()):
+                try:
+                    column = pc.cast(text, numbers)
+                    break
+                except pa.ArrowInvalid:
+                    pass  # keep the text: the column functions parse what pandas parses and name the bad row
         arrays[name] = column
     return pa.RecordBatch.from_pydict(arrays).to_pandas()  # float64 nulls come back as NaN, as read_csv gives
 

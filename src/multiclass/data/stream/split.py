@@ -136,7 +136,8 @@ def fit_split(piece: np.ndarray, code: np.ndarray, count: np.ndarray, *, n_piece
     Raises
     ------
     DataError
-        If a class has 1 row, with the message of `stratified_split`.
+        If no class has 2 rows, with the message of `stratified_split` (a class of 1 row stays in training,
+        with the same `DataWarning`).
     """
     n_rows = np.asarray(class_counts, dtype=np.int64)
     n_val = validation_counts(n_rows, fraction, classes=classes)

@@ -1,0 +1,125 @@
+"""Which table columns are left out before fitting, and why: one rule for the in-memory and the streamed loader.
+
+A column is left out, with a `DataWarning` naming it, when
+
+- *every value is missing*: it carries nothing (scikit-learn's ``SimpleImputer`` drops such columns too);
+- it *looks like a row identifier*: a text column (one the loader would one-hot encode) with at least
+  `ID_FRACTION` x rows distinct values -- customer codes, names, free-text notes -- which one-hot encodes into a
+  column per row that the network can only memorise (the ecoli sequence names cost 5 macro-F1 points); or an
+  integer column holding each integer of a run ``lo, lo + 1, ..., lo + rows - 1`` exactly once: a row number.
+  Float columns are never identifiers (a measurement can be unique per row), and neither is a table of fewer
+  than `ID_MIN_ROWS` rows, where uniqueness says nothing.
+
+A column named in ``categorical`` is always kept (the user said what it is); ``ignore`` and ``id_column`` already
+leave columns out. The decision needs, per column, its row and present counts, its type, its distinct values and,
+for integers, the run test: `ColumnFacts`, computed from a DataFrame here (`column_facts`) or from the streamed
+scan's counts (`multiclass.data.stream.scan`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from multiclass.exceptions import DataError, DataWarning
+from multiclass.data.columns import category_values, infer_column_type
+
+__all__ = ["ID_FRACTION", "ID_MIN_ROWS", "ColumnFacts", "column_facts", "left_out_reason", "no_features_error",
+           "screen_columns", "warn_left_out"]
+
+ID_FRACTION = 0.95  # distinct values / rows from which a text column is an identifier (ecoli's names: 336/336)
+ID_MIN_ROWS = 20  # below this many rows, every column of a small table may be unique by chance
+MISSING_REASON = "every value is missing"
+KEEP_HINT = "name it in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions"
+
+
+@dataclass(frozen=True)
+class ColumnFacts:
+    """What the rule needs to know about one column.
+
+    Attributes
+    ----------
+    n_rows, n_present : int
+        Rows of the table, and rows where this column has a value.
+    kind : {"numeric", "bool", "categorical"}
+        The type the loader would give it (`multiclass.data.columns.infer_column_type`).
+    n_distinct : int or None
+        Distinct present values (None: not counted, e.g. a float column).
+    integer_range : (int, int) or None
+        ``(min, max)`` of an integer column without missing values; None for anything else.
+    """
+
+    n_rows: int
+    n_present: int
+    kind: str
+    n_distinct: int | None = None
+    integer_range: tuple[int, int] | None = None
+
+
+def is_row_number_candidate(n_rows: int, integer_range: tuple[int, int] | None) -> bool:
+    """Whether an integer column spans exactly ``n_rows`` consecutive values (distinctness is checked apart)."""
+    return integer_range is not None and n_rows >= ID_MIN_ROWS and integer_range[1] - integer_range[0] + 1 == n_rows
+
+
+def left_out_reason(facts: ColumnFacts) -> str | None:
+    """Why the column is left out (the end of the warning), or None to keep it."""
+    if facts.n_present == 0:
+        return MISSING_REASON
+    if facts.n_rows < ID_MIN_ROWS:
+        return None
+    if facts.kind == "categorical" and facts.n_distinct is not None and facts.n_distinct >= ID_FRACTION * facts.n_rows:
+        return f"it looks like a row identifier ({facts.n_distinct:,} distinct values in {facts.n_rows:,} rows)"
+    if (facts.kind == "numeric" and is_row_number_candidate(facts.n_rows, facts.integer_range)
+            and facts.n_distinct == facts.n_rows):
+        low, high = facts.integer_range
+        return f"it looks like a row number (each integer from {low} to {high} once)"
+    return None
+
+
+def no_features_error(left_out: dict[str, str]) -> DataError:
+    """The error when nothing is left to learn from, naming what was left out and why."""
+    listing = "; ".join(f"{name!r}: {reason}" for name, reason in left_out.items())
+    return DataError("there are no feature columns left to learn from" + (f" (left out: {listing})." if listing else "."))
+
+
+def warn_left_out(where: str, left_out: dict[str, str]) -> None:
+    """One `DataWarning` per column left out: ``<file>: column 'x' is left out: <reason>[; <how to keep it>].``"""
+    for name, reason in left_out.items():
+        hint = "" if reason == MISSING_REASON else f"; {KEEP_HINT}"
+        warnings.warn(f"{where}: column {name!r} is left out: {reason}{hint}.", DataWarning, stacklevel=3)
+
+
+def column_facts(series: pd.Series, name: str) -> ColumnFacts:
+    """The facts of one in-memory column (may raise `infer_column_type`'s typo error, naming the row)."""
+    n_present = int(series.notna().sum())
+    if n_present == 0:
+        return ColumnFacts(len(series), 0, "categorical")
+    kind = infer_column_type(series, name)
+    integer = pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series)
+    integer_range = (int(series.min()), int(series.max())) if integer and n_present == len(series) else None
+    counted = kind == "categorical" or is_row_number_candidate(len(series), integer_range)
+    # distinct as the category strings the loader would make (3 and 3.0 are one), as the streamed scan counts them
+    n_distinct = len({v for v in category_values(series) if v is not None}) if counted else None
+    return ColumnFacts(len(series), n_present, kind, n_distinct, integer_range)
+
+
+def screen_columns(frame: pd.DataFrame, columns: Sequence[str], *, keep: Sequence[str] = (),
+                   where: str) -> tuple[list[str], dict[str, str]]:
+    """Split `columns` of `frame` into the features kept and ``{name: reason}`` left out (each warned about).
+
+    Columns in `keep` (``categorical``) are always kept.
+    """
+    kept, left_out = [], {}
+    for name in columns:
+        reason = None if name in keep else left_out_reason(column_facts(frame[name], name))
+        if reason is None:
+            kept.append(name)
+        else:
+            left_out[name] = reason
+    warn_left_out(where, left_out)
+    if left_out and not kept:
+        raise no_features_error(left_out)
+    return kept, left_out

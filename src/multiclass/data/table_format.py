@@ -1,0 +1,191 @@
+"""How a delimited text table is written -- delimiter, header line, decimal mark -- given or read off its first lines.
+
+`sniff_format` decides once per file, from its first `SNIFF_BYTES`, and both readers (in memory,
+`multiclass.data.table_io.read_table`, and streamed, `multiclass.data.stream.source.TableSource`) then read with
+the same `TableFormat`:
+
+- *delimiter*: the extension's (``.csv`` comma, ``.tsv`` tab) when the first line has it; else the one of
+  ``, ; tab |`` that `csv.Sniffer` finds; else *whitespace* (runs of spaces or tabs, as UCI's ``.data`` files and
+  R's ``write.table`` output) when every sampled line splits into the same number (2+) of fields; else comma.
+- *header*: the first line is data, not names (``header=False``), when some column holds only numbers below it,
+  every such column has a number in the first line too, and those numbers are not the run 0, 1, 2, ... or 1, 2,
+  3, ... (``pandas.DataFrame.to_csv`` of an unnamed frame writes column names 0, 1, 2, ...). A headerless file's
+  columns are named ``column_1``, ``column_2``, ... unless `names` are given.
+- *decimal mark*: a comma when the delimiter is not a comma and the sampled numbers are written ``12,5`` and never
+  ``12.5`` (the European ``;``-separated CSV).
+
+Passing ``sep``, ``header`` or ``names`` overrides the guess (`names` alone replace the header line if there is
+one, by the rule above, or name the columns of a headerless file) (``sep="whitespace"`` or ``r"\\s+"`` for runs of
+blanks). What was used is kept in ``Dataset.notes["format"]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from multiclass.exceptions import ConfigError
+from multiclass.data.csv_checks import open_text_head
+
+__all__ = ["SNIFF_BYTES", "WHITESPACE", "TableFormat", "looks_like_table", "sniff_format", "split_fields"]
+
+SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
+SNIFF_LINES = 200  # lines of the sample parsed for the header and decimal-mark decisions
+WHITESPACE = "whitespace"  # the `sep` of a table whose fields are separated by runs of spaces or tabs
+_CANDIDATES = ",;\t|"
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+_DOT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+$")
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """How to read one delimited text table.
+
+    Attributes
+    ----------
+    sep : str
+        One character, or `WHITESPACE` (runs of spaces and tabs).
+    header : bool
+        Whether the first line holds the column names.
+    names : tuple of str or None
+        The column names to use (given, or ``column_1``, ... for a headerless file); None: the header's.
+    decimal : {".", ","}
+    """
+
+    sep: str
+    header: bool = True
+    names: tuple[str, ...] | None = None
+    decimal: str = "."
+
+    def pandas_options(self) -> dict:
+        """The `pandas.read_csv` options that read the table this way."""
+        options = {"sep": r"\s+" if self.sep == WHITESPACE else self.sep, "decimal": self.decimal}
+        if not self.header:
+            options["header"] = None
+        if self.names is not None:
+            options["names"] = list(self.names)
+            if self.header:
+                options["header"] = 0  # the file's names are replaced
+        return options
+
+    def note(self) -> dict:
+        """What `Dataset.notes["format"]` records (JSON-able)."""
+        return {"sep": self.sep, "header": self.header, "decimal": self.decimal}
+
+
+def split_fields(line: str, sep: str) -> list[str]:
+    """The fields of one line (quotes honoured for a one-character delimiter)."""
+    if sep == WHITESPACE:
+        return line.split()
+    return next(csv.reader([line], delimiter=sep), [])
+
+
+def _check_options(sep, header, names) -> None:
+    if sep is not None and not (sep in (WHITESPACE, r"\s+") or (isinstance(sep, str) and len(sep) == 1)):
+        raise ConfigError(f"`sep` must be one character or 'whitespace'; got {sep!r}.")
+    if header is not None and not isinstance(header, bool):
+        raise ConfigError(f"`header` must be True, False or None (detect); got {header!r}.")
+    if names is not None and not (isinstance(names, (list, tuple)) and names and all(isinstance(n, str) for n in names)):
+        raise ConfigError(f"`names` must be a non-empty list of column names; got {names!r}.")
+
+
+def _guess_sep(lines: list[str], default: str) -> str:
+    if not lines:
+        return default or ","
+    if default and default in lines[0]:
+        return default  # the extension's delimiter is there: trust it
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=_CANDIDATES).delimiter
+    except csv.Error:
+        pass
+    counts = {len(line.split()) for line in lines}
+    if len(counts) == 1 and counts.pop() >= 2:
+        return WHITESPACE
+    return default or ","
+
+
+def _is_number(field: str) -> bool:
+    return bool(_NUMBER.match(field.strip()))
+
+
+def _is_index_run(values: list[str]) -> bool:
+    numbers = [float(v) for v in values]
+    return len(numbers) > 0 and any(numbers == list(range(start, start + len(numbers))) for start in (0, 1))
+
+
+def _guess_header(rows: list[list[str]], decimal: str) -> bool:
+    if len(rows) < 2:
+        return True
+    first, body = rows[0], rows[1:]
+    width = len(first)
+    numeric = []
+    for column in range(width):
+        values = [row[column].strip() for row in body if column < len(row) and row[column].strip()]
+        if values and all(_is_number(_dot(v, decimal)) for v in values):
+            numeric.append(column)
+    if not numeric:
+        return True  # no column tells (all text): names are the safer reading
+    heads = [first[c].strip() for c in numeric if c < width]
+    if not all(_is_number(_dot(v, decimal)) for v in heads):
+        return True
+    return _is_index_run(heads) and len(heads) == width  # 0, 1, 2, ... over every column: names after all
+
+
+def _dot(value: str, decimal: str) -> str:
+    return value.replace(",", ".") if decimal == "," else value
+
+
+def _guess_decimal(rows: list[list[str]], sep: str) -> str:
+    if sep == ",":
+        return "."
+    fields = [f.strip() for row in rows for f in row]
+    comma = sum(bool(_COMMA_DECIMAL.match(f)) for f in fields)
+    dot = sum(bool(_DOT_DECIMAL.match(f)) for f in fields)
+    return "," if comma and not dot else "."
+
+
+def _sample_lines(path: Path) -> list[str]:
+    head = open_text_head(path, SNIFF_BYTES)
+    lines = [line for line in head.splitlines() if line.strip()]
+    if len(head) >= SNIFF_BYTES and lines:
+        lines = lines[:-1]  # the last line may be cut short
+    return lines[:SNIFF_LINES]
+
+
+def looks_like_table(path: str | Path) -> bool:
+    """Whether a text file of unknown extension (UCI's ``.data``, ``.dat``, none) is a delimited table: 2+ lines of
+    printable UTF-8 that split, by the delimiter `sniff_format` would choose, into one same number (2+) of fields."""
+    lines = _sample_lines(Path(path))
+    text = "".join(lines)
+    if len(lines) < 2 or "\ufffd" in text or any(ord(c) < 32 and c != "\t" for c in text):
+        return False  # a header and a row at least, printable text only
+    sep = _guess_sep(lines, "")
+    widths = {len(split_fields(line, sep)) for line in lines}
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+def sniff_format(path: str | Path, *, default_sep: str = "", sep: str | None = None, header: bool | None = None,
+                 names: Sequence[str] | None = None) -> TableFormat:
+    """The `TableFormat` of a delimited text file: `sep`, `header` and `names` as given, the rest read off its
+    first lines (see the module docstring).
+
+    Raises
+    ------
+    ConfigError
+        A `sep` that is not one character or ``"whitespace"``, a `header` that is not a bool, bad `names`.
+    """
+    _check_options(sep, header, names)
+    lines = _sample_lines(Path(path))
+    sep = WHITESPACE if sep == r"\s+" else (sep or _guess_sep(lines, default_sep))
+    rows = [split_fields(line, sep) for line in lines]
+    decimal = _guess_decimal(rows, sep)
+    if header is None:  # also with `names`: they replace a header line, or name a headerless file's columns
+        header = _guess_header(rows, decimal)
+    if names is None and not header:
+        width = max((len(row) for row in rows), default=1)
+        names = [f"column_{i + 1}" for i in range(width)]
+    return TableFormat(sep, header, tuple(names) if names is not None else None, decimal)

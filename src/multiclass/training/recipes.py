@@ -1,0 +1,150 @@
+"""Recipes: how the network and its training are chosen when the user does not say.
+
+``"seed"`` is the course's recipe, exactly: Dense 25 relu -> Dense 15 relu -> K, Adam 1e-3, batch 32, up to 100
+epochs, with the two regularisers that take that bottleneck past 97 % on MNIST (a small L2 and a learning-rate drop
+on plateaus; early stopping on validation accuracy).
+
+``"auto"`` (the default) lets the data choose: the candidates of `auto_candidates` -- softmax regression, the seed's
+25-15, one and two layers of a few hundred units, each with a range of L2 and dropout -- are trained together on
+the stacked engine and the best on the validation rows wins (`multiclass.jobs.recipe`). Every hyperparameter the
+user gave stays fixed in every candidate. Epochs are decided by early stopping, not by a cap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from multiclass.exceptions import ConfigError
+
+__all__ = ["RECIPES", "SEARCHED", "SEED", "SETTINGS", "Candidate", "Recipe", "auto_candidates", "batch_size_for"]
+
+RECIPES = ("auto", "seed")
+# The hyperparameters a recipe chooses; one the user gives is fixed (`Recipe.fixed`).
+SEARCHED = ("hidden", "dropout", "l2", "lr", "batch_size")
+# The training settings a recipe sets (the seed's epochs, patience, monitor, learning-rate drop); also fixable.
+SETTINGS = ("epochs", "patience", "monitor", "lr_patience")
+# The seed recipe (tests/test_jobs_fit_mnist.py: 97 % on MNIST with the 784-25-15-10 network).
+SEED = {"hidden": (25, 15), "dropout": 0.0, "l2": 3e-4, "lr": 1e-3, "batch_size": 32, "epochs": 100,
+        "monitor": "val_accuracy", "patience": 20, "lr_patience": 5}
+# The auto recipe's epoch limit: early stopping ends a run long before it (a run that reaches it says so).
+AUTO_EPOCHS = 500
+# Patience of the auto recipe's candidates, in epochs without improvement of the monitored score.
+AUTO_PATIENCE = 12
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Which recipe, and the hyperparameters the user fixed.
+
+    Parameters
+    ----------
+    name : {"auto", "seed"}, default="auto"
+    fixed : mapping, default={}
+        Hyperparameters of `SEARCHED` the user gave (``{"l2": 1e-4}``): every candidate keeps them.
+    """
+
+    name: str = "auto"
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.name not in RECIPES:
+            raise ConfigError(f"`recipe` must be one of {list(RECIPES)}; got {self.name!r}.")
+        unknown = sorted(set(self.fixed) - set(SEARCHED) - set(SETTINGS))
+        if unknown:
+            raise ConfigError(f"`fixed` may name only {list(SEARCHED + SETTINGS)}; got {unknown[0]!r}.")
+        object.__setattr__(self, "fixed", dict(self.fixed))
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "fixed": {k: list(v) if isinstance(v, tuple) else v for k, v in self.fixed.items()}}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One configuration the auto recipe tries: the searched hyperparameters."""
+
+    hidden: tuple[int, ...]
+    dropout: float
+    l2: float
+    lr: float
+    batch_size: int
+
+    def label(self) -> str:
+        hidden = "x".join(map(str, self.hidden)) or "none"
+        return f"hidden={hidden} dropout={self.dropout:g} l2={self.l2:g} lr={self.lr:g} batch={self.batch_size}"
+
+    def to_dict(self) -> dict:
+        return {"hidden": list(self.hidden), "dropout": self.dropout, "l2": self.l2, "lr": self.lr,
+                "batch_size": self.batch_size}
+
+
+def batch_size_for(n_rows: int) -> int:
+    """Rows per step: the seed's 32 for small data, more for large data, where a step of 32 rows spends more time
+    in per-step overhead than in arithmetic (and the gradient noise of 32 rows is no longer needed)."""
+    return 32 if n_rows < 5_000 else 64 if n_rows < 30_000 else 128
+
+
+def _architectures(n_rows: int, n_features: int, n_classes: int) -> list[tuple[int, ...]]:
+    """From softmax regression through the seed's 25-15 to a few hundred units; the widest only with the rows to
+    train them (a 512-unit layer on 300 rows memorises them)."""
+    archs = [(), (25, 15), (128,), (256, 128)]
+    if n_rows >= 2_000:
+        archs.append((512,))
+    if n_rows >= 20_000:
+        archs.append((512, 256))
+    return archs
+
+
+def auto_candidates(n_rows: int, n_features: int, n_classes: int, *, fixed: Mapping[str, Any] | None = None,
+                    sparse: bool = False) -> list[Candidate]:
+    """The configurations the auto recipe tries for data of this size, with `fixed` hyperparameters kept.
+
+    Parameters
+    ----------
+    n_rows, n_features, n_classes : int
+        Of the training rows.
+    fixed : mapping, optional
+        Hyperparameters the user gave (names in `SEARCHED`).
+    sparse : bool, default=False
+        Features are sparse (TF-IDF text): softmax regression and one layer, whose first product is the costly one.
+
+    Examples
+    --------
+    >>> len(auto_candidates(150, 4, 3)) > 10
+    True
+    >>> {c.hidden for c in auto_candidates(150, 4, 3, fixed={"hidden": (8,)})}
+    {(8,)}
+    """
+    fixed = dict(fixed or {})
+    archs = [(), (256,)] if sparse else _architectures(n_rows, n_features, n_classes)
+    batch = fixed.get("batch_size", batch_size_for(n_rows))
+    seen, out = set(), []
+    for hidden in [tuple(fixed["hidden"])] if "hidden" in fixed else archs:
+        deep = len(hidden) > 0
+        # L2 scaled to the data: the penalty is added to a mean loss, so its weight against the data's falls as
+        # 1/n (scikit-learn's alpha / n_samples); three decades around it, and none.
+        base = 1.0 / max(n_rows, 1)
+        l2s = [0.0, *(round(base * 10.0**k, 12) for k in (-2, -1, 0))] if deep else \
+              [round(base * 10.0**k, 12) for k in (-1, 0, 1)]
+        dropouts = [0.0, 0.3] if deep and n_rows >= 1_000 else [0.0]
+        lr = 1e-3 if deep else 3e-3  # softmax regression is convex: a larger step converges in fewer epochs
+        for l2 in [fixed["l2"]] if "l2" in fixed else l2s:
+            for dropout in [fixed["dropout"]] if "dropout" in fixed else dropouts:
+                if dropout > 0 and not deep:
+                    continue
+                candidate = Candidate(hidden, float(dropout), float(l2), float(fixed.get("lr", lr)), int(batch))
+                if candidate not in seen:
+                    seen.add(candidate)
+                    out.append(candidate)
+    if not out:  # e.g. a fixed dropout with softmax regression
+        out.append(Candidate(tuple(fixed.get("hidden", ())), float(fixed.get("dropout", 0.0)),
+                             float(fixed.get("l2", 0.0)), float(fixed.get("lr", 1e-3)), int(batch)))
+    return out
+
+
+def expected_epochs(n_rows: int) -> int:
+    """Epochs a candidate is expected to take to its best epoch plus patience, for budgeting (small data takes more
+    epochs: each epoch is fewer steps)."""
+    return int(min(200, max(20, 40 * math.sqrt(10_000 / max(n_rows, 100)))))

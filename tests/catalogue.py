@@ -234,6 +234,9 @@ def back_to_english(message: str) -> str | None:
             fields = dict(found.groupdict())
             if "message" in fields:
                 fields["message"] = back_to_english(fields["message"]) or "<untranslated>"
+            if "listing" in fields:
+                fields["listing"] = "; ".join(f"{head}{sep}{back_to_english(tail) or '<untranslated>'}" for head, sep, tail
+                                              in (item.rpartition(": ") for item in fields["listing"].split("; ")))
             if "reason" in fields:
                 fields["reason"] = _ENGLISH_REASONS.get(fields["reason"], fields["reason"])
             return english.format(**fields)

@@ -1,8 +1,9 @@
 """The error messages of the package and of the command line, English and Spanish side by side.
 
 Each entry is ``(English template, Spanish template)``; ``{name}`` fields match any text and are carried over
-unchanged (see `multiclass.cli.translate`), but ``{message}`` (another message, translated in turn) and
-``{reason}`` (the operating system's words, from `REASONS`). More specific templates come first: the first match
+unchanged (see `multiclass.cli.translate`), but ``{message}`` (another message, translated in turn),
+``{listing}`` (``'name': <message>; ...``, each message translated) and ``{reason}`` (the operating system's
+words, from `REASONS`). More specific templates come first: the first match
 wins. Every message of the bad-input catalogue (docs/errors.md) has its template here, which
 tests/test_cli_errors_*.py check by running the catalogue in Spanish. Imports nothing: the parser uses it.
 """
@@ -66,6 +67,20 @@ _TABLES = [
      "validation data, or set val_split to 0).",
      "la clase {name} tiene 1 ejemplo; una partición de validación estratificada necesita al menos 2 por clase "
      "(añada ejemplos, dé datos de validación o ponga val_split a 0)."),
+    ("{path}: no class has 2 examples (class {name} has 1); a stratified validation split needs at least 2 in some "
+     "class (add examples, pass validation data (`{data_flag}`), or set `{split_flag}` to 0).",
+     "{path}: ninguna clase tiene 2 ejemplos (la clase {name} tiene 1); una partición de validación estratificada "
+     "necesita al menos 2 en alguna clase (añada ejemplos, dé datos de validación (`{data_flag}`) o ponga "
+     "`{split_flag}` a 0)."),
+    ("{path}: there are no feature columns left to learn from (left out: {listing}).",
+     "{path}: no queda ninguna columna de variables de la que aprender (se dejaron fuera: {listing})."),
+    ("{path}: there are no feature columns left to learn from.",
+     "{path}: no queda ninguna columna de variables de la que aprender."),
+    ("every value is missing", "faltan todos los valores"),
+    ("it looks like a row identifier ({n} distinct values in {rows} rows)",
+     "parece un identificador de fila ({n} valores distintos en {rows} filas)"),
+    ("it looks like a row number (each integer from {low} to {high} once)",
+     "parece un número de fila (cada entero de {low} a {high} una vez)"),
     ("{path}: column {column} row {row}: the label is missing.",
      "{path}: columna {column}, fila {row}: falta la etiqueta."),
     ("{path}: column {column} row {row}: value {value} is not finite.",

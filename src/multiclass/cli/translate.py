@@ -5,7 +5,8 @@ English templates with named fields beside their Spanish ones, ``("{path}: the f
 "{path}: el archivo está vacío (no tiene línea de cabecera).")``. `translate` matches the whole message against
 each English template in turn (a field matches any text, shortest first) and fills the Spanish template with the
 fields found, unchanged: paths, column names, values and the text of other libraries stay as they were. A field
-named ``message`` holds another message and is translated in turn; a field named ``reason`` holds the operating
+named ``message`` holds another message and is translated in turn (so does each item of a ``listing``, ``'name':
+<message>; ...``); a field named ``reason`` holds the operating
 system's words ("Permission denied"), translated from `errors.REASONS`, as is a bare ``<path>: <reason>`` of an
 `OSError`. A message that matches no template is
 shown in English (tests/test_cli_errors_*.py run the bad-input catalogue in Spanish and fail on any such message).
@@ -41,6 +42,9 @@ def _patterns() -> list[tuple[re.Pattern, str]]:
 def _field(name: str, value: str, lang: str) -> str:
     if name == "message":
         return translate(value, lang) or value
+    if name == "listing":  # "'a': every value is missing; 'b': ...": each column's reason in turn
+        items = [item.rpartition(": ") for item in value.split("; ")]
+        return "; ".join(f"{head}{sep}{translate(tail, lang) or tail}" for head, sep, tail in items)
     if name == "reason":
         return REASONS.get(value, value)
     return value

@@ -26,6 +26,7 @@ torch.set_num_threads(1)
 
 BATCH = 8  # rows per rank and step
 CONFIG = {"epochs": 3, "lr": 1e-2, "l2": 1e-3, "patience": None, "verbose": False}
+HIDDEN = (25, 15)  # the seed network: float32 sums over 2 ranks stay within 1e-5 of one process
 
 RANK_SCRIPT = """
 import json, sys, torch
@@ -38,7 +39,7 @@ from multiclass.jobs import fit_stream
 
 shards, val, out, batch, config = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), json.loads(sys.argv[5])
 comm = init_distributed("cpu")
-trained = fit_stream(shards, target="label", config=TrainConfig(batch_size=batch, **config),
+trained = fit_stream(shards, target="label", hidden=(25, 15), config=TrainConfig(batch_size=batch, **config),
                      stream=StreamConfig(shuffle=False), val_data=val, comm=comm).trained
 if comm.is_main:  # only rank 0 writes
     np.savez(out, **{k: v.numpy() for k, v in trained.model.state_dict().items()})
@@ -80,7 +81,7 @@ def test_two_gloo_ranks_train_what_one_process_trains_on_the_interleaved_data(tm
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=110, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
 
-    single = fit_stream(tmp_path / "interleaved.parquet", target="label", val_data=tmp_path / "val.parquet",
+    single = fit_stream(tmp_path / "interleaved.parquet", target="label", hidden=HIDDEN, val_data=tmp_path / "val.parquet",
                         config=TrainConfig(batch_size=2 * BATCH, **CONFIG), stream=StreamConfig(shuffle=False)).trained
     ranks = np.load(out)
     for name, value in single.model.state_dict().items():

@@ -37,7 +37,7 @@ from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, train, train_stream
-from multiclass.training.arrays import is_sparse
+from multiclass.training.arrays import check_training_data, is_sparse
 from multiclass.training.checkpoint import checkpoint_path
 from multiclass.training.streaming import validation_batches
 
@@ -228,7 +228,11 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     if decision.needs_validation and X_val is None:
         raise ConfigError("`calibrate` and `target_recall` are fitted on validation rows; set `val_split` > 0 or "
                           "give validation data.")
-    n_rows, n_features = np.shape(X)[0], np.shape(X)[1]
+    n_features = np.shape(X)[1]
+    X, y = check_training_data(X, y, n_features, len(classes))  # float32 (dense or CSR) and int64, checked once
+    if X_val is not None:
+        X_val, y_val = check_training_data(X_val, y_val, n_features, len(classes), name="X_val")
+    n_rows = X.shape[0]
     chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=n_rows, n_features=n_features,
                   n_classes=len(classes), sparse=is_sparse(X))
     winner, found = chosen.candidates[0], None

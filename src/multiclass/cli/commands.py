@@ -89,8 +89,8 @@ def train(args, console: Console) -> int:
     if not result.is_main:  # the other ranks of a torchrun job print nothing
         return 0
     lang, trained = args.lang, result.trained
-    console.print(recipe_line(trained, lang), soft_wrap=False)
-    console.print(stop_line(trained, lang), soft_wrap=False)
+    console.print(recipe_line(trained, lang))
+    console.print(stop_line(trained, lang))
     if result.validation is not None:
         title = say("validation_title", lang, rows=number(result.validation.n_samples, lang))
         render_report(result.validation, console, lang=lang, title=title, details=args.details)
@@ -133,9 +133,9 @@ def predict(args, console: Console) -> int:
     console.print(say("predictions_written", args.lang, rows=number(n_rows, args.lang), path=args.out))
     label = label_column(trained, args.data)
     if label is not None and label in args.keep_columns:
-        console.print(say("labels_kept", args.lang, column=label, path=args.out), soft_wrap=False)
+        console.print(say("labels_kept", args.lang, column=label, path=args.out))
     elif label is not None:
-        console.print(say("labels_not_kept", args.lang, column=label), soft_wrap=False)
+        console.print(say("labels_not_kept", args.lang, column=label))
     return 0
 
 
@@ -189,8 +189,8 @@ def demo(args, console: Console) -> int:
     fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
                          recipe=_recipe(args))
     trained = fitted.trained
-    console.print(recipe_line(trained, lang), soft_wrap=False)
-    console.print(stop_line(trained, lang), soft_wrap=False)
+    console.print(recipe_line(trained, lang))
+    console.print(stop_line(trained, lang))
     if args.out:
         save_model(trained, args.out)
         console.print(say("model_written", lang, path=args.out))

@@ -42,8 +42,8 @@ def reports():
     return {k: _report(k) for k in (3, 10, 100)}
 
 
-def _render(report, lang: str, details: bool, width: int = 80) -> str:
-    console = Console(width=width, file=io.StringIO(), record=True, markup=False, highlight=False)
+def _render(report, lang: str, details: bool, width: int = 80, soft_wrap: bool = False) -> str:
+    console = Console(width=width, file=io.StringIO(), record=True, markup=False, highlight=False, soft_wrap=soft_wrap)
     render_report(report, console, lang=lang, details=details)
     return console.export_text()
 
@@ -61,11 +61,12 @@ def _cut_without_ellipsis(lines: list[str], names: list[str]) -> list[str]:
                   and any(name.startswith(token) for name in names))
 
 
+@pytest.mark.parametrize("soft_wrap", [False, True], ids=["plain", "soft-wrap"])  # True: the CLI's console
 @pytest.mark.parametrize("details", [False, True], ids=["compact", "details"])
 @pytest.mark.parametrize("lang", ["en", "es"])
 @pytest.mark.parametrize("k", [3, 10, 100])
-def test_80_columns(reports, k, lang, details):
-    text = _render(reports[k], lang, details)
+def test_80_columns(reports, k, lang, details, soft_wrap):
+    text = _render(reports[k], lang, details, soft_wrap=soft_wrap)
     too_long = [line for line in text.splitlines() if len(line) > 80]
     assert too_long == []
     headers = _header_lines(text)

@@ -64,7 +64,7 @@ def render_comparison(result: PairedComparison, console: Console, names: tuple[s
                       fmt.percent(diff["share_b_better"]))
     table.caption = s["compare_caption"].format(n=fmt.integer(result.n_resamples), seed=result.seed,
                                                 confidence=confidence)
-    console.print(table)
+    console.print(table, soft_wrap=False)  # its caption wrapped at the width, even on a soft-wrapping console
     m = result.mcnemar
     test = (s["mcnemar_exact"] if m.method == "exact"
             else s["mcnemar_chi2"].format(statistic=fmt.value(m.statistic, "quantity")))

@@ -58,6 +58,12 @@ def _say(console: Console, text: str, style: str = "") -> None:
     console.print(Text(text, style=style), soft_wrap=False, overflow="fold")
 
 
+def _show(console: Console, table: Table) -> None:
+    """A table, its title and caption wrapped at the console's width even where the console soft-wraps (the CLI's
+    does, so that a line holding a path is never broken)."""
+    console.print(table, soft_wrap=False)
+
+
 def _dataset_table(report: Report, s, fmt) -> Table:
     table = _table(s["dataset"], show_header=False)
     table.add_column(overflow="fold")
@@ -259,14 +265,14 @@ def render_report(report: Report, console: Console, *, lang: str = "en", title: 
         _say(console, verdict, "bold")
     _notices(console, report.notices, lang)
     if details:
-        console.print(_dataset_table(report, s, fmt))
-    console.print(_headline_table(report, s, fmt, intervals, width))
-    console.print(_per_class_table(report, s, fmt, intervals, width))
+        _show(console, _dataset_table(report, s, fmt))
+    _show(console, _headline_table(report, s, fmt, intervals, width))
+    _show(console, _per_class_table(report, s, fmt, intervals, width))
     for table in _confusion_tables(report, s, fmt, width, details):
-        console.print(table)
+        _show(console, table)
     if report.decision is not None:
         for table in decision_tables(report, s, fmt, width):
-            console.print(table)
+            _show(console, table)
         _notices(console, report.decision.notices, lang)
     if not details:
         if report.calibration is not None:
@@ -279,11 +285,11 @@ def render_report(report: Report, console: Console, *, lang: str = "en", title: 
         return
     if report.calibration is not None:
         for table in _calibration_tables(report, s, fmt):
-            console.print(table)
+            _show(console, table)
     if report.training is not None:
-        console.print(_training_table(report, s, fmt))
+        _show(console, _training_table(report, s, fmt))
     if report.mistakes is not None:
-        console.print(_mistakes_table(report, s, fmt))
+        _show(console, _mistakes_table(report, s, fmt))
     _say(console, f"{s['method']}: " + " ".join(method_lines(report, lang)), "dim")
     _say(console, s["generated_by"].format(version=__version__), "dim")
 

@@ -29,6 +29,8 @@ from PIL import Image
 
 import multiclass.atomic
 from multiclass.cli import main
+from multiclass.cli.errors import ERRORS, REASONS
+from multiclass.cli.translate import template_fields
 from multiclass.data import write_idx
 from multiclass.persistence import _canonical
 
@@ -213,9 +215,41 @@ def snapshot(*roots: Path) -> dict[str, tuple]:
 def _outputs(argv: list[str]) -> list[Path]:
     return [Path(argv[i + 1]) for i, flag in enumerate(argv[:-1]) if flag in ("--out", "--json")]
 
-def check_case(name, trained_model, tmp_path, monkeypatch, capsys) -> None:
-    """Run case `name` and check the catalogue's promises (see the module docstring)."""
+_HINTS = ("(run 'multiclass", "(ejecute 'multiclass")  # the usage hint line, in English and Spanish
+_ENGLISH_REASONS = {spanish: english for english, spanish in REASONS.items()}
+
+
+def _spanish_pattern(spanish: str) -> re.Pattern:
+    parts = re.split(r"\{(\w+)\}", spanish)
+    return re.compile("^" + "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts))
+                      + "$", re.DOTALL)
+
+
+def back_to_english(message: str) -> str | None:
+    """The English message a Spanish one was translated from (by the same catalogue, read right to left), or None
+    when `message` is no translation: it is still English, or a template is missing."""
+    for english, spanish in ERRORS:
+        found = _spanish_pattern(spanish).match(message)
+        if found and sorted(found.groupdict()) == sorted(template_fields(english)):
+            fields = dict(found.groupdict())
+            if "message" in fields:
+                fields["message"] = back_to_english(fields["message"]) or "<untranslated>"
+            if "listing" in fields:
+                fields["listing"] = "; ".join(f"{head}{sep}{back_to_english(tail) or '<untranslated>'}" for head, sep, tail
+                                              in (item.rpartition(": ") for item in fields["listing"].split("; ")))
+            if "reason" in fields:
+                fields["reason"] = _ENGLISH_REASONS.get(fields["reason"], fields["reason"])
+            return english.format(**fields)
+    head, _, reason = message.rpartition(": ")
+    return f"{head}: {_ENGLISH_REASONS[reason]}" if reason in _ENGLISH_REASONS else None
+
+
+def check_case(name, trained_model, tmp_path, monkeypatch, capsys, lang: str = "en") -> None:
+    """Run case `name` and check the catalogue's promises (see the module docstring); in Spanish (`lang` "es",
+    through MULTICLASS_LANG), the message must be the translation of one that matches the case's pattern."""
     entry = CASES[name]
+    if lang != "en":
+        monkeypatch.setenv("MULTICLASS_LANG", lang)
     model = tmp_path / "model"
     shutil.copytree(trained_model, model)
     argv, pattern = entry.build(tmp_path, model)
@@ -228,9 +262,14 @@ def check_case(name, trained_model, tmp_path, monkeypatch, capsys) -> None:
 
     err = capsys.readouterr().err
     assert "Traceback" not in err, err
-    lines = [line for line in err.strip().splitlines() if not line.startswith("(run 'multiclass")]  # usage hint
+    lines = [line for line in err.strip().splitlines() if not line.startswith(_HINTS)]
     assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert re.search(pattern, lines[0].removeprefix("error: ")), f"{lines[0]!r} does not match {pattern!r}"
+    message = lines[0].removeprefix("error: ")
+    if lang != "en":
+        english = back_to_english(message)
+        assert english is not None, f"not translated into {lang}: {message!r}"
+        message = english
+    assert re.search(pattern, message), f"{lines[0]!r} does not match {pattern!r}"
     assert code == 2
     assert snapshot(*watched) == before  # nothing written, half-written, left behind, or touched
     assert not (tmp_path / "PWNED").exists()

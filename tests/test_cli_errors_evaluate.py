@@ -44,3 +44,9 @@ def test_evaluate_with_fewer_rows_than_classes(trained_model, tmp_path, capsys):
 @pytest.mark.parametrize("name", cases_of(__name__))
 def test_bad_input(name, trained_model, tmp_path, monkeypatch, capsys):
     check_case(name, trained_model, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("name", cases_of(__name__))
+def test_bad_input_in_spanish(name, trained_model, tmp_path, monkeypatch, capsys):
+    """The same case with MULTICLASS_LANG=es: the one line is the Spanish translation of the English message."""
+    check_case(name, trained_model, tmp_path, monkeypatch, capsys, lang="es")

@@ -187,3 +187,9 @@ def test_the_pickle_payload_would_create_its_file(tmp_path):
 @pytest.mark.parametrize("name", cases_of(__name__))
 def test_bad_input(name, trained_model, tmp_path, monkeypatch, capsys):
     check_case(name, trained_model, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("name", cases_of(__name__))
+def test_bad_input_in_spanish(name, trained_model, tmp_path, monkeypatch, capsys):
+    """The same case with MULTICLASS_LANG=es: the one line is the Spanish translation of the English message."""
+    check_case(name, trained_model, tmp_path, monkeypatch, capsys, lang="es")

@@ -442,3 +442,9 @@ def test_two_gigabyte_line_reads_only_about_16_mib(tmp_path, monkeypatch):
 @pytest.mark.parametrize("name", cases_of(__name__))
 def test_bad_input(name, trained_model, tmp_path, monkeypatch, capsys):
     check_case(name, trained_model, tmp_path, monkeypatch, capsys)
+
+
+@pytest.mark.parametrize("name", cases_of(__name__))
+def test_bad_input_in_spanish(name, trained_model, tmp_path, monkeypatch, capsys):
+    """The same case with MULTICLASS_LANG=es: the one line is the Spanish translation of the English message."""
+    check_case(name, trained_model, tmp_path, monkeypatch, capsys, lang="es")

@@ -91,7 +91,8 @@ def test_report_without_probabilities(tmp_path, capsys):
     assert document["summary"]["log_loss"] is None and document["intervals"]["log_loss"] is None
     assert "no_probabilities" in [w["code"] for w in document["warnings"]]
     assert "No class probabilities were given" in capsys.readouterr().out
-    assert out_html.read_text().count("<img") == 1  # the class distribution only
+    page = out_html.read_text()
+    assert page.count('<svg class="chart"') == 1 and "<img" not in page  # the class distribution only
 
 
 def test_report_sorts_integer_labels_numerically_and_escapes_names(tmp_path, capsys):
@@ -119,7 +120,9 @@ def test_evaluate_on_images_shows_confident_mistakes(tmp_path, capsys):
     assert 0 < len(mistakes) <= 16
     probabilities = [m["probability"] for m in mistakes]
     assert probabilities == sorted(probabilities, reverse=True)
-    assert page.read_text().count("<img") == 4 and "Most confidently wrong examples" in page.read_text()
+    html = page.read_text()
+    assert html.count('<svg class="chart"') == 3  # class distribution, reliability diagram, learning curves
+    assert html.count("<img") == len(mistakes) and "Most confidently wrong examples" in html
     capsys.readouterr()
 
 

@@ -168,3 +168,24 @@ def test_predict_reads_a_table_the_way_training_read_it(layout, tmp_path):
     ours, theirs = (pd.read_csv(tmp_path / f"{runtime}.csv") for runtime in ("numpy", "torch"))
     assert len(ours) == 120 and (ours["predicted"] == theirs["predicted"]).all()
     np.testing.assert_allclose(ours["probability"], theirs["probability"], rtol=0, atol=1e-6)
+
+
+def test_keep_columns_are_the_same_on_both_runtimes_and_feed_report(model, tmp_path, capsys):
+    from multiclass.predictions import TRUE
+    from multiclass.runtime.output import KEPT_LABELS
+
+    assert KEPT_LABELS == TRUE
+    source = tmp_path / "labelled.csv"
+    table_frame(50, seed=8).to_csv(source, index=False)
+    for runtime in ("numpy", "torch"):
+        assert main(["predict", str(model), str(source), "--out", str(tmp_path / f"{runtime}.csv"), "--runtime",
+                     runtime, "--keep-columns", "label,city"]) == 0
+        assert "column y_true" in capsys.readouterr().out
+    ours, theirs = (tmp_path / f"{runtime}.csv" for runtime in ("numpy", "torch"))
+    assert ours.read_text().splitlines()[0] == theirs.read_text().splitlines()[0]
+    assert ours.read_text().splitlines()[0].startswith("id,y_true,city,predicted,")
+    frames = [pd.read_csv(path, keep_default_na=False) for path in (ours, theirs)]
+    assert frames[0][["id", "y_true", "city", "predicted"]].equals(frames[1][["id", "y_true", "city", "predicted"]])
+    assert main(["report", "--predictions", str(ours), "--bootstrap", "0"]) == 0
+    assert main(["predict", str(model), str(source), "--out", str(tmp_path / "x.csv"), "--keep-columns", "nope"]) == 2
+    assert "`--keep-columns` names column 'nope', which the data does not have" in capsys.readouterr().err

@@ -73,7 +73,8 @@ def test_a_streamed_evaluation_reports_what_the_whole_table_gives(trained, tmp_p
 
 
 def test_the_streamed_reports_method_says_why_its_intervals_are_normal(trained, tmp_path, capsys):
-    assert main(["evaluate", str(trained / "model"), str(trained / "shards"), "--bootstrap", "50"]) == 0
+    assert main(["evaluate", str(trained / "model"), str(trained / "shards"), "--bootstrap", "50",
+                 "--details"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "The table was read in batches and its rows were not kept" in out and "10^8" not in out
 

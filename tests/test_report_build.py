@@ -224,4 +224,4 @@ def test_a_million_predictions_of_a_thousand_classes_in_seconds():
     assert max(len(line) for line in text.splitlines()) <= 100
     assert "most confused pairs (top 20)" in text and "… 975 more" in text and "25 of 1,000 classes shown" in text
     assert len(doc["per_class"]) == k and len(doc["confusion_matrix"]) == k and len(doc["most_confused"]) == 20
-    assert html.count('<tr class="weak">') == 20 and len(html) < 1_000_000
+    assert html.count('<tr class="weak">') == 3 and len(html) < 1_000_000  # the 3 weakest, not all 20 listed

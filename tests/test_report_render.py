@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import re
@@ -53,15 +54,10 @@ def test_formatter_interval_and_unknown_language():
         Formatter("fr")
 
 
-def test_both_languages_have_every_string_and_spanish_is_translated():
-    en, es = STRINGS["en"], STRINGS["es"]
-    assert en.keys() == es.keys()
-    same = {key for key in en if en[key] == es[key]}
-    assert same == set(), same  # every visible string differs between the languages
-    for key in en:  # the same placeholders in both
-        assert re.findall(r"{(\w+)}", en[key]) == re.findall(r"{(\w+)}", es[key]), key
+def test_spanish_uses_the_usual_ml_terms():
+    es = STRINGS["es"]  # (every key in both languages: tests/test_report_strings.py)
     assert es["confusion"] == "Matriz de confusión" and es["recall"] == "Exhaustividad"
-    assert es["macro_f1"] == "Puntuación F1 macro"
+    assert es["macro_f1"] == "Puntuación F1 macro" and es["bin"] == "Tramo de confianza"
 
 
 # --- terminal ---------------------------------------------------------------------------------------------------
@@ -93,9 +89,9 @@ def test_terminal_fits_100_columns(lang, k):
 def test_terminal_in_spanish_has_spanish_labels_and_numbers():
     text = _terminal(_full(), "es")
     for label in ("Exhaustividad", "Puntuación F1 macro", "Exactitud equilibrada", "Pérdida logarítmica",
-                  "curvas de aprendizaje", "Mejor época (pesos restaurados): 17", "IC 95\N{NO-BREAK SPACE}%"):
+                  "curvas de aprendizaje", "Mejor época (pesos restaurados): 17", "Intervalo al 95\N{NO-BREAK SPACE}%"):
         assert label in text
-    assert re.search(r"Exactitud\s+│ 0,\d{3} │ 0,\d{3}–0,\d{3} │", text)
+    assert re.search(r"Exactitud\s+│ 0,\d{3} │\s+0,\d{3}–0,\d{3} │", text)
     assert "Recall" not in text and "Accuracy" not in text
 
 
@@ -107,18 +103,26 @@ def test_terminal_prints_class_names_as_they_are():
 # --- HTML ----------------------------------------------------------------------------------------------------
 
 
-def test_html_is_one_self_contained_file_with_decodable_images():
-    html = render_html(_full(), lang="en")
+def test_html_is_one_self_contained_file_with_svg_charts_and_decodable_images():
+    report = _full()
+    html = render_html(report, lang="en")
     assert "<script" not in html.lower() and "<link" not in html.lower()
-    assert not re.search(r"(src|href)=\"(?!data:)", html), "every resource must be inline"
+    assert not re.search(r"(src|href)=\"(?!data:|#)", html), "every resource must be inline"
     assert "http://" not in html and "https://" not in html
     assert "default-src 'none'" in html and 'name="viewport"' in html and "@media print" in html
+    charts = re.findall(r'<svg class="chart" viewBox="[\d. ]+" role="img" aria-label="([^"]+)"', html)
+    assert charts == ["Class distribution", "Reliability diagram", "Learning curves"]
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "two charts share an id"
+    assert all(f'href="#{target}"' not in html or target in ids for target in re.findall(r'href="#([^"]+)"', html))
+    texts = re.findall(r"<text\b[^>]*font-size: ([\d.]+)px", html)
+    assert texts and min(float(size) for size in texts) >= 12  # the page never draws them larger than 1.35x
     sources = re.findall(r'<img src="data:image/png;base64,([^"]+)"', html)
-    assert len(sources) == 4
+    assert len(sources) == len(report.mistakes.rows)  # the confidently wrong images, at their own size
     for source in sources:
         image = Image.open(io.BytesIO(base64.b64decode(source)))
         image.verify()
-        assert image.size[0] > 200
+        assert image.size == (4, 4)
 
 
 def test_html_escapes_every_user_string():
@@ -142,9 +146,10 @@ def test_html_for_many_classes_lists_pairs_and_truncates():
     report = _full(k=40, n=4000)
     html = render_html(report, lang="en")
     assert "Most confused pairs (top 20)" in html and "15 classes not shown" in html
-    assert html.count('class="matrix"') == 0  # no 40 x 40 table
+    assert html.count('<table class="matrix') == 0  # no 40 x 40 table: the overview heatmap instead
+    assert html.count('<svg class="chart"') == 4 and "The whole matrix at a glance" in html
     small = render_html(_full(k=4), lang="en")
-    assert small.count('class="matrix"') == 2 and "Most confused pairs" not in small
+    assert small.count('<table class="matrix') == 2 and "Most confused pairs" not in small
 
 
 # --- JSON -----------------------------------------------------------------------------------------------------
@@ -187,6 +192,7 @@ def test_every_json_key_is_documented():
     report = build_report(y, y_pred, ["a", "b", "c", "d"], probs=probs, history=history, best_epoch=1,
                           images=np.zeros((len(y), 4)), image_shape=(2, 2, 1), config=ReportConfig(bootstrap=50),
                           source={"model": "m", "data": "d", "predictions": None})
+    report = dataclasses.replace(report, verdict="Better than the majority baseline, barely.")
     document = report_to_dict(report)
     assert {n["code"] for n in document["warnings"]} == {"near_baseline", "small_classes", "absent_classes"}
     no_probs = report_to_dict(build_report(y, y_pred, ["a", "b", "c", "d"], config=ReportConfig(bootstrap=0)))
@@ -207,3 +213,14 @@ def test_json_is_strict_and_complete():
     empty_bins = [b for b in document["calibration"]["reliability"] if b["count"] == 0]
     assert empty_bins and all(b["confidence"] is None and b["accuracy"] is None for b in empty_bins)
     assert document["schema"] == "multiclass-report/1"
+
+
+def test_a_verdict_is_the_first_text_after_the_title_everywhere():
+    report = dataclasses.replace(_full(), verdict="Good enough to ship; class c1 needs more data.")
+    text = _terminal(report, "en").splitlines()
+    assert text[0] == "evaluation on data.csv" and text[1].startswith("Good enough to ship")
+    page = render_html(report, lang="en")
+    header = page[page.index("<header>"):page.index("</header>")]
+    assert re.search(r'<p class="subtitle">evaluation on data.csv</p>\s*<p class="verdict"[^>]*>Good enough', header)
+    assert report_to_dict(report)["verdict"] == {"code": None, "message": report.verdict}
+    assert report_to_dict(_full())["verdict"] is None and 'class="verdict"' not in render_html(_full())

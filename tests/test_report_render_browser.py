@@ -6,7 +6,7 @@ is loaded from a file; the test collects every console error, uncaught exception
 failed loads land there) and network request, then checks in the DOM that every image decoded, that there is no
 script, that the page does not scroll sideways on a phone, and that the Spanish headings are there. Screenshots
 (and a PDF of the print layout) go to test-artifacts/ (git-ignored). Install Chromium with
-scripts/install-browser.sh.
+scripts/install-browser.sh. The layout at 1280 and 390 px for 3, 10 and 100 classes: test_report_render_layout.py.
 """
 
 from __future__ import annotations
@@ -183,6 +183,7 @@ _PAGE_STATE = """(() => {
   return {
     images: images.length,
     decoded: images.filter(img => img.complete && img.naturalWidth > 0).length,
+    charts: document.querySelectorAll('svg.chart').length,
     scripts: document.querySelectorAll('script').length,
     headings: [...document.querySelectorAll('h1, h2, h3')].map(h => h.textContent.trim()),
     text: document.body.innerText,
@@ -197,11 +198,13 @@ _PAGE_STATE = """(() => {
                          ids=["en-laptop", "es-phone"])
 def test_report_page_loads_cleanly_in_chromium(browser, tmp_path, lang, width, mobile):
     page = tmp_path / f"report-{lang}.html"
-    page.write_text(render_html(_full_report(), lang=lang), encoding="utf-8")
+    report = _full_report()
+    page.write_text(render_html(report, lang=lang), encoding="utf-8")
     _open(browser, page, width, mobile)
     state = browser.evaluate(_PAGE_STATE)
     assert browser.problems() == []
-    assert state["images"] == 4 and state["decoded"] == 4  # distribution, reliability, learning curves, mistakes
+    assert state["charts"] == 3  # distribution, reliability, learning curves: inline SVG
+    assert state["images"] == state["decoded"] == len(report.mistakes.rows)  # the confidently wrong images
     assert state["scripts"] == 0 and state["lang"] == lang
     assert state["pageWidth"] <= state["viewport"], "the page itself must not scroll sideways (tables scroll inside)"
     if lang == "es":

@@ -4,6 +4,11 @@ Every file the package writes goes through here (`write_bytes_atomic`, or `open_
 piece by piece); `persistence.save_model` uses the same pieces for a whole model directory. A writer killed
 between creating its temporary and renaming it leaves ``.<name>.*.tmp`` beside the target, which
 `remove_stale_temporaries` clears before the next run. Errors name the user's path, never the temporary one.
+
+A temporary file from `tempfile.mkstemp` is created 0600 (and a folder from `mkdtemp` 0700), private to its owner,
+which the rename would carry over to the output: a report or model shared with colleagues could not be read by
+them. So each output gets the mode a plain ``open()`` / ``mkdir()`` would give it, 0666 / 0777 less the process's
+umask (0644 / 0755 under the usual 022), before it is renamed into place (`output_mode`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,27 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["cannot_write", "fsync_dir", "fsync_write", "open_atomic", "remove_stale_temporaries", "write_bytes_atomic"]
+__all__ = ["cannot_write", "current_umask", "fsync_dir", "fsync_write", "open_atomic", "output_mode",
+           "remove_stale_temporaries", "write_bytes_atomic"]
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows (Linux' /proc/self/status)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it is to set it, at once set back
+    os.umask(mask)
+    return mask
+
+
+def output_mode(*, folder: bool = False) -> int:
+    """The mode of a new output file (0666) or folder (0777) less the umask, as ``open()`` and ``mkdir()`` give."""
+    return (0o777 if folder else 0o666) & ~current_umask()
 
 
 def fsync_write(path: Path, payload: bytes) -> None:
@@ -82,6 +107,7 @@ def open_atomic(path: str | Path) -> Iterator[BinaryIO]:
         raise cannot_write(path, error) from error
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.chmod(tmp, output_mode())  # mkstemp's 0600 would otherwise become the output's mode
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

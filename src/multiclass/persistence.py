@@ -31,6 +31,7 @@ from multiclass.atomic import (  # re-exported: the atomic writes were born here
     fsync_dir,
     fsync_write,
     open_atomic,
+    output_mode,
     remove_stale_temporaries,
     write_bytes_atomic,
 )
@@ -112,6 +113,7 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
     document["checksum"] = hashlib.sha256(_canonical(document)).hexdigest()
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        os.chmod(staging, output_mode(folder=True))  # mkdtemp's 0700 would become the model directory's mode
     except OSError as error:
         raise cannot_write(path, error) from error
     old = None

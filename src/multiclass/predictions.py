@@ -2,7 +2,7 @@
 reading one back, from `multiclass predict` or from any other classifier.
 
 Columns written by `multiclass predict`: the id column (the model's id column, ``path`` for image folders, else
-``id``) when the input has ids, ``predicted`` (the decision under the model's policy), ``probability`` (its
+``id``) when the input has ids, the input columns asked to be kept (the label column as ``y_true``), ``predicted`` (the decision under the model's policy), ``probability`` (its
 probability), ``top2``, ``top2_probability``... for ``top_k > 1``, and one ``p_<class>`` probability per class.
 
 CSV is pandas' text (``DataFrame.to_csv``), readable anywhere. Parquet (a ``.parquet`` / ``.pq`` name) keeps the
@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from multiclass.atomic import open_atomic
 from multiclass.data.table_io import EXACT_FLOATS
-from multiclass.exceptions import DataError
+from multiclass.exceptions import ConfigError, DataError
 
 __all__ = ["PARQUET_SUFFIXES", "PredictionWriter", "Predictions", "is_parquet", "prediction_rows", "read_predictions",
            "write_predictions"]
@@ -101,7 +101,7 @@ def write_predictions(path: str | Path, frame: pd.DataFrame) -> None:
 
 
 def prediction_rows(probs: np.ndarray, decided: np.ndarray, classes, decode: Callable, *, top_k: int = 1, ids=None,
-                    id_name: str = "id") -> pd.DataFrame:
+                    id_name: str = "id", kept=None) -> pd.DataFrame:
     """The predictions of N rows as a frame with the columns of the module docstring.
 
     Parameters
@@ -117,6 +117,13 @@ def prediction_rows(probs: np.ndarray, decided: np.ndarray, classes, decode: Cal
     top_k : int, default=1
     ids : array-like of shape (N,), optional
         Row ids, written first under `id_name` (``id`` if that name is taken).
+    kept : dict of str to array-like of shape (N,), optional
+        Input columns carried through, written after the ids under these names (``y_true`` for the labels).
+
+    Raises
+    ------
+    ConfigError
+        A kept column whose name is one of the predictions' own columns.
     """
     order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]  # (N, top_k)
     rows = np.arange(len(probs))
@@ -126,9 +133,12 @@ def prediction_rows(probs: np.ndarray, decided: np.ndarray, classes, decode: Cal
         columns[f"top{rank + 1}_probability"] = probs[rows, order[:, rank]]
     for code, name in enumerate(classes):
         columns[f"p_{name}"] = probs[:, code]
-    if ids is not None:
-        columns = {(id_name if id_name not in columns else "id"): ids, **columns}
-    return pd.DataFrame(columns)
+    clash = [name for name in kept or {} if name in columns]
+    if clash:
+        raise ConfigError(f"`keep_columns` must not name a column the predictions have themselves; got {clash[0]!r}.")
+    front = {} if ids is None else {(id_name if id_name not in columns else "id"): ids}
+    front.update({name: values for name, values in (kept or {}).items() if name not in front})
+    return pd.DataFrame({**front, **columns})
 
 
 TRUE, PRED, PRED_ALIAS, PROBA_PREFIX = "y_true", "y_pred", "predicted", "p_"
@@ -260,7 +270,9 @@ def read_predictions(path) -> Predictions:
     pred_column = PRED if PRED in header else PRED_ALIAS if PRED_ALIAS in header else None
     for column, found in ((TRUE, TRUE in header), (PRED, pred_column is not None)):
         if not found:
-            raise DataError(f"{path}: needs a {column!r} column; found columns {header[:12]!r}.")
+            hint = (" (predictions of `multiclass predict`: write the true labels with --keep-columns "
+                    "LABEL_COLUMN)" if column == TRUE and PRED_ALIAS in header else "")
+            raise DataError(f"{path}: needs a {column!r} column; found columns {header[:12]!r}{hint}.")
     proba_columns = [c for c in header if c.startswith(PROBA_PREFIX) and len(c) > len(PROBA_PREFIX)]
     frame = _read(path, [TRUE, pred_column, *proba_columns], {TRUE: str, pred_column: str})
     if len(frame) == 0:

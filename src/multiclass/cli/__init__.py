@@ -7,7 +7,9 @@ shown only with MULTICLASS_DEBUG=1); 130 interrupted by Ctrl-C.
 Parsing imports only the parser (`multiclass.cli.parser`); the commands, and with them torch, pandas and
 scikit-learn, are imported once the command line is known to be valid -- and ``predict``, ``export`` and ``serve``
 (`multiclass.cli.serving`) read a saved model without torch. The library's messages name its
-parameters (`` `val_split` ``); here they name the command's flags (`` `--val-split` ``).
+parameters (`` `val_split` ``); here they name the command's flags (`` `--val-split` ``), and are translated into
+the language of ``--lang`` (every command has it; its default is ``$MULTICLASS_LANG``, else English) by
+`multiclass.cli.translate`. The command runs `speaking` that language, so the training progress lines use it too.
 """
 
 from __future__ import annotations
@@ -18,10 +20,13 @@ import re
 import sys
 from pathlib import Path
 
-from multiclass.cli.parser import build_parser, flag_names
+from multiclass.cli.messages import say
+from multiclass.cli.parser import LANGS, build_parser, flag_names
+from multiclass.cli.translate import translate
 from multiclass.exceptions import MulticlassError
+from multiclass.language import default_lang, speaking
 
-__all__ = ["main"]
+__all__ = ["error_line", "in_flags", "main", "requested_lang"]
 
 # Wide enough for the per-class and confusion tables when the output is not a terminal (a file, a pipe).
 _CONSOLE_WIDTH = 100
@@ -45,38 +50,60 @@ def in_flags(message: str, flags: dict[str, str]) -> str:
     return _PARAMETER.sub(lambda m: f"`{flags[m.group(1)]}`" if m.group(1) in flags else m.group(0), message)
 
 
+def requested_lang(argv: list[str]) -> str:
+    """The language asked on the command line (``--lang es`` / ``--lang=es``), else `default_lang()`: known before
+    parsing, so that a usage error is already in it."""
+    for i, arg in enumerate(argv):
+        value = argv[i + 1] if arg == "--lang" and i + 1 < len(argv) else arg.partition("=")[2]
+        if (arg == "--lang" or arg.startswith("--lang=")) and value in LANGS:
+            return value
+    return default_lang()
+
+
+def error_line(message: str, lang: str) -> str:
+    """``error: <message>``, the message translated into `lang` when the catalogue knows it."""
+    return say("error", lang, message=translate(message, lang) or message)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the tool with `argv` (default: sys.argv[1:]) and return the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        _check_train_outputs(parser, args)
+        with speaking(requested_lang(argv)):  # the parser's usage errors speak it
+            args = parser.parse_args(argv)
+            _check_train_outputs(parser, args)
     except SystemExit as stop:  # argparse has printed the usage error (2) or --help / --version (0)
         return stop.code if isinstance(stop.code, int) else 0
+    with speaking(args.lang):
+        return _run(parser, args)
+
+
+def _run(parser, args) -> int:
     from rich.console import Console
 
     # the library, imported once the command line is valid; predict / export / serve without torch
     commands = importlib.import_module(_SERVING if args.command in _SERVING_COMMANDS else _TRAINING)
 
-    # soft_wrap: a line holding a path is never broken inside it (tables still fit the width).
-    # markup=False: paths and class names are printed as they are ('runs[final]' is not a rich style tag).
+    # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
+    # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).
     width = None if sys.stdout.isatty() else _CONSOLE_WIDTH  # a terminal: its real width
     console = Console(width=width, highlight=False, soft_wrap=True, markup=False)
+    lang = args.lang
     try:
         return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:
-        print(f"error: {in_flags(str(error), flag_names(parser, args.command))}", file=sys.stderr)
+        print(error_line(in_flags(str(error), flag_names(parser, args.command)), lang), file=sys.stderr)
         return 2
     except OSError as error:  # a path the user gave that cannot be read or written
         where = f"{error.filename}: " if error.filename else ""
-        print(f"error: {where}{error.strerror or error}", file=sys.stderr)
+        print(error_line(f"{where}{error.strerror or error}", lang), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(say("interrupted", lang), file=sys.stderr)
         return 130
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, exit 1
         if os.environ.get("MULTICLASS_DEBUG"):
             raise
-        print(f"internal error: {type(error).__name__}: {error} (set MULTICLASS_DEBUG=1 for the traceback)",
-              file=sys.stderr)
+        print(say("internal_error", lang, kind=type(error).__name__, message=error), file=sys.stderr)
         return 1

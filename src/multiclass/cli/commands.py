@@ -13,6 +13,8 @@ from rich.console import Console
 
 import multiclass.data as data
 from multiclass.atomic import write_bytes_atomic
+from multiclass.cli.messages import say
+from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
 from multiclass.jobs.compare import compare as compare_models
@@ -59,8 +61,8 @@ def _pick(args, names) -> dict:
     return {name: getattr(args, name) for name in names if hasattr(args, name)}
 
 
-def _write_report(args, console: Console, report, title: str | None = None, compact: bool = False) -> None:
-    render_report(report, console, lang=args.lang, title=title, compact=compact)
+def _write_report(args, console: Console, report, title: str | None = None) -> None:
+    render_report(report, console, lang=args.lang, title=title, details=getattr(args, "details", False))
     s = strings(args.lang)
     if args.json_out:
         write_bytes_atomic(args.json_out, report_to_json(report, args.lang))
@@ -76,51 +78,25 @@ def _check_report_outputs(args, inputs=()) -> None:
             check_output_path(path, inputs=inputs)
 
 
-def _training_line(trained, lang: str = "en") -> str:
-    s = strings(lang)
-    reason = s.get(f"stop_{trained.stop_reason}", trained.stop_reason)
-    return f"{s['best_epoch'].split(' (')[0].lower()} {trained.best_epoch} / {len(trained.history)} ({reason})"
-
-
-def _announce(console: Console):
-    def announce(read: dict) -> None:
-        how = "streamed" if read["read"] == "streamed" else "read"
-        ranks = f" on {read['ranks']} ranks" if read["ranks"] > 1 else ""
-        console.print(f"{read['rows']:,} rows {how}{ranks}: {read['features']:,} features, {read['classes']:,} classes")
-
-    return announce
-
-
-def _recipe_line(trained) -> str:
-    """``network 64-256-128-10, dropout 0.3, l2 0, lr 0.001, batch 32 (recipe auto: best of 27 on validation)``."""
-    model, config, recipe = trained.model.config, trained.train_config, trained.recipe or {}
-    widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
-    line = (f"network {widths}, dropout {model.dropout:g}, l2 {config.l2:g}, lr {config.lr:g}, "
-            f"batch {config.batch_size}")
-    tried = sum(1 for entry in recipe.get("candidates", ()) if entry.get("rung") == 0)
-    if tried:
-        return f"{line} (recipe {recipe['name']}: the best of {tried} candidates on the validation rows)"
-    return f"{line} (recipe {recipe['name']})" if recipe else line
-
-
 def train(args, console: Console) -> int:
     out = args.out or args.resume  # the parser has made sure one is given, and the same one if both
     result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
                  **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args), recipe=_recipe(args),
                  stream_config=StreamConfig(shuffle_buffer=args.shuffle_buffer, batch_rows=args.batch_rows),
-                 val_data=args.val_data, announce=_announce(console), **_pick(args, _READ_OPTIONS))
+                 val_data=args.val_data, announce=announce_read(console, args.lang), **_pick(args, _READ_OPTIONS))
     if not result.is_main:  # the other ranks of a torchrun job print nothing
         return 0
-    console.print(_recipe_line(result.trained))
-    console.print(_training_line(result.trained))
+    lang, trained = args.lang, result.trained
+    console.print(recipe_line(trained, lang))
+    console.print(stop_line(trained, lang))
     if result.validation is not None:
-        render_report(result.validation, console, title=f"validation ({result.validation.n_samples:,} rows)",
-                      compact=True)
-    if result.trained.stop_reason == "interrupted":
-        print(f"interrupted after epoch {len(result.trained.history)}: the best model so far (epoch "
-              f"{result.trained.best_epoch}) was written to {out}; continue with --resume {out}", file=sys.stderr)
+        title = say("validation_title", lang, rows=number(result.validation.n_samples, lang))
+        render_report(result.validation, console, lang=lang, title=title, details=args.details)
+    if trained.stop_reason == "interrupted":
+        print(say("interrupted_written", lang, epoch=len(trained.history), best=trained.best_epoch, path=out),
+              file=sys.stderr)
         return 130
-    console.print(f"model written to {out}")
+    console.print(say("model_written", lang, path=out))
     return 0
 
 
@@ -152,10 +128,10 @@ def compare(args, console: Console) -> int:
     result = compare_models(load_model(args.model_a), load_model(args.model_b), args.data, n_resamples=args.bootstrap,
                           seed=args.seed, **_pick(args, ("kind", "labels", "data_dir")))
     names = (str(args.model_a), str(args.model_b))
-    render_comparison(result, console, names)
+    render_comparison(result, console, names, lang=args.lang)
     if args.json_out:
-        write_bytes_atomic(args.json_out, comparison_to_json(result, names))
-        console.print(f"comparison written to {args.json_out}")
+        write_bytes_atomic(args.json_out, comparison_to_json(result, names, args.lang))
+        console.print(say("comparison_written", args.lang, path=args.json_out))
     return 0
 
 
@@ -170,17 +146,17 @@ def sweep(args, console: Console) -> int:
     result = sweep_grid(dataset, grid=args.grid, config=base, **_pick(args, _NETWORK))
     board = result.leaderboard()
     render_leaderboard(board, console, top=args.top)
-    best = result.best
-    console.print(f"best: {best.trial.label()} (validation macro-F1 {board[0].val_macro_f1:.4f} at epoch "
-                  f"{best.best_epoch}); {len(board)} configurations trained in {result.train_time:.1f} s")
+    best, lang = result.best, args.lang
+    console.print(say("sweep_best", lang, trial=best.trial.label(), macro_f1=number(board[0].val_macro_f1, lang, 3),
+                      epoch=best.best_epoch, n=number(len(board), lang), seconds=number(result.train_time, lang, 1)))
     if args.json_out:
         document = {"n_configurations": len(board), "train_time": result.train_time,
                     "validation_rows": len(result.y_val), "leaderboard": leaderboard_to_dict(board)}
         write_bytes_atomic(args.json_out, json.dumps(document, indent=1, allow_nan=False).encode())
-        console.print(f"leaderboard written to {args.json_out}")
+        console.print(say("leaderboard_written", lang, path=args.json_out))
     if args.out:
         save_model(result.trained_model(), args.out)
-        console.print(f"best model written to {args.out}")
+        console.print(say("best_model_written", lang, path=args.out))
     return 0
 
 
@@ -189,30 +165,32 @@ def demo(args, console: Console) -> int:
     if args.out:
         check_output_path(args.out, model_dir=True)
     _check_report_outputs(args)
+    lang = args.lang
     train_set = data.load_builtin(args.dataset, split="train", data_dir=args.data_dir)
-    console.print(f"{args.dataset}: {train_set.n_samples} training rows, {train_set.n_features} features, "
-                  f"{train_set.n_classes} classes")
+    console.print(say("demo_intro", lang, dataset=args.dataset, rows=number(train_set.n_samples, lang),
+                      features=number(train_set.n_features, lang), classes=number(train_set.n_classes, lang)))
     fitted = fit_dataset(train_set, **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args),
                          recipe=_recipe(args))
     trained = fitted.trained
-    console.print(_recipe_line(trained))
-    console.print(_training_line(trained, args.lang))
+    console.print(recipe_line(trained, lang))
+    console.print(stop_line(trained, lang))
     if args.out:
         save_model(trained, args.out)
-        console.print(f"model written to {args.out}")
+        console.print(say("model_written", lang, path=args.out))
+    title = say("test_split", lang, dataset=args.dataset)
     report = evaluate_model(trained, args.dataset, kind="builtin", data_dir=args.data_dir,
-                           config=ReportConfig(bootstrap=args.bootstrap), subject=f"test split of {args.dataset}")
-    _write_report(args, console, report, title=f"test split of {args.dataset}")
+                           config=ReportConfig(bootstrap=args.bootstrap), subject=title)
+    _write_report(args, console, report, title=title)
     headline = report.headline
-    console.print(f"test accuracy {headline['accuracy'].value:.4f} (macro-F1 {headline['macro_f1'].value:.4f}, "
-                  f"{report.n_samples:,} rows)")
+    console.print(say("demo_result", lang, accuracy=number(headline["accuracy"].value, lang, 3),
+                      macro_f1=number(headline["macro_f1"].value, lang, 3), rows=number(report.n_samples, lang)))
     return 0
 
 
 def datasets(args, console: Console) -> int:
     if args.download:  # the only command that touches the network, and only when asked
         folder = data.download(args.download, args.data_dir)
-        console.print(f"{args.download}: IDX files checked against the published MD5 in {folder}")
+        console.print(say("download_checked", args.lang, name=args.download, folder=folder))
     render_datasets(data.list_datasets(args.data_dir), console)
     return 0
 

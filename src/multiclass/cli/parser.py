@@ -1,6 +1,7 @@
 """The argument parser: every flag of every sub-command, with a sentence of help and its default.
 
-Flags are kebab-case and map one-to-one onto the library's parameters (``--val-split`` -> ``val_split``). This
+Flags are kebab-case and map one-to-one onto the library's parameters (``--val-split`` -> ``val_split``); the
+types that read one flag's value are in `multiclass.cli.values`. Every command takes ``--lang``. This
 module imports nothing but the standard library and the light vocabulary modules, so ``multiclass --help``, a
 mistyped flag or ``--version`` answer in a fraction of a second: torch, pandas and scikit-learn are imported only
 once a command runs. A usage error prints one line and a hint, not the whole usage.
@@ -10,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import math
 import re
 
 from multiclass._version import __version__
+from multiclass.cli.messages import say
+from multiclass.cli.translate import translate
+from multiclass.cli.values import class_weight, hidden_widths, int_in, number_in, recall_targets, str_list
 from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
+from multiclass.language import ENV, LANGS, current_lang, default_lang
 
 __all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES", "Parser", "build_parser", "class_weight", "flag_names",
            "hidden_widths", "recall_targets", "str_list"]
@@ -22,7 +26,6 @@ __all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES", "Parser", "b
 # The library's vocabularies, written here so that parsing imports nothing heavy (tests/test_cli_parser.py checks
 # each against the module that defines it).
 DATA_KINDS = ("table", "text", "idx", "npz", "images", "builtin")  # multiclass.data.KINDS
-LANGS = ("en", "es")  # multiclass.report.formatting.LANGS
 GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs", "patience", "dropout", "hidden",
                   "activation")  # multiclass.sweep.grid.GRID_KEYS
 MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
@@ -39,8 +42,14 @@ MAX_L2 = 100.0  # l2 * sum(W^2): at 100 every weight is already pinned to ~0
 MAX_BOOTSTRAP = 100_000  # resamples x classes counts are held at once (issue: --bootstrap 100000000)
 
 
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Help with each flag's default, and the examples printed as written."""
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """Help with each flag's default (none for a flag that is required, off or empty by default, or whose
+    sentence already says it), and the examples printed as written."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        quiet = action.required or action.default in (None, False, (), []) or action.default is argparse.SUPPRESS
+        return text if quiet or "default" in text else f"{text} (default: %(default)s)"
 
 
 _ARGUMENT = re.compile(r"argument (?P<flag>[^:/ ]+)(?:/[^:]+)?: (?P<rest>.*)", re.DOTALL)
@@ -48,7 +57,7 @@ _ARGUMENT = re.compile(r"argument (?P<flag>[^:/ ]+)(?:/[^:]+)?: (?P<rest>.*)", r
 
 class Parser(argparse.ArgumentParser):
     """An `argparse.ArgumentParser` whose usage errors are one ``error:`` line, naming the flag as the library's
-    messages do (`` `--epochs` must be ... ``), and a hint (exit code 2)."""
+    messages do (`` `--epochs` must be ... ``), and a hint (exit code 2), in the language of ``--lang``."""
 
     def error(self, message: str):
         wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
@@ -59,106 +68,9 @@ class Parser(argparse.ArgumentParser):
         if match:
             rest = match["rest"]
             message = f"`{match['flag']}` {rest}" if rest.startswith("must") else f"`{match['flag']}`: {rest}"
-        self.exit(2, f"error: {message}\n(run '{self.prog} --help' for the options and examples)\n")
-
-
-def _fail(kind: str, text: str, example: str) -> argparse.ArgumentTypeError:
-    return argparse.ArgumentTypeError(f"must be {kind} such as {example}; got {text!r}")
-
-
-def hidden_widths(text: str) -> tuple[int, ...]:
-    """'25x15' (or '25,15') -> (25, 15); 'none' -> () (softmax regression).
-
-    The widths are written with 'x' everywhere (``--hidden 25x15``, ``--grid hidden=25x15,100``), since commas
-    separate the values of a grid; commas are still read here.
-    """
-    if text.strip().lower() in ("", "none"):
-        return ()
-    try:
-        widths = tuple(int(part) for part in text.replace(",", "x").split("x"))
-    except ValueError:
-        raise _fail("hidden widths", text, "25x15, 100 or none") from None
-    if any(width < 1 for width in widths):
-        raise _fail("positive hidden widths", text, "25x15")
-    return widths
-
-
-def str_list(text: str) -> tuple[str, ...]:
-    """'a, b,' -> ('a', 'b')."""
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-def int_in(low: int, high: int, *, none: bool = False):
-    """An argparse type: an integer in [low, high] (or 'none' -> None when `none`)."""
-    def parse(text: str) -> int | None:
-        if none and text.strip().lower() == "none":
-            return None
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            extra = " or 'none'" if none else ""
-            raise argparse.ArgumentTypeError(f"must be an integer in [{low:,}, {high:,}]{extra}; got {text!r}")
-        return value
-
-    parse.__name__ = "integer"
-    return parse
-
-
-def number_in(low: float, high: float, *, low_open: bool = False, high_open: bool = False):
-    """An argparse type: a finite number in the interval from `low` to `high` (open ends as asked)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        inside = (low < value if low_open else low <= value) and (value < high if high_open else value <= high)
-        if not (math.isfinite(value) and inside):
-            bounds = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-            raise argparse.ArgumentTypeError(f"must be a number in {bounds}; got {text!r}")
-        return value
-
-    parse.__name__ = "number"
-    return parse
-
-
-def class_weight(text: str) -> str | dict[str, float]:
-    """'balanced' -> 'balanced'; 'cat=2,dog=0.5' -> {'cat': 2.0, 'dog': 0.5}.
-
-    The last '=' of each part splits it, so a class name may itself contain '='.
-    """
-    if text.strip() == "balanced":
-        return "balanced"
-    weights = {}
-    for part in text.split(","):
-        name, _, value = part.rpartition("=")
-        try:
-            weights[name.strip()] = float(value)
-        except ValueError:
-            name = ""
-        if not name.strip():
-            raise argparse.ArgumentTypeError(f"must be 'balanced' or name=weight,name=weight; got {text!r}")
-    return weights
-
-
-def recall_targets(text: str) -> dict[str, float]:
-    """'fault=0.95,minor=0.8' -> {'fault': 0.95, 'minor': 0.8}; each recall in (0, 1].
-
-    The last '=' of each part splits it, so a class name may itself contain '='.
-    """
-    targets = {}
-    for part in text.split(","):
-        name, _, value = part.rpartition("=")
-        try:
-            recall = float(value)
-        except ValueError:
-            recall = -1.0
-        if not name.strip() or not 0 < recall <= 1:
-            raise argparse.ArgumentTypeError(f"must be class=recall,class=recall with recalls in (0, 1], such as "
-                                             f"fault=0.95; got {text!r}")
-        targets[name.strip()] = recall
-    return targets
+        lang = current_lang()
+        message = say("error", lang, message=translate(message, lang) or message)
+        self.exit(2, f"{message}\n{say('usage_hint', lang, prog=self.prog)}\n")
 
 
 def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
@@ -269,16 +181,27 @@ def _add_report_options(parser: argparse.ArgumentParser, *, seed: bool = True) -
     group = parser.add_argument_group("report")
     group.add_argument("--json", dest="json_out", metavar="FILE", help="also write the report as JSON (every number)")
     group.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
-    group.add_argument("--lang", choices=LANGS, default="en", help="language of the report")
     group.add_argument("--bootstrap", type=int_in(0, MAX_BOOTSTRAP), default=1000, metavar="N",
                        help="stratified bootstrap resamples behind the 95%% intervals; 0: no intervals")
     if seed:
         group.add_argument("--seed", type=int_in(0, MAX_SEED), default=0, metavar="N", help="seed of the bootstrap")
+    _add_details(group)
 
 
 def _command(commands, name: str, summary: str, examples: str) -> Parser:
-    return commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
-                               epilog="examples:\n" + examples, formatter_class=_Formatter)
+    command = commands.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".",
+                                  epilog="examples:\n" + examples, formatter_class=_Formatter)
+    command.add_argument("--lang", choices=LANGS, default=default_lang(),
+                         help=f"language of everything the command writes: its messages, progress, errors and "
+                              f"report (en or es; the default comes from ${ENV}, else en)")
+    return command
+
+
+def _add_details(parser: argparse.ArgumentParser, what: str = "report") -> None:
+    parser.add_argument("--details", action="store_true",
+                        help=f"print the whole {what}: the dataset, every confusion matrix, the reliability bins, "
+                             "the learning curve, the confidently wrong rows and the method (default: the compact "
+                             "view)")
 
 
 def _train_parser(commands) -> None:
@@ -297,6 +220,7 @@ def _train_parser(commands) -> None:
                        help="write a checkpoint (beside the model directory) every N epochs")
     train.add_argument("--val-data", metavar="PATH",
                        help="validation data read like the training data (default: a stratified --val-split)")
+    _add_details(train, "validation report")
     _add_data_options(train, training=True)
     _add_train_options(train)
     _add_decision_options(train, training=True)
@@ -327,6 +251,7 @@ def _predict_parser(commands) -> None:
     predict = _command(commands, "predict", "write the predictions of a model for a data file", """\
   multiclass predict model/ new.csv --out predictions.csv
   multiclass predict model/ new.csv --top-k 3 --out predictions.parquet
+  multiclass predict model/ test.csv --keep-columns species --out p.csv   # then: multiclass report --predictions p.csv
   multiclass predict model/ big/ --out predictions.parquet   # shards: streamed""")
     predict.add_argument("model_dir", metavar="MODEL_DIR", help="a model directory written by `multiclass train`")
     predict.add_argument("data", metavar="DATA", help="the rows to predict, read the way the model read its training "
@@ -338,6 +263,9 @@ def _predict_parser(commands) -> None:
     predict.add_argument("--runtime", choices=RUNTIMES, default="auto",
                          help="numpy: without torch (auto's choice for data read whole); torch: the training "
                               "engine (auto's choice for a streamed table); onnx: the exported graph on onnxruntime")
+    predict.add_argument("--keep-columns", type=str_list, default=(), metavar="COLS",
+                         help="columns of a table to copy into the predictions, comma-separated; the model's label "
+                              "column is written as y_true, so `multiclass report --predictions` reads the file")
     _add_data_options(predict, training=False)
     _add_decision_options(predict, training=False)
     _add_stream_options(predict, training=False)

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import re
 import struct
-import tempfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from multiclass.atomic import write_bytes_atomic
 from multiclass.exceptions import DataError
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes
@@ -163,15 +162,9 @@ def write_idx(path: str | Path, array: np.ndarray, *, compress: bool | None = No
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to a temporary file next to ``path``, then rename it over ``path`` (never half-written)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``payload`` to a temporary file next to ``path``, then rename it over ``path`` (never half-written;
+    the file gets the umask's mode, as every output: `multiclass.atomic`)."""
+    write_bytes_atomic(path, payload)
 
 
 def find_labels_file(images_path: str | Path) -> Path | None:

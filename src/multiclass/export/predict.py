@@ -38,7 +38,7 @@ def onnx_predictions_of(model: RuntimeModel, data, *, top_k: int = 1, kind: str 
     if not is_small_table(path, kind, model):
         raise ConfigError(f"`runtime` 'onnx' reads CSV/TSV tables up to a few MB for table and text models; got "
                           f"{str(data)!r}. Use runtime 'numpy'.")
-    feed, ids, id_name = read_small_table(path, model, features=lambda columns: onnx_inputs(model, columns))
+    feed, ids, id_name, _ = read_small_table(path, model, features=lambda columns: onnx_inputs(model, columns))
     probs, labels = onnx_session(model).run(None, feed)
     codes = {label: code for code, label in enumerate(model.labels(np.arange(len(model.classes))).tolist())}
     with np.errstate(divide="ignore"):  # a float32 probability may underflow to 0

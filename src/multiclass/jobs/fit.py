@@ -58,7 +58,7 @@ class FitResult:
     ----------
     trained : TrainedModel
     validation : Report or None
-        The report of the validation rows (no intervals): what `render_report(..., compact=True)` shows.
+        The report of the validation rows (no intervals): what `render_report(..., details=False)` shows.
     written : Path or None
         The model directory written (None without `out`, and on every rank but rank 0).
     is_main : bool

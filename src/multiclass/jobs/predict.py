@@ -8,6 +8,10 @@ One verb, three runtimes, the same file (columns of `multiclass.predictions`, id
 - ``"torch"`` (`multiclass.jobs.predict_trained`): a `TrainedModel`, in memory or streamed batch by batch -- what
   ``"auto"`` picks for a model object and for a table too large for memory (or a folder of shards).
 
+Columns of a table can be carried through to the predictions (``keep_columns``): the model's label column is
+written as ``y_true``, so that ``multiclass report --predictions`` reads the file as it is; any other column under
+its own name.
+
 This module imports neither torch nor pandas at import time: the torch path is imported when it is taken.
 """
 
@@ -17,23 +21,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
-from multiclass.exceptions import ConfigError
+from multiclass.exceptions import ConfigError, MulticlassError
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.runtime.model import load_runtime
-from multiclass.runtime.output import write_columns
+from multiclass.runtime.output import kept_names, write_columns
 from multiclass.runtime.predict import predictions_of, with_cost_matrix
 
 if TYPE_CHECKING:
     from multiclass.trained import TrainedModel
 
-__all__ = ["RUNTIMES", "predict"]
+__all__ = ["RUNTIMES", "label_column", "predict"]
 
 RUNTIMES = ("auto", "numpy", "onnx", "torch")
 
 
 def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runtime: str = "auto",
             cost_matrix=None, kind: str | None = None, labels=None, data_dir=None, stream="auto",
-            batch_rows: int = DEFAULT_BATCH_ROWS) -> int:
+            batch_rows: int = DEFAULT_BATCH_ROWS, keep_columns=()) -> int:
     """Write the predictions of `model` for `data` to `out` (CSV, or Parquet for a ``.parquet`` / ``.pq``
     name); return the number of rows written.
 
@@ -57,13 +61,18 @@ def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runt
         As in `multiclass.jobs.evaluate` (streaming runs on torch).
     batch_rows : int, default=65536
         Rows per record batch when streaming.
+    keep_columns : sequence of str, default=()
+        Columns of a table written beside the predictions, as they are: the model's label column as ``y_true``
+        (see `label_column`), the others under their own names.
 
     Raises
     ------
     ConfigError
-        An unknown runtime; "numpy"/"onnx" for a model in memory or a streamed table; `top_k` out of [1, K].
+        An unknown runtime; "numpy"/"onnx" for a model in memory or a streamed table; `top_k` out of [1, K];
+        `keep_columns` for other data than a table, naming a column twice or as an output column, or on onnx.
     DataError
-        A missing feature column or a bad value (named by file and row); `out` is the input data.
+        A missing feature column, a kept column the data lacks, or a bad value (named by file and row); `out` is
+        the input data.
     ModelFileError
         The model directory is missing or damaged.
     OSError
@@ -75,28 +84,32 @@ def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runt
     check_output_path(out, inputs=(data, model) if from_disk else (data,))
     options = {"kind": kind, "labels": labels, "data_dir": data_dir}
     reading = {"top_k": top_k, "kind": kind, "labels": labels, "data_dir": data_dir}
+    on_torch = {"stream": stream, "batch_rows": batch_rows, "keep_columns": keep_columns, **reading}
     if not from_disk:
         if runtime in ("numpy", "onnx"):
             raise ConfigError(f"`runtime` {runtime!r} reads a saved model directory; save the model first, or "
                               "use runtime 'torch'.")
-        return _on_torch(model, data, out, cost_matrix, stream=stream, batch_rows=batch_rows, **reading)
+        return _on_torch(model, data, out, cost_matrix, **on_torch)
     if runtime == "torch":
-        return _on_torch(_load(model), data, out, cost_matrix, stream=stream, batch_rows=batch_rows, **reading)
+        return _on_torch(_load(model), data, out, cost_matrix, **on_torch)
     saved = load_runtime(model)
     table_model = (saved.document.get("data") or {}).get("kind") == "table"
     if wants_stream(data, stream, options=options, table_model=table_model):
         if runtime != "auto":
             raise ConfigError(f"`runtime` {runtime!r} reads a table whole; a streamed table is predicted on torch "
                               "(runtime 'auto' or 'torch').")
-        return _on_torch(_load(model), data, out, cost_matrix, stream=True, batch_rows=batch_rows, **reading)
+        return _on_torch(_load(model), data, out, cost_matrix, **{**on_torch, "stream": True})
+    kept = kept_names(saved.document.get("data") or {}, keep_columns)
     if cost_matrix is not None:
         saved = with_cost_matrix(saved, cost_matrix)
     if runtime == "onnx":
+        if kept:
+            raise ConfigError("`keep_columns` is not available on runtime 'onnx'; use runtime 'numpy'.")
         from multiclass.export.predict import onnx_predictions_of  # imports onnx and onnxruntime
 
         columns = onnx_predictions_of(saved, data, top_k=top_k, kind=kind)
     else:
-        columns = predictions_of(saved, data, **reading)
+        columns = predictions_of(saved, data, kept=kept, **reading)
     write_columns(out, columns)
     return len(next(iter(columns.values())))
 
@@ -113,3 +126,41 @@ def _on_torch(trained: TrainedModel, data, out, cost_matrix, **options) -> int:
     if cost_matrix is not None:
         trained = trained.with_cost_matrix(cost_matrix)
     return predict_trained(trained, data, out, **options)
+
+
+def label_column(model: TrainedModel | str | Path, data) -> str | None:
+    """The model's label column when `data` is a table file (or a folder of table shards) that has it, else None.
+
+    Only the header is read (the csv module, or the Parquet schema), so ``multiclass predict`` can say whether the
+    true labels could have been kept without reading the data again.
+    """
+    info = model.data_info if not isinstance(model, (str, Path)) else load_runtime(model).document.get("data") or {}
+    target = (info.get("load_options") or {}).get("target")
+    if target is None or info.get("kind") not in ("table", "text"):
+        return None
+    try:
+        return target if target in _header(Path(data), info.get("load_options") or {}) else None
+    except (MulticlassError, OSError, ValueError):
+        return None
+
+
+def _header(path: Path, options: dict) -> list[str]:
+    """The column names of a table file, or of the first file of a folder of shards."""
+    from multiclass.data.stream.shards import table_kind
+
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.is_file() and table_kind(p) is not None)
+        if not files:
+            return []
+        path = files[0]
+    if table_kind(path) == "parquet":
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    from multiclass.data.csv_checks import header_fields
+    from multiclass.data.table_format import sniff_format
+
+    default_sep = {".csv": ",", ".tsv": "\t"}.get(path.suffix.lower(), "")
+    fmt = sniff_format(path, default_sep=default_sep, sep=options.get("sep"), header=options.get("header"),
+                       names=options.get("names"))
+    return list(fmt.names) if fmt.names is not None else (header_fields(path, fmt.sep) or [])

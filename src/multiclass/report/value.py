@@ -247,6 +247,9 @@ class Report:
     decision : Decision, optional
         The model's decision policy and what it changes, when it has one.
     notices : tuple of Notice
+    verdict : Notice or str, optional
+        One or two sentences that sum the report up, shown first after the title by every rendering (a
+        `Notice` is written in the report's language from its ``notice_<code>`` sentence; a string as it is).
     """
 
     subject: str
@@ -264,6 +267,7 @@ class Report:
     mistakes: Mistakes | None = None
     notices: tuple[Notice, ...] = ()
     decision: Decision | None = None
+    verdict: Notice | str | None = None
 
     @property
     def n_samples(self) -> int:
@@ -291,8 +295,9 @@ class Report:
 
     @property
     def weakest(self) -> tuple[int, ...]:
-        """The classes to highlight: the 3 weakest when every class is shown, else the `top_n` weakest."""
-        return self.ranking[: 3 if self.n_classes <= FULL_TABLE else self.config.top_n]
+        """The classes to highlight: the `HIGHLIGHTED` weakest, one per three classes at most (highlighting 3 of 3
+        classes, or all 20 weak classes of a truncated table sorted weakest first, would single out none)."""
+        return self.ranking[:min(HIGHLIGHTED, self.n_classes // 3)]
 
     def class_rows(self) -> tuple[list[int | None], int]:
         """The per-class table's rows (class indices; None marks the cut) and the number of classes left out.
@@ -314,5 +319,7 @@ FULL_TABLE = 30
 # Up to this many classes the confusion matrix alone is readable (it fits 100 terminal columns); beyond, the most
 # confused pairs are listed too (in the terminal instead of the matrix).
 MATRIX_CLASSES = 12
+# Weakest classes highlighted in the per-class table.
+HIGHLIGHTED = 3
 # Strongest classes kept at the bottom of a truncated per-class table, for contrast with the weakest.
 STRONGEST = 5

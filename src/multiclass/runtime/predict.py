@@ -78,9 +78,9 @@ def is_small_table(path: Path, kind: str | None, model: RuntimeModel) -> bool:
             and _simple_format(path, model) is not None)
 
 
-def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[Any, Any, str]:
-    """``(features(columns), ids, id column name)`` of a small CSV/TSV table read by the csv module; `features`
-    maps the columns (default the model's own features). Errors name the file, column and row."""
+def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[Any, Any, str, dict]:
+    """``(features(columns), ids, id column name, columns)`` of a small CSV/TSV table read by the csv module;
+    `features` maps the columns (default the model's own features). Errors name the file, column and row."""
     options = (model.document.get("data") or {}).get("load_options") or {}
     try:
         text = path.read_bytes().decode("utf-8")
@@ -97,7 +97,7 @@ def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[An
         raise _data_error(path, error, columns) from None
     id_column = options.get("id_column")
     ids = np.array(columns[id_column], dtype=object) if id_column and id_column in columns else None
-    return X, ids, id_column or "id"
+    return X, ids, id_column or "id", columns
 
 
 def _data_error(path: Path, error: InputError, columns) -> DataError:
@@ -120,21 +120,23 @@ def _frame_columns(frame) -> dict[str, Any]:
     return columns
 
 
-def _read_large_table(path, model: RuntimeModel) -> tuple[np.ndarray, Any, str]:
-    """A table read by `multiclass.data.table_io.read_table` (pandas: the CLI's reader and checks), featurized here."""
+def _read_large_table(path, model: RuntimeModel, kept=()) -> tuple[np.ndarray, Any, str, dict]:
+    """A table read by `multiclass.data.table_io.read_table` (pandas: the CLI's reader and checks), featurized here;
+    the `kept` columns are read as text."""
     from multiclass.data.table_io import read_table
 
     options = (model.document.get("data") or {}).get("load_options") or {}
     id_column = options.get("id_column")
     text = [f.name for f in model.features.fields if f.type in ("category", "text")]
-    frame = read_table(path, string_columns=text + ([id_column] if id_column else []), **_format_options(model))
+    frame = read_table(path, string_columns=text + ([id_column] if id_column else []) + list(kept),
+                       **_format_options(model))
     columns = _frame_columns(frame)
     try:
         X = model.features_of(columns)
     except InputError as error:
         raise _data_error(path, error, columns) from None
     ids = columns[id_column] if id_column and id_column in columns else None
-    return X, ids, id_column or "id"
+    return X, ids, id_column or "id", columns
 
 
 def _read_with_data_package(path, model: RuntimeModel, kind, labels, data_dir) -> tuple[np.ndarray, Any, str]:
@@ -162,20 +164,38 @@ def _is_table_file(path: Path) -> bool:
 
 
 def predictions_of(model: RuntimeModel, data: str | Path, *, top_k: int = 1, kind: str | None = None,
-                   labels=None, data_dir=None) -> dict[str, np.ndarray]:
-    """The predictions file's columns (see `multiclass.runtime.output.prediction_columns`) of `data` on numpy."""
+                   labels=None, data_dir=None, kept: dict[str, str] | None = None) -> dict[str, np.ndarray]:
+    """The predictions file's columns (see `multiclass.runtime.output.prediction_columns`) of `data` on numpy;
+    `kept` (input column -> output column, `multiclass.runtime.output.kept_names`) carries table columns through."""
     check_top_k(top_k, len(model.classes))
-    path = Path(data)
+    path, kept = Path(data), kept or {}
+    columns = None
     if is_small_table(path, kind, model) and labels is None and data_dir is None:
-        X, ids, id_name = read_small_table(path, model)
+        X, ids, id_name, columns = read_small_table(path, model)
     elif (model.features.kind in ("table", "tfidf") and kind in (None, "table", "text") and path.is_file()
           and labels is None and data_dir is None and _is_table_file(path)):
-        X, ids, id_name = _read_large_table(path, model)
+        X, ids, id_name, columns = _read_large_table(path, model, kept)
     else:
         X, ids, id_name = _read_with_data_package(data, model, kind, labels, data_dir)
+    carried = _kept_columns(path, columns, kept)
     with one_blas_thread():
         prediction = model.predict_features(X)
-    return prediction_columns(prediction, model.labels, model.classes, top_k=top_k, ids=ids, id_name=id_name)
+    return prediction_columns(prediction, model.labels, model.classes, top_k=top_k, ids=ids, id_name=id_name,
+                              kept=carried)
+
+
+def _kept_columns(path: Path, columns: dict | None, kept: dict[str, str]) -> dict[str, Any]:
+    """Output column -> the values of the kept input columns (as written)."""
+    if not kept:
+        return {}
+    if columns is None:
+        raise ConfigError(f"`keep_columns` applies to a table file; {path} is not one.")
+    missing = [name for name in kept if name not in columns]
+    if missing:
+        listing = ", ".join(repr(str(name)) for name in columns)
+        raise DataError(f"{path}: `keep_columns` names column {missing[0]!r}, which the data does not have; it has "
+                        f"columns: {listing}.")
+    return {kept[name]: columns[name] for name in kept}
 
 
 def with_cost_matrix(model: RuntimeModel, cost_matrix) -> RuntimeModel:

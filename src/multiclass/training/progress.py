@@ -3,8 +3,11 @@
 On a terminal (stderr is a TTY) a rich bar shows the epochs done, the latest losses, the best epoch so far, the
 epochs of patience left, the seconds per epoch and the time left (an upper bound: early stopping usually ends
 sooner). When stderr is a file or a pipe -- CI logs, ``nohup``, ``2> train.log`` -- a bar would print nothing
-until the end, so one plain line is written (and flushed) every `log_every` epochs instead. The sweep uses the
-same display with its own text (`Display.advance`).
+until the end, so one plain line is written (and flushed) every `log_every` epochs instead, and the last epoch's
+line always. When a run ends before its epoch limit (early stopping, Ctrl-C), the bar is completed at the epoch
+reached and says so; the command line then writes why, in words. The words are English or Spanish (``key:
+(English, Spanish)`` below), in the language the run speaks (`multiclass.language.current_lang`). The sweep
+uses the same display with its own text (`Display.advance`).
 """
 
 from __future__ import annotations
@@ -13,29 +16,60 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["Display", "describe_epoch", "make_progress"]
+from multiclass.language import LANGS, current_lang
+
+__all__ = ["WORDS", "Display", "describe_epoch", "make_progress"]
+
+WORDS = {
+    "train": ("train", "entrenamiento"),
+    "sweep": ("sweep", "barrido"),
+    "epoch": ("epoch", "época"),
+    "loss": ("loss", "pérdida"),
+    "val_loss": ("val_loss", "pérdida_val"),
+    "val_macro_f1": ("val_macro_f1", "f1_macro_val"),
+    "best_epoch": ("best epoch", "mejor época"),
+    "patience": ("patience", "paciencia"),
+    "per_epoch": ("s/epoch", "s/época"),
+    "left": ("left", "restante"),
+    "at_most_left": ("at most {time} left", "como mucho {time} restantes"),
+    "ended": ("ended at epoch {done} of {total}", "terminado en la época {done} de {total}"),
+}
+
+
+def _words(lang: str | None = None) -> dict[str, str]:
+    index = LANGS.index(lang or current_lang())
+    return {key: texts[index] for key, texts in WORDS.items()}
+
+
+def _number(value: float, digits: int, lang: str) -> str:
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang == "es" else text
 
 
 def describe_epoch(record: dict, *, best_epoch: int = 0, epochs_since_best: int = 0,
-                   patience: int | None = None) -> str:
-    """One line about an epoch: its losses, the best epoch so far and the patience left."""
-    parts = [f"loss {record['train_loss']:.4f}"]
+                   patience: int | None = None, lang: str | None = None) -> str:
+    """One line about an epoch: its losses, the best epoch so far and the patience left (in `lang`, by default
+    the language of the run)."""
+    lang = lang or current_lang()
+    w = _words(lang)
+    parts = [f"{w['loss']} {_number(record['train_loss'], 4, lang)}"]
     if record.get("val_loss") is not None:
-        parts += [f"val_loss {record['val_loss']:.4f}", f"val_macro_f1 {record['val_macro_f1']:.4f}"]
+        parts += [f"{w['val_loss']} {_number(record['val_loss'], 4, lang)}",
+                  f"{w['val_macro_f1']} {_number(record['val_macro_f1'], 4, lang)}"]
         if best_epoch:
-            parts.append(f"best epoch {best_epoch}")
+            parts.append(f"{w['best_epoch']} {best_epoch}")
         if patience is not None:
-            parts.append(f"patience {max(patience - epochs_since_best, 0)}/{patience}")
+            parts.append(f"{w['patience']} {max(patience - epochs_since_best, 0)}/{patience}")
     return "  ".join(parts)
 
 
-def _duration(seconds: float) -> str:
+def _duration(seconds: float, lang: str = "en") -> str:
     seconds = max(0.0, seconds)
     if seconds < 60:
         return f"{seconds:.0f} s"
     if seconds < 3600:
         return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    return f"{_number(seconds / 3600, 1, lang)} h"
 
 
 class Display:
@@ -56,8 +90,11 @@ class Display:
     def __init__(self, total_epochs: int, *, label: str = "train", patience: int | None = None,
                  stream: TextIO | None = None, log_every: int | None = None):
         self.total, self.label, self.patience = total_epochs, label, patience
+        self.lang = current_lang()
+        self.words = _words(self.lang)
         self.stream = stream or sys.stderr
         self.done = 0
+        self.last_line = ""  # the latest line not yet written (log lines every `log_every` epochs)
         self.started = time.perf_counter()
         live = log_every is None and getattr(self.stream, "isatty", lambda: False)()
         self.log_every = None if live else (log_every or 1)
@@ -68,8 +105,9 @@ class Display:
         from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                    TimeRemainingColumn)
 
-        progress = Progress(TextColumn(f"[bold]{self.label}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn("left"),
+        name = self.words.get(self.label, self.label)
+        progress = Progress(TextColumn(f"[bold]{name}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[info]}"), TimeElapsedColumn(), TextColumn(self.words["left"]),
                             TimeRemainingColumn(), console=Console(file=self.stream))
         self.task = progress.add_task(self.label, total=self.total, info="")
         return progress
@@ -81,25 +119,35 @@ class Display:
 
     def __exit__(self, *exc):
         if self.bar is not None:
+            if 0 < self.done < self.total:  # stopped early: a full bar at the epoch reached, not "60/100" forever
+                ended = self.words["ended"].format(done=self.done, total=self.total)
+                self.bar.update(self.task, total=self.done, completed=self.done, info=ended)
             self.bar.stop()
+        elif self.last_line:  # the last epoch's line, when `log_every` skipped it
+            print(self.last_line, file=self.stream, flush=True)
         return False
 
     def epoch_done(self, record: dict, *, best_epoch: int = 0, epochs_since_best: int = 0) -> None:
         """Report a training epoch (a `TrainResult.history` record)."""
         self.advance(describe_epoch(record, best_epoch=best_epoch, epochs_since_best=epochs_since_best,
-                                    patience=self.patience))
+                                    patience=self.patience, lang=self.lang))
 
     def advance(self, text: str) -> None:
         """One more epoch done, described by `text`."""
         self.done += 1
         elapsed = time.perf_counter() - self.started
         per_epoch = elapsed / self.done
+        w, lang = self.words, self.lang
+        speed = f"{_number(per_epoch, 2, lang)} {w['per_epoch']}"
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, info=f"{text}  {per_epoch:.2f} s/epoch")
-        elif self.done % self.log_every == 0 or self.done == self.total:
-            left = per_epoch * (self.total - self.done)
-            print(f"{self.label} epoch {self.done}/{self.total}  {text}  {per_epoch:.2f} s/epoch  "
-                  f"at most {_duration(left)} left", file=self.stream, flush=True)
+            self.bar.update(self.task, advance=1, info=f"{text}  {speed}")
+            return
+        left = w["at_most_left"].format(time=_duration(per_epoch * (self.total - self.done), lang))
+        line = f"{w.get(self.label, self.label)} {w['epoch']} {self.done}/{self.total}  {text}  {speed}  {left}"
+        self.last_line = line
+        if self.done % self.log_every == 0 or self.done == self.total:
+            print(line, file=self.stream, flush=True)
+            self.last_line = ""
 
 
 class _Silent:

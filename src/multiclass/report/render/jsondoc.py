@@ -14,8 +14,8 @@ import numpy as np
 from multiclass._version import __version__
 from multiclass.metrics import SparseConfusion
 from multiclass.report.render.decision import decision_to_dict
-from multiclass.report.value import FULL_TABLE, HEADLINE, Estimate, Report
-from multiclass.report.strings import notice_text
+from multiclass.report.strings import notice_text, verdict_text
+from multiclass.report.value import FULL_TABLE, HEADLINE, Estimate, Notice, Report
 
 __all__ = ["SCHEMA", "report_to_dict", "report_to_json"]
 
@@ -89,6 +89,13 @@ def _mistakes(report: Report) -> list | None:
              "probability": _num(prob)} for row, true, pred, prob in zip(m.rows, m.true, m.predicted, m.probability)]
 
 
+def _verdict(report: Report, lang: str) -> dict | None:
+    verdict = report.verdict
+    if verdict is None:
+        return None
+    return {"code": verdict.code if isinstance(verdict, Notice) else None, "message": verdict_text(report, lang)}
+
+
 def report_to_dict(report: Report, lang: str = "en") -> dict:
     """The report as JSON-able Python objects (see docs/report.md for every key)."""
     support = report.support
@@ -99,6 +106,7 @@ def report_to_dict(report: Report, lang: str = "en") -> dict:
         "generator": f"multiclass {__version__}",
         "lang": lang,
         "subject": report.subject,
+        "verdict": _verdict(report, lang),
         "source": {key: (None if value is None else str(value)) for key, value in report.source.items()},
         "settings": {"bootstrap": config.bootstrap, "seed": config.seed, "confidence": config.confidence,
                      "n_bins": config.n_bins, "small_count": config.small_count, "top_n": config.top_n},

@@ -1,0 +1,92 @@
+"""What the command line says besides the report, English and Spanish side by side: ``key: (English, Spanish)``.
+
+The report's own words are in `multiclass.report.strings`, the library's error messages in
+`multiclass.cli.errors`; tests/test_cli_messages.py checks that every key has both languages, with the same fields.
+A key ending in ``_one`` is the singular of the key without it (`say` picks it for a count of 1). Imports only the
+standard library: the parser uses it for its usage errors.
+"""
+
+from __future__ import annotations
+
+from multiclass.language import LANGS
+
+__all__ = ["MESSAGES", "say"]
+
+MESSAGES = {
+    # train and demo
+    "read_rows": ("{rows} rows read: {features} features, {classes} classes",
+                  "{rows} filas leídas: {features} variables, {classes} clases"),
+    "streamed_rows": ("{rows} rows streamed: {features} features, {classes} classes",
+                      "{rows} filas leídas por lotes: {features} variables, {classes} clases"),
+    "on_ranks": (" on {ranks} ranks", " en {ranks} procesos"),
+    "stopped_early": ("training stopped early after epoch {epoch} of {epochs}: {monitor} had not improved for "
+                      "{patience} epochs; the weights of epoch {best} were restored{value}.",
+                      "el entrenamiento se detuvo antes de tiempo tras la época {epoch} de {epochs}: {monitor} no "
+                      "mejoraba desde hacía {patience} épocas; se restauraron los pesos de la época {best}{value}."),
+    "ran_all_epochs": ("training ran all {epochs} epochs; the weights of epoch {best} were restored{value}.",
+                       "el entrenamiento completó las {epochs} épocas; se restauraron los pesos de la época "
+                       "{best}{value}."),
+    "ran_all_epochs_one": ("training ran its 1 epoch{value}.", "el entrenamiento completó su única época{value}."),
+    "stopped_interrupted": ("training interrupted after epoch {epoch} of {epochs}; the weights of epoch {best} were "
+                            "kept{value}.",
+                            "entrenamiento interrumpido tras la época {epoch} de {epochs}; se conservaron los pesos "
+                            "de la época {best}{value}."),
+    "best_value": (" (the best {monitor}: {value})", " (el mejor {monitor}: {value})"),
+    "validation_title": ("validation ({rows} rows)", "validación ({rows} filas)"),
+    "interrupted_written": ("interrupted after epoch {epoch}: the best model so far (epoch {best}) was written to "
+                            "{path}; continue with --resume {path}",
+                            "interrumpido tras la época {epoch}: el mejor modelo hasta ahora (época {best}) se "
+                            "escribió en {path}; continúe con --resume {path}"),
+    "model_written": ("model written to {path}", "modelo escrito en {path}"),
+    "demo_intro": ("{dataset}: {rows} training rows, {features} features, {classes} classes",
+                   "{dataset}: {rows} filas de entrenamiento, {features} variables, {classes} clases"),
+    "recipe_line": ("network {widths}, dropout {dropout}, l2 {l2}, lr {lr}, batch {batch}",
+                    "red {widths}, dropout {dropout}, l2 {l2}, lr {lr}, lote {batch}"),
+    "recipe_searched": ("{line} (recipe {name}: the best of {tried} candidates on the validation rows)",
+                        "{line} (receta {name}: la mejor de {tried} candidatas en las filas de validación)"),
+    "recipe_named": ("{line} (recipe {name})", "{line} (receta {name})"),
+    "test_split": ("test split of {dataset}", "partición de prueba de {dataset}"),
+    "demo_result": ("test accuracy {accuracy} (macro-F1 {macro_f1}, {rows} rows)",
+                    "exactitud en la prueba {accuracy} (F1 macro {macro_f1}, {rows} filas)"),
+    # predict, compare, sweep
+    "predictions_written": ("{rows} predictions written to {path}", "{rows} predicciones escritas en {path}"),
+    "predictions_written_one": ("{rows} prediction written to {path}", "{rows} predicción escrita en {path}"),
+    "labels_kept": ("the true labels (column {column!r}) are in column y_true: `multiclass report --predictions "
+                    "{path}` reads the file as it is",
+                    "las etiquetas reales (columna {column!r}) están en la columna y_true: `multiclass report "
+                    "--predictions {path}` lee el archivo tal cual"),
+    "labels_not_kept": ("the data has the label column {column!r}: add --keep-columns {column} to write it as "
+                        "y_true, so that `multiclass report --predictions` can read the file",
+                        "los datos tienen la columna de etiquetas {column!r}: añada --keep-columns {column} para "
+                        "escribirla como y_true y que `multiclass report --predictions` pueda leer el archivo"),
+    "onnx_written": ("ONNX graph written to {path} ({size} bytes)", "grafo ONNX escrito en {path} ({size} bytes)"),
+    "onnx_written_int8": ("ONNX graph written to {path} ({size} bytes, int8 weights)",
+                          "grafo ONNX escrito en {path} ({size} bytes, pesos int8)"),
+    "serving": ("serving {path} on http://{host}:{port} (Ctrl-C stops; docs/serving.md)",
+                "sirviendo {path} en http://{host}:{port} (Ctrl-C lo detiene; docs/serving.md)"),
+    "comparison_written": ("comparison written to {path}", "comparación escrita en {path}"),
+    "sweep_best": ("best: {trial} (validation macro-F1 {macro_f1} at epoch {epoch}); {n} configurations trained in "
+                   "{seconds} s",
+                   "mejor: {trial} (F1 macro de validación {macro_f1} en la época {epoch}); {n} configuraciones "
+                   "entrenadas en {seconds} s"),
+    "leaderboard_written": ("leaderboard written to {path}", "clasificación escrita en {path}"),
+    "best_model_written": ("best model written to {path}", "mejor modelo escrito en {path}"),
+    "download_checked": ("{name}: IDX files checked against the published MD5 in {folder}",
+                         "{name}: archivos IDX comprobados con los MD5 publicados en {folder}"),
+    # the tool itself
+    "error": ("error: {message}", "error: {message}"),
+    "usage_hint": ("(run '{prog} --help' for the options and examples)",
+                   "(ejecute '{prog} --help' para ver las opciones y ejemplos)"),
+    "interrupted": ("interrupted", "interrumpido"),
+    "internal_error": ("internal error: {kind}: {message} (set MULTICLASS_DEBUG=1 for the traceback)",
+                       "error interno: {kind}: {message} (defina MULTICLASS_DEBUG=1 para ver la traza)"),
+}
+
+
+def say(key: str, lang: str = "en", /, **fields) -> str:
+    """The message `key` in `lang`, filled with `fields` (the singular form when ``count`` or ``rows`` is 1)."""
+    index = LANGS.index(lang) if lang in LANGS else 0
+    count = fields.get("count", fields.get("rows"))
+    singular = f"{key}_one"
+    texts = MESSAGES[singular] if count in (1, "1") and singular in MESSAGES else MESSAGES[key]
+    return texts[index].format(**fields)

@@ -1,0 +1,68 @@
+"""The sentences the command line writes about a run, in the language of ``--lang`` (`messages.MESSAGES`): how
+training ended, what was read, what was written.
+"""
+
+from __future__ import annotations
+
+from multiclass.cli.messages import say
+from multiclass.report.formatting import Formatter
+
+__all__ = ["announce_read", "number", "recipe_line", "stop_line"]
+
+
+def number(value, lang: str, digits: int | None = None) -> str:
+    """An integer grouped (``1,234`` / ``12.345``), or a float with `digits` decimals, in `lang`'s style."""
+    fmt = Formatter(lang)
+    return fmt.integer(value) if digits is None else fmt.decimal(value, digits)
+
+
+def _general(value, lang: str) -> str:
+    """A hyperparameter as Python's ``g`` writes it (``0.001``, ``3e-04``), with a decimal comma in Spanish."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def recipe_line(trained, lang: str = "en") -> str:
+    """``network 64-256-128-10, dropout 0.3, l2 0, lr 0.001, batch 32 (recipe auto: the best of 27 candidates on
+    the validation rows)``: the network and training a recipe chose."""
+    model, config, recipe = trained.model.config, trained.train_config, trained.recipe or {}
+    widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
+    line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
+               lr=_general(config.lr, lang), batch=config.batch_size)
+    tried = sum(1 for entry in recipe.get("candidates", ()) if entry.get("rung") == 0)
+    if tried:
+        return say("recipe_searched", lang, line=line, name=recipe["name"], tried=tried)
+    return say("recipe_named", lang, line=line, name=recipe["name"]) if recipe else line
+
+
+def stop_line(trained, lang: str = "en") -> str:
+    """How training ended, in words: early stopping (after how many epochs of no improvement of what), the epoch
+    limit or an interruption, and which epoch's weights the model has."""
+    config = trained.train_config
+    history = trained.history
+    epochs = config.epochs if config is not None else len(history)
+    monitor = config.monitor if config is not None else "val_loss"
+    best = trained.best_epoch
+    record = history[best - 1] if 0 < best <= len(history) else {}
+    score = record.get("val_score")
+    value = "" if score is None else say("best_value", lang, monitor=monitor, value=number(score, lang, 4))
+    reason = trained.stop_reason
+    if reason == "early_stopping":
+        return say("stopped_early", lang, epoch=len(history), epochs=epochs, monitor=monitor,
+                   patience=config.patience if config is not None else "?", best=best, value=value)
+    if reason == "interrupted":
+        return say("stopped_interrupted", lang, epoch=len(history), epochs=epochs, best=best, value=value)
+    return say("ran_all_epochs", lang, count=len(history), epochs=len(history), best=best, value=value)
+
+
+def announce_read(console, lang: str):
+    """The callback `jobs.fit.fit` calls once the data is read: one line of rows, features and classes."""
+    def announce(read: dict) -> None:
+        key = "streamed_rows" if read["read"] == "streamed" else "read_rows"
+        line = say(key, lang, rows=number(read["rows"], lang), features=number(read["features"], lang),
+                   classes=number(read["classes"], lang))
+        ranks = say("on_ranks", lang, ranks=read["ranks"]) if read["ranks"] > 1 else ""
+        head, _, tail = line.partition(":")
+        console.print(f"{head}{ranks}:{tail}")
+
+    return announce

@@ -84,6 +84,7 @@ def _run(parser, args) -> int:
 
     # the library, imported once the command line is valid; predict / export / serve without torch
     commands = importlib.import_module(_SERVING if args.command in _SERVING_COMMANDS else _TRAINING)
+    from multiclass.cli.plan import check_command_outputs
 
     # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
     # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).
@@ -91,6 +92,7 @@ def _run(parser, args) -> int:
     console = Console(width=width, highlight=False, soft_wrap=True, markup=False)
     lang = args.lang
     try:
+        check_command_outputs(args)
         return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:
         print(error_line(in_flags(str(error), flag_names(parser, args.command)), lang), file=sys.stderr)

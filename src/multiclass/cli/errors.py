@@ -222,8 +222,16 @@ _OUTPUTS = [
     ("{path}: the directory {folder} does not exist.", "{path}: el directorio {folder} no existe."),
     ("{path}: cannot write into {folder} ({reason}).", "{path}: no se puede escribir en {folder} ({reason})."),
     ("{path}: cannot be written ({reason}).", "{path}: no se puede escribir ({reason})."),
-    ("{path}: is also the input data; write the output to another file.",
-     "{path}: es también el archivo de entrada; escriba la salida en otro archivo."),
+    ("{path}: is also the input data {source}; write the output to another file.",
+     "{path}: es también el archivo de entrada {source}; escriba la salida en otro archivo."),
+    ("{path}: is also the input folder {source}; write the output elsewhere.",
+     "{path}: es también la carpeta de entrada {source}; escriba la salida en otro lugar."),
+    ("{path}: is inside the input {source}; write the output elsewhere.",
+     "{path}: está dentro de la entrada {source}; escriba la salida en otro lugar."),
+    ("{path}: holds the input {source}, which writing it would replace; write the output elsewhere.",
+     "{path}: contiene la entrada {source}, que escribirla reemplazaría; escriba la salida en otro lugar."),
+    ("{path}: is given to both {a} and {b} ({other}); each output needs its own file.",
+     "{path}: se indica a la vez en {a} y en {b} ({other}); cada salida necesita su propio archivo."),
     ("{path}: is a folder; give a file name.", "{path}: es una carpeta; indique un nombre de archivo."),
 ]
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["csv_cell", "csv_columns", "csv_uncell", "terminal_safe"]
 
@@ -63,6 +65,8 @@ def csv_columns(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     The one guard of both predictions writers (`multiclass.predictions` on torch, `multiclass.runtime.output` on
     numpy), so they still write the same bytes. Numbers, and columns without text, are returned as they are.
     """
+    import numpy as np  # here: the command line imports this module for `terminal_safe` before numpy
+
     guarded = {}
     for name, values in columns.items():
         values = np.asarray(values)

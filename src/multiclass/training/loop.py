@@ -29,6 +29,7 @@ from multiclass.models import MLP
 from multiclass.training.arrays import check_training_data, is_sparse, split_training_data
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
 from multiclass.training.config import TrainConfig, monitor_mode
+from multiclass.training.divergence import check_loss
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
@@ -203,6 +204,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
                 tic = time.perf_counter()
                 loss_sum = data.run_epoch(epoch)  # sum over the epoch's batches of loss x rows, over every rank
                 record = {"epoch": epoch, "train_loss": loss_sum / data.n_rows, "lr": optimizer.param_groups[0]["lr"]}
+                check_loss(record["train_loss"], epoch, lr=record["lr"], l2=config.l2, checkpoint=run.checkpoint)
                 should_stop = False
                 if has_val:
                     scores = scores_of_totals(validation.totals(model, class_weight), n_classes, recall_of)

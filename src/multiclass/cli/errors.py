@@ -91,6 +91,10 @@ _TABLES = [
      "corríjalo, o nombre la columna en `--categorical` para tratarla como categorías)."),
     ("{path}: column {column} row {row}: value {value} is not numeric.",
      "{path}: columna {column}, fila {row}: el valor {value} no es numérico."),
+    ("{path}: column {column} row {row}: value {value} is too large; the network computes in float32, whose "
+     "numbers reach {limit} (rescale the column).",
+     "{path}: columna {column}, fila {row}: el valor {value} es demasiado grande; la red calcula en float32, cuyos "
+     "números llegan a {limit} (cambie la escala de la columna)."),
     ("column {column} row {row}: value {value} is not numeric.",
      "columna {column}, fila {row}: el valor {value} no es numérico."),
     ("{path}: column {column}: every value is missing; drop it with `--ignore`.",
@@ -218,6 +222,17 @@ _OPTIONS = [
      "`{flag}` se aplica a tablas; este modelo lee datos {kind}."),
 ]
 
+_TRAINING = [
+    ("`{flag}` must give every class a finite weight >= 0, and some class a positive one; got {value}.",
+     "`{flag}` debe dar a cada clase un peso finito >= 0, y a alguna un peso positivo; se recibió {value}."),
+    ("training diverged at epoch {epoch}: the training loss is {loss}; the learning rate `{lr_flag}` ({lr}) or the L2 "
+     "penalty `{l2_flag}` ({l2}) is likely too large (or the features have very different scales: standardise "
+     "them); lower it and train again.",
+     "el entrenamiento divergió en la época {epoch}: la pérdida de entrenamiento es {loss}; la tasa de aprendizaje "
+     "`{lr_flag}` ({lr}) o la penalización L2 `{l2_flag}` ({l2}) es probablemente demasiado grande (o las variables "
+     "tienen escalas muy distintas: estandarícelas); redúzcala y vuelva a entrenar."),
+]
+
 _OUTPUTS = [
     ("{path}: the directory {folder} does not exist.", "{path}: el directorio {folder} no existe."),
     ("{path}: cannot write into {folder} ({reason}).", "{path}: no se puede escribir en {folder} ({reason})."),
@@ -235,7 +250,7 @@ _OUTPUTS = [
     ("{path}: is a folder; give a file name.", "{path}: es una carpeta; indique un nombre de archivo."),
 ]
 
-ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _OUTPUTS
+ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _TRAINING + _OUTPUTS
 
 # The operating system's reasons (``strerror``), as `OSError` gives them in English.
 REASONS = {

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(parser, args) -> int:
-    from multiclass.cli.console import SafeConsole, safe_stdout
+    from multiclass.cli.console import SafeConsole, safe_stdout, warning_lines
 
     # the library, imported once the command line is valid; predict / export / serve without torch
     commands = importlib.import_module(_SERVING if args.command in _SERVING_COMMANDS else _TRAINING)
@@ -89,7 +89,7 @@ def _run(parser, args) -> int:
     # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
     # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).
     width = None if sys.stdout.isatty() else _CONSOLE_WIDTH  # a terminal: its real width
-    with safe_stdout() as stdout:  # a closed pipe or an ASCII terminal never stops the work
+    with safe_stdout() as stdout, warning_lines():  # a closed pipe or an ASCII terminal never stops the work
         console = SafeConsole(file=stdout, width=width, highlight=False, soft_wrap=True, markup=False)
         return _guarded(parser, args, commands, console)
 

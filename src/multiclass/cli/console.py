@@ -7,6 +7,8 @@ stream that neither loses work on a closed pipe nor crashes on a character the t
   BrokenPipeError and stop the command before its files are written; instead the stream falls silent (stdout is
   pointed at /dev/null, so Python's last flush is quiet too) and the command finishes. A character the stream's
   encoding cannot write (an em dash on an ASCII terminal) is written as an escape (``\\u2014``), not a crash.
+- `warning_lines` prints each warning as one line, ``warning: <message>``, escaped like the rest (Python's own
+  format adds the source line of the code that warned, and would print a class name from data raw).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -22,7 +25,7 @@ from rich.segment import Segment
 
 from multiclass.safetext import terminal_safe
 
-__all__ = ["SafeConsole", "SafeStream", "safe_stdout"]
+__all__ = ["SafeConsole", "SafeStream", "safe_stdout", "warning_lines"]
 
 
 class SafeStream:
@@ -90,3 +93,17 @@ def safe_stdout() -> Iterator[SafeStream]:
         yield stream
     finally:
         sys.stdout = before
+
+
+def _show(message, category, filename, lineno, file=None, line=None) -> None:
+    print(terminal_safe(f"warning: {message}"), file=sys.stderr)
+
+
+@contextlib.contextmanager
+def warning_lines() -> Iterator[None]:
+    """While the block runs, each warning is one escaped line on stderr (`terminal_safe`)."""
+    with warnings.catch_warnings():
+        # A chart cannot draw a control character of a class name: matplotlib's complaint is noise here.
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        warnings.showwarning = _show
+        yield

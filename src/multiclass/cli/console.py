@@ -95,15 +95,20 @@ def safe_stdout() -> Iterator[SafeStream]:
         sys.stdout = before
 
 
-def _show(message, category, filename, lineno, file=None, line=None) -> None:
-    print(terminal_safe(f"warning: {message}"), file=sys.stderr)
+def _one_line(message, category, filename, lineno, line=None) -> str:
+    return terminal_safe(f"warning: {message}") + "\n"
 
 
 @contextlib.contextmanager
 def warning_lines() -> Iterator[None]:
-    """While the block runs, each warning is one escaped line on stderr (`terminal_safe`)."""
+    """While the block runs, each warning shown is one escaped line (`terminal_safe`), not Python's two lines with
+    the source of the code that warned."""
+    before = warnings.formatwarning
     with warnings.catch_warnings():
         # A chart cannot draw a control character of a class name: matplotlib's complaint is noise here.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        warnings.showwarning = _show
-        yield
+        warnings.formatwarning = _one_line
+        try:
+            yield
+        finally:
+            warnings.formatwarning = before

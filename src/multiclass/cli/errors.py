@@ -196,6 +196,21 @@ _MODELS = [
     ("{path}: checksum mismatch, the file was modified after it was written.",
      "{path}: la suma de comprobación no coincide; el archivo se modificó después de escribirse."),
     ("{path}: not valid JSON ({detail}).", "{path}: no es JSON válido ({detail})."),
+    ("{path}: entry {entry} must be {what}; got {value}.", "{path}: la entrada {entry} debe ser {what}; se recibió "
+     "{value}."),
+    ("{path}: entry classes names {n} classes, but model_config.n_classes is {m}.",
+     "{path}: la entrada classes nombra {n} clases, pero model_config.n_classes es {m}."),
+    ("{path}: entry classes names a class twice.", "{path}: la entrada classes nombra una clase dos veces."),
+    ("{path}: entry preprocessor.params: images of {h} x {w} x {c} give {n} features, but model_config.n_features "
+     "is {m}.",
+     "{path}: entrada preprocessor.params: imágenes de {h} x {w} x {c} dan {n} variables, pero "
+     "model_config.n_features es {m}."),
+    ("{path}: not signed, and MULTICLASS_MODEL_KEY is set (only signed models are read).",
+     "{path}: no está firmado, y MULTICLASS_MODEL_KEY está definida (solo se leen modelos firmados)."),
+    ("{path}: the signature does not match MULTICLASS_MODEL_KEY; the model was changed or signed with another key.",
+     "{path}: la firma no coincide con MULTICLASS_MODEL_KEY; el modelo se modificó o se firmó con otra clave."),
+    ("{path}: the checkpoint is incomplete or damaged ({detail}); train from scratch without --resume.",
+     "{path}: el punto de control está incompleto o dañado ({detail}); entrene desde cero sin --resume."),
     ("{path}: SHA-256 does not match model.json; the weights were replaced or damaged.",
      "{path}: el SHA-256 no coincide con model.json; los pesos se sustituyeron o están dañados."),
     ("{path}: tensor {name} has shape {shape}, the model needs {needed}.",

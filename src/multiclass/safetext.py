@@ -12,6 +12,7 @@ are values, not formulas) -- and `csv_uncell` takes the prefix off when such a f
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["csv_cell", "csv_columns", "csv_uncell", "terminal_safe"]
+__all__ = ["csv_cell", "csv_columns", "csv_uncell", "file_name_text", "terminal_safe"]
 
 _CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _ESCAPES = {code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _CONTROLS
@@ -37,6 +38,12 @@ def terminal_safe(text: str) -> str:
     'cat\\\\x1b[2J'
     """
     return text.translate(_ESCAPES)
+
+
+def file_name_text(name: str) -> str:
+    """A name from the file system as text that can be written anywhere: bytes that are not UTF-8 (which Python
+    carries as lone surrogates, unwritable to UTF-8) are shown escaped, a folder ``caf<0xE9>`` as ``caf\\xe9``."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def csv_cell(text: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.safetext import file_name_text
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about
 from multiclass.data.preprocessing import (
@@ -74,7 +75,7 @@ def list_image_folder(root: str | Path, what: str = "images") -> tuple[list[Path
         if not found:
             raise DataError(f"{folder}: class folder {folder.name!r} holds no {what}.")
         paths += found
-        labels += [folder.name] * len(found)
+        labels += [file_name_text(folder.name)] * len(found)  # a name that is not UTF-8: escaped
     return paths, labels
 
 
@@ -234,7 +235,7 @@ def load_images(
             with errors_about(str(root)):
                 y = encode_labels(labels, classes, where="class folders")
     X = preprocessor.transform(paths)  # (N, H*W*C)
-    ids = np.array([p.relative_to(root).as_posix() for p in paths], dtype=object)
+    ids = np.array([file_name_text(p.relative_to(root).as_posix()) for p in paths], dtype=object)
     return Dataset(
         X,
         y,

@@ -201,3 +201,26 @@ def test_folder_names_that_are_not_utf8_are_escaped_everywhere(tmp_path, capsys)
     assert main(["predict", str(model), str(folder), "--out", str(tmp_path / "p.csv")]) == 0
     assert "caf\\xe9/0.png" in (tmp_path / "p.csv").read_text(encoding="utf-8")
     capsys.readouterr()
+
+
+# --- a class named NA -------------------------------------------------------------------------------------------
+
+
+def test_na_values_keeps_a_class_named_na(tmp_path, capsys):
+    rows = "".join(f"{i % 5},{(i * 3) % 7},{['NA', 'x', 'y'][i % 3]}\n" for i in range(30))
+    data = write(tmp_path / "data.csv", "a,b,y\n" + rows)
+    model = tmp_path / "m"
+    assert main(["train", str(data), "--target", "y", "--hidden", "none", *QUIET, "--out", str(model)]) == 2
+    assert "column 'y' row 1: the label is missing." in capsys.readouterr().err
+    assert main(["train", str(data), "--target", "y", "--hidden", "none", "--na-values", "", *QUIET, "--out",
+                 str(model)]) == 0
+    document = json.loads((model / "model.json").read_text())
+    assert document["classes"] == ["NA", "x", "y"] and document["data"]["load_options"]["na_values"] == [""]
+    assert main(["evaluate", str(model), str(data)]) == 0
+    kept = {}
+    for runtime in ("numpy", "torch"):
+        out = tmp_path / f"{runtime}.csv"
+        assert main(["predict", str(model), str(data), "--runtime", runtime, "--keep-columns", "y", "--out",
+                     str(out)]) == 0
+        kept[runtime] = [line.split(",")[0] for line in out.read_text().splitlines()[1:]]
+    assert kept["numpy"] == kept["torch"] == [["NA", "x", "y"][i % 3] for i in range(30)]

@@ -35,7 +35,8 @@ from multiclass.training.recipes import SEARCHED, SETTINGS, Recipe
 __all__ = ["COMMANDS"]
 
 # The reader options of `train` (saved with the model and reused by `evaluate` / `predict`).
-_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
+_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir",
+                 "na_values")
 _NETWORK = ("hidden", "activation", "dropout")
 _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_split", "monitor", "patience",
                  "min_delta", "lr_patience", "class_weight", "seed", "device", "engine", "precision", "compile_step",

@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # annotations only: this module is imported by `multiclass pr
 __all__ = ["check_output_path", "load_for_model", "model_scan", "wants_stream"]
 
 # Reader options that do not apply to a streamed table (other kinds of data).
-_NOT_STREAMED = ("text_column", "labels", "split", "data_dir")
+_NOT_STREAMED = ("text_column", "labels", "split", "data_dir", "na_values")
 
 
 def wants_stream(path, stream, *, options: dict | None = None, table_model: bool = True) -> bool:

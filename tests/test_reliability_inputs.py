@@ -96,6 +96,25 @@ def image_over_pixel_cap(tmp, model):
                                    r"are read; make it smaller\.$")
 
 
+# --- messages -------------------------------------------------------------------------------------------------------
+
+
+@case("a FIFO given as the data file")
+def fifo_as_data(tmp, model):
+    fifo = tmp / "data.csv"
+    os.mkfifo(fifo)
+    return train_table(fifo), rf"^{q(fifo)}: not a regular file \(a pipe, a device or a socket\); give a file\.$"
+
+
+@case("a gzip file named .csv")
+def gzip_named_csv(tmp, model):
+    import gzip
+
+    p = write(tmp / "data.csv", gzip.compress(GOOD.encode()))
+    return train_table(p), (rf"^{q(p)}: is gzip-compressed \(it starts with gzip's bytes 1F 8B\) but its name does "
+                            r"not say so; name it \.gz \(data\.csv\.gz\) or decompress it\.$")
+
+
 @pytest.mark.parametrize("name", cases_of(__name__))
 def test_bad_input(name, trained_model, tmp_path, monkeypatch, capsys):
     check_case(name, trained_model, tmp_path, monkeypatch, capsys)

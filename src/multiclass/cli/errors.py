@@ -153,6 +153,12 @@ _SOURCES = [
     ("{path}: no such file or folder, and not a built-in dataset ({names}).",
      "{path}: no existe ese archivo o carpeta, y no es un conjunto de datos incorporado ({names})."),
     ("{path}: no such file.", "{path}: no existe ese archivo."),
+    ("{path}: not a regular file (a pipe, a device or a socket); give a file.",
+     "{path}: no es un archivo normal (una tubería, un dispositivo o un socket); indique un archivo."),
+    ("{path}: is gzip-compressed (it starts with gzip's bytes 1F 8B) but its name does not say so; name it .gz "
+     "(data.csv.gz) or decompress it.",
+     "{path}: está comprimido con gzip (empieza por los bytes 1F 8B de gzip) pero su nombre no lo dice; llámelo .gz "
+     "(data.csv.gz) o descomprímalo."),
     ("{path}: cannot tell the format from the name or the first bytes; pass `--kind` ({kinds}).",
      "{path}: no se puede deducir el formato del nombre ni de los primeros bytes; indique `--kind` ({kinds})."),
     ("{path}: not an IDX file: magic number {magic} must start with two zero bytes.",

@@ -49,6 +49,8 @@ def _check_declared(path: Path, archive, name: str) -> None:
 
 
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO, a device, a socket
+        raise DataError(f"{path}: not a regular file (a pipe, a device or a socket); give a file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     # np.load is given an open file (closed here on every path) because it leaks its own handle when the zip is bad

@@ -66,6 +66,8 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
         `sep`, `header` or `names` for a Parquet file, or malformed.
     """
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO, a device, a socket
+        raise DataError(f"{path}: not a regular file (a pipe, a device or a socket); give a file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     suffixes = [s.lower() for s in path.suffixes]

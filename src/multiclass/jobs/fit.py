@@ -28,6 +28,7 @@ from multiclass.decisions import DecisionConfig, fit_policy
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.recipe import plan, search
@@ -120,7 +121,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         Validation data instead of a split of `source`, read the way `source` is.
     announce : callable, optional
         Called once the data is read (or scanned) and before training, with what was read: ``{"rows", "features",
-        "classes", "read": "memory" | "streamed", "ranks"}`` (on rank 0 only).
+        "classes", "read": "memory" | "streamed", "ranks"}`` (on rank 0 only), and in memory ``"summary"``
+        (`multiclass.data.summary.summarize_dataset`).
     **read_options
         ``kind``, ``target``, ``id_column``, ``ignore``, ``categorical``, ``text_column``, ``labels``, ``split``,
         ``data_dir`` (see `multiclass.data.load_dataset`).
@@ -148,7 +150,7 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         dataset = data.load_dataset(source, **read_options)
         if announce is not None:
             announce({"rows": dataset.n_samples, "features": dataset.n_features, "classes": dataset.n_classes,
-                      "read": "memory", "ranks": 1})
+                      "read": "memory", "ranks": 1, "summary": summarize_dataset(dataset)})
         val_dataset = None
         if val_data is not None:
             val_dataset = data.load_for_prediction(val_data, dataset.preprocessor, classes=dataset.classes,
@@ -238,7 +240,7 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     winner, found = chosen.candidates[0], None
     if len(chosen.candidates) > 1 and X_val is not None and early_stopping:
         found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,
-                       activation=activation)
+                       activation=activation, fixed=chosen.recipe.fixed)
         winner = found.winner
     elif len(chosen.candidates) > 1:  # nothing to rank them on: the middle of the range, documented
         winner = chosen.candidates[len(chosen.candidates) // 2]

@@ -32,6 +32,7 @@ from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.recipe import plan, search
+from multiclass.training.recipes import SEED
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import save_model
 from multiclass.report import Report, ReportConfig
@@ -242,9 +243,15 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
         found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,
                        activation=activation, fixed=chosen.recipe.fixed)
         winner = found.winner
-    elif len(chosen.candidates) > 1:  # nothing to rank them on: the middle of the range, documented
-        winner = chosen.candidates[len(chosen.candidates) // 2]
-    config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
+    config = chosen.config
+    if len(chosen.candidates) > 1 and found is None:
+        # nothing to rank them on: the seed's network with the middle of its regularisation, for the seed's epochs
+        # (no early stopping to end a 500-epoch limit)
+        seedlike = [c for c in chosen.candidates if c.hidden == SEED["hidden"]] or chosen.candidates
+        winner = seedlike[len(seedlike) // 2]
+        if "epochs" not in chosen.recipe.fixed:
+            config = replace(config, epochs=SEED["epochs"])
+    config = replace(config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
     model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
     watched = (X_val, y_val) if early_stopping else (None, None)
     result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes, checkpoint=checkpoint,

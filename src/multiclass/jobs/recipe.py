@@ -39,7 +39,7 @@ from multiclass.training.recipes import (
 )
 from multiclass.training.progress import say_search
 
-__all__ = ["SEARCH_BUDGET_MACS", "Plan", "SearchResult", "plan", "rung_rows", "search"]
+__all__ = ["SEARCH_BUDGET_MACS", "Plan", "SearchResult", "explicit_fields", "plan", "rung_rows", "search"]
 
 # TrainConfig fields a library caller fixes by setting them away from their defaults.
 EXPLICIT_FIELDS = ("lr", "l2", "batch_size", "epochs", "patience", "monitor", "lr_patience")
@@ -274,7 +274,7 @@ class Plan:
     config: TrainConfig
 
 
-def _explicit(config: TrainConfig) -> dict:
+def explicit_fields(config: TrainConfig) -> dict:
     """TrainConfig fields of `EXPLICIT_FIELDS` set away from their defaults: the library's way of saying "fixed"."""
     default = TrainConfig()
     return {name: getattr(config, name) for name in EXPLICIT_FIELDS if getattr(config, name) != getattr(default, name)}
@@ -288,7 +288,7 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     `EXPLICIT_FIELDS` that differ from `TrainConfig`'s defaults.
     """
     recipe = recipe if isinstance(recipe, Recipe) else Recipe(str(recipe))
-    fixed = {**_explicit(config), **recipe.fixed}
+    fixed = {**explicit_fields(config), **recipe.fixed}
     if hidden is not None:
         fixed["hidden"] = tuple(hidden)
     if dropout is not None:

@@ -77,22 +77,29 @@ def test_search_trains_every_candidate_on_every_row_when_the_budget_allows():
     assert found.winner.to_dict() == {k: best[k] for k in found.winner.to_dict()}
 
 
-def test_search_stages_capacity_then_regularisation_within_its_budget():
+@pytest.mark.parametrize("roomy", [True, False], ids=["whole-grid", "dropout-only"])
+def test_search_stages_capacity_then_regularisation_within_its_budget(roomy):
     X, y = _data(4_000)
     X_tr, y_tr, X_va, y_va = X[:3_000], y[:3_000], X[3_000:], y[3_000:]
     candidates = [Candidate(h, d, l2, 1e-3, 32) for h in [(), (16,), (32, 16)] for d in (0.0, 0.3)
                   for l2 in (0.0, 1e-4, 1e-3) if not (h == () and d)]
-    budget = _cost(_representatives(candidates), 1_000, 3_000, 12, 3, 1_000) * 2.2
+    capacity_cost = _cost(_representatives(candidates), 1_000, 3_000, 12, 3, 1_000)
+    family_cost = max(_cost([c for c in candidates if c.hidden == h], 1_000, 3_000, 12, 3, 1_000)
+                      for h in {c.hidden for c in candidates})
+    budget = 2.01 * max(capacity_cost, family_cost) if roomy else 2.01 * capacity_cost
     base = TrainConfig(verbose=False, seed=0)
     found = search(X_tr, y_tr, X_va, y_va, candidates, classes=["a", "b", "c"], base=base, budget=budget)
     stages = [e["stage"] for e in found.board]
     assert stages.count("capacity") == 3 and "all" not in stages
     capacity = [e for e in found.board if e["stage"] == "capacity"]
     assert {round(e["rows"], -1) for e in capacity} == {1_000}  # a third of the rows (stratified, rounded)
-    best_shape = tuple(min(capacity, key=lambda e: e["val_loss"])["hidden"])
-    family = [c for c in candidates if c.hidden == best_shape]
-    assert found.winner.hidden == best_shape
-    assert stages.count("regularisation") == (len(family) if len(family) > 1 else 0)
+    best = min(capacity, key=lambda e: e["val_loss"])  # the default monitor
+    family = [c for c in candidates if c.hidden == tuple(best["hidden"])]
+    if not roomy:  # the whole grid does not fit what is left: dropout alone, at the shape's moderate L2
+        family = [c for c in family if c.l2 == best["l2"]]
+    assert found.winner.hidden == tuple(best["hidden"]) and found.winner in family
+    tried = [(tuple(e["hidden"]), e["dropout"], e["l2"]) for e in found.board if e["stage"] == "regularisation"]
+    assert sorted(tried) == (sorted((c.hidden, c.dropout, c.l2) for c in family) if len(family) > 1 else [])
     again = search(X_tr, y_tr, X_va, y_va, candidates, classes=["a", "b", "c"], base=base, budget=budget)
     assert again.winner == found.winner and again.board == found.board  # the same data and seed choose alike
 
@@ -103,3 +110,16 @@ def test_search_says_each_stage_on_stderr_when_verbose(capsys):
            base=TrainConfig(verbose=True, seed=0, log_every=1000))
     err = capsys.readouterr().err
     assert "recipe auto: 2 candidates on all 300 training rows" in err
+
+
+def test_search_reads_csr_rows_without_densifying_them():
+    import scipy.sparse as sp
+
+    X, y = _data(400)
+    X = sp.csr_matrix(np.where(X > 0.5, X, 0.0).astype(np.float32))
+    candidates = auto_candidates(300, 12, 3, sparse=True)
+    assert {c.hidden for c in candidates} == {(), (256,)}
+    found = search(X[:300], y[:300], X[300:], y[300:], candidates[:3], classes=["a", "b", "c"],
+                   base=TrainConfig(verbose=False, seed=0))
+    assert len(found.board) == 3 and all(e["val_loss"] is not None for e in found.board)
+    assert found.winner in candidates[:3]

@@ -21,9 +21,11 @@ import numpy as np
 
 from multiclass.classes import monitored_class, resolve_class_weight
 from multiclass.devices import resolve_device
-from multiclass.models import ModelConfig, macs_per_row
+from multiclass.models import ModelConfig, build_model, macs_per_row
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
+from multiclass.training import train
+from multiclass.training.arrays import is_sparse
 from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.recipes import (
     AUTO_EPOCHS,
@@ -173,9 +175,12 @@ class _Rungs:
         trials = [self._trial(c, len(index)) for c in candidates]
         if self.base.verbose:
             say_search(stage, len(candidates), len(index))
-        results = train_trials(trials, X, y, self.X_va, self.y_va, class_weight=weight, recall_of=self.recall_of,
-                               device=self.device, dropout_seed=self.base.seed, verbose=self.base.verbose,
-                               label="search")
+        if is_sparse(X):  # CSR rows (TF-IDF text): the eager loop's sparse first layer, one candidate at a time
+            results = [_train_alone(trial, X, y, self.X_va, self.y_va, self.classes) for trial in trials]
+        else:
+            results = train_trials(trials, X, y, self.X_va, self.y_va, class_weight=weight,
+                                   recall_of=self.recall_of, device=self.device, dropout_seed=self.base.seed,
+                                   verbose=self.base.verbose, label="search")
         ranked = []
         for candidate, outcome in zip(candidates, results):
             record = outcome.best_record
@@ -248,6 +253,24 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     rows = _fitting(family, left, n_rows, n_features, n_classes, n_val)
     winner = rungs.run(family, rows, "regularisation")[0]
     return SearchResult(winner, rungs.board, rungs.rungs)
+
+
+@dataclass
+class _Alone:
+    """What `search` reads of a candidate trained by the eager loop (as of a `TrialResult`)."""
+
+    best_epoch: int
+    n_epochs: int
+    best_record: dict
+
+
+def _train_alone(trial: Trial, X, y, X_va, y_va, classes) -> _Alone:
+    """Train one candidate with `multiclass.training.train` (which reads CSR rows without densifying them)."""
+    model = build_model(trial.model_config, seed=trial.train_config.seed)
+    result = train(model, X, y, trial.train_config, X_val=X_va, y_val=y_va, classes=classes)
+    history = result.history
+    record = history[result.best_epoch - 1] if 0 < result.best_epoch <= len(history) else {}
+    return _Alone(result.best_epoch, len(history), record)
 
 
 def _subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:

@@ -141,3 +141,20 @@ def test_warnings_are_one_line_each_in_the_language_of_the_run(tmp_path, capsys,
     assert code == 0
     lines = [line for line in err.splitlines() if "empty" in line]
     assert len(lines) == 1 and lines[0].startswith(word) and "Warning" not in err and ".py:" not in err
+
+
+def test_the_report_says_which_recipe_chose_the_network(tmp_path, capsys):
+    _frame().to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"),
+                             "--hidden", "8", "--epochs", "20"], capsys)  # auto, searching L2 for a fixed shape
+    assert code == 0, err
+    recipe = _model_json(tmp_path / "m")["training"]["recipe"]
+    assert recipe["name"] == "auto" and recipe["fixed"]["hidden"] == [8] and len(recipe["candidates"]) == 4
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--json", str(tmp_path / "e.json"),
+                 "--html", str(tmp_path / "e.html")]) == 0
+    assert json.loads((tmp_path / "e.json").read_text())["training"]["recipe"]["chosen"] == recipe["chosen"]
+    html = (tmp_path / "e.html").read_text()
+    assert "auto: hidden 8, dropout 0" in html and "(the best of 4 candidates on the validation rows)" in html
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--html", str(tmp_path / "es.html"),
+                 "--lang", "es"]) == 0
+    assert "la mejor de 4 candidatas" in (tmp_path / "es.html").read_text()

@@ -125,7 +125,7 @@ SCHEMA = _Object({
     "data": _Optional(_Object({"kind": _Optional(STR), "source": _Optional(STR), "n_samples": _Optional(INT),
                                "feature_names": _Optional(_ListOf(STR)), "target_dtype": _one_of("str", "int"),
                                "image_shape": _Optional(_ListOf(COUNT)),
-                               "load_options": _Object({}, rest=_Optional(_either(STR, _ListOf(STR))))})),
+                               "load_options": _Object({}, rest=_Optional(_either(STR, BOOL, _ListOf(STR))))})),
     "training": _Optional(_Object({"history": _ListOf(_Object({}, rest=SCALAR)), "best_epoch": INT,
                                    "stop_reason": STR, "recipe": _Optional(DICT)})),
     "validation": _Optional(DICT),

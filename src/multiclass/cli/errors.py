@@ -33,6 +33,8 @@ _USAGE = [
     ("`{flag}` must be a number in {bounds}; got {value}", "`{flag}` debe ser un número en {bounds}; se recibió {value}"),
     ("`{flag}` must be hidden widths such as {example}; got {value}",
      "`{flag}` debe dar anchuras de capas ocultas, como {example}; se recibió {value}"),
+    ("`{flag}` must be hidden widths of at most {n} units such as {example}; got {value}",
+     "`{flag}` debe dar anchuras de capas ocultas de {n} unidades como mucho, como {example}; se recibió {value}"),
     ("`{flag}` must be positive hidden widths such as {example}; got {value}",
      "`{flag}` debe dar anchuras positivas de capas ocultas, como {example}; se recibió {value}"),
     ("`{flag}` must be 'balanced' or name=weight,name=weight; got {value}",

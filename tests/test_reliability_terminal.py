@@ -202,3 +202,23 @@ def test_csv_columns_leaves_numbers_alone():
     guarded = csv_columns(columns)
     assert list(guarded) == ["'=h", "p", "n"]
     assert guarded["'=h"].tolist() == ["'=a", "b"] and guarded["p"] is columns["p"]
+
+
+@given(labels=st.lists(st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Cf", "L", "N", "P"]),
+                               min_size=1, max_size=12), min_size=1, max_size=4))
+def test_random_control_characters_in_labels_never_reach_the_terminal(labels):
+    """A table of random labels (control and format characters among them), on a colour terminal: no raw control
+    character but rich's own style sequences (ESC [ ... m) and newlines reaches the output."""
+    import re
+
+    from rich.table import Table
+
+    console = SafeConsole(file=io.StringIO(), force_terminal=True, color_system="standard", width=80)
+    table = Table("class", "recall")
+    for label in labels:
+        table.add_row(label, "0.5")
+    console.print(table)
+    console.print(*labels)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", console.file.getvalue())  # rich's own styles
+    assert not [c for c in text if (ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) < 0xA0
+                or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069]

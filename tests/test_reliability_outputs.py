@@ -141,7 +141,7 @@ def test_random_collisions_are_refused_and_distinct_paths_pass(tmp_path_factory,
             (root / name).write_text("x")
     if "link" in ins or "link" in outs:
         (root / "link").symlink_to(root / "a.csv")
-    resolved = lambda name: (root / name).resolve()  # noqa: E731
+    resolved = lambda name: (root / name).resolve()
     clash = len({resolved(n) for n in outs}) < len(outs) or any(
         resolved(o) == resolved(i) or resolved(i) in resolved(o).parents or resolved(o) in resolved(i).parents
         for o in outs for i in ins) or any(resolved(a) in resolved(b).parents for a in outs for b in outs)

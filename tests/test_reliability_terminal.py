@@ -58,7 +58,7 @@ def test_terminal_safe_leaves_no_control_character(text):
 
 
 def test_control_characters_in_labels_are_shown_escaped(hostile_model, capsys):
-    root, data, model = hostile_model
+    _, data, model = hostile_model
     assert main(["evaluate", str(model), str(data)]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
@@ -87,7 +87,7 @@ def test_error_lines_escape_control_characters(tmp_path, capsys):
 
 
 def _run(argv, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "multiclass", *argv], capture_output=True, timeout=300,
+    return subprocess.run([sys.executable, "-m", "multiclass", *argv], capture_output=True, timeout=300, check=False,
                           env={**os.environ, "PYTHONPATH": SRC, **env})
 
 
@@ -97,7 +97,7 @@ def test_a_closed_pipe_ends_printing_quietly_and_the_files_are_written(hostile_m
     out, page = tmp_path / "r.json", tmp_path / "r.html"
     command = (f"{sys.executable} -m multiclass evaluate {model} {data} --json {out} --html {page} | head -c 1; "
                "exit ${PIPESTATUS[0]}")
-    done = subprocess.run(["bash", "-c", command], capture_output=True, timeout=300,
+    done = subprocess.run(["bash", "-c", command], capture_output=True, timeout=300, check=False,
                           env={**os.environ, "PYTHONPATH": SRC})
     assert done.returncode == 0, done.stderr
     assert done.stderr == b""
@@ -108,7 +108,7 @@ def test_train_into_a_closed_pipe_still_saves_the_model(tmp_path):
     data = write(tmp_path / "data.csv", _table(["x", "y", "z"]))
     command = (f"{sys.executable} -m multiclass train {data} --target y --hidden none --epochs 2 "
                f"--out {tmp_path / 'm'} | head -c 1; exit ${{PIPESTATUS[0]}}")
-    done = subprocess.run(["bash", "-c", command], capture_output=True, timeout=300,
+    done = subprocess.run(["bash", "-c", command], capture_output=True, timeout=300, check=False,
                           env={**os.environ, "PYTHONPATH": SRC})
     assert done.returncode == 0 and b"Error" not in done.stderr, done.stderr
     assert (tmp_path / "m" / "model.json").is_file()
@@ -153,7 +153,7 @@ def test_csv_guard_keeps_numbers():
 
 @pytest.mark.parametrize("runtime", ["numpy", "torch"])
 def test_predictions_csv_cells_and_headers_are_guarded_on_both_runtimes(hostile_model, tmp_path, runtime):
-    root, data, model = hostile_model
+    _, data, model = hostile_model
     out = tmp_path / f"p-{runtime}.csv"
     assert main(["predict", str(model), str(data), "--runtime", runtime, "--keep-columns", "y", "--out",
                  str(out)]) == 0
@@ -172,7 +172,7 @@ def _number(text: str) -> bool:
 
 
 def test_both_runtimes_guard_the_same_cells(hostile_model, tmp_path):
-    root, data, model = hostile_model
+    _, data, model = hostile_model
     labels = {}
     for runtime in ("numpy", "torch"):
         out = tmp_path / f"{runtime}.csv"
@@ -185,7 +185,7 @@ def test_both_runtimes_guard_the_same_cells(hostile_model, tmp_path):
 
 def test_guarded_predictions_read_back_as_the_labels(hostile_model, tmp_path, capsys):
     """`report --predictions` takes the prefix off: the labels match their p_<class> columns again."""
-    root, data, model = hostile_model
+    _, data, model = hostile_model
     out = tmp_path / "p.csv"
     assert main(["predict", str(model), str(data), "--keep-columns", "y", "--out", str(out)]) == 0
     assert main(["report", "--predictions", str(out), "--json", str(tmp_path / "r.json")]) == 0

@@ -8,10 +8,9 @@ logits (see `multiclass.functional`) and probabilities are made only at predict 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 

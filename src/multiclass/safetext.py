@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["csv_cell", "csv_columns", "csv_uncell", "file_name_text", "terminal_safe"]
 
-_CONTROLS = [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_CONTROLS = [*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 _ESCAPES = {code: (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}") for code in _CONTROLS
             if chr(code) not in "\n\t"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -7,12 +7,13 @@ Rules (shared by every source):
   ``"False"``/``"True"``;
 - integers outside int64 (a uint64 such as 2**64 - 1) and whole floats beyond 2**53 (1e20, no longer an exact
   integer) are never wrapped or rounded: the labels are then text (``"18446744073709551615"``, ``"1e+20"``);
-- a missing label (None, NaN, pandas' NA) in training data, or a non-integer float label, is a `DataError` naming the row
-  (1-based, header not counted).
+- a missing label (None, NaN, pandas' NA) in training data, or a non-integer float label, is a `DataError` naming
+  the row (1-based, header not counted).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -94,7 +95,7 @@ def _normalize(values: Any, where: str | None) -> tuple[np.ndarray, np.ndarray |
 
 
 def _is_missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType"
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
 
 
 def check_label_values(values: Any, *, name: str = "y") -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from multiclass.exceptions import DataError
-from multiclass.membudget import check_allocation, human_bytes
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes
 from multiclass.data.preprocessing import Preprocessor, StandardizePreprocessor
+from multiclass.exceptions import DataError
+from multiclass.membudget import check_allocation, human_bytes
 
 __all__ = ["load_npz"]
 
@@ -72,7 +72,7 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
                 except (ValueError, KeyError, *_ZIP_ERRORS) as exc:
                     if isinstance(exc, DataError):
                         raise
-                    pass  # a header numpy cannot read: np.load below says so in its own words
+                    # a header numpy cannot read: np.load below says so in its own words
                 try:
                     arrays[name] = archive[name]
                 except ValueError as exc:

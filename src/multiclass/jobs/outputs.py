@@ -18,7 +18,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from multiclass.atomic import cannot_write, fsync_dir, fsync_write, output_mode, remove_stale_temporaries
+from multiclass.atomic import (
+    cannot_write,
+    fsync_dir,
+    fsync_write,
+    output_mode,
+    remove_stale_temporaries,
+)
 from multiclass.exceptions import DataError
 from multiclass.modelfile import CONFIG_FILE
 

@@ -19,8 +19,8 @@ import numpy as np
 from multiclass.atomic import open_atomic
 from multiclass.exceptions import ConfigError
 from multiclass.runtime.csvtext import csv_chunks
-from multiclass.safetext import csv_columns
 from multiclass.runtime.model import Prediction
+from multiclass.safetext import csv_columns
 
 __all__ = ["KEPT_LABELS", "PARQUET_SUFFIXES", "kept_names", "prediction_columns", "write_columns"]
 

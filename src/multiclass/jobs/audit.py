@@ -134,10 +134,13 @@ def audit(source, *, out=None, folds: int = 5, recipe="auto", hidden=None, activ
     return AuditRun(result, written, record)
 
 
-def critical_classes(decision) -> tuple[str, ...]:
-    """The classes whose rows `drop_for_training` keeps: those given a recall target (``--target-recall``)."""
-    targets = getattr(decision, "target_recall", None) or {}
-    return tuple(str(name) for name in dict(targets))
+def critical_classes(decision, classes) -> tuple[str, ...]:
+    """The classes whose rows `drop_for_training` keeps: those given a recall target (``--target-recall``),
+    checked against `classes` first (an unknown class fails with the decision's own message)."""
+    if decision is None or not decision.target_recall:
+        return ()
+    decision.resolve(classes)
+    return tuple(str(name) for name in dict(decision.target_recall))
 
 
 def drop_for_training(dataset, audit_dir, *, critical=(), drop_critical: bool = False):

@@ -154,8 +154,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
     else:
         dataset, dropped = data.load_dataset(source, **read_options), None
         if drop_suspects is not None:
-            dataset, dropped = drop_for_training(dataset, drop_suspects, critical=critical_classes(decision),
-                                                 drop_critical=drop_critical)
+            critical = critical_classes(decision, dataset.classes)
+            dataset, dropped = drop_for_training(dataset, drop_suspects, critical=critical, drop_critical=drop_critical)
         if announce is not None:
             announce({"rows": dataset.n_samples, "features": dataset.n_features, "classes": dataset.n_classes,
                       "read": "memory", "ranks": 1})

@@ -50,21 +50,24 @@ class AuditRun:
 
 
 def choose_fold_recipe(X, y, classes, *, recipe="auto", hidden=None, activation: str = "relu", dropout=None,
-                       config: TrainConfig | None = None) -> tuple[FoldRecipe, dict]:
+                       config: TrainConfig | None = None, source="the data") -> tuple[FoldRecipe, dict]:
     """The network and training `train` would choose for these rows, chosen once on all of them.
 
     As `multiclass.jobs.fit.fit_arrays`: the recipe's candidates are searched on a stratified ``val_split`` of the
     rows (``val_split`` 0: the middle candidate, and the audit then refuses the config); what the caller fixed is
-    kept. Returns the `FoldRecipe` (quiet) and the record of the choice.
+    kept; `source` names the data in the split's errors. Returns the `FoldRecipe` (quiet) and the record of the
+    choice.
     """
     config = config or TrainConfig()
     started = time.perf_counter()
-    chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=len(y), n_features=X.shape[1],
-                  n_classes=len(classes), sparse=is_sparse(X))
-    winner = chosen.candidates[len(chosen.candidates) // 2]
-    if len(chosen.candidates) > 1 and config.val_split > 0:
-        with errors_about("the data"):
+    tr = va = None  # train's split of the rows: the candidates are sized for, and searched on, its training part
+    if config.val_split > 0:
+        with errors_about(str(source)):
             tr, va = stratified_split(y, config.val_split, seed=config.seed, classes=classes)
+    chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=len(y) if tr is None else len(tr),
+                  n_features=X.shape[1], n_classes=len(classes), sparse=is_sparse(X))
+    winner = chosen.candidates[len(chosen.candidates) // 2]
+    if len(chosen.candidates) > 1 and tr is not None:
         winner = search(X[tr], y[tr], X[va], y[va], chosen.candidates, classes=classes, base=chosen.config,
                         activation=activation).winner
     fold_config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size, verbose=False)
@@ -127,7 +130,8 @@ def audit(source, *, out=None, folds: int = 5, recipe="auto", hidden=None, activ
         announce({"rows": dataset.n_samples, "features": dataset.n_features, "classes": dataset.n_classes,
                   "read": "memory", "ranks": 1})
     fold_recipe, record = choose_fold_recipe(dataset.X, dataset.y, dataset.classes, recipe=recipe, hidden=hidden,
-                                             activation=activation, dropout=dropout, config=config)
+                                             activation=activation, dropout=dropout, config=config,
+                                             source=dataset.source)
     result = audit_arrays(dataset, folds=folds, recipe=fold_recipe, engine=engine, **asdict(audit_config))
     result.folds["recipe"] = record
     written = write_audit(result, out, lang=lang, html=html) if out is not None else {}

@@ -1,4 +1,4 @@
-"""The bad-input catalogue of `multiclass audit` and `train --drop-suspects` (tests/catalogue.py holds the machinery)."""
+"""The bad-input catalogue of `multiclass audit` and `train --drop-suspects` (machinery: tests/catalogue.py)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,13 @@ def an_audit(tmp, labels=CODES, classes=("x", "y", "z")):
     folder = tmp / "audit"
     write_audit(audit_probabilities(labels, probs, classes=classes), folder, html=False)
     return folder
+
+
+def dropping(tmp, folder=None):
+    """(data, audit folder, argv) of `train --drop-suspects` on GOOD (with a real audit of it unless `folder`)."""
+    data = write(tmp / "data.csv", GOOD)
+    folder = an_audit(tmp) if folder is None else folder
+    return data, folder, train_table(data, "--drop-suspects", str(folder))
 
 
 @case("`multiclass audit --out` names a file")
@@ -85,76 +92,75 @@ def audit_of_shards(tmp, model):
 
 @case("`train --drop-suspects` names a folder with no audit")
 def drop_suspects_no_audit(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), tmp / "empty"
-    folder.mkdir()
-    return (train_table(data, "--drop-suspects", str(folder)),
+    (tmp / "empty").mkdir()
+    _, folder, argv = dropping(tmp, tmp / "empty")
+    return (argv,
             rf"^{q(folder / 'audit.json')}: no such file; pass the folder `write_audit` wrote \(it holds audit\.json "
             r"and suspects\.csv\)\.$")
 
 
 @case("`train --drop-suspects` with an audit of other data")
 def drop_suspects_other_data(tmp, model):
-    data = write(tmp / "data.csv", GOOD)
-    folder = an_audit(tmp, labels=np.arange(20) % 2, classes=("a", "b"))
-    return (train_table(data, "--drop-suspects", str(folder)),
+    _, folder, argv = dropping(tmp, an_audit(tmp, labels=np.arange(20) % 2, classes=("a", "b")))
+    return (argv,
             rf"^{q(folder)}: the audit was made on other data \(20 rows, classes \['a', 'b'\]\); its row numbers do "
             r"not apply to these 30 rows\.$")
 
 
 @case("`train --drop-suspects` whose suspects.csv has a line that is no row number")
 def drop_suspects_bad_row(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
+    data, folder, argv = dropping(tmp)
     write(folder / "suspects.csv", "row,given\n3,x\n30,y\n")
-    return (train_table(data, "--drop-suspects", str(folder)),
+    return (argv,
             rf"^{q(folder / 'suspects.csv')}: line 3: 'row' must be a row number in \[0, 30\); got '30'\.$")
 
 
 @case("`train --drop-suspects` whose suspects.csv lost its 'row' column")
 def drop_suspects_no_row_column(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
+    data, folder, argv = dropping(tmp)
     write(folder / "suspects.csv", "given,likely\nx,y\n")
-    return (train_table(data, "--drop-suspects", str(folder)),
+    return (argv,
             rf"^{q(folder / 'suspects.csv')}: needs a 'row' column; found \['given', 'likely'\]\.$")
 
 
 @case("`train --drop-suspects` whose audit.json is not JSON")
 def drop_suspects_broken_json(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
+    data, folder, argv = dropping(tmp)
     write(folder / "audit.json", "{not json")
-    return (train_table(data, "--drop-suspects", str(folder)),
+    return (argv,
             rf"^{q(folder / 'audit.json')}: not valid JSON \(.+\)\.$")
 
 
 @case("`train --drop-suspects` whose audit.json is another record")
 def drop_suspects_not_an_audit(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
+    data, folder, argv = dropping(tmp)
     write(folder / "audit.json", json.dumps({"schema": "multiclass-report/1"}))
-    return (train_table(data, "--drop-suspects", str(folder)),
+    return (argv,
             rf"^{q(folder / 'audit.json')}: is not an audit record \(schema 'multiclass-audit/1'\)\.$")
 
 
 @case("`train --drop-suspects` with a streamed audit (no fingerprint of its labels)")
 def drop_suspects_streamed_audit(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
+    data, folder, argv = dropping(tmp)
     record = json.loads((folder / "audit.json").read_text())
     write(folder / "audit.json", json.dumps({**record, "labels_sha256": None}))
-    return (train_table(data, "--drop-suspects", str(folder)),
+    return (argv,
             rf"^{q(folder)}: the audit holds no fingerprint of its labels \(a streamed audit\), so its row numbers "
             r"cannot be checked against these rows; drop the rows of suspects\.csv yourself\.$")
 
 
 @case("`train --drop-suspects` whose suspects are every row")
 def drop_suspects_every_row(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
+    data, folder, argv = dropping(tmp)
     write(folder / "suspects.csv", "row\n" + "".join(f"{i}\n" for i in range(30)))
-    return (train_table(data, "--drop-suspects", str(folder)),
+    return (argv,
             rf"^{q(folder)}: lists every row of {q(data)} as a suspect; nothing is left to train on\.$")
 
 
 @case("`train --drop-suspects` of a streamed table")
 def drop_suspects_streamed_table(tmp, model):
-    data, folder = write(tmp / "data.csv", GOOD), an_audit(tmp)
-    return (train_table(data, "--stream", "--drop-suspects", str(folder)),
+    data, folder, argv = dropping(tmp)
+    return (argv + ["--stream"],
             r"^`--drop-suspects` applies to data read whole; a streamed table cannot drop rows\.$")
 
 

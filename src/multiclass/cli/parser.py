@@ -20,8 +20,8 @@ from multiclass.cli.values import class_weight, hidden_widths, int_in, number_in
 from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
 from multiclass.language import ENV, LANGS, current_lang, default_lang
 
-__all__ = ["AUDIT_FILTERS", "AUDIT_RANKINGS", "DATA_KINDS", "FOLD_ENGINES", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES", "Parser", "build_parser", "class_weight", "flag_names",
-           "hidden_widths", "recall_targets", "str_list"]
+__all__ = ["AUDIT_FILTERS", "AUDIT_RANKINGS", "DATA_KINDS", "FOLD_ENGINES", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES",
+           "Parser", "build_parser", "class_weight", "flag_names", "hidden_widths", "recall_targets", "str_list"]
 
 # The library's vocabularies, written here so that parsing imports nothing heavy (tests/test_cli_parser.py checks
 # each against the module that defines it).

@@ -356,8 +356,8 @@ def _audit_parser(commands) -> None:
                                                       "report into")
     audit.add_argument("--folds", type=int_in(2, MAX_COUNT), default=5, metavar="K",
                        help="out-of-fold models: each row is scored by the one that did not train on it")
-    audit.add_argument("--filter-by", choices=AUDIT_FILTERS, default=AUDIT_FILTERS[0],
-                       help="the confident-learning rule that flags rows (cleanlab's names)")
+    audit.add_argument("--filter-by", choices=AUDIT_FILTERS, default=AUDIT_FILTERS[0], metavar="RULE",
+                       help=f"the confident-learning rule that flags rows (cleanlab's): {', '.join(AUDIT_FILTERS)}")
     audit.add_argument("--rank-by", choices=AUDIT_RANKINGS, default=AUDIT_RANKINGS[0],
                        help="the score that orders the suspects, most likely wrong first")
     audit.add_argument("--top-n", type=int_in(1, MAX_COUNT), default=None, metavar="N",

@@ -69,7 +69,7 @@ def choose_fold_recipe(X, y, classes, *, recipe="auto", hidden=None, activation:
     winner = chosen.candidates[len(chosen.candidates) // 2]
     if len(chosen.candidates) > 1 and tr is not None:
         winner = search(X[tr], y[tr], X[va], y[va], chosen.candidates, classes=classes, base=chosen.config,
-                        activation=activation).winner
+                        activation=activation, fixed=chosen.recipe.fixed).winner
     fold_config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size, verbose=False)
     record = {**chosen.recipe.to_dict(), "chosen": winner.to_dict(), "search_seconds": time.perf_counter() - started}
     return FoldRecipe(tuple(winner.hidden), activation, winner.dropout, fold_config), record

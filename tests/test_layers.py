@@ -37,11 +37,11 @@ ALLOWED = {
     "report": {"metrics", "decisions"},
     "persistence": {"data", "decisions", "trained", "training"},
     "jobs": {"data", "metrics", "engine", "decisions", "training", "predictions", "sweep", "trained", "report",
-             "persistence", "runtime", "export"},
+             "persistence", "runtime", "export", "audit"},
     "audit": {"data", "metrics", "training", "sweep", "report"},
     "estimator": {"data", "decisions", "metrics", "training", "trained", "jobs"},
     "cli": {"data", "decisions", "engine", "metrics", "training", "sweep", "trained", "report", "persistence",
-            "jobs", "predictions", "runtime", "export", "serve"},
+            "jobs", "predictions", "runtime", "export", "serve", "audit"},
     "face": set(),
     "main": {"cli"},
 }

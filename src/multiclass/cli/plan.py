@@ -16,11 +16,13 @@ __all__ = ["check_command_outputs"]
 _OUTPUTS = (("out", "--out", None), ("json_out", "--json", False), ("html", "--html", False))
 _INPUTS = ("data", "model_dir", "model_a", "model_b", "predictions", "val_data", "cost_matrix", "labels", "resume")
 _MODEL_OUTPUTS = ("train", "sweep", "demo")  # their --out is a model directory
+_FOLDER_OUTPUTS = ("audit",)  # their --out is a folder of files, which the command checks itself
 
 
 def check_command_outputs(args) -> None:
     """Check the outputs that `args` names (see `multiclass.jobs.outputs.check_outputs`)."""
-    outputs = [Output(flag, getattr(args, name), args.command in _MODEL_OUTPUTS if model is None else model)
+    outputs = [Output(flag, getattr(args, name), args.command in _MODEL_OUTPUTS if model is None else model,
+                      folder=model is None and args.command in _FOLDER_OUTPUTS)
                for name, flag, model in _OUTPUTS if getattr(args, name, None)]
     if args.command == "train" and getattr(args, "resume", None):  # --resume names the output, not an input
         inputs = [getattr(args, name, None) for name in _INPUTS if name != "resume"]

@@ -33,12 +33,13 @@ __all__ = ["Output", "check_output_path", "check_outputs", "write_together"]
 
 @dataclass(frozen=True)
 class Output:
-    """One output of a command: the flag (or parameter) that names it, its path, and whether it is a model
-    directory (a folder) rather than a file."""
+    """One output of a command: the flag (or parameter) that names it, its path, whether it is a model
+    directory rather than a file, and whether it is another folder (its command checks it; only collisions here)."""
 
     flag: str
     path: Path
     model_dir: bool = False
+    folder: bool = False
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -116,6 +117,11 @@ def check_outputs(outputs: Iterable[Output], inputs: Iterable[str | Path | None]
                 raise DataError(f"{first.path}: is given to both {first.flag} and {second.flag} ({second.path}); "
                                 "each output needs its own file.")
     for output in outputs:
+        if output.folder:  # a folder of several files (an audit): it must not be, hold or lie in an input
+            for source in sources:
+                if message := _overlap_with_input(Path(output.path), source, True):
+                    raise DataError(message)
+            continue
         check_output_path(output.path, model_dir=output.model_dir, inputs=sources)
     for output in outputs:
         remove_stale_temporaries(output.path)

@@ -18,6 +18,7 @@ from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
 from multiclass.jobs.compare import compare as compare_models
+from multiclass.jobs.critical import with_critical_classes
 from multiclass.jobs.evaluate import evaluate as evaluate_model
 from multiclass.jobs.evaluate import evaluate_predictions
 from multiclass.jobs.fit import fit, fit_dataset
@@ -54,7 +55,9 @@ def _recipe(args) -> Recipe:
 
 def _decision(args) -> DecisionConfig:
     return DecisionConfig(calibrate=getattr(args, "calibrate", False), cost_matrix=args.cost_matrix,
-                          target_recall=getattr(args, "target_recall", None))
+                          target_recall=getattr(args, "target_recall", None),
+                          critical=tuple(getattr(args, "critical", ()) or ()), coverage=getattr(args, "coverage", None),
+                          set_score=getattr(args, "set_score", "aps"))
 
 
 def _pick(args, names) -> dict:
@@ -102,7 +105,7 @@ def train(args, console: Console) -> int:
 
 def _model(args, path):
     """A saved model; `--cost-matrix` on evaluate / predict replaces its decision rule."""
-    trained = load_model(path)
+    trained = with_critical_classes(load_model(path), getattr(args, "critical", ()))
     return trained.with_cost_matrix(args.cost_matrix) if getattr(args, "cost_matrix", None) else trained
 
 
@@ -118,7 +121,7 @@ def evaluate(args, console: Console) -> int:
 def report(args, console: Console) -> int:
     _check_report_outputs(args, inputs=(args.predictions,))
     config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
-    _write_report(args, console, evaluate_predictions(args.predictions, config=config))
+    _write_report(args, console, evaluate_predictions(args.predictions, config=config, critical=args.critical))
     return 0
 
 

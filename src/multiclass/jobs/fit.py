@@ -28,6 +28,7 @@ from multiclass.decisions import DecisionConfig, fit_policy
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.jobs.critical import fit_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.recipe import plan, search
@@ -252,10 +253,12 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
                            recipe={**chosen.recipe.to_dict(), **(found.to_dict() if found else
                                                                   {"chosen": winner.to_dict()})})
     if X_val is None:
+        fit_critical(trained, decision)
         return trained, None
     if not decision.is_default:
         trained.decision = fit_policy(trained.predict_log_proba(X_val, calibrated=False), y_val, decision,
                                       trained.classes)
+    fit_critical(trained, decision, X_val, y_val)
     validation = evaluate_arrays(trained, X_val, y_val, subject="validation", tuned_here=True)
     trained.validation = validation_summary(validation)
     return trained, validation

@@ -18,6 +18,7 @@ import numpy as np
 from multiclass._version import __version__
 from multiclass.report.formatting import Formatter
 from multiclass.report.render.cells import interval_text, method_label
+from multiclass.report.render.critical import critical_context
 from multiclass.report.render.decision import decision_context
 from multiclass.report.render.overview import confusion_overview
 from multiclass.report.strings import (display_name, method_lines, notice_text, plural, report_title, strings,
@@ -231,6 +232,7 @@ def _context(report: Report, lang: str, title: str | None) -> dict:
         "training": _training(report, s, fmt, plots),
         "mistakes": _mistakes(report, s, fmt, plots),
         "decision": decision_context(report, s, fmt),
+        "critical": critical_context(report, s, fmt),
         "method": method_lines(report, lang),
     }
 

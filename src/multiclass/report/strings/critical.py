@@ -1,0 +1,36 @@
+"""The words of the report's verdict about the classes that matter, and of its missed-rows section, English and
+Spanish side by side. Percentages arrive as whole numbers ("6"), counts formatted for the language."""
+
+from __future__ import annotations
+
+__all__ = ["CRITICAL"]
+
+CRITICAL = {
+    "notice_critical_hidden": ("'{name}': the model finds {found} of {support} ({recall} %, 95 % CI {low}-{high} %) "
+                               "and misses {missed}; accuracy {accuracy} % hides this.",
+                               "'{name}': el modelo encuentra {found} de {support} ({recall} %, IC 95 % "
+                               "{low}-{high} %) y pierde {missed}; la exactitud del {accuracy} % lo oculta."),
+    "notice_critical_found": ("'{name}': the model finds {found} of {support} ({recall} %, 95 % CI {low}-{high} %) "
+                              "and misses {missed}.",
+                              "'{name}': el modelo encuentra {found} de {support} ({recall} %, IC 95 % "
+                              "{low}-{high} %) y pierde {missed}."),
+    "notice_critical_absent": ("'{name}' has no rows in this data, so how well it is found is unknown.",
+                               "'{name}' no tiene filas en estos datos, así que no se sabe cuánto se encuentra."),
+    "notice_overall": ("Overall it is right on {accuracy} % of {n} rows.",
+                       "En conjunto acierta en el {accuracy} % de {n} filas."),
+    "notice_critical_policy": ("These are the numbers of the model's decision policy ({rule}): it finds {found} of "
+                               "{support} '{name}' with {alarms} alarms, the plain argmax {found_argmax} with "
+                               "{alarms_argmax}.",
+                               "Estas son las cifras de la política de decisión del modelo ({rule}): encuentra "
+                               "{found} de {support} '{name}' con {alarms} alarmas, el argmax simple {found_argmax} "
+                               "con {alarms_argmax}."),
+    "notice_never_predicted": ("{count} classes are never predicted (precision undefined): {names}.",
+                               "{count} clases no se predicen nunca (precisión indefinida): {names}."),
+    "notice_never_predicted_one": ("{count} class is never predicted (precision undefined): {names}.",
+                                   "{count} clase no se predice nunca (precisión indefinida): {names}."),
+    "missed_critical": ("Missed critical rows", "Filas críticas perdidas"),
+    "missed_caption": ("{shown} of {total} rows of a critical class decided as another class (row numbers from 0).",
+                       "{shown} de {total} filas de una clase crítica decididas como otra clase (filas desde 0)."),
+    "row_id": ("Row id", "Id de fila"),
+    "decided_class": ("Decided", "Decidida"),
+}

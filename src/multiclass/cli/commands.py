@@ -17,7 +17,7 @@ from multiclass.cli.messages import say
 from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
-from multiclass.jobs.compare import compare as compare_models
+from multiclass.jobs.compare import compare_models
 from multiclass.jobs.critical import with_critical_classes
 from multiclass.jobs.evaluate import evaluate as evaluate_model
 from multiclass.jobs.evaluate import evaluate_predictions
@@ -26,7 +26,7 @@ from multiclass.jobs.inputs import check_output_path
 from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
 from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
-from multiclass.report.render.comparison import comparison_to_json, render_comparison
+from multiclass.report.render.comparison import comparison_to_html, comparison_to_json, render_comparison
 from multiclass.report.strings import strings
 from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
 from multiclass.training import TrainConfig
@@ -126,15 +126,20 @@ def report(args, console: Console) -> int:
 
 
 def compare(args, console: Console) -> int:
-    if args.json_out:
-        check_output_path(args.json_out, inputs=(args.data, args.model_a, args.model_b))
+    for path in (args.json_out, args.html):
+        if path:
+            check_output_path(path, inputs=(args.data, args.model_a, args.model_b))
     result = compare_models(load_model(args.model_a), load_model(args.model_b), args.data, n_resamples=args.bootstrap,
-                          seed=args.seed, **_pick(args, ("kind", "labels", "data_dir")))
+                            seed=args.seed, critical=args.critical, metric=args.metric,
+                            **_pick(args, ("kind", "labels", "data_dir")))
     names = (str(args.model_a), str(args.model_b))
     render_comparison(result, console, names, lang=args.lang)
     if args.json_out:
         write_bytes_atomic(args.json_out, comparison_to_json(result, names, args.lang))
         console.print(say("comparison_written", args.lang, path=args.json_out))
+    if args.html:
+        write_bytes_atomic(args.html, comparison_to_html(result, names, args.lang).encode())
+        console.print(strings(args.lang)["written_html"].format(path=args.html))
     return 0
 
 

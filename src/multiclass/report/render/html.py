@@ -32,7 +32,8 @@ _SHADE = (0x1F, 0x5F, 0xA8)  # the page's accent blue: a matrix cell is this blu
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The templates' environment (autoescaped, strict), shared by the report and the comparison pages."""
     return jinja2.Environment(loader=jinja2.PackageLoader("multiclass.report.render", "templates"), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -239,4 +240,4 @@ def _context(report: Report, lang: str, title: str | None) -> dict:
 
 def render_html(report: Report, *, lang: str = "en", title: str | None = None) -> str:
     """The report as one self-contained HTML page (UTF-8 text), in `lang` ("en" or "es")."""
-    return _environment().get_template("report.html.j2").render(**_context(report, lang, title))
+    return environment().get_template("report.html.j2").render(**_context(report, lang, title))

@@ -33,4 +33,17 @@ CRITICAL = {
                        "{shown} de {total} filas de una clase crítica decididas como otra clase (filas desde 0)."),
     "row_id": ("Row id", "Id de fila"),
     "decided_class": ("Decided", "Decidida"),
+    "compare_per_class": ("Recall per class, B - A (critical classes first)",
+                          "Exhaustividad por clase, B - A (clases críticas primero)"),
+    "found_a": ("Found by A", "Encontradas por A"),
+    "found_b": ("Found by B", "Encontradas por B"),
+    "critical_mark": ("critical", "crítica"),
+    "compare_why_recall": ("{verdict}, by the recall of {what}: B finds {found_b} of {support}, A {found_a} (B - A "
+                           "{value}, {confidence} interval {interval}).",
+                           "{verdict}, por la exhaustividad de {what}: B encuentra {found_b} de {support}, A "
+                           "{found_a} (B - A {value}, intervalo al {confidence} {interval})."),
+    "compare_why_metric": ("{verdict}, by {metric}: B - A {value} ({confidence} interval {interval}).",
+                           "{verdict}, por {metric}: B - A {value} (intervalo al {confidence} {interval})."),
+    "compare_critical_pooled": ("the critical classes {names}", "las clases críticas {names}"),
+    "compare_html_title": ("Comparison of two models", "Comparación de dos modelos"),
 }

@@ -9,6 +9,7 @@ import asyncio
 import json
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -137,10 +138,17 @@ def test_an_unknown_critical_class_is_a_one_line_error(faults, capsys):
                         capsys.readouterr().err.splitlines(keepends=True)[0])
 
 
-def test_a_policy_is_named_with_both_rules_numbers(faults, tmp_path):
-    model = tmp_path / "policy"
+@pytest.fixture(scope="module")
+def policy(faults):
+    """A model that decides by a recall target on the critical class: it finds more faults, with more alarms."""
+    model = faults["folder"] / "policy"
     assert main(["train", str(faults["train"]), "--target", "state", "--id-column", "machine", "--critical",
-                 "critical", "--target-recall", "critical=0.5", *FAST, "--out", str(model)]) == 0
+                 "critical", "--target-recall", "critical=0.8", *FAST, "--out", str(model)]) == 0
+    return model
+
+
+def test_a_policy_is_named_with_both_rules_numbers(faults, policy, tmp_path):
+    model = policy
     out = tmp_path / "r.json"
     assert main(["evaluate", str(model), str(faults["test"]), "--json", str(out), "--bootstrap", "0"]) == 0
     report = json.loads(out.read_text())
@@ -222,3 +230,48 @@ def test_the_estimator_predicts_sets(faults):
     plain = SoftmaxClassifier(hidden=(), max_epochs=2, random_state=0).fit(X[:500], y[:500])
     with pytest.raises(Exception, match=r"the model has no prediction sets; train it with `coverage`"):
         plain.predict_set(X[:5])
+
+
+def _found(model, faults, tmp_path) -> tuple[int, int]:
+    """(critical rows found, critical rows) of a model's predictions file: the oracle of compare's counts."""
+    out = tmp_path / f"{Path(model).name}.csv"
+    assert main(["predict", str(model), str(faults["test"]), "--keep-columns", "state", "--out", str(out)]) == 0
+    frame = pd.read_csv(out)
+    critical = frame["y_true"] == "critical"
+    return int((critical & (frame["predicted"] == "critical")).sum()), int(critical.sum())
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_compare_prefers_the_model_that_finds_more_critical_faults_and_says_why(faults, policy, tmp_path, lang):
+    found_a, support = _found(faults["model"], faults, tmp_path)
+    found_b, _ = _found(policy, faults, tmp_path)
+    assert found_b > found_a  # the premise
+    out = tmp_path / "c.json"
+    assert main(["compare", str(faults["model"]), str(policy), str(faults["test"]), "--critical", "critical",
+                 "--json", str(out), "--html", str(tmp_path / "c.html"), "--lang", lang, "--bootstrap", "500"]) == 0
+    document = json.loads(out.read_text())
+    rows = {row["class"]: row for row in document["per_class"]}
+    assert document["per_class"][0]["class"] == "critical"  # critical classes first
+    assert (rows["critical"]["found_a"], rows["critical"]["found_b"], rows["critical"]["support"]) == (
+        found_a, found_b, support)
+    assert rows["critical"]["value"] == pytest.approx((found_b - found_a) / support, abs=1e-12)
+    assert document["decided_by"] == "critical" and document["verdict_code"] == "b_better"
+    why = {"en": f"B is better than A, by the recall of 'critical': B finds {found_b} of {support}, A {found_a} (",
+           "es": f"B es mejor que A, por la exhaustividad de 'critical': B encuentra {found_b} de {support}, A "
+                 f"{found_a} ("}[lang]
+    assert document["verdict"].startswith(why)
+    html = (tmp_path / "c.html").read_text()
+    assert why.replace("'", "&#39;") in html
+    # by accuracy alone the same two models are judged otherwise: the metric decides which model you keep
+    assert main(["compare", str(faults["model"]), str(policy), str(faults["test"]), "--metric", "accuracy",
+                 "--json", str(out), "--bootstrap", "500"]) == 0
+    by_accuracy = json.loads(out.read_text())
+    assert by_accuracy["decided_by"] == "accuracy" and by_accuracy["verdict_code"] != "b_better"
+
+
+def test_compare_metric_errors_are_one_line(faults, policy, capsys):
+    assert main(["compare", str(faults["model"]), str(policy), str(faults["test"]), "--metric", "recall:nope"]) == 2
+    assert capsys.readouterr().err.startswith("error: `--metric` names class 'nope', which is not one of the classes")
+    assert main(["compare", str(faults["model"]), str(policy), str(faults["test"]), "--metric", "speed"]) == 2
+    assert capsys.readouterr().err.startswith("error: `--metric` must be one of accuracy, balanced_accuracy, "
+                                              "macro_f1, weighted_f1 or recall:CLASS; got 'speed'.")

@@ -275,3 +275,28 @@ def test_compare_metric_errors_are_one_line(faults, policy, capsys):
     assert main(["compare", str(faults["model"]), str(policy), str(faults["test"]), "--metric", "speed"]) == 2
     assert capsys.readouterr().err.startswith("error: `--metric` must be one of accuracy, balanced_accuracy, "
                                               "macro_f1, weighted_f1 or recall:CLASS; got 'speed'.")
+
+
+def test_predict_critical_writes_an_alarm_column_on_every_runtime(faults, tmp_path):
+    written = {}
+    for runtime in ("numpy", "torch"):
+        out = tmp_path / f"{runtime}.csv"
+        assert main(["predict", str(faults["model"]), str(faults["test"]), "--sets", "--critical", "critical",
+                     "--runtime", runtime, "--out", str(out)]) == 0
+        written[runtime] = pd.read_csv(out, keep_default_na=False)
+    frame = written["numpy"]
+    assert frame["alarm"].tolist() == ((frame["predicted"] == "critical") | frame["in_set_critical"]).tolist()
+    assert frame["alarm"].tolist() == written["torch"]["alarm"].tolist()
+    assert frame["alarm"].any() and not frame["alarm"].all()
+    assert main(["predict", str(faults["model"]), str(faults["test"]), "--critical", "critical", "--out",
+                 str(tmp_path / "plain.csv")]) == 0
+    plain = pd.read_csv(tmp_path / "plain.csv")
+    assert plain["alarm"].tolist() == (plain["predicted"] == "critical").tolist()
+
+
+def test_streamed_training_refuses_coverage(faults, tmp_path, capsys):
+    argv = ["train", str(faults["train"]), "--target", "state", "--id-column", "machine", "--stream", "--coverage",
+            "0.8", *FAST, "--out", str(tmp_path / "m")]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == ("error: `--coverage` is calibrated on held-out probabilities, which "
+                                               "streamed training does not keep; train in memory.")

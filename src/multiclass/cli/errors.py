@@ -244,6 +244,9 @@ _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (
      "(use a larger validation split or a lower target).",
      "la clase {name} tiene {n} filas de validación; un objetivo de exhaustividad del {level} se garantiza en filas "
      "nuevas a partir de {k} filas (use una partición de validación mayor o un objetivo menor)."),
+    ("{flag} is calibrated on held-out probabilities, which streamed training does not keep; train in memory.",
+     "{flag} se calibra con probabilidades de filas reservadas, que el entrenamiento por lotes no guarda; entrene "
+     "en memoria."),
     ("the model has no prediction sets; train it with {flag} set.",
      "el modelo no tiene conjuntos de predicción; entrénelo con {flag}."),
 ]

@@ -282,6 +282,9 @@ def _predict_parser(commands) -> None:
     predict.add_argument("--sets", action="store_true",
                          help="also write each row's conformal prediction set (a model trained with --coverage): "
                               "the set, a flag per class and abstain when the set is not one class")
+    predict.add_argument("--critical", type=str_list, default=(), metavar="CLASS[,CLASS]",
+                         help="also write an alarm column: the decision, or with --sets the set, holds one of these "
+                              "classes")
     predict.add_argument("--keep-columns", type=str_list, default=(), metavar="COLS",
                          help="columns of a table to copy into the predictions, comma-separated; the model's label "
                               "column is written as y_true, so `multiclass report --predictions` reads the file")

@@ -17,7 +17,14 @@ from multiclass.decisions import DecisionConfig
 from multiclass.exceptions import ConfigError
 from multiclass.trained import TrainedModel
 
-__all__ = ["fit_critical", "with_critical_classes"]
+__all__ = ["check_streamed", "fit_critical", "with_critical_classes"]
+
+
+def check_streamed(decision: DecisionConfig | None) -> None:
+    """Streamed training keeps the critical classes but no held-out probabilities: `coverage` is refused."""
+    if decision is not None and decision.coverage is not None:
+        raise ConfigError("`coverage` is calibrated on held-out probabilities, which streamed training does not "
+                          "keep; train in memory.")
 
 
 def fit_critical(trained: TrainedModel, decision: DecisionConfig, X_val=None, y_val=None) -> TrainedModel:

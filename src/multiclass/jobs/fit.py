@@ -28,7 +28,7 @@ from multiclass.decisions import DecisionConfig, fit_policy
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.jobs.critical import fit_critical
+from multiclass.jobs.critical import check_streamed, fit_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.recipe import plan, search
@@ -143,8 +143,10 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         if decision is not None and not decision.is_default:
             raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
                               "probabilities, which streamed training does not keep; train in memory.")
+        check_streamed(decision)
         result = _fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
                                network, read_options, announce)
+        fit_critical(result.trained, decision or DecisionConfig())
     else:
         dataset = data.load_dataset(source, **read_options)
         if announce is not None:

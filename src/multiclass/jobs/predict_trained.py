@@ -28,7 +28,7 @@ from multiclass.jobs.evaluate import row_chunks
 from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
 from multiclass.predictions import PredictionWriter, is_parquet, prediction_rows, write_predictions
 from multiclass.runtime.output import kept_names
-from multiclass.runtime.sets import add_set_columns
+from multiclass.runtime.sets import add_alarm_column, add_set_columns, critical_names
 from multiclass.trained import TrainedModel
 
 __all__ = ["check_top_k", "predict_trained", "predictions_frame"]
@@ -51,7 +51,7 @@ def _kept_frame(frame: pd.DataFrame, kept: dict[str, str], where) -> dict:
 
 def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: str | None = None, labels=None,
             data_dir=None, stream="auto", batch_rows: int = DEFAULT_BATCH_ROWS, keep_columns=(),
-            sets: bool = False) -> int:
+            sets: bool = False, critical=()) -> int:
     """Write the predictions of `trained` for `data` to `out` (CSV, or Parquet for a ``.parquet`` / ``.pq``
     name); return the number of rows written.
 
@@ -73,6 +73,8 @@ def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: s
         (see `multiclass.jobs.predict.label_column`), the others under their own names.
     sets : bool, default=False
         Also write the conformal prediction sets (`multiclass.runtime.sets`; a model with ``conformal``).
+    critical : sequence of str, default=()
+        Critical class names: also write the ``alarm`` column.
 
     Raises
     ------
@@ -89,16 +91,19 @@ def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: s
     if sets and trained.conformal is None:
         raise ConfigError("the model has no prediction sets; train it with `coverage` (--coverage) set.")
     calibration = trained.conformal if sets else None
+    critical = critical_names(critical, trained.classes)
     options = {"kind": kind, "labels": labels, "data_dir": data_dir}
     if wants_stream(data, stream, options=options, table_model=trained.data_info.get("kind") == "table"):
         return _predict_stream(trained, data, out, top_k=top_k, batch_rows=batch_rows, kept=kept,
-                               calibration=calibration)
+                               calibration=calibration, critical=critical)
     dataset = load_for_model(trained, data, kind=kind, with_labels=False, labels=labels, data_dir=data_dir)
     # the kept columns, read as text exactly as written (one more read of the table, only when asked)
     columns = _kept_frame(read_table(data, string_columns=list(kept)), kept, data) if kept else None
     frame = predictions_frame(trained, dataset, top_k=top_k, kept=columns)
     if calibration is not None:
         add_set_columns(frame, calibration, trained.classes, dataset.decode)
+    if critical:
+        add_alarm_column(frame, critical, trained.classes, dataset.decode)
     write_predictions(out, frame)
     return len(frame)
 
@@ -118,7 +123,7 @@ def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1, kept: d
 
 
 def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows: int, kept: dict,
-                    calibration=None) -> int:
+                    calibration=None, critical=()) -> int:
     """Predict a table batch by batch into `out`; the target column is read only when it is kept."""
     source = TableSource(path, batch_rows=batch_rows)
     scan = model_scan(trained, source, with_labels=False)
@@ -138,7 +143,9 @@ def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows:
         _, probs, decided = trained.outputs(X)
         frame = prediction_rows(probs, decided, trained.classes, decode, top_k=top_k, ids=ids,
                                 id_name=id_column or "id", kept=extra)
-        return frame if calibration is None else add_set_columns(frame, calibration, trained.classes, decode)
+        if calibration is not None:
+            add_set_columns(frame, calibration, trained.classes, decode)
+        return add_alarm_column(frame, critical, trained.classes, decode) if critical else frame
 
     with open_atomic(out) as handle:
         writer = PredictionWriter(handle, parquet=is_parquet(out))

@@ -1,7 +1,9 @@
-"""Conformal prediction sets as columns of the predictions file: ``set`` (the labels in the row's set, joined by
+"""Conformal prediction sets, and alarms for the critical classes, as columns of the predictions file: ``set`` (the labels in the row's set, joined by
 ``|``), ``set_size``, ``abstain`` (the set is not exactly one class: escalate the row to a person) and a flag per
 class ``in_set_<class>``. The numpy runtime, the torch path and the server compute them with this one function
-from the same calibrated probabilities, so they write the same sets.
+from the same calibrated probabilities, so they write the same sets. With critical classes (``predict --critical``)
+an ``alarm`` column is True where the decision is a critical class or, with the sets, a critical class is in the
+row's set (a fault that cannot be ruled out).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from multiclass.conformal.sets import predict_sets
 from multiclass.conformal.stored import read_critical_entries
 from multiclass.exceptions import ConfigError
 
-__all__ = ["SEPARATOR", "add_set_columns", "calibration_of", "set_columns"]
+__all__ = ["SEPARATOR", "add_alarm_column", "add_set_columns", "calibration_of", "critical_names", "set_columns"]
 
 SEPARATOR = "|"
 
@@ -48,4 +50,29 @@ def add_set_columns(columns: MutableMapping, calibration: ConformalCalibration, 
     probs = np.column_stack([np.asarray(columns[f"p_{name}"], dtype=np.float64) for name in classes])  # (N, K)
     for name, values in set_columns(probs.reshape(-1, len(classes)), calibration, classes, labels).items():
         columns[name] = values
+    return columns
+
+
+def critical_names(critical, classes: Sequence[str]) -> tuple[str, ...]:
+    """The critical class names, checked against `classes` (ConfigError naming the unknown one)."""
+    names = [str(c) for c in classes]
+    for name in critical:
+        if str(name) not in names:
+            raise ConfigError(f"`critical` names class {name!r}, which is not one of the classes {names}.")
+    return tuple(str(name) for name in critical)
+
+
+def add_alarm_column(columns: MutableMapping, critical: Sequence[str], classes: Sequence[str],
+                     labels: Callable[[np.ndarray], np.ndarray]) -> MutableMapping:
+    """Append ``alarm`` (see the module docstring) to a predictions table, in place; returned."""
+    names = [str(c) for c in classes]
+    codes = np.array([names.index(str(name)) for name in critical], dtype=np.int64)
+    wanted = {str(label) for label in labels(codes)}
+    decided = np.asarray(columns["predicted"])
+    alarm = np.isin(decided.astype(str), sorted(wanted))
+    for name in critical:
+        flag = f"in_set_{name}"
+        if flag in columns:
+            alarm |= np.asarray(columns[flag], dtype=bool)
+    columns["alarm"] = alarm
     return columns

@@ -15,7 +15,13 @@ import numpy as np
 
 from multiclass.conformal.calibration import ConformalCalibration
 from multiclass.conformal.sets import predict_sets
-from multiclass.decisions import DecisionPolicy, apply_temperature, cost_matrix_from, decide
+from multiclass.conformal.stored import NO_SETS
+from multiclass.decisions import (
+    DecisionPolicy,
+    apply_temperature,
+    cost_matrix_from,
+    decide,
+)
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import MLP, predict_log_proba
 from multiclass.training.config import TrainConfig
@@ -125,5 +131,5 @@ class TrainedModel:
         """Conformal prediction sets (n_samples, K) bool of ready features X: True where the class is in the row's
         set (`multiclass.conformal.predict_sets` on the calibrated probabilities)."""
         if self.conformal is None:
-            raise ConfigError("the model has no prediction sets; train it with `coverage` (--coverage) set.")
+            raise ConfigError(NO_SETS)
         return predict_sets(self.predict_proba(X), self.conformal)

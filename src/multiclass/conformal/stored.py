@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from multiclass.conformal.calibration import ConformalCalibration
 from multiclass.exceptions import ModelFileError
 
-__all__ = ["critical_codes", "critical_entries", "read_critical_entries"]
+__all__ = ["NO_SETS", "critical_codes", "critical_entries", "read_critical_entries"]
+
+# What asking a model without a conformal calibration for prediction sets says (every runtime).
+NO_SETS = "the model has no prediction sets; train it with `coverage` (--coverage) set."
 
 
 def critical_entries(trained) -> dict:

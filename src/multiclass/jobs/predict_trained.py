@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from multiclass.atomic import open_atomic
+from multiclass.conformal.stored import NO_SETS
 from multiclass.data.labels import decode_labels
 from multiclass.data.stream import TableSource
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
@@ -26,7 +27,12 @@ from multiclass.data.table_io import columns_listing, read_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.evaluate import row_chunks
 from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
-from multiclass.predictions import PredictionWriter, is_parquet, prediction_rows, write_predictions
+from multiclass.predictions import (
+    PredictionWriter,
+    is_parquet,
+    prediction_rows,
+    write_predictions,
+)
 from multiclass.runtime.output import kept_names
 from multiclass.runtime.sets import add_alarm_column, add_set_columns, critical_names
 from multiclass.trained import TrainedModel
@@ -89,7 +95,7 @@ def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: s
     check_top_k(trained, top_k)
     kept = kept_names(trained.data_info, keep_columns)
     if sets and trained.conformal is None:
-        raise ConfigError("the model has no prediction sets; train it with `coverage` (--coverage) set.")
+        raise ConfigError(NO_SETS)
     calibration = trained.conformal if sets else None
     critical = critical_names(critical, trained.classes)
     options = {"kind": kind, "labels": labels, "data_dir": data_dir}

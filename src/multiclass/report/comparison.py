@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from multiclass.classes import resolve_class
 from multiclass.exceptions import ConfigError
 from multiclass.metrics.compare import PairedComparison
-from multiclass.metrics.compare_classes import RecallDifference, class_recall_differences, recall_difference
+from multiclass.metrics.compare_classes import (
+    RecallDifference,
+    class_recall_differences,
+    recall_difference,
+)
 
 __all__ = ["METRICS", "ModelComparison", "compare_view", "parse_metric"]
 

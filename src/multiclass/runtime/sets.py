@@ -14,7 +14,7 @@ import numpy as np
 
 from multiclass.conformal.calibration import ConformalCalibration
 from multiclass.conformal.sets import predict_sets
-from multiclass.conformal.stored import read_critical_entries
+from multiclass.conformal.stored import NO_SETS, read_critical_entries
 from multiclass.exceptions import ConfigError
 
 __all__ = ["SEPARATOR", "add_alarm_column", "add_set_columns", "calibration_of", "critical_names", "set_columns"]
@@ -26,7 +26,7 @@ def calibration_of(document: dict, classes: Sequence[str]) -> ConformalCalibrati
     """The prediction-set calibration of a model.json, or a ConfigError when the model has none."""
     calibration = read_critical_entries(document, classes)["conformal"]
     if calibration is None:
-        raise ConfigError("the model has no prediction sets; train it with `coverage` (--coverage) set.")
+        raise ConfigError(NO_SETS)
     return calibration
 
 

@@ -19,6 +19,7 @@ import torch
 from multiclass import SoftmaxClassifier
 from multiclass.cli import main
 from multiclass.conformal import predict_sets
+from multiclass.jobs.evaluate import evaluate
 from multiclass.persistence import load_model
 from tests.serve_helpers import call, started_app
 
@@ -147,6 +148,17 @@ def policy(faults):
     return model
 
 
+def test_a_policy_alone_is_said_first(faults, policy, tmp_path):
+    out = tmp_path / "r.json"
+    assert main(["evaluate", str(policy), str(faults["test"]), "--json", str(out), "--bootstrap", "0",
+                 "--critical", "imbalance"]) == 0
+    assert json.loads(out.read_text())["verdict"]["message"].startswith("'imbalance': ")
+    plain = load_model(policy)
+    plain.critical = ()
+    report = evaluate(plain, faults["test"])
+    assert report.verdict[0].code == "policy_offsets"
+
+
 def test_a_policy_is_named_with_both_rules_numbers(faults, policy, tmp_path):
     model = policy
     out = tmp_path / "r.json"
@@ -155,7 +167,7 @@ def test_a_policy_is_named_with_both_rules_numbers(faults, policy, tmp_path):
     c = report["classes"].index("critical")
     matrix = np.array(report["confusion_matrix"])
     message = report["verdict"]["message"]
-    assert (f"These are the numbers of the model's decision policy (offsets): it finds {matrix[c, c]} of "
+    assert (f"These are the numbers of the model's recall targets: it finds {matrix[c, c]} of "
             f"{matrix[c].sum()} 'critical' with {matrix[:, c].sum()} alarms, the plain argmax ") in message
 
 

@@ -3,7 +3,8 @@
 For each critical class the first sentence says how many of its rows the model finds, with a Wilson interval,
 and how many it misses, and that accuracy hides it when the class's recall is well below the accuracy; then the
 accuracy overall, what a decision policy changes (its numbers and the plain argmax's, alarms included), and the
-classes never predicted. The missed rows (row number and id) are kept for the JSON and HTML.
+classes never predicted. Without critical classes, a decision policy alone is still said first (the scores are
+the policy's, not the argmax's). The missed rows (row number and id) are kept for the JSON and HTML.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ def _policy_notice(report: Report, c: int) -> Notice | None:
     found_argmax = int(round(change.recall_argmax.value * support))
     precision_argmax = change.precision_argmax.value
     alarms_argmax = int(round(found_argmax / precision_argmax)) if precision_argmax else 0
-    return Notice("critical_policy", "note", {
-        "name": report.classes[c], "rule": decision.rule, "found": int(report.confusion[c, c]), "support": support,
+    return Notice(f"critical_policy_{decision.rule}", "note", {
+        "name": report.classes[c], "found": int(report.confusion[c, c]), "support": support,
         "alarms": int(report.per_class[c].n_predicted), "found_argmax": found_argmax, "alarms_argmax": alarms_argmax})
 
 
@@ -86,6 +87,8 @@ def with_critical(report: Report, critical, y_true=None, y_pred=None, ids=None) 
     if critical:
         notices.append(Notice("overall", "note", {"accuracy": _percent(accuracy), "n": report.n_samples}))
         notices += [n for n in (_policy_notice(report, c) for c in critical) if n is not None]
+    if not critical and report.decision is not None and report.decision.rule != "argmax":
+        notices.append(Notice(f"policy_{report.decision.rule}", "note"))
     never = [c for c in range(report.n_classes) if support[c] > 0 and predicted[c] == 0]
     if never:
         names = [report.classes[c] for c in never]

@@ -18,12 +18,26 @@ CRITICAL = {
                                "'{name}' no tiene filas en estos datos, así que no se sabe cuánto se encuentra."),
     "notice_overall": ("Overall it is right on {accuracy} % of {n} rows.",
                        "En conjunto acierta en el {accuracy} % de {n} filas."),
-    "notice_critical_policy": ("These are the numbers of the model's decision policy ({rule}): it finds {found} of "
-                               "{support} '{name}' with {alarms} alarms, the plain argmax {found_argmax} with "
-                               "{alarms_argmax}.",
-                               "Estas son las cifras de la política de decisión del modelo ({rule}): encuentra "
-                               "{found} de {support} '{name}' con {alarms} alarmas, el argmax simple {found_argmax} "
-                               "con {alarms_argmax}."),
+    "notice_critical_policy_offsets": ("These are the numbers of the model's recall targets: it finds {found} of "
+                                       "{support} '{name}' with {alarms} alarms, the plain argmax {found_argmax} "
+                                       "with {alarms_argmax}.",
+                                       "Estas son las cifras de los objetivos de exhaustividad del modelo: encuentra "
+                                       "{found} de {support} '{name}' con {alarms} alarmas, el argmax simple "
+                                       "{found_argmax} con {alarms_argmax}."),
+    "notice_critical_policy_cost": ("These are the numbers of the model's cost matrix: it finds {found} of "
+                                    "{support} '{name}' with {alarms} alarms, the plain argmax {found_argmax} with "
+                                    "{alarms_argmax}.",
+                                    "Estas son las cifras de la matriz de costes del modelo: encuentra {found} de "
+                                    "{support} '{name}' con {alarms} alarmas, el argmax simple {found_argmax} con "
+                                    "{alarms_argmax}."),
+    "notice_policy_offsets": ("Every score below is under the model's recall targets, not the plain argmax (see "
+                              "the decision section).",
+                              "Todas las métricas de abajo son con los objetivos de exhaustividad del modelo, no "
+                              "con el argmax simple (vea la sección de decisión)."),
+    "notice_policy_cost": ("Every score below is under the model's cost matrix, not the plain argmax (see the "
+                           "decision section).",
+                           "Todas las métricas de abajo son con la matriz de costes del modelo, no con el argmax "
+                           "simple (vea la sección de decisión)."),
     "notice_never_predicted": ("{count} classes are never predicted (precision undefined): {names}.",
                                "{count} clases no se predicen nunca (precisión indefinida): {names}."),
     "notice_never_predicted_one": ("{count} class is never predicted (precision undefined): {names}.",

@@ -18,6 +18,7 @@ import torch
 
 from multiclass import SoftmaxClassifier
 from multiclass.cli import main
+from multiclass.cli.translate import translate
 from multiclass.conformal import predict_sets
 from multiclass.jobs.evaluate import evaluate
 from multiclass.persistence import load_model
@@ -312,3 +313,25 @@ def test_streamed_training_refuses_coverage(faults, tmp_path, capsys):
     assert main(argv) == 2
     assert capsys.readouterr().err.strip() == ("error: `--coverage` is calibrated on held-out probabilities, which "
                                                "streamed training does not keep; train in memory.")
+
+
+@pytest.mark.parametrize(("message", "spanish"), [
+    ("`--coverage` is calibrated on held-out probabilities, which streamed training does not keep; train in memory.",
+     "`--coverage` se calibra con probabilidades de filas reservadas, que el entrenamiento por lotes no guarda; "
+     "entrene en memoria."),
+    ("the model has no prediction sets; train it with `coverage` (--coverage) set.",
+     "el modelo no tiene conjuntos de predicción; entrénelo con `coverage` (--coverage)."),
+    ("`--coverage` is calibrated on validation rows; set `--val-split` > 0 or give validation data.",
+     "`--coverage` se calibra con filas de validación; ponga `--val-split` > 0 o dé datos de validación."),
+    ("class 'critical' has 13 calibration rows; 95 % coverage at 95 % confidence needs at least 59.",
+     "la clase 'critical' tiene 13 filas de calibración; una cobertura del 95 % con una confianza del 95 % necesita "
+     "al menos 59."),
+    ("the calibration set has 10 rows; 95 % coverage needs at least 19.",
+     "el conjunto de calibración tiene 10 filas; una cobertura del 95 % necesita al menos 19."),
+    ("class 'critical' has 7 validation rows; a recall target of 90 % is guaranteed on new rows from 9 rows on (use "
+     "a larger validation split or a lower target).",
+     "la clase 'critical' tiene 7 filas de validación; un objetivo de exhaustividad del 90 % se garantiza en filas "
+     "nuevas a partir de 9 filas (use una partición de validación mayor o un objetivo menor)."),
+])
+def test_the_new_messages_have_spanish_templates(message, spanish):
+    assert translate(message, "es") == spanish

@@ -275,3 +275,18 @@ def test_text_folder_messages(tmp_path):
         load_text(flat)
     with pytest.raises(ConfigError, match=r"`text_column` and `id_column` apply to a table; .*docs is a folder"):
         load_text(root, text_column="body")
+
+
+def test_large_vocabularies_are_read_as_csr_rows_by_default(tmp_path):
+    import scipy.sparse as sp
+
+    from multiclass.data.text import SPARSE_TERMS, load_text
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(SPARSE_TERMS + 500)]
+    lines = ["text,label"] + [" ".join(rng.choice(words, 40)) + f",{'ab'[i % 2]}" for i in range(400)]
+    (tmp_path / "big.csv").write_text("\n".join(lines) + "\n")
+    big = load_text(tmp_path / "big.csv", target="label", min_df=1)
+    assert sp.issparse(big.X) and big.X.shape[1] >= SPARSE_TERMS and big.notes["text"]["sparse"]
+    (tmp_path / "small.csv").write_text("text,label\nred apple,a\ngreen car,b\nred car,b\ngreen apple,a\n")
+    assert isinstance(load_text(tmp_path / "small.csv", target="label", min_df=1).X, np.ndarray)

@@ -11,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from multiclass import SoftmaxClassifier
-from multiclass.exceptions import ConfigError, DataError, NotFittedError
+from multiclass.exceptions import ConfigError, DataError, DataWarning, NotFittedError
 
 # Small and quick, yet the checks' toy problems (blobs, iris subsets) must still be learnt:
 # softmax regression with a large step size does that in well under a second each.
@@ -44,7 +44,7 @@ def test_string_labels_round_trip(digits):
 
 def test_fitted_attributes(digits):
     X, y = _string_labelled(digits)
-    clf = SoftmaxClassifier(max_epochs=5, random_state=0).fit(X, y)
+    clf = SoftmaxClassifier(recipe="seed", max_epochs=5, random_state=0).fit(X, y)
     assert clf.n_features_in_ == 64 and clf.n_iter_ == len(clf.history_) == 5
     assert 1 <= clf.best_epoch_ <= 5
     assert [tuple(layer.weight.shape) for layer in clf.model_.linears] == [(25, 64), (15, 25), (10, 15)]
@@ -81,6 +81,9 @@ def test_early_stopping_auto_depends_on_class_counts(digits):
     X, y = _string_labelled(digits)
     clf = SoftmaxClassifier(max_epochs=3, random_state=0).fit(X, y)
     assert clf.history_[0]["val_loss"] is not None
+    with pytest.warns(DataWarning, match=r"class 'a' has 1 example: kept in training, not in the validation split"):
+        clf = SoftmaxClassifier(max_epochs=3, random_state=0).fit(X[:5], np.array(["a", "b", "b", "c", "c"]))
+    assert clf.history_[0]["val_loss"] is not None  # a class of one row does not switch validation off
     X_small, y_small = X[:3], np.array(["a", "b", "c"])  # one row per class: no stratified split possible
     clf = SoftmaxClassifier(max_epochs=2, random_state=0).fit(X_small, y_small)
     assert clf.history_[0]["val_loss"] is None
@@ -98,3 +101,21 @@ def test_error_messages(digits):
         SoftmaxClassifier(batch_size=0).fit(X, y)
     with pytest.raises(NotFittedError):
         SoftmaxClassifier().predict(X)
+
+
+def test_defaults_are_the_auto_recipe_and_seed_is_one_argument_away(digits):
+    X, y = _string_labelled(digits)
+    auto = SoftmaxClassifier(random_state=0).fit(X, y)
+    recipe = auto.trained_.recipe
+    assert recipe["name"] == "auto" and len(recipe["candidates"]) > 10
+    assert {tuple(c["hidden"]) for c in recipe["candidates"]} >= {(), (25, 15)}
+    chosen = tuple(recipe["chosen"]["hidden"])
+    assert [layer.weight.shape[0] for layer in auto.model_.linears[:-1]] == list(chosen)
+    assert auto.n_iter_ < 500 and auto.score(X, y) > 0.95  # early stopping, not the epoch limit, ended it
+    seed = SoftmaxClassifier(recipe="seed", max_epochs=3, random_state=0).fit(X, y)
+    assert [tuple(layer.weight.shape) for layer in seed.model_.linears] == [(25, 64), (15, 25), (10, 15)]
+    assert seed.trained_.recipe["name"] == "seed"
+    fixed = SoftmaxClassifier(hidden=(12,), random_state=0).fit(X, y)
+    assert {tuple(c["hidden"]) for c in fixed.trained_.recipe["candidates"]} == {(12,)}
+    with pytest.raises(ConfigError, match=r"`recipe` must be one of \['auto', 'seed'\]; got 'best'"):
+        SoftmaxClassifier(recipe="best").fit(X, y)

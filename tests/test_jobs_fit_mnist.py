@@ -3,6 +3,7 @@
 Figures are printed (run with -s) so the closing note of a change can quote them.
 """
 
+import json
 import time
 
 import numpy as np
@@ -54,3 +55,34 @@ def test_mnist_test_accuracy(mnist, hidden, overrides, bar):
           f"(best {result.best_epoch}, {result.stop_reason}), {seconds:.0f} s, {seconds / result.n_epochs:.2f} s/epoch")
     assert result.best_epoch < result.n_epochs or result.stop_reason == "max_epochs"
     assert accuracy >= bar
+
+
+def test_mnist_command_line_defaults_reach_98_percent(mnist_dir, tmp_path, capsys):
+    """`multiclass train mnist` with no flag but where the files are: the auto recipe's choice, tested on the
+    10,000 test images by `multiclass evaluate`."""
+    from multiclass.cli import main
+
+    tic = time.perf_counter()
+    assert main(["train", "mnist", "--data-dir", str(mnist_dir), "--out", str(tmp_path / "m")]) == 0
+    seconds = time.perf_counter() - tic
+    out = capsys.readouterr().out
+    assert main(["evaluate", str(tmp_path / "m"), "mnist", "--data-dir", str(mnist_dir), "--json",
+                 str(tmp_path / "e.json")]) == 0
+    summary = json.loads((tmp_path / "e.json").read_text())["summary"]
+    network = next(line for line in out.splitlines() if line.startswith("network "))
+    print(f"\nMNIST CLI defaults: test accuracy {summary['accuracy']:.4f}, train {seconds:.0f} s; {network}")
+    assert summary["n_samples"] == 10_000
+    assert summary["accuracy"] >= 0.980
+
+
+def test_mnist_estimator_defaults_reach_98_percent(mnist):
+    from multiclass import SoftmaxClassifier
+
+    (X, y), (X_test, y_test) = mnist
+    tic = time.perf_counter()
+    clf = SoftmaxClassifier(random_state=0).fit(X, y)
+    seconds = time.perf_counter() - tic
+    accuracy = clf.score(X_test, y_test)
+    print(f"\nMNIST SoftmaxClassifier(): test accuracy {accuracy:.4f} in {seconds:.0f} s, network "
+          f"{clf.trained_.recipe['chosen']}")
+    assert accuracy >= 0.980

@@ -15,6 +15,7 @@ from multiclass.exceptions import ConfigError, DataError, NotFittedError
 from multiclass.jobs.fit import fit_arrays
 from multiclass.metrics import accuracy_score
 from multiclass.training.config import TrainConfig
+from multiclass.training.recipes import SEARCHED, SETTINGS, Recipe
 
 __all__ = ["SoftmaxClassifier"]
 
@@ -25,23 +26,29 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden : tuple of int, default=(25, 15)
-        Hidden layer widths; ``()`` is multinomial softmax (logistic) regression.
+    recipe : {"auto", "seed"}, default="auto"
+        How the hyperparameters left at None are chosen (`multiclass.training.recipes`): "auto" searches network
+        shapes (softmax regression to a few hundred units), L2 and dropout on the validation rows and trains the
+        winner, epochs decided by early stopping; "seed" is the course's 25-15 relu network, Adam 1e-3, batch 32,
+        up to 100 epochs. A hyperparameter given is kept fixed in either.
+    hidden : tuple of int or None, default=None
+        Hidden layer widths; ``()`` is multinomial softmax (logistic) regression. None: the recipe's.
     activation : str, default="relu"
-    dropout : float, default=0.0
-    l2 : float, default=0.0
+    dropout : float or None, default=None
+    l2 : float or None, default=None
         ``l2 * sum(W**2)`` over weight matrices, as Keras' ``kernel_regularizer=l2(l2)``.
-    lr : float, default=1e-3
-    batch_size : int, default=32
-    max_epochs : int, default=100
+    lr : float or None, default=None
+    batch_size : int or None, default=None
+    max_epochs : int or None, default=None
+        None: the recipe's (early stopping decides; "seed": 100).
     early_stopping : bool or "auto", default="auto"
         Hold out `val_split` of the rows (stratified), stop after `patience` epochs without improvement of
-        `monitor` and restore the best weights. "auto" does so when every class has at least 2 rows (a
-        stratified split needs them) and trains all `max_epochs` otherwise.
+        `monitor` and restore the best weights. "auto" does so when some class has at least 2 rows (a class of
+        one row stays in training, with a warning) and trains without validation otherwise.
     val_split : float, default=0.1
-    monitor : str, default="val_loss"
-        "val_loss", "val_accuracy", "val_macro_f1" or "val_recall:<class>".
-    patience : int, default=10
+    monitor : str or None, default=None
+        "val_loss", "val_accuracy", "val_macro_f1" or "val_recall:<class>"; None: the recipe's.
+    patience : int or None, default=None
     min_delta : float, default=0.0
     class_weight : None, "balanced" or dict, default=None
     label_smoothing : float, default=0.0
@@ -88,7 +95,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     --------
     >>> from sklearn.datasets import load_iris
     >>> X, y = load_iris(return_X_y=True)
-    >>> clf = SoftmaxClassifier(hidden=(), lr=0.05, random_state=0).fit(X, y)
+    >>> clf = SoftmaxClassifier(recipe="seed", hidden=(), lr=0.05, random_state=0).fit(X, y)
     >>> float(clf.predict_proba(X[:1]).sum().round(6))
     1.0
     >>> clf.score(X, y) > 0.9
@@ -97,17 +104,18 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        hidden=(25, 15),
+        recipe="auto",
+        hidden=None,
         activation="relu",
-        dropout=0.0,
-        l2=0.0,
-        lr=1e-3,
-        batch_size=32,
-        max_epochs=100,
+        dropout=None,
+        l2=None,
+        lr=None,
+        batch_size=None,
+        max_epochs=None,
         early_stopping="auto",
         val_split=0.1,
-        monitor="val_loss",
-        patience=10,
+        monitor=None,
+        patience=None,
         min_delta=0.0,
         class_weight=None,
         label_smoothing=0.0,
@@ -120,6 +128,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         device="cpu",
         verbose=False,
     ):
+        self.recipe = recipe
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
@@ -145,7 +154,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def _use_validation(self, counts: np.ndarray) -> bool:
         if self.early_stopping == "auto":
-            return bool(counts.min() >= 2)
+            return bool(counts.max() >= 2)
         if isinstance(self.early_stopping, (bool, np.bool_)):
             return bool(self.early_stopping)
         raise ConfigError(f"`early_stopping` must be True, False or 'auto'; got {self.early_stopping!r}.")
@@ -165,19 +174,25 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate`, `target_recall` or `coverage` on "
                               f"held-out rows; got {self.val_split!r}.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        config = TrainConfig(lr=self.lr, batch_size=self.batch_size, epochs=self.max_epochs, l2=self.l2,
-                             label_smoothing=self.label_smoothing, val_split=self.val_split if use_val else 0.0,
-                             monitor=self.monitor, patience=self.patience if use_val else None,
-                             min_delta=self.min_delta, class_weight=self.class_weight, seed=seed, device=self.device,
-                             verbose=self.verbose)
+        given = {name: value for name, value in (("lr", self.lr), ("batch_size", self.batch_size),
+                                                 ("epochs", self.max_epochs), ("l2", self.l2),
+                                                 ("monitor", self.monitor), ("patience", self.patience))
+                 if value is not None}  # fixed; the others are the recipe's
+        if not use_val:
+            given["patience"] = None
+        config = TrainConfig(**given, label_smoothing=self.label_smoothing,
+                             val_split=self.val_split if use_val else 0.0, min_delta=self.min_delta,
+                             class_weight=self.class_weight, seed=seed, device=self.device, verbose=self.verbose)
         names = [str(c) for c in self.classes_]
         X_val = y_val = None
         if use_val or decision.needs_validation or self.coverage is not None:  # the split `train` would make, made here to reuse its rows
             train_idx, val_idx = stratified_split(codes, self.val_split, seed=seed, classes=names)
             X, codes, X_val, y_val = X[train_idx], codes[train_idx], X[val_idx], codes[val_idx]
-        self.trained_, _ = fit_arrays(X, codes, classes=names, hidden=tuple(self.hidden), activation=self.activation,
-                                      dropout=self.dropout, config=config, decision=decision, X_val=X_val,
-                                      y_val=y_val, early_stopping=use_val)
+        recipe = Recipe(self.recipe, {k: v for k, v in given.items() if k in SEARCHED + SETTINGS})
+        self.trained_, _ = fit_arrays(X, codes, classes=names, hidden=None if self.hidden is None else
+                                      tuple(self.hidden), activation=self.activation, dropout=self.dropout,
+                                      config=config, decision=decision, X_val=X_val, y_val=y_val,
+                                      early_stopping=use_val, recipe=recipe)
         self.model_ = self.trained_.model
         self.decision_policy_ = self.trained_.decision or DecisionPolicy()
         self.history_ = self.trained_.history

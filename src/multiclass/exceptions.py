@@ -20,6 +20,7 @@ __all__ = [
     "EngineFallbackWarning",
     "LikelyLogitsWarning",
     "DataWarning",
+    "EpochLimitWarning",
     "UndefinedMetricWarning",
 ]
 
@@ -49,6 +50,10 @@ class DataWarning(UserWarning):
 
     One line that names the file, column or class and what was done; a face (CLI) prints each as one line.
     """
+
+
+class EpochLimitWarning(UserWarning):
+    """Training stopped at its epoch limit while the model was still improving (its best epoch in the last 10 %)."""
 
 
 class EngineFallbackWarning(UserWarning):

@@ -103,7 +103,7 @@ def _check_structure(document: dict, config_path: Path) -> None:
         problems.append("training")
     options = data.get("load_options", {}) if isinstance(data, dict) else None
     if not (isinstance(options, dict) and all(
-        v is None or isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
+        v is None or isinstance(v, (str, bool)) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
         for v in options.values()
     ) and data.get("target_dtype", "str") in ("str", "int")):
         problems.append("data")

@@ -14,16 +14,24 @@ the language of ``--lang`` (every command has it; its default is ``$MULTICLASS_L
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import re
 import sys
+import warnings
 from pathlib import Path
 
 from multiclass.cli.messages import say
 from multiclass.cli.parser import LANGS, build_parser, flag_names
 from multiclass.cli.translate import translate
-from multiclass.exceptions import MulticlassError
+from multiclass.exceptions import (
+    DataWarning,
+    EngineFallbackWarning,
+    EpochLimitWarning,
+    LikelyLogitsWarning,
+    MulticlassError,
+)
 from multiclass.language import default_lang, speaking
 
 __all__ = ["error_line", "in_flags", "main", "requested_lang"]
@@ -65,6 +73,23 @@ def error_line(message: str, lang: str) -> str:
     return say("error", lang, message=translate(message, lang) or message)
 
 
+@contextlib.contextmanager
+def _warnings_as_lines(flags: dict[str, str], lang: str):
+    """The library's warnings about the user's data and settings printed as one ``warning: ...`` line each on
+    stderr, naming flags and in `lang` (Python's own format shows a source line the user has no use for)."""
+    shown = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if not issubclass(category, (DataWarning, EngineFallbackWarning, EpochLimitWarning, LikelyLogitsWarning)):
+            return shown(message, category, filename, lineno, file, line)
+        text = in_flags(str(message), flags)
+        print(say("warning", lang, message=translate(text, lang) or text), file=sys.stderr, flush=True)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the tool with `argv` (default: sys.argv[1:]) and return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -91,7 +116,8 @@ def _run(parser, args) -> int:
     console = Console(width=width, highlight=False, soft_wrap=True, markup=False)
     lang = args.lang
     try:
-        return commands.COMMANDS[args.command](args, console)
+        with _warnings_as_lines(flag_names(parser, args.command), lang):
+            return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:
         print(error_line(in_flags(str(error), flag_names(parser, args.command)), lang), file=sys.stderr)
         return 2

@@ -36,6 +36,7 @@ __all__ = ["COMMANDS"]
 
 # The reader options of `train` (saved with the model and reused by `evaluate` / `predict`).
 _READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
+_FORMAT_OPTIONS = ("sep", "header", "names")
 _NETWORK = ("hidden", "activation", "dropout")
 _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_split", "monitor", "patience",
                  "min_delta", "lr_patience", "class_weight", "seed", "device", "engine", "precision", "compile_step",
@@ -64,6 +65,15 @@ def _pick(args, names) -> dict:
     return {name: getattr(args, name) for name in names if hasattr(args, name)}
 
 
+def _read_options(args) -> dict:
+    """The reader's options of the flags: the table format ones only when given (they apply to tables alone)."""
+    formats = {name: getattr(args, name, None) for name in _FORMAT_OPTIONS}
+    sep = formats.get("sep")
+    if sep is not None:
+        formats["sep"] = {"\\t": "\t", "tab": "\t", "space": " "}.get(sep, sep)
+    return {**_pick(args, _READ_OPTIONS), **{k: v for k, v in formats.items() if v is not None}}
+
+
 def _write_report(args, console: Console, report, title: str | None = None) -> None:
     render_report(report, console, lang=args.lang, title=title, details=getattr(args, "details", False))
     s = strings(args.lang)
@@ -86,7 +96,7 @@ def train(args, console: Console) -> int:
     result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
                  **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args), recipe=_recipe(args),
                  stream_config=StreamConfig(shuffle_buffer=args.shuffle_buffer, batch_rows=args.batch_rows),
-                 val_data=args.val_data, announce=announce_read(console, args.lang), **_pick(args, _READ_OPTIONS))
+                 val_data=args.val_data, announce=announce_read(console, args.lang), **_read_options(args))
     if not result.is_main:  # the other ranks of a torchrun job print nothing
         return 0
     lang, trained = args.lang, result.trained
@@ -150,7 +160,7 @@ def sweep(args, console: Console) -> int:
     base = _train_config(args)
     # Every grid value is checked now (features and classes are placeholders), before any data is read.
     expand_grid(args.grid, base, n_features=1, n_classes=2, **_pick(args, _NETWORK))
-    dataset = data.load_dataset(args.data, **_pick(args, _READ_OPTIONS))
+    dataset = data.load_dataset(args.data, **_read_options(args))
     result = sweep_grid(dataset, grid=args.grid, config=base, **_pick(args, _NETWORK))
     board = result.leaderboard()
     render_leaderboard(board, console, top=args.top)

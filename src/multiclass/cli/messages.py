@@ -75,6 +75,7 @@ MESSAGES = {
                          "{name}: archivos IDX comprobados con los MD5 publicados en {folder}"),
     # the tool itself
     "error": ("error: {message}", "error: {message}"),
+    "warning": ("warning: {message}", "aviso: {message}"),
     "usage_hint": ("(run '{prog} --help' for the options and examples)",
                    "(ejecute '{prog} --help' para ver las opciones y ejemplos)"),
     "interrupted": ("interrupted", "interrumpido"),

@@ -87,6 +87,12 @@ def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> Non
                            help="columns to one-hot encode even if they hold numbers, comma-separated")
         group.add_argument("--text-column", help="read the table as text: TF-IDF features of this column")
         group.add_argument("--split", choices=["train", "test", "all"], help="the split of a built-in dataset")
+        group.add_argument("--sep", help="the field delimiter of a text table, e.g. ';' or '\\t' (default: read off "
+                                         "the first lines: , ; tab | or runs of blanks)")
+        group.add_argument("--no-header", dest="header", action="store_const", const=False, default=None,
+                           help="the table's first line is data, not column names (default: told from the content)")
+        group.add_argument("--names", type=str_list, default=None,
+                           help="the table's column names, comma-separated (a headerless file's, or to rename)")
 
 
 def _add_stream_options(parser: argparse.ArgumentParser, *, training: bool) -> None:

@@ -119,7 +119,7 @@ def screen_columns(frame: pd.DataFrame, columns: Sequence[str], *, keep: Sequenc
             kept.append(name)
         else:
             left_out[name] = reason
-    warn_left_out(where, left_out)
     if left_out and not kept:
-        raise no_features_error(left_out)
+        raise no_features_error(left_out)  # the error names them: no warnings before it
+    warn_left_out(where, left_out)
     return kept, left_out

@@ -28,10 +28,12 @@ from multiclass.decisions import DecisionConfig, fit_policy
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.critical import check_streamed, fit_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.recipe import plan, search
+from multiclass.training.recipes import SEED
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import save_model
 from multiclass.report import Report, ReportConfig
@@ -121,7 +123,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         Validation data instead of a split of `source`, read the way `source` is.
     announce : callable, optional
         Called once the data is read (or scanned) and before training, with what was read: ``{"rows", "features",
-        "classes", "read": "memory" | "streamed", "ranks"}`` (on rank 0 only).
+        "classes", "read": "memory" | "streamed", "ranks"}`` (on rank 0 only), and in memory ``"summary"``
+        (`multiclass.data.summary.summarize_dataset`).
     **read_options
         ``kind``, ``target``, ``id_column``, ``ignore``, ``categorical``, ``text_column``, ``labels``, ``split``,
         ``data_dir`` (see `multiclass.data.load_dataset`).
@@ -151,7 +154,7 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         dataset = data.load_dataset(source, **read_options)
         if announce is not None:
             announce({"rows": dataset.n_samples, "features": dataset.n_features, "classes": dataset.n_classes,
-                      "read": "memory", "ranks": 1})
+                      "read": "memory", "ranks": 1, "summary": summarize_dataset(dataset)})
         val_dataset = None
         if val_data is not None:
             val_dataset = data.load_for_prediction(val_data, dataset.preprocessor, classes=dataset.classes,
@@ -241,11 +244,17 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     winner, found = chosen.candidates[0], None
     if len(chosen.candidates) > 1 and X_val is not None and early_stopping:
         found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,
-                       activation=activation)
+                       activation=activation, fixed=chosen.recipe.fixed)
         winner = found.winner
-    elif len(chosen.candidates) > 1:  # nothing to rank them on: the middle of the range, documented
-        winner = chosen.candidates[len(chosen.candidates) // 2]
-    config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
+    config = chosen.config
+    if len(chosen.candidates) > 1 and found is None:
+        # nothing to rank them on: the seed's network with the middle of its regularisation, for the seed's epochs
+        # (no early stopping to end a 500-epoch limit)
+        seedlike = [c for c in chosen.candidates if c.hidden == SEED["hidden"]] or chosen.candidates
+        winner = seedlike[len(seedlike) // 2]
+        if "epochs" not in chosen.recipe.fixed:
+            config = replace(config, epochs=SEED["epochs"])
+    config = replace(config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
     model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
     watched = (X_val, y_val) if early_stopping else (None, None)
     result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes, checkpoint=checkpoint,

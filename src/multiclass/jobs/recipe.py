@@ -21,9 +21,11 @@ import numpy as np
 
 from multiclass.classes import monitored_class, resolve_class_weight
 from multiclass.devices import resolve_device
-from multiclass.models import ModelConfig, macs_per_row
+from multiclass.models import ModelConfig, build_model, macs_per_row
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
+from multiclass.training import train
+from multiclass.training.arrays import is_sparse
 from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.recipes import (
     AUTO_EPOCHS,
@@ -34,17 +36,26 @@ from multiclass.training.recipes import (
     Candidate,
     Recipe,
     auto_candidates,
+    batch_size_for,
     expected_epochs,
 )
+from multiclass.training.progress import say_search
 
-__all__ = ["SEARCH_BUDGET_MACS", "Plan", "SearchResult", "plan", "search"]
+__all__ = ["SEARCH_BUDGET_MACS", "Plan", "SearchResult", "explicit_fields", "plan", "rung_rows", "search"]
 
 # TrainConfig fields a library caller fixes by setting them away from their defaults.
 EXPLICIT_FIELDS = ("lr", "l2", "batch_size", "epochs", "patience", "monitor", "lr_patience")
 
-# Multiply-adds the search may spend before the final training: ~6e11 is about a minute of this project's 2-core
-# CPU on the stacked engine (bench/quality.py measures the whole).
-SEARCH_BUDGET_MACS = 6e11
+# Multiply-adds the search may spend before the final training (`multiclass.models.macs_per_row`): 1e12 is about
+# a minute of this project's 2-core CPU on the stacked engine (bench/quality.py measures the whole).
+SEARCH_BUDGET_MACS = 1e12
+# Validation rows a candidate of the search is ranked on, at most (a stratified sample of them; the final model
+# early-stops on all): 3,000 rows measure an accuracy near 95 % to about +-0.4 points.
+SEARCH_VAL_ROWS = 3_000
+# Patience and most epochs of a candidate trained on a subsample of the rows (on every row: `AUTO_PATIENCE` and
+# `SEARCH_EPOCHS`): a rung ranks candidates, it need not train them to the end (Hyperband's resource is epochs).
+SUBSAMPLE_PATIENCE = 8
+SUBSAMPLE_EPOCHS = 30
 # Fewest training rows a rung trains on: below this, validation scores of different capacities mean little.
 MIN_RUNG_ROWS = 1_000
 # Each rung keeps the best 1/ETA of its candidates and gives them ETA times the rows (successive halving).
@@ -75,37 +86,47 @@ class SearchResult:
         return {"chosen": self.winner.to_dict(), "rungs": self.rungs, "candidates": self.board}
 
 
-def _trial(candidate: Candidate, base: TrainConfig, n_features: int, n_classes: int, activation: str) -> Trial:
-    config = replace(base, lr=candidate.lr, l2=candidate.l2, batch_size=candidate.batch_size, epochs=SEARCH_EPOCHS,
-                     patience=AUTO_PATIENCE, lr_patience=None, verbose=False)
-    model = ModelConfig(n_features, n_classes, candidate.hidden, activation, candidate.dropout)
-    return Trial(tuple(candidate.to_dict().items()), config, model)
+def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, n_classes: int,
+          val_rows: int = 0) -> float:
+    """Multiply-adds of training `candidates` on `rows` rows for their expected epochs, validating on `val_rows`
+    rows (at most `SEARCH_VAL_ROWS`; a forward pass, a third of a training row) every epoch."""
+    per_row = sum(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)) for c in candidates)
+    epochs = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
+    return float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) * epochs
 
 
-def plan_rungs(candidates: list[Candidate], n_rows: int, n_features: int, n_classes: int,
-               budget: float | None = None) -> list[int]:
-    """Training rows of each rung, smallest first; the last is `n_rows` (the final model's rung).
+def rung_rows(n_rows: int) -> list[int]:
+    """The row counts a rung may train on, largest first: every row, then a third, a ninth ... down to
+    `MIN_RUNG_ROWS`."""
+    rows = [n_rows]
+    while rows[-1] // ETA >= MIN_RUNG_ROWS:
+        rows.append(rows[-1] // ETA)
+    return rows
 
-    The fewest rungs whose search (all rungs but the last, plus the last when it holds more than one candidate)
-    fits the budget; at most as many as keep the first rung at `MIN_RUNG_ROWS` rows.
-    """
-    budget = SEARCH_BUDGET_MACS if budget is None else budget
-    costs = sorted(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)) for c in candidates)
-    best_plan = [n_rows]
-    for n_rungs in range(1, 8):
-        rows = [max(1, n_rows // ETA ** (n_rungs - 1 - r)) for r in range(n_rungs)]
-        if n_rungs > 1 and rows[0] < MIN_RUNG_ROWS:
-            break
-        survivors, total = len(candidates), 0.0
-        for r, n in enumerate(rows):
-            searched = r < n_rungs - 1 or survivors > 1
-            if searched:  # the mean cost of a rung's survivors: the dearest shapes may not survive, count them all
-                total += survivors * n * float(np.mean(costs)) * expected_epochs(n)
-            survivors = max(1, math.ceil(survivors / ETA))
-        best_plan = rows
-        if total <= budget:
-            break
-    return best_plan
+
+def _fitting(candidates: list[Candidate], budget: float, n_rows: int, n_features: int, n_classes: int,
+             val_rows: int, below: int | None = None) -> int:
+    """The most rows of `rung_rows` (fewer than `below` when given) on which `candidates` train within `budget`;
+    the fewest rows when none fits."""
+    options = [r for r in rung_rows(n_rows) if below is None or r < below] or [min(rung_rows(n_rows))]
+    for rows in options:
+        if _cost(candidates, rows, n_rows, n_features, n_classes, val_rows) <= budget:
+            return rows
+    return options[-1]
+
+
+def _representatives(candidates: list[Candidate]) -> list[Candidate]:
+    """One candidate per network shape, in order: its least dropout and its middle L2 (the shape at a moderate
+    regularisation, for comparing capacities)."""
+    shapes: dict[tuple, list[Candidate]] = {}
+    for candidate in candidates:
+        shapes.setdefault(candidate.hidden, []).append(candidate)
+    chosen = []
+    for members in shapes.values():
+        least = min(c.dropout for c in members)
+        plain = sorted((c for c in members if c.dropout == least), key=lambda c: c.l2)
+        chosen.append(plain[(len(plain) - 1) // 2])
+    return chosen
 
 
 def _score_key(record: dict, monitor: str, mode: str) -> tuple:
@@ -115,56 +136,141 @@ def _score_key(record: dict, monitor: str, mode: str) -> tuple:
     return (score, record.get("val_loss") or math.inf, -(record.get("val_macro_f1") or 0.0))
 
 
+class _Rungs:
+    """Trains rungs of candidates on stratified subsamples and keeps the board (what `search` shares)."""
+
+    def __init__(self, X_tr, y_tr, X_va, y_va, *, classes, base: TrainConfig, activation: str, fixed):
+        self.X_tr, self.y_tr = X_tr, y_tr
+        held = _subsample(y_va, SEARCH_VAL_ROWS, seed=base.seed)
+        self.X_va, self.y_va = X_va[held], y_va[held]
+        self.classes, self.base, self.activation, self.fixed = classes, base, activation, set(fixed)
+        self.recall_of = monitored_class(base.monitor, classes, len(classes))
+        self.device = resolve_device(base.device)
+        self.mode = monitor_mode(base.monitor)
+        self.board: list[dict] = []
+        self.rungs: list[int] = []
+
+    def _trial(self, candidate: Candidate, rows: int) -> Trial:
+        """The candidate as trained on `rows` of the training rows: its L2 scaled by n / rows (the penalty is
+        added to a mean loss, so a subsample needs proportionally more of it to be regularised alike) and, unless
+        fixed, the batch size of that many rows."""
+        n_rows = self.X_tr.shape[0]
+        scaled = replace(candidate, l2=candidate.l2 * n_rows / rows)
+        if "batch_size" not in self.fixed:
+            scaled = replace(scaled, batch_size=min(candidate.batch_size, batch_size_for(rows)))
+        whole = rows >= n_rows
+        config = replace(self.base, lr=scaled.lr, l2=scaled.l2, batch_size=scaled.batch_size,
+                         epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
+                         patience=AUTO_PATIENCE if whole else SUBSAMPLE_PATIENCE, lr_patience=None, verbose=False)
+        model = ModelConfig(self.X_tr.shape[1], len(self.classes), candidate.hidden, self.activation,
+                            candidate.dropout)
+        return Trial(tuple(candidate.to_dict().items()), config, model)
+
+    def run(self, candidates: list[Candidate], rows: int, stage: str) -> list[Candidate]:
+        """Train `candidates` on `rows` rows; return them best first (diverged ones last)."""
+        n_rows, n_classes = self.X_tr.shape[0], len(self.classes)
+        index = np.arange(n_rows) if rows >= n_rows else _subsample(self.y_tr, rows, seed=self.base.seed + len(self.rungs))
+        X, y = self.X_tr[index], self.y_tr[index]
+        weight = resolve_class_weight(self.base.class_weight, np.bincount(y, minlength=n_classes), self.classes)
+        trials = [self._trial(c, len(index)) for c in candidates]
+        if self.base.verbose:
+            say_search(stage, len(candidates), len(index))
+        if is_sparse(X):  # CSR rows (TF-IDF text): the eager loop's sparse first layer, one candidate at a time
+            results = [_train_alone(trial, X, y, self.X_va, self.y_va, self.classes) for trial in trials]
+        else:
+            results = train_trials(trials, X, y, self.X_va, self.y_va, class_weight=weight,
+                                   recall_of=self.recall_of, device=self.device, dropout_seed=self.base.seed,
+                                   verbose=self.base.verbose, label="search")
+        ranked = []
+        for candidate, outcome in zip(candidates, results):
+            record = outcome.best_record
+            entry = {**candidate.to_dict(), "stage": stage, "rung": len(self.rungs), "rows": int(len(index)),
+                     "best_epoch": outcome.best_epoch, "epochs": outcome.n_epochs,
+                     "val_score": record.get("val_score"), "val_loss": record.get("val_loss"),
+                     "val_accuracy": record.get("val_accuracy"), "val_macro_f1": record.get("val_macro_f1")}
+            self.board.append(entry)
+            ranked.append((_score_key(entry, self.base.monitor, self.mode), len(ranked), candidate))
+        self.rungs.append(int(len(index)))
+        return [item[2] for item in sorted(ranked, key=lambda item: item[:2])]
+
+
 def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base: TrainConfig,
-           activation: str = "relu", budget: float | None = None) -> SearchResult:
-    """Run the successive halving of the module docstring over `candidates`.
+           activation: str = "relu", budget: float | None = None, fixed=()) -> SearchResult:
+    """Choose among `candidates` on the validation rows, within `budget` multiply-adds.
+
+    When every candidate fits the budget on every training row, they all train on all of them and the best wins.
+    Otherwise the search runs in two stages. *Capacity*: one candidate per network shape (its moderate
+    regularisation) trains on the most rows the half budget allows, and the best third goes on to three times the
+    rows while the rows and the budget last (successive halving, Jamieson & Talwalkar 2016), until one shape is
+    left. *Regularisation*: every candidate of that shape (its L2 and dropout values; its dropout values alone
+    when the whole grid does not fit) trains in one stack on the most rows the rest of the budget allows. A subsample's L2 is scaled by n / rows. The winner is then trained on
+    every row by the caller.
 
     Parameters
     ----------
     X_tr, y_tr : ndarray (N, F) float32 and (N,) int64
-        The training rows (a stratified subsample of them trains each rung but the last).
+        The training rows (stratified subsamples of them train the rungs).
     X_va, y_va : ndarray
-        The validation rows every candidate is ranked on.
+        The validation rows every candidate is ranked on (always whole).
     candidates : list of Candidate
     classes : sequence of str
     base : TrainConfig
-        The run's config: its monitor, class weights, seed and device apply to every candidate.
+        The run's config: its monitor, class weights, seed, device and verbosity apply to every candidate.
     activation : str, default="relu"
     budget : float, optional
         Multiply-adds the search may spend (default `SEARCH_BUDGET_MACS`).
+    fixed : collection of str, default=()
+        Hyperparameters the user fixed (a fixed ``batch_size`` is kept on subsamples too).
     """
+    budget = SEARCH_BUDGET_MACS if budget is None else budget
     n_rows, n_features, n_classes = X_tr.shape[0], X_tr.shape[1], len(classes)
-    rungs = plan_rungs(candidates, n_rows, n_features, n_classes, budget)
-    recall_of = monitored_class(base.monitor, classes, n_classes)
-    device = resolve_device(base.device)
-    mode = monitor_mode(base.monitor)
-    survivors, board = list(candidates), []
-    result = SearchResult(winner=candidates[0], rungs=[])
-    for r, n in enumerate(rungs):
-        last = r == len(rungs) - 1
-        if last and len(survivors) == 1:
-            break  # the final model is the last rung: the caller trains it on every row
-        rows = np.arange(n_rows) if n >= n_rows else _subsample(y_tr, n, seed=base.seed + r)
-        X, y = X_tr[rows], y_tr[rows]
-        weight = resolve_class_weight(base.class_weight, np.bincount(y, minlength=n_classes), classes)
-        trials = [_trial(c, base, n_features, n_classes, activation) for c in survivors]
-        results = train_trials(trials, X, y, X_va, y_va, class_weight=weight, recall_of=recall_of, device=device,
-                               dropout_seed=base.seed)
-        ranked = []
-        for candidate, trial, outcome in zip(survivors, trials, results):
-            record = outcome.best_record
-            entry = {**candidate.to_dict(), "rung": r, "rows": int(len(rows)), "best_epoch": outcome.best_epoch,
-                     "epochs": outcome.n_epochs, "val_score": record.get("val_score"),
-                     "val_loss": record.get("val_loss"), "val_accuracy": record.get("val_accuracy"),
-                     "val_macro_f1": record.get("val_macro_f1")}
-            board.append(entry)
-            ranked.append((_score_key(entry, base.monitor, mode), candidate))
-        ranked.sort(key=lambda item: item[0])
-        result.rungs.append(int(len(rows)))
-        survivors = [item[1] for item in ranked[:1 if last else max(1, math.ceil(len(ranked) / ETA))]]
-        result.winner = survivors[0]
-    result.board = board
-    return result
+    rungs = _Rungs(X_tr, y_tr, X_va, y_va, classes=classes, base=base, activation=activation, fixed=fixed)
+    if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
+        winner = rungs.run(candidates, n_rows, "all")[0]
+        return SearchResult(winner, rungs.board, rungs.rungs)
+    spent = 0.0
+    shapes = _representatives(candidates)
+    n_val = len(y_va)
+    below = n_rows if len(shapes) > 1 else None
+    rows = _fitting(shapes, budget / 2, n_rows, n_features, n_classes, n_val, below=below)
+    while len(shapes) > 1:
+        spent += _cost(shapes, rows, n_rows, n_features, n_classes, n_val)
+        shapes = rungs.run(shapes, rows, "capacity")[: max(1, math.ceil(len(shapes) / ETA))]
+        rows = min(rows * ETA, n_rows)
+        if len(shapes) > 1 and (rows >= n_rows or
+                                spent + _cost(shapes, rows, n_rows, n_features, n_classes, n_val) > budget / 2):
+            shapes = shapes[:1]  # no rows or budget left to tell them apart: the best so far
+    family = [c for c in candidates if c.hidden == shapes[0].hidden]
+    if len(family) == 1:
+        return SearchResult(family[0], rungs.board, rungs.rungs)
+    left = max(budget - spent, 0.0)
+    if _cost(family, min(rung_rows(n_rows)), n_rows, n_features, n_classes, n_val) > left:
+        # the whole grid does not fit: dropout alone, at the shape's moderate L2 (the more the rows, the less L2
+        # matters beside early stopping)
+        family = [c for c in family if c.l2 == shapes[0].l2] or family
+    if len(family) == 1:
+        return SearchResult(family[0], rungs.board, rungs.rungs)
+    rows = _fitting(family, left, n_rows, n_features, n_classes, n_val)
+    winner = rungs.run(family, rows, "regularisation")[0]
+    return SearchResult(winner, rungs.board, rungs.rungs)
+
+
+@dataclass
+class _Alone:
+    """What `search` reads of a candidate trained by the eager loop (as of a `TrialResult`)."""
+
+    best_epoch: int
+    n_epochs: int
+    best_record: dict
+
+
+def _train_alone(trial: Trial, X, y, X_va, y_va, classes) -> _Alone:
+    """Train one candidate with `multiclass.training.train` (which reads CSR rows without densifying them)."""
+    model = build_model(trial.model_config, seed=trial.train_config.seed)
+    result = train(model, X, y, trial.train_config, X_val=X_va, y_val=y_va, classes=classes)
+    history = result.history
+    record = history[result.best_epoch - 1] if 0 < result.best_epoch <= len(history) else {}
+    return _Alone(result.best_epoch, len(history), record)
 
 
 def _subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
@@ -191,7 +297,7 @@ class Plan:
     config: TrainConfig
 
 
-def _explicit(config: TrainConfig) -> dict:
+def explicit_fields(config: TrainConfig) -> dict:
     """TrainConfig fields of `EXPLICIT_FIELDS` set away from their defaults: the library's way of saying "fixed"."""
     default = TrainConfig()
     return {name: getattr(config, name) for name in EXPLICIT_FIELDS if getattr(config, name) != getattr(default, name)}
@@ -205,7 +311,7 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     `EXPLICIT_FIELDS` that differ from `TrainConfig`'s defaults.
     """
     recipe = recipe if isinstance(recipe, Recipe) else Recipe(str(recipe))
-    fixed = {**_explicit(config), **recipe.fixed}
+    fixed = {**explicit_fields(config), **recipe.fixed}
     if hidden is not None:
         fixed["hidden"] = tuple(hidden)
     if dropout is not None:

@@ -131,6 +131,7 @@ class Training:
     epochs: tuple[dict, ...]
     best_epoch: int  # 1-based, the epoch whose weights were restored
     stop_reason: str
+    recipe: dict | None = None  # how the network was chosen (model.json's training.recipe), when known
 
 
 @dataclass(frozen=True)

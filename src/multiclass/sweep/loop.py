@@ -240,7 +240,7 @@ def _padded(sets: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
 
 def train_stacked(
     trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
-    device="cpu", dropout_seed: int = 0, verbose: bool = False, rows=None, val_rows=None,
+    device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None, val_rows=None,
 ) -> list[TrialResult]:
     """Train every trial (all of one `Trial.stack_key`) on the same rows, or each on its own; one result per trial.
 
@@ -261,6 +261,8 @@ def train_stacked(
         Seeds the one generator of the stack's dropout masks.
     verbose : bool
         Show a progress bar on stderr.
+    label : str, default="sweep"
+        The progress lines' first word (`multiclass.training.progress.WORDS`).
     rows : sequence of M index arrays into `X_tr`, optional
         Model m trains on ``X_tr[rows[m]]`` only (out-of-fold models). Each epoch it draws the permutation of its
         rows that `train` would draw on ``X_tr[rows[m]]`` with the same seed, so with sets of equal length every
@@ -301,7 +303,7 @@ def train_stacked(
     step_macs = len(trials) * min(batch, n) * macs_per_row(trials[0].model_config)
     threads = intra_op_threads(threads_for(step_macs)) if device.type == "cpu" else contextlib.nullcontext()
     best_f1 = -math.inf
-    with threads, make_progress(verbose, max_epochs, label="sweep") as display:
+    with threads, make_progress(verbose, max_epochs, label=label) as display:
         try:
             for epoch in range(1, max_epochs + 1):
                 tic = time.perf_counter()
@@ -357,7 +359,8 @@ def train_stacked(
 
 
 def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
-                 device="cpu", dropout_seed: int = 0, verbose: bool = False) -> list[TrialResult]:
+                 device="cpu", dropout_seed: int = 0, verbose: bool = False,
+                 label: str = "sweep") -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
     groups one after another; one result per trial, in the order given (parameters as in `train_stacked`)."""
     groups: dict[tuple, list[int]] = {}
@@ -368,7 +371,8 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
         for start in range(0, len(members), MAX_STACK):
             chunk = members[start : start + MAX_STACK]
             trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
-                                    recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose)
+                                    recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose,
+                                    label=label)
             for i, result in zip(chunk, trained):
                 results[i] = result
     return results

@@ -14,6 +14,7 @@ is rank 0's, so all ranks stop together; only rank 0 writes checkpoints (with ev
 from __future__ import annotations
 
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,7 @@ from multiclass.classes import monitored_class, resolve_class_weight
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm
 from multiclass.engine.step import Objective
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, EpochLimitWarning
 from multiclass.models import MLP
 from multiclass.training.arrays import check_training_data, is_sparse, split_training_data
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
@@ -254,4 +255,16 @@ def restore_best(result: TrainResult, best_state: dict | None, stopper: EarlySto
     else:
         result.best_epoch = len(result.history)
     result.model.eval()
+    warn_if_still_improving(result)
     return result
+
+
+def warn_if_still_improving(result: TrainResult) -> None:
+    """Say so when a validated run ran out of epochs with its best epoch in the last 10 % (from 10 epochs on):
+    the model had not finished learning, and what to do about it."""
+    epochs = len(result.history)
+    validated = bool(result.history) and result.history[-1].get("val_score") is not None
+    if result.stop_reason == "max_epochs" and validated and epochs >= 10 and result.best_epoch > 0.9 * epochs:
+        warnings.warn(f"training used all {epochs} epochs and its best epoch was {result.best_epoch}: the model was "
+                      "still improving; train again with more `epochs` (or a larger `lr`).", EpochLimitWarning,
+                      stacklevel=3)

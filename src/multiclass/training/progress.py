@@ -18,11 +18,19 @@ from typing import TextIO
 
 from multiclass.language import LANGS, current_lang
 
-__all__ = ["WORDS", "Display", "describe_epoch", "make_progress"]
+__all__ = ["WORDS", "Display", "describe_epoch", "make_progress", "say_search"]
 
 WORDS = {
     "train": ("train", "entrenamiento"),
     "sweep": ("sweep", "barrido"),
+    "search": ("search", "búsqueda"),
+    "stage_all": ("recipe auto: {n} candidates on all {rows} training rows",
+                  "receta auto: {n} candidatos con las {rows} filas de entrenamiento"),
+    "stage_capacity": ("recipe auto, capacity: {n} network shapes on {rows} training rows",
+                       "receta auto, capacidad: {n} formas de red con {rows} filas de entrenamiento"),
+    "stage_regularisation": ("recipe auto, regularisation: {n} settings of L2 and dropout on {rows} training rows",
+                             "receta auto, regularización: {n} ajustes de L2 y dropout con {rows} filas de "
+                             "entrenamiento"),
     "epoch": ("epoch", "época"),
     "loss": ("loss", "pérdida"),
     "val_loss": ("val_loss", "pérdida_val"),
@@ -172,3 +180,10 @@ def make_progress(verbose: bool, total_epochs: int, *, label: str = "train", pat
     if not verbose:
         return _Silent()
     return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every)
+
+
+def say_search(stage: str, n: int, rows: int, stream: TextIO | None = None) -> None:
+    """One line on stderr as a stage of the auto recipe's search starts (`multiclass.jobs.recipe`)."""
+    lang = current_lang()
+    count = f"{rows:,}".replace(",", "." if lang == "es" else ",")
+    print(_words(lang)[f"stage_{stage}"].format(n=n, rows=count), file=stream or sys.stderr, flush=True)

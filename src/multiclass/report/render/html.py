@@ -178,6 +178,16 @@ def _calibration(report: Report, s, fmt, plots) -> dict | None:
             "figure": plots.reliability_diagram(report, s, fmt), "bins": bins}
 
 
+def recipe_text(recipe: dict, s, fmt) -> str:
+    """``auto: hidden 512-256, dropout 0.3, L2 1.9e-06, lr 0.001, batch 128 -- the best of 12 candidates``."""
+    chosen = recipe["chosen"]
+    hidden = "-".join(str(w) for w in chosen["hidden"]) or s["recipe_no_hidden"]
+    text = s["recipe_chosen"].format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
+                                     l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
+    tried = len(recipe.get("candidates") or [])
+    return text + (s["recipe_searched"].format(n=fmt.integer(tried)) if tried > 1 else "")
+
+
 def _training(report: Report, s, fmt, plots) -> dict | None:
     training = report.training
     if training is None:
@@ -189,8 +199,11 @@ def _training(report: Report, s, fmt, plots) -> dict | None:
                                                                                              "quantity"),
                "val_macro_f1": fmt.value(r.get("val_macro_f1"))}
               for i, r in enumerate(training.epochs) if i % step == 0 or r["epoch"] == training.best_epoch]
-    return {"rows": [(s["best_epoch"], fmt.integer(training.best_epoch)),
-                     (s["epochs_run"], fmt.integer(len(training.epochs))), (s["stop_reason"], stop)],
+    rows = [(s["best_epoch"], fmt.integer(training.best_epoch)),
+            (s["epochs_run"], fmt.integer(len(training.epochs))), (s["stop_reason"], stop)]
+    if training.recipe and training.recipe.get("chosen"):
+        rows.insert(0, (s["recipe"], recipe_text(training.recipe, s, fmt)))
+    return {"rows": rows,
             "figure": plots.learning_curves(report, s, fmt), "epochs": epochs,
             "cut": _cut(s, fmt, len(epochs), len(training.epochs))}
 

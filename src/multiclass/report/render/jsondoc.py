@@ -79,7 +79,8 @@ def _training(report: Report) -> dict | None:
     if training is None:
         return None
     return {"best_epoch": training.best_epoch, "stop_reason": training.stop_reason,
-            "history": [{key: _num(value) for key, value in record.items()} for record in training.epochs]}
+            "history": [{key: _num(value) for key, value in record.items()} for record in training.epochs],
+            "recipe": training.recipe}
 
 
 def _mistakes(report: Report) -> list | None:

@@ -1,0 +1,160 @@
+"""The friction a new user met with default settings (issue 14), each as the command line now meets it: the data is
+used, what was done is said in one ``warning:`` line naming the flag to change it, and nothing stops training."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from multiclass.cli import main
+
+QUICK = ["--recipe", "seed", "--epochs", "3"]
+
+
+def _frame(n=240, seed=0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    label = np.where(X[:, 0] > 0.4, "a", np.where(X[:, 1] > 0, "b", "c")).astype(object)
+    return pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "x3": X[:, 2], "label": label})
+
+
+def _train(argv, capsys) -> tuple[int, str, str]:
+    code = main(["train", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _model_json(path: Path) -> dict:
+    return json.loads((path / "model.json").read_text())
+
+
+def test_a_class_of_one_row_stays_in_training_and_is_named(tmp_path, capsys):
+    frame = _frame()
+    frame.loc[0, "label"] = "solo"
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), *QUICK],
+                            capsys)
+    assert code == 0, err
+    assert "warning: class 'solo' has 1 example: kept in training, not in the validation split" in err
+    assert "rare classes (< 10 rows): 'solo'" in out  # the summary printed before training names it too
+    assert "solo" in _model_json(tmp_path / "m")["classes"]
+
+
+def test_an_all_missing_column_is_dropped_with_a_warning(tmp_path, capsys):
+    frame = _frame()
+    frame.insert(1, "empty", np.nan)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), *QUICK],
+                            capsys)
+    assert code == 0, err
+    assert f"warning: {tmp_path / 'd.csv'}: column 'empty' is left out: every value is missing." in err
+    assert "empty" not in _model_json(tmp_path / "m")["data"]["feature_names"]
+
+
+def test_an_id_column_is_left_out_naming_the_flags_that_keep_it(tmp_path, capsys):
+    frame = _frame()
+    frame.insert(0, "customer", [f"C{i:06d}" for i in range(len(frame))])
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), *QUICK],
+                            capsys)
+    assert code == 0, err
+    assert ("column 'customer' is left out: it looks like a row identifier (240 distinct values in 240 rows); "
+            "name it in `--categorical` to keep it as a feature, or in `--id-column`") in err
+    assert "left out: 'customer'" in out
+    assert not any(name.startswith("customer") for name in _model_json(tmp_path / "m")["data"]["feature_names"])
+
+
+def test_a_folder_of_class_folders_of_text_files_is_text(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    words = {"sport": "goal match team ball", "food": "bread soup salt cook"}
+    for name, vocabulary in words.items():
+        (tmp_path / "docs" / name).mkdir(parents=True)
+        for i in range(20):
+            (tmp_path / "docs" / name / f"{i}.txt").write_text(" ".join(rng.choice(vocabulary.split(), 6)))
+    code, out, err = _train([str(tmp_path / "docs"), "--out", str(tmp_path / "m"), *QUICK], capsys)
+    assert code == 0, err
+    assert _model_json(tmp_path / "m")["data"]["kind"] == "text"
+    assert "text: TF-IDF of" in out
+
+
+def test_headerless_and_whitespace_separated_files(tmp_path, capsys):
+    frame = _frame()
+    lines = [" ".join(f"{v:.4f}" if isinstance(v, float) else v for v in row) for row in frame.itertuples(index=False)]
+    (tmp_path / "d.data").write_text("\n".join(lines) + "\n")
+    code, out, err = _train([str(tmp_path / "d.data"), "--target", "column_4", "--out", str(tmp_path / "m1"),
+                             *QUICK], capsys)
+    assert code == 0, err
+    assert "read with delimiter 'whitespace', no header line" in out
+    code, out, err = _train([str(tmp_path / "d.data"), "--no-header", "--names", "a,b,c,kind", "--target", "kind",
+                             "--sep", " ", "--out", str(tmp_path / "m2"), *QUICK], capsys)
+    assert code == 0, err
+    assert _model_json(tmp_path / "m2")["data"]["feature_names"] == ["a", "b", "c"]
+    assert main(["predict", str(tmp_path / "m2"), str(tmp_path / "d.data"), "--out", str(tmp_path / "p.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "p.csv")) == len(frame)  # the model reads the file as it was trained on
+
+
+def test_semicolon_files_and_a_wrong_target_lists_the_columns(tmp_path, capsys):
+    _frame().to_csv(tmp_path / "d.csv", sep=";", index=False)
+    code, _, err = _train([str(tmp_path / "d.csv"), "--out", str(tmp_path / "m"), *QUICK], capsys)
+    assert code == 2
+    assert err.strip() == (f"error: `--target` must name the label column of {tmp_path / 'd.csv'}; got None. "
+                           "Available columns: 'x1', 'x2', 'x3', 'label'.")
+
+
+def test_val_data_works_without_stream(tmp_path, capsys):
+    _frame(seed=0).to_csv(tmp_path / "train.csv", index=False)
+    _frame(n=90, seed=1).to_csv(tmp_path / "val.csv", index=False)
+    code, out, err = _train([str(tmp_path / "train.csv"), "--target", "label", "--val-data",
+                             str(tmp_path / "val.csv"), "--out", str(tmp_path / "m"), *QUICK], capsys)
+    assert code == 0, err
+    assert "validation (90 rows)" in out
+    assert _model_json(tmp_path / "m")["data"]["n_samples"] == 240  # every training row trained
+
+
+def test_messages_name_the_flags_not_the_parameters(tmp_path, capsys):
+    pd.DataFrame({"x": [1.0, 2.0, 3.0], "label": ["a", "b", "c"]}).to_csv(tmp_path / "d.csv", index=False)
+    code, _, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), *QUICK],
+                          capsys)
+    assert code == 2
+    assert "`--val-data`" in err and "`--val-split`" in err and "`val_split`" not in err
+
+
+def test_a_run_cut_short_by_its_epoch_limit_says_what_to_do(tmp_path, capsys):
+    _frame().to_csv(tmp_path / "d.csv", index=False)
+    code, _, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), "--recipe",
+                           "seed", "--epochs", "10", "--lr", "0.0001", "--monitor", "val_loss"], capsys)
+    assert code == 0
+    assert "the model was still improving; train again with more `--epochs` (or a larger `--lr`)." in err
+
+
+@pytest.mark.parametrize("lang, word", [("en", "warning:"), ("es", "aviso:")])
+def test_warnings_are_one_line_each_in_the_language_of_the_run(tmp_path, capsys, lang, word):
+    frame = _frame()
+    frame.insert(1, "empty", np.nan)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, _, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), "--lang",
+                           lang, *QUICK], capsys)
+    assert code == 0
+    lines = [line for line in err.splitlines() if "empty" in line]
+    assert len(lines) == 1 and lines[0].startswith(word) and "Warning" not in err and ".py:" not in err
+
+
+def test_the_report_says_which_recipe_chose_the_network(tmp_path, capsys):
+    _frame().to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"),
+                             "--hidden", "8", "--epochs", "20"], capsys)  # auto, searching L2 for a fixed shape
+    assert code == 0, err
+    recipe = _model_json(tmp_path / "m")["training"]["recipe"]
+    assert recipe["name"] == "auto" and recipe["fixed"]["hidden"] == [8] and len(recipe["candidates"]) == 4
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--json", str(tmp_path / "e.json"),
+                 "--html", str(tmp_path / "e.html")]) == 0
+    assert json.loads((tmp_path / "e.json").read_text())["training"]["recipe"]["chosen"] == recipe["chosen"]
+    html = (tmp_path / "e.html").read_text()
+    assert "auto: hidden 8, dropout 0" in html and "(the best of 4 candidates on the validation rows)" in html
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--html", str(tmp_path / "es.html"),
+                 "--lang", "es"]) == 0
+    assert "la mejor de 4 candidatas" in (tmp_path / "es.html").read_text()

@@ -170,7 +170,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         decision = DecisionConfig(calibrate=self.calibrate, cost_matrix=self.cost_matrix,
                                   target_recall=self.target_recall,
                                   critical=tuple(str(c) for c in self.critical_classes or ()), coverage=self.coverage)
-        if (decision.needs_validation or self.coverage is not None) and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
+        held_out = decision.needs_validation or self.coverage is not None
+        if held_out and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
             raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate`, `target_recall` or `coverage` on "
                               f"held-out rows; got {self.val_split!r}.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -185,7 +186,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                              class_weight=self.class_weight, seed=seed, device=self.device, verbose=self.verbose)
         names = [str(c) for c in self.classes_]
         X_val = y_val = None
-        if use_val or decision.needs_validation or self.coverage is not None:  # the split `train` would make, made here to reuse its rows
+        if use_val or held_out:  # the split `train` would make, made here to reuse its rows
             train_idx, val_idx = stratified_split(codes, self.val_split, seed=seed, classes=names)
             X, codes, X_val, y_val = X[train_idx], codes[train_idx], X[val_idx], codes[val_idx]
         recipe = Recipe(self.recipe, {k: v for k, v in given.items() if k in SEARCHED + SETTINGS})

@@ -6,10 +6,11 @@ streamed form stay within bounded memory at 1e7 rows x 1,000 classes?
     is most often confused with; 5 % and 10 % of rows on average). The audit's flagged rows (default rule
     prune_by_noise_rate, 5 folds) are scored against the rows truly flipped, beside the top-loss heuristic
     (the rows of lowest out-of-fold probability of their label, as many as the audit flagged).
-(b) Time, on the 5 %-random data: the whole audit (5 fold models + the joint) against one default `train`
-    (seed recipe, 10 % validation, patience 10), for each fold engine (`--engines`); and cleanlab's
-    `CleanLearning(MLPClassifier(...)).find_label_issues` with the same network, batch, learning rate, folds and
-    early stopping. Each timed call follows a warm-up call, so no library pays its one-off import inside a timing.
+(b) Time, on the 5 %-random data written as IDX files: the `audit` verb (`multiclass.jobs.audit`: the recipe
+    chosen once, 5 fold models of it, the joint) against one default `train` (the `fit` verb, same recipe,
+    `--recipe`, default auto), for each fold engine (`--engines`); and cleanlab's
+    `CleanLearning(MLPClassifier(...)).find_label_issues` with the network, batch and learning rate the recipe
+    chose, the same folds and early stopping. Each timed call follows a warm-up call, so no library pays its one-off import inside a timing.
 (c) Memory: `audit_batches` over `--memory-rows` synthetic rows x `--memory-classes` classes (probabilities
     generated batch by batch, the same on each of the three passes), in a child process whose peak RSS is its
     ``VmHWM`` from /proc/self/status (not ``ru_maxrss`` of the children, which would carry this process's peak).
@@ -103,45 +104,67 @@ def part_quality(X, y) -> list[dict]:
     return rows
 
 
-def part_time(X, y, engines: list[str], n_folds: int = 5) -> dict:
-    from multiclass.audit import audit
-    from multiclass.models import ModelConfig, build_model
-    from multiclass.training import TrainConfig, train
+def _idx_folder(X, given, folder: Path) -> Path:
+    """The rows as MNIST IDX files (uint8 pixels, the noisy labels): what a user would hand to the verbs."""
+    from multiclass.data import write_idx
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx(folder / "train-images-idx3-ubyte", np.round(X * 255).astype(np.uint8).reshape(-1, 28, 28))
+    write_idx(folder / "train-labels-idx1-ubyte", given.astype(np.uint8))
+    return folder / "train-images-idx3-ubyte"
+
+
+def part_time(X, y, engines: list[str], recipe: str, n_folds: int = 5) -> dict:
+    """One default `train` (the verb `fit`, recipe `recipe`) against the `audit` verb (the same recipe chosen once,
+    then `n_folds` fold models) on the same IDX files, and cleanlab around an MLP of the network the recipe chose."""
+    import tempfile
+
+    from multiclass.jobs.audit import audit as audit_verb
+    from multiclass.jobs.fit import fit
+    from multiclass.training import TrainConfig
     given, flip = flip_labels(y, 0.05, "random", seed=51)
-    train(build_model(ModelConfig(X.shape[1], 10), seed=0), X[:500], given[:500], TrainConfig(epochs=1, verbose=False))
-    tic = time.perf_counter()
-    trained = train(build_model(ModelConfig(X.shape[1], 10), seed=0), X, given, TrainConfig(verbose=False))
-    out = {"train": {"seconds": time.perf_counter() - tic, "epochs": trained.n_epochs, "engine": trained.engine}}
-    print(f"  one default train: {out['train']['seconds']:.1f} s ({trained.n_epochs} epochs, {trained.engine})",
-          flush=True)
-    for engine in engines:
-        audit(X[:500], given[:500], folds=n_folds, recipe=_recipe(), engine=engine)  # warm-up
+    quiet = TrainConfig(verbose=False)
+    with tempfile.TemporaryDirectory() as tmp:
+        small, data = _idx_folder(X[:500], given[:500], Path(tmp) / "small"), _idx_folder(X, given, Path(tmp))
+        fit(small, recipe="seed", config=TrainConfig(epochs=1, verbose=False))  # warm-up: imports, the C kernels
         tic = time.perf_counter()
-        result = audit(X, given, folds=n_folds, recipe=_recipe(), engine=engine)
-        seconds = time.perf_counter() - tic
-        flagged = np.zeros(len(y), bool)
-        flagged[result.suspects.row] = True
-        p, r = precision_recall(flagged, flip)
-        out[f"audit_{engine}"] = {"seconds": seconds, "vs_train": seconds / out["train"]["seconds"],
-                                  "fold_seconds": result.folds["train_time"],
-                                  "best_epochs": result.folds["best_epochs"],
-                                  "precision": p, "recall": r}
-        print(f"  audit, {engine} folds: {seconds:.1f} s = {seconds / out['train']['seconds']:.2f}x one train "
-              f"(epochs {result.folds['best_epochs']}), P/R {p:.3f}/{r:.3f}", flush=True)
-    out["cleanlab"] = _cleanlab(X, given, flip, n_folds)
+        trained = fit(data, recipe=recipe, config=quiet).trained
+        out = {"recipe": recipe, "train": {"seconds": time.perf_counter() - tic, "epochs": len(trained.history),
+                                           "chosen": trained.recipe.get("chosen")}}
+        print(f"  one default train (recipe {recipe}): {out['train']['seconds']:.1f} s ({len(trained.history)} "
+              f"epochs, {trained.recipe.get('chosen')})", flush=True)
+        for engine in engines:
+            audit_verb(small, folds=n_folds, recipe="seed", config=TrainConfig(epochs=1, verbose=False),
+                       engine=engine)  # warm-up
+            tic = time.perf_counter()
+            run = audit_verb(data, folds=n_folds, recipe=recipe, config=quiet, engine=engine)
+            seconds = time.perf_counter() - tic
+            flagged = np.zeros(len(y), bool)
+            flagged[run.result.suspects.row] = True
+            p, r = precision_recall(flagged, flip)
+            out[f"audit_{engine}"] = {"seconds": seconds, "vs_train": seconds / out["train"]["seconds"],
+                                      "search_seconds": run.recipe["search_seconds"],
+                                      "fold_seconds": run.result.folds["train_time"], "chosen": run.recipe["chosen"],
+                                      "best_epochs": run.result.folds["best_epochs"], "precision": p, "recall": r}
+            print(f"  audit, {engine} folds: {seconds:.1f} s = {seconds / out['train']['seconds']:.2f}x one train "
+                  f"(search {run.recipe['search_seconds']:.1f} s, folds {run.result.folds['train_time']:.1f} s, "
+                  f"epochs {run.result.folds['best_epochs']}), P/R {p:.3f}/{r:.3f}", flush=True)
+    chosen = out[f"audit_{engines[0]}"]["chosen"]
+    out["cleanlab"] = _cleanlab(X, given, flip, n_folds, hidden=tuple(chosen["hidden"]),
+                                batch=chosen["batch_size"], lr=chosen["lr"])
     for engine in engines:
         out[f"audit_{engine}"]["cleanlab_over_audit"] = out["cleanlab"]["seconds"] / out[f"audit_{engine}"]["seconds"]
     return out
 
 
-def _cleanlab(X, given, flip, n_folds: int) -> dict:
-    """cleanlab's CleanLearning around scikit-learn's MLP with our recipe: 25-15 relu, Adam 1e-3, batch 32, 10 %
-    validation with patience 10 (on accuracy, sklearn's early-stopping score), at most 100 epochs."""
+def _cleanlab(X, given, flip, n_folds: int, hidden=(25, 15), batch: int = 32, lr: float = 1e-3) -> dict:
+    """cleanlab's CleanLearning around scikit-learn's MLP with the audit's network, batch and learning rate (relu,
+    Adam; no dropout, sklearn's default L2), 10 % validation with patience 10 (on accuracy, sklearn's
+    early-stopping score), at most 100 epochs."""
     from cleanlab.classification import CleanLearning
     from sklearn.neural_network import MLPClassifier
 
     def clean_learning():
-        mlp = MLPClassifier(hidden_layer_sizes=(25, 15), batch_size=32, learning_rate_init=1e-3, max_iter=100,
+        mlp = MLPClassifier(hidden_layer_sizes=hidden, batch_size=batch, learning_rate_init=lr, max_iter=100,
                             early_stopping=True, validation_fraction=0.1, n_iter_no_change=10, random_state=0)
         return CleanLearning(mlp, cv_n_folds=n_folds, seed=0, verbose=False)
 
@@ -152,8 +175,8 @@ def _cleanlab(X, given, flip, n_folds: int) -> dict:
         issues = clean_learning().find_label_issues(X, given)
     seconds = time.perf_counter() - tic
     p, r = precision_recall(issues["is_label_issue"].to_numpy(), flip)
-    print(f"  cleanlab CleanLearning(MLPClassifier): {seconds:.1f} s, P/R {p:.3f}/{r:.3f}", flush=True)
-    return {"seconds": seconds, "precision": p, "recall": r}
+    print(f"  cleanlab CleanLearning(MLPClassifier{hidden}): {seconds:.1f} s, P/R {p:.3f}/{r:.3f}", flush=True)
+    return {"seconds": seconds, "precision": p, "recall": r, "hidden": list(hidden), "batch_size": batch, "lr": lr}
 
 
 # ---------------------------------------------------------------------------------------------------- memory
@@ -215,6 +238,7 @@ def main() -> None:
     parser.add_argument("--subset", type=int, default=None, help="MNIST training rows to use (default: all 60,000)")
     parser.add_argument("--parts", default="quality,time,memory")
     parser.add_argument("--engines", default="separate,stacked", help="fold engines to time in part (b)")
+    parser.add_argument("--recipe", default="auto", help="the recipe of `train` and of the audit in part (b)")
     parser.add_argument("--memory-rows", type=int, default=1_000_000)
     parser.add_argument("--memory-classes", type=int, default=1000)
     parser.add_argument("--memory-batch", type=int, default=4096)
@@ -248,7 +272,7 @@ def main() -> None:
                                                      for v in q["rules"].values()]] for q in record["quality"]]))
         if "time" in parts:
             print("(b) time of the whole audit", flush=True)
-            record["time"] = part_time(X, y, args.engines.split(","))
+            record["time"] = part_time(X, y, args.engines.split(","), args.recipe)
         if "memory" in parts:
             print("(c) streamed memory", flush=True)
             record["memory"] = part_memory(args.memory_rows, args.memory_classes, args.memory_batch, args.threads)

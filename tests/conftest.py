@@ -1,5 +1,6 @@
 """Shared fixtures: small datasets built in memory, and the path to ../shared when it is there."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,8 @@ from sklearn.datasets import load_digits, make_blobs, make_classification
 # threads slow small operations by 10x or more (measured; see bench/RESULTS.md). Results do not depend on it.
 torch.set_num_threads(1)
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# ../shared beside the project; MULTICLASS_SHARED names it elsewhere (a git worktree's parent has none).
+SHARED = Path(os.environ.get("MULTICLASS_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 MNIST_DIR = SHARED / "datasets" / "mnist"
 
 

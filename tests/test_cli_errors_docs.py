@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import tests.test_cli_errors_evaluate  # noqa: F401 - importing a catalogue module registers its cases
+import tests.test_cli_errors_audit  # noqa: F401 - importing a catalogue module registers its cases
+import tests.test_cli_errors_evaluate  # noqa: F401
 import tests.test_cli_errors_predict  # noqa: F401
 import tests.test_cli_errors_train  # noqa: F401
 from tests.catalogue import CASES, DOCS

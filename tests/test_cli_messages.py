@@ -84,7 +84,7 @@ def test_every_command_has_lang():
     (["train", "x.csv", "--out", "m", "--epochs", "0"],
      "error: `--epochs` debe ser un entero en [1, 1,000,000]; se recibió '0'"),
     (["trian"], "error: `COMMAND`: valor no válido: 'trian' (elija entre 'train', 'evaluate', 'report', 'predict', "
-                "'export', 'serve', 'compare', 'sweep', 'demo', 'datasets'); ¿quiso decir 'train'?"),
+                "'export', 'serve', 'compare', 'sweep', 'audit', 'demo', 'datasets'); ¿quiso decir 'train'?"),
     (["train", "x.csv"], "error: faltan argumentos obligatorios: --out (o --resume MODEL_DIR)"),
 ])
 @pytest.mark.parametrize("how", ["flag", "environment"])

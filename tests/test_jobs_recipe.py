@@ -5,6 +5,7 @@ import pytest
 from sklearn.datasets import make_classification
 
 from multiclass.exceptions import ConfigError
+from multiclass.jobs import recipe
 from multiclass.jobs.recipe import MIN_RUNG_ROWS, _cost, _representatives, plan, rung_rows, search
 from multiclass.training import TrainConfig
 from multiclass.training.recipes import SEED, Candidate, Recipe, auto_candidates, batch_size_for
@@ -78,7 +79,8 @@ def test_search_trains_every_candidate_on_every_row_when_the_budget_allows():
 
 
 @pytest.mark.parametrize("roomy", [True, False], ids=["whole-grid", "dropout-only"])
-def test_search_stages_capacity_then_regularisation_within_its_budget(roomy):
+def test_search_stages_capacity_then_regularisation_within_its_budget(roomy, monkeypatch):
+    monkeypatch.setattr(recipe, "STEP_MACS", 0.0)  # multiply-adds alone: the stages' costs as the test sets them
     X, y = _data(4_000)
     X_tr, y_tr, X_va, y_va = X[:3_000], y[:3_000], X[3_000:], y[3_000:]
     candidates = [Candidate(h, d, l2, 1e-3, 32) for h in [(), (16,), (32, 16)] for d in (0.0, 0.3)
@@ -123,3 +125,12 @@ def test_search_reads_csr_rows_without_densifying_them():
                    base=TrainConfig(verbose=False, seed=0))
     assert len(found.board) == 3 and all(e["val_loss"] is not None for e in found.board)
     assert found.winner in candidates[:3]
+
+
+def test_many_small_steps_cost_more_than_their_multiply_adds():
+    """Same rows and network, so the same multiply-adds: four times the steps costs more by their fixed cost."""
+    small, large = Candidate((16,), 0.0, 0.0, 1e-3, 32), Candidate((16,), 0.0, 0.0, 1e-3, 128)
+    rows = 20_000  # batch_size_for(20,000) is 64: the 32-row candidate keeps its 32
+    extra = _cost([small], rows, rows, 12, 3) - _cost([large], rows, rows, 12, 3)
+    epochs = recipe.expected_epochs(rows)
+    assert extra == pytest.approx(recipe.STEP_MACS * (625 - 313) * epochs)

@@ -154,12 +154,14 @@ def _check(labels, n_folds, recipe: FoldRecipe, engine: str) -> None:
                           "(use engine='separate').")
 
 
-def _resolve_engine(engine: str, device) -> str:
+def _resolve_engine(engine: str, device, config: TrainConfig) -> str:
     """'auto': stacked on a GPU (M models cost about one); one after another on a CPU, where the compiled
-    single-model epoch is faster per model than the stacked step (bench/audit.py)."""
+    single-model epoch is faster per model than the stacked step (bench/audit.py), and for a training the stacked
+    engine does not run (`lr_patience`, as the seed recipe's; a precision other than float32)."""
     if engine != "auto":
         return engine
-    return "stacked" if device.type == "cuda" else "separate"
+    stackable = config.lr_patience is None and config.precision == "float32"
+    return "stacked" if device.type == "cuda" and stackable else "separate"
 
 
 def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, recipe: FoldRecipe | None = None,
@@ -189,7 +191,7 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     n_classes = len(classes) if classes is not None else int(y.max()) + 1
     names = tuple(str(c) for c in classes) if classes is not None else None
     device = resolve_device(config.device)
-    engine = _resolve_engine(engine, device)
+    engine = _resolve_engine(engine, device, config)
     plan = plan_folds(y, folds, config.val_split, seed=config.seed)
     model_config = recipe.model_config(X.shape[1], n_classes)
     weight = resolve_class_weight(config.class_weight, np.bincount(y, minlength=n_classes), names)

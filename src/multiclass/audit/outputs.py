@@ -87,7 +87,7 @@ def _read_record(folder: Path) -> dict:
         raise DataError(f"{path}: no such file; pass the folder `write_audit` wrote (it holds {JSON_NAME} and "
                         f"{SUSPECTS}).") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise DataError(f"{path}: is not valid JSON ({error}).") from None
+        raise DataError(f"{path}: not valid JSON ({error}).") from None
     if not isinstance(record, dict) or record.get("schema") != SCHEMA:
         raise DataError(f"{path}: is not an audit record (schema {SCHEMA!r}).")
     return record

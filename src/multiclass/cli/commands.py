@@ -13,10 +13,13 @@ from rich.console import Console
 
 import multiclass.data as data
 from multiclass.atomic import write_bytes_atomic
+from multiclass.audit import AuditConfig
+from multiclass.audit import render_terminal as render_audit
 from multiclass.cli.messages import say
 from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
+from multiclass.jobs.audit import audit as audit_data
 from multiclass.jobs.compare import compare_models
 from multiclass.jobs.critical import with_critical_classes
 from multiclass.jobs.evaluate import evaluate as evaluate_model
@@ -96,10 +99,15 @@ def train(args, console: Console) -> int:
     result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
                  **_pick(args, _NETWORK), config=_train_config(args), decision=_decision(args), recipe=_recipe(args),
                  stream_config=StreamConfig(shuffle_buffer=args.shuffle_buffer, batch_rows=args.batch_rows),
-                 val_data=args.val_data, announce=announce_read(console, args.lang), **_read_options(args))
+                 val_data=args.val_data, announce=announce_read(console, args.lang), drop_suspects=args.drop_suspects,
+                 drop_critical=args.drop_critical, **_read_options(args))
     if not result.is_main:  # the other ranks of a torchrun job print nothing
         return 0
     lang, trained = args.lang, result.trained
+    if "dropped_suspects" in trained.data_info:
+        dropped = trained.data_info["dropped_suspects"]
+        console.print(say("suspects_dropped_critical" if dropped["kept_critical"] else "suspects_dropped", lang,
+                          **dropped))
     console.print(recipe_line(trained, lang))
     console.print(stop_line(trained, lang))
     if result.validation is not None:
@@ -178,6 +186,17 @@ def sweep(args, console: Console) -> int:
     return 0
 
 
+def audit(args, console: Console) -> int:
+    options = AuditConfig(filter_by=args.filter_by, rank_by=args.rank_by, top_n=args.top_n)
+    run = audit_data(args.data, out=args.out, folds=args.folds, recipe=_recipe(args), **_pick(args, _NETWORK),
+                     config=_train_config(args), audit_config=options, engine=args.fold_engine, lang=args.lang,
+                     announce=announce_read(console, args.lang), **_read_options(args))
+    render_audit(run.result, lang=args.lang, console=console)
+    console.print(say("audit_written", args.lang, count=number(run.result.n_flagged, args.lang), path=args.out,
+                      files=", ".join(path.name for path in run.written.values())))
+    return 0
+
+
 def demo(args, console: Console) -> int:
     """Train on the built-in dataset's train split and evaluate on its test split."""
     if args.out:
@@ -214,4 +233,4 @@ def datasets(args, console: Console) -> int:
 
 
 COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "compare": compare,
-            "sweep": sweep, "demo": demo, "datasets": datasets}
+            "sweep": sweep, "demo": demo, "datasets": datasets, "audit": audit}

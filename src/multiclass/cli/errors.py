@@ -251,6 +251,51 @@ _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (
      "el modelo no tiene conjuntos de predicción; entrénelo con {flag}."),
 ]
 
+_AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit, multiclass.audit)
+    ("{path}: is a file; give a folder for the audit's files.",
+     "{path}: es un archivo; indique una carpeta para los archivos de la auditoría."),
+    ("{path}: an audit reads its data whole (it trains {folds} fold models on it); a folder of shards or a table "
+     "larger than memory is not supported yet.",
+     "{path}: una auditoría lee sus datos enteros (entrena {folds} modelos de pliegue con ellos); una carpeta de "
+     "fragmentos o una tabla mayor que la memoria aún no se admite."),
+    ("{path}: an audit needs the given labels; the data has no target.",
+     "{path}: una auditoría necesita las etiquetas dadas; los datos no tienen objetivo."),
+    ("an audit needs at least 2 classes; got {n}.", "una auditoría necesita al menos 2 clases; se recibió {n}."),
+    ("`{flag}` ({folds}) must not exceed the number of rows ({rows}).",
+     "`{flag}` ({folds}) no debe superar el número de filas ({rows})."),
+    ("fold {fold}: the {rows} rows outside it are too few to both train and early-stop a model (val_split={split}); "
+     "pass more rows or use fewer folds.",
+     "pliegue {fold}: las {rows} filas de fuera son muy pocas para entrenar un modelo y detenerlo a tiempo "
+     "(val_split={split}); dé más filas o use menos pliegues."),
+    ("`{flag}` must be > 0 for an audit: each fold model early-stops on a share of its rows; got 0.",
+     "`{flag}` debe ser > 0 en una auditoría: cada modelo de pliegue se detiene según una parte de sus filas; se "
+     "recibió 0."),
+    ("the stacked engine trains float32 models without `{flag}`; got {settings} (use engine='separate').",
+     "el motor apilado entrena modelos float32 sin `{flag}`; se recibió {settings} (use engine='separate')."),
+    ("`{flag}` applies to data read whole; a streamed table cannot drop rows.",
+     "`{flag}` se aplica a datos leídos enteros; una tabla leída por lotes no puede excluir filas."),
+    ("{path}: no such file; pass the folder `write_audit` wrote (it holds {json} and {csv}).",
+     "{path}: no existe ese archivo; indique la carpeta que escribió la auditoría (contiene {json} y {csv})."),
+    ("{path}: is not an audit record (schema {schema}).",
+     "{path}: no es un registro de auditoría (esquema {schema})."),
+    ("{path}: needs a 'row' column; found {names}.", "{path}: necesita una columna 'row'; se encontró {names}."),
+    ("{path}: line {line}: 'row' must be a row number in [0, {n}); got {value}.",
+     "{path}: línea {line}: 'row' debe ser un número de fila en [0, {n}); se recibió {value}."),
+    ("{path}: the audit holds no fingerprint of its labels (a streamed audit), so its row numbers cannot be checked "
+     "against these rows; drop the rows of suspects.csv yourself.",
+     "{path}: la auditoría no guarda la huella de sus etiquetas (una auditoría por lotes), así que sus números de "
+     "fila no se pueden comprobar con estas filas; quite usted las filas de suspects.csv."),
+    ("{path}: the audit was made on other data ({rows} rows, classes {classes}); its row numbers do not apply to "
+     "these {n} rows.",
+     "{path}: la auditoría se hizo con otros datos ({rows} filas, clases {classes}); sus números de fila no valen "
+     "para estas {n} filas."),
+    ("{path}: lists every row of {data} as a suspect; nothing is left to train on.",
+     "{path}: señala todas las filas de {data} como sospechosas; no queda nada con que entrenar."),
+    ("{path}: has no labels to check against the audit.",
+     "{path}: no tiene etiquetas que comprobar con la auditoría."),
+]
+
+
 # Warnings (``warning: ...`` lines): the data used, but not as given; a run that ran out of epochs.
 _WARNINGS = [
     ("{path}: column {name} is left out: every value is missing.",
@@ -274,7 +319,7 @@ _WARNINGS = [
      "con más `{flag}` (o un `{lr_flag}` mayor)."),
 ]
 
-ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _OUTPUTS + _WARNINGS + _CRITICAL
+ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _AUDIT + _OUTPUTS + _WARNINGS + _CRITICAL
 
 # The operating system's reasons (``strerror``), as `OSError` gives them in English.
 REASONS = {

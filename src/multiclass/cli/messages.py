@@ -48,6 +48,17 @@ MESSAGES = {
     "test_split": ("test split of {dataset}", "partición de prueba de {dataset}"),
     "demo_result": ("test accuracy {accuracy} (macro-F1 {macro_f1}, {rows} rows)",
                     "exactitud en la prueba {accuracy} (F1 macro {macro_f1}, {rows} filas)"),
+    "suspects_dropped": ("{dropped} suspects listed in {audit} left out of training",
+                         "{dropped} filas sospechosas de {audit} excluidas del entrenamiento"),
+    "suspects_dropped_critical": ("{dropped} suspects listed in {audit} left out of training; {kept_critical} of "
+                                  "--target-recall classes kept",
+                                  "{dropped} filas sospechosas de {audit} excluidas del entrenamiento; se conservan "
+                                  "{kept_critical} de clases de --target-recall"),
+    # audit
+    "audit_written": ("{count} rows flagged; {files} written to {path}",
+                      "{count} filas señaladas; {files} escritos en {path}"),
+    "audit_written_one": ("{count} row flagged; {files} written to {path}",
+                          "{count} fila señalada; {files} escritos en {path}"),
     # predict, compare, sweep
     "predictions_written": ("{rows} predictions written to {path}", "{rows} predicciones escritas en {path}"),
     "predictions_written_one": ("{rows} prediction written to {path}", "{rows} predicción escrita en {path}"),

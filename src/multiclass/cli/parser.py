@@ -20,8 +20,8 @@ from multiclass.cli.values import class_weight, hidden_widths, int_in, number_in
 from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
 from multiclass.language import ENV, LANGS, current_lang, default_lang
 
-__all__ = ["DATA_KINDS", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES", "Parser", "build_parser", "class_weight", "flag_names",
-           "hidden_widths", "recall_targets", "str_list"]
+__all__ = ["AUDIT_FILTERS", "AUDIT_RANKINGS", "DATA_KINDS", "FOLD_ENGINES", "GRID_KEY_NAMES", "LANGS", "RECIPE_NAMES",
+           "Parser", "build_parser", "class_weight", "flag_names", "hidden_widths", "recall_targets", "str_list"]
 
 # The library's vocabularies, written here so that parsing imports nothing heavy (tests/test_cli_parser.py checks
 # each against the module that defines it).
@@ -31,6 +31,10 @@ GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs",
 MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
 RECIPE_NAMES = ("auto", "seed")  # multiclass.training.recipes.RECIPES
 RUNTIMES = ("auto", "numpy", "onnx", "torch")  # multiclass.jobs.predict.RUNTIMES
+AUDIT_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given",
+                 "low_self_confidence", "low_normalized_margin")  # multiclass.audit.FILTERS
+AUDIT_RANKINGS = ("self_confidence", "normalized_margin")  # multiclass.audit.RANKINGS
+FOLD_ENGINES = ("auto", "stacked", "separate")  # multiclass.audit.folds.ENGINES
 
 # Ranges of the numeric flags, checked while parsing so that a typo fails in milliseconds (a wider value is never
 # meant: it overflows, exhausts memory or makes training meaningless).
@@ -242,6 +246,11 @@ def _train_parser(commands) -> None:
                        help="write a checkpoint (beside the model directory) every N epochs")
     train.add_argument("--val-data", metavar="PATH",
                        help="validation data read like the training data (default: a stratified --val-split)")
+    train.add_argument("--drop-suspects", metavar="AUDIT_DIR",
+                       help="leave out the rows listed in AUDIT_DIR/suspects.csv (written by `multiclass audit`), "
+                            "except rows of the classes of --target-recall")
+    train.add_argument("--drop-critical", action="store_true",
+                       help="with --drop-suspects: drop the suspects of the --target-recall classes too")
     _add_details(train, "validation report")
     _add_data_options(train, training=True)
     _add_train_options(train)
@@ -369,6 +378,30 @@ def _sweep_parser(commands) -> None:
     _add_train_options(sweep, sweep=True)
 
 
+def _audit_parser(commands) -> None:
+    audit = _command(commands, "audit", "find the rows whose label is probably wrong: out-of-fold models and "
+                                        "confident learning", """\
+  multiclass audit data.csv --target species --out audit/
+  multiclass audit photos/ --folds 10 --lang es --out audit/
+  multiclass train data.csv --target species --drop-suspects audit/ --out model/   # retrain without them""")
+    audit.add_argument("data", help="labelled data: a table, text table, IDX, NPZ, image folder or built-in dataset")
+    audit.add_argument("--out", default="audit", help="the folder to write suspects.csv, audit.json and the HTML "
+                                                      "report into")
+    audit.add_argument("--folds", type=int_in(2, MAX_COUNT), default=5, metavar="K",
+                       help="out-of-fold models: each row is scored by the one that did not train on it")
+    audit.add_argument("--filter-by", choices=AUDIT_FILTERS, default=AUDIT_FILTERS[0], metavar="RULE",
+                       help=f"the confident-learning rule that flags rows (cleanlab's): {', '.join(AUDIT_FILTERS)}")
+    audit.add_argument("--rank-by", choices=AUDIT_RANKINGS, default=AUDIT_RANKINGS[0],
+                       help="the score that orders the suspects, most likely wrong first")
+    audit.add_argument("--top-n", type=int_in(1, MAX_COUNT), default=None, metavar="N",
+                       help="keep at most N suspects per class (default: every flagged row)")
+    audit.add_argument("--fold-engine", choices=FOLD_ENGINES, default="auto",
+                       help="train the fold models stacked (one step for all) or one after another; auto: stacked "
+                            "on a GPU")
+    _add_data_options(audit, training=True)
+    _add_train_options(audit)
+
+
 def _demo_parsers(commands) -> None:
     demo = _command(commands, "demo", "the main job on a built-in dataset, offline: train, then evaluate on its test "
                                       "split", """\
@@ -397,7 +430,7 @@ def build_parser() -> Parser:
     parser.add_argument("--version", action="version", version=f"multiclass {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (_train_parser, _evaluate_parsers, _predict_parser, _serving_parsers, _compare_parser, _sweep_parser,
-                _demo_parsers):
+                _audit_parser, _demo_parsers):
         add(commands)
     parser.commands = commands.choices  # name -> sub-parser
     return parser

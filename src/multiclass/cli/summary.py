@@ -5,7 +5,6 @@ training ended, what was read, what was written.
 from __future__ import annotations
 
 from multiclass.cli.messages import say
-from multiclass.data.summary import summary_lines
 from multiclass.report.formatting import Formatter
 
 __all__ = ["announce_read", "number", "recipe_line", "stop_line"]
@@ -66,6 +65,8 @@ def announce_read(console, lang: str):
         head, _, tail = line.partition(":")
         console.print(f"{head}{ranks}:{tail}")
         if "summary" in read and lang == "en":  # columns by type, what was left out or encoded, rare classes
+            from multiclass.data.summary import summary_lines  # training only: predict reads no Dataset (scipy)
+
             for detail in summary_lines(read["summary"])[1:]:
                 console.print(f"  {detail}")
 

@@ -3,7 +3,8 @@ on one process or every rank of a torchrun job).
 
 `fit` (data -> model directory), `evaluate` (model + labelled data -> report), `predict` (model + data ->
 predictions file), `compare` (two models, one labelled dataset -> paired comparison), `sweep` (a grid of
-configurations trained at once -> leaderboard), one module each, named after the verb. The command line
+configurations trained at once -> leaderboard), `audit` (labelled data -> the rows whose label is probably wrong),
+one module each, named after the verb. The command line
 (`multiclass.cli`) and the estimator (`multiclass.estimator`) are thin faces over these. The verbs themselves are
 on the package face (``multiclass.fit(...)``) or in their module (``from multiclass.jobs.fit import fit``): here a
 verb's name is its module. Helpers are imported on first use (`multiclass.lazy`).

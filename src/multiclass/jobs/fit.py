@@ -29,6 +29,7 @@ from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.summary import summarize_dataset
+from multiclass.jobs.audit import critical_classes, drop_for_training
 from multiclass.jobs.critical import check_streamed, fit_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
@@ -95,7 +96,8 @@ def _network(n_features: int, n_classes: int, hidden, activation: str, dropout: 
 
 def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, activation: str = "relu",
         dropout=None, config: TrainConfig | None = None, decision: DecisionConfig | None = None, recipe="auto",
-        stream_config: StreamConfig | None = None, val_data=None, announce=None, **read_options) -> FitResult:
+        stream_config: StreamConfig | None = None, val_data=None, announce=None, drop_suspects=None,
+        drop_critical: bool = False, **read_options) -> FitResult:
     """Train a model on `source` and, with `out`, write its model directory.
 
     Parameters
@@ -125,6 +127,9 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         Called once the data is read (or scanned) and before training, with what was read: ``{"rows", "features",
         "classes", "read": "memory" | "streamed", "ranks"}`` (on rank 0 only), and in memory ``"summary"``
         (`multiclass.data.summary.summarize_dataset`).
+    drop_suspects : str or Path, optional
+        An audit folder (`multiclass.jobs.audit`): its suspects are left out of training, except rows of the
+        classes given a recall target unless `drop_critical` (in memory only; recorded in the model's data info).
     **read_options
         ``kind``, ``target``, ``id_column``, ``ignore``, ``categorical``, ``text_column``, ``labels``, ``split``,
         ``data_dir`` (see `multiclass.data.load_dataset`).
@@ -143,6 +148,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
     if wants_stream(source, stream, options=read_options):
         network = {"hidden": STREAM_HIDDEN if hidden is None else hidden, "activation": activation,
                    "dropout": 0.0 if dropout is None else dropout}
+        if drop_suspects is not None:
+            raise ConfigError("`drop_suspects` applies to data read whole; a streamed table cannot drop rows.")
         if decision is not None and not decision.is_default:
             raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
                               "probabilities, which streamed training does not keep; train in memory.")
@@ -151,7 +158,10 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
                                network, read_options, announce)
         fit_critical(result.trained, decision or DecisionConfig())
     else:
-        dataset = data.load_dataset(source, **read_options)
+        dataset, dropped = data.load_dataset(source, **read_options), None
+        if drop_suspects is not None:
+            critical = critical_classes(decision, dataset.classes)
+            dataset, dropped = drop_for_training(dataset, drop_suspects, critical=critical, drop_critical=drop_critical)
         if announce is not None:
             announce({"rows": dataset.n_samples, "features": dataset.n_features, "classes": dataset.n_classes,
                       "read": "memory", "ranks": 1, "summary": summarize_dataset(dataset)})
@@ -161,6 +171,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
                                                    target_dtype=dataset.target_dtype, **dataset.load_options)
         result = fit_dataset(dataset, **network, config=config, decision=decision, recipe=recipe,
                              val_dataset=val_dataset, checkpoint=checkpoint, resume=resume)
+        if dropped is not None:
+            result.trained.data_info["dropped_suspects"] = dropped
     if out is not None and result.is_main:
         result.written = save_model(result.trained, out)
         if result.trained.stop_reason != "interrupted" and checkpoint is not None:

@@ -56,6 +56,9 @@ SEARCH_VAL_ROWS = 3_000
 # `SEARCH_EPOCHS`): a rung ranks candidates, it need not train them to the end (Hyperband's resource is epochs).
 SUBSAMPLE_PATIENCE = 8
 SUBSAMPLE_EPOCHS = 30
+# The fixed cost of one step of one stack, in multiply-adds (the launches of a step's small kernels and Adam's pass
+# over the stack, ~2 ms on the 2-core CPU): what makes many small steps of small networks dear.
+STEP_MACS = 3e7
 # Fewest training rows a rung trains on: below this, validation scores of different capacities mean little.
 MIN_RUNG_ROWS = 1_000
 # Each rung keeps the best 1/ETA of its candidates and gives them ETA times the rows (successive halving).
@@ -89,10 +92,13 @@ class SearchResult:
 def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, n_classes: int,
           val_rows: int = 0) -> float:
     """Multiply-adds of training `candidates` on `rows` rows for their expected epochs, validating on `val_rows`
-    rows (at most `SEARCH_VAL_ROWS`; a forward pass, a third of a training row) every epoch."""
+    rows (at most `SEARCH_VAL_ROWS`; a forward pass, a third of a training row) every epoch, plus `STEP_MACS` for
+    every step of every stack (one per network shape)."""
     per_row = sum(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)) for c in candidates)
     epochs = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
-    return float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) * epochs
+    stacks = len({c.hidden for c in candidates})
+    steps = math.ceil(rows / min(min(c.batch_size for c in candidates), batch_size_for(rows)))
+    return (float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) + stacks * steps * STEP_MACS) * epochs
 
 
 def rung_rows(n_rows: int) -> list[int]:
@@ -250,7 +256,7 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
         family = [c for c in family if c.l2 == shapes[0].l2] or family
     if len(family) == 1:
         return SearchResult(family[0], rungs.board, rungs.rungs)
-    rows = _fitting(family, left, n_rows, n_features, n_classes, n_val)
+    rows = _fitting(family, left, n_rows, n_features, n_classes, n_val, below=n_rows)  # all rows: the final's
     winner = rungs.run(family, rows, "regularisation")[0]
     return SearchResult(winner, rungs.board, rungs.rungs)
 

@@ -263,8 +263,33 @@ def test_a_single_recall_target_is_always_met_on_the_rows_it_was_tuned_on(seed, 
     log_probs = log_softmax(rng.normal(size=(n, k)) * 3, axis=1)
     y = rng.integers(0, k, n)
     c = int(y[0])
+    n_c = int((y == c).sum())
+    if target < 1 and math.ceil((n_c + 1) * target - 1e-9) > n_c:  # too few rows to guarantee it on new rows
+        with pytest.raises(DataError, match=r"validation rows; a recall target of .* is guaranteed on new rows from"):
+            fit_recall_offsets(log_probs, y, {c: target})
+        return
     offsets = fit_recall_offsets(log_probs, y, {c: target})
     assert _recall(y, (log_probs + offsets).argmax(axis=1), c) >= target - 1e-12
+
+
+def test_a_recall_target_is_reached_on_new_rows_on_average():
+    """The conformal count ceil((n + 1) r) of held-out rows gives recall >= r on new rows, on average over
+    calibration sets (the old count ceil(n r) falls short: with 20 rows and r = 0.95 it expects 19/21 = 0.905)."""
+    rng = np.random.default_rng(3)
+    recalls = []
+    for _ in range(300):
+        y = np.r_[np.zeros(200, dtype=np.int64), np.ones(20, dtype=np.int64)]
+        log_probs = log_softmax(rng.normal(size=(220, 2)) + 1.0 * np.eye(2)[y], axis=1)
+        offsets = fit_recall_offsets(log_probs, y, {1: 0.9})
+        new = log_softmax(rng.normal(size=(4000, 2)) + 1.0 * np.eye(2)[np.ones(4000, dtype=np.int64)], axis=1)
+        recalls.append(((new + offsets).argmax(axis=1) == 1).mean())
+    # expected recall is 19/21 = 0.905 for 20 rows at r = 0.9 (the midpoint offset adds a little); the standard
+    # error of the mean of 300 recalls is about 0.004
+    assert np.mean(recalls) >= 0.9
+    with pytest.raises(DataError, match=r"^class 1 has 5 validation rows; a recall target of 95 % is guaranteed on "
+                                        r"new rows from 19 rows on \(use a larger validation split or a lower "
+                                        r"target\)\.$"):
+        fit_recall_offsets(log_probs[:205], np.r_[np.zeros(200, int), np.ones(5, int)], {1: 0.95})
 
 
 def test_several_targets_are_met_together_and_conflicting_ones_in_the_order_given():

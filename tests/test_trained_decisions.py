@@ -21,7 +21,7 @@ from multiclass.decisions import (
     apply_temperature,
     bayes_decision,
 )
-from multiclass.exceptions import ConfigError, ModelFileError
+from multiclass.exceptions import ConfigError, DataError, ModelFileError
 from multiclass.persistence import _canonical, load_model, save_model
 from multiclass.training import TrainConfig
 from multiclass.jobs import evaluate_dataset, fit_dataset, predictions_frame
@@ -72,11 +72,14 @@ def test_estimator_cost_matrix_decides_by_minimum_expected_cost(imbalanced):
 
 def test_estimator_target_recall_raises_recall_and_survives_clone_and_pickle(imbalanced):
     X, y = imbalanced
-    clf = SoftmaxClassifier(**QUICK, target_recall={1: 0.9}).fit(X, y)
+    # 7 validation rows of class 1: 0.85 can be guaranteed on new rows (6 needed), 0.9 cannot (9 needed)
+    with pytest.raises(DataError, match=r"^class '1' has 7 validation rows; a recall target of 90 % is guaranteed"):
+        SoftmaxClassifier(**QUICK, target_recall={1: 0.9}).fit(X, y)
+    clf = SoftmaxClassifier(**QUICK, target_recall={1: 0.85}).fit(X, y)
     plain = SoftmaxClassifier(**QUICK).fit(X, y)
-    assert clf.decision_policy_.rule == "offsets" and clf.decision_policy_.target_recall == ((1, 0.9),)
+    assert clf.decision_policy_.rule == "offsets" and clf.decision_policy_.target_recall == ((1, 0.85),)
     assert recall_score(y, clf.predict(X)) > recall_score(y, plain.predict(X))
-    assert clone(clf).get_params()["target_recall"] == {1: 0.9}
+    assert clone(clf).get_params()["target_recall"] == {1: 0.85}
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict(X), clf.predict(X))
 

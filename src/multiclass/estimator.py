@@ -63,6 +63,12 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     target_recall : mapping or None, default=None
         Class label -> minimum recall in (0, 1]: per-class offsets tuned on the held-out rows to reach it,
         keeping macro-F1 as high as possible (`multiclass.decisions.fit_recall_offsets`).
+    critical_classes : sequence or None, default=None
+        The class labels that matter most: kept with the model (``trained_.critical``), named first by its reports,
+        and calibrated alone by `coverage`.
+    coverage : float or None, default=None
+        Calibrate conformal prediction sets on the held-out `val_split` rows (`predict_set`): each set holds the
+        true class with this probability (per critical class when there are any).
     random_state : int, RandomState or None, default=None
         Seeds the split, initialisation, shuffling and dropout; None draws a seed from numpy's global RNG.
     device : str, default="cpu"
@@ -117,6 +123,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         calibrate=False,
         cost_matrix=None,
         target_recall=None,
+        critical_classes=None,
+        coverage=None,
         random_state=None,
         device="cpu",
         verbose=False,
@@ -139,6 +147,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.calibrate = calibrate
         self.cost_matrix = cost_matrix
         self.target_recall = target_recall
+        self.critical_classes = critical_classes
+        self.coverage = coverage
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -161,10 +171,12 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             raise DataError(f"`y` must contain at least 2 classes; got 1 class ({self.classes_.tolist()[0]!r}).")
         use_val = self._use_validation(np.bincount(codes))
         decision = DecisionConfig(calibrate=self.calibrate, cost_matrix=self.cost_matrix,
-                                  target_recall=self.target_recall)
-        if decision.needs_validation and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
-            raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate` or `target_recall` on held-out "
-                              f"rows; got {self.val_split!r}.")
+                                  target_recall=self.target_recall,
+                                  critical=tuple(str(c) for c in self.critical_classes or ()), coverage=self.coverage)
+        held_out = decision.needs_validation or self.coverage is not None
+        if held_out and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
+            raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate`, `target_recall` or `coverage` on "
+                              f"held-out rows; got {self.val_split!r}.")
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         given = {name: value for name, value in (("lr", self.lr), ("batch_size", self.batch_size),
                                                  ("epochs", self.max_epochs), ("l2", self.l2),
@@ -177,7 +189,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
                              class_weight=self.class_weight, seed=seed, device=self.device, verbose=self.verbose)
         names = [str(c) for c in self.classes_]
         X_val = y_val = None
-        if use_val or decision.needs_validation:  # the split `train` would make, made here to reuse its rows
+        if use_val or held_out:  # the split `train` would make, made here to reuse its rows
             train_idx, val_idx = stratified_split(codes, self.val_split, seed=seed, classes=names)
             X, codes, X_val, y_val = X[train_idx], codes[train_idx], X[val_idx], codes[val_idx]
         recipe = Recipe(self.recipe, {k: v for k, v in given.items() if k in SEARCHED + SETTINGS})
@@ -215,6 +227,12 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         `target_recall`)."""
         X = self._features(X)  # first: unfitted is a NotFittedError
         return self.classes_[self.trained_.predict_codes(X)]
+
+    def predict_set(self, X) -> np.ndarray:
+        """Conformal prediction sets (n_samples, n_classes) bool, columns in the order of `classes_`: True where
+        the class is in the row's set (fitted with `coverage`)."""
+        X = self._features(X)  # first: unfitted is a NotFittedError
+        return self.trained_.predict_set(X)
 
     def score(self, X, y, sample_weight=None) -> float:
         """Accuracy on (X, y)."""

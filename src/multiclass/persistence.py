@@ -35,6 +35,7 @@ from multiclass.atomic import (  # re-exported: the atomic writes were born here
     remove_stale_temporaries,
     write_bytes_atomic,
 )
+from multiclass.conformal.stored import critical_entries, read_critical_entries
 from multiclass.decisions import DecisionPolicy
 from multiclass.exceptions import ModelFileError
 from multiclass.modelfile import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, model_shapes, read_document
@@ -105,6 +106,7 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
                      "recipe": trained.recipe},
         "validation": trained.validation,
         "decision": trained.decision.to_dict() if trained.decision is not None else None,
+        **critical_entries(trained),
         "weights": {
             "file": WEIGHTS_FILE,
             "sha256": hashlib.sha256(weights).hexdigest(),
@@ -194,5 +196,6 @@ def load_model(path: str | Path) -> TrainedModel:
         validation=document.get("validation") or {},
         decision=decision,
         recipe=training.get("recipe"),
+        **read_critical_entries(document, classes),
     )
 

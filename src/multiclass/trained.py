@@ -13,8 +13,16 @@ from typing import Any
 
 import numpy as np
 
-from multiclass.decisions import DecisionPolicy, apply_temperature, cost_matrix_from, decide
-from multiclass.exceptions import DataError
+from multiclass.conformal.calibration import ConformalCalibration
+from multiclass.conformal.sets import predict_sets
+from multiclass.conformal.stored import NO_SETS
+from multiclass.decisions import (
+    DecisionPolicy,
+    apply_temperature,
+    cost_matrix_from,
+    decide,
+)
+from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import MLP, predict_log_proba
 from multiclass.training.config import TrainConfig
 
@@ -48,6 +56,10 @@ class TrainedModel:
     recipe : dict or None
         How the network and its training were chosen (`multiclass.jobs.recipe`): the recipe, the fixed
         hyperparameters, the chosen candidate and every candidate's validation scores.
+    critical : tuple of str
+        The classes that matter most (``--critical``): reports speak of them first.
+    conformal : ConformalCalibration or None
+        Prediction sets calibrated on the validation rows (``--coverage``); `predict_set` uses them.
     """
 
     model: MLP
@@ -61,6 +73,8 @@ class TrainedModel:
     validation: dict = field(default_factory=dict)
     decision: DecisionPolicy | None = None
     recipe: dict | None = None
+    critical: tuple[str, ...] = ()
+    conformal: ConformalCalibration | None = None
 
     @property
     def n_features(self) -> int:
@@ -112,3 +126,10 @@ class TrainedModel:
     def predict_codes(self, X) -> np.ndarray:
         """Decided class codes (n_samples,) under the decision policy (the argmax without one)."""
         return self.decide(self.predict_log_proba(X, calibrated=False))
+
+    def predict_set(self, X) -> np.ndarray:
+        """Conformal prediction sets (n_samples, K) bool of ready features X: True where the class is in the row's
+        set (`multiclass.conformal.predict_sets` on the calibrated probabilities)."""
+        if self.conformal is None:
+            raise ConfigError(NO_SETS)
+        return predict_sets(self.predict_proba(X), self.conformal)

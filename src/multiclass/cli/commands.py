@@ -20,7 +20,8 @@ from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
 from multiclass.jobs.audit import audit as audit_data
-from multiclass.jobs.compare import compare as compare_models
+from multiclass.jobs.compare import compare_models
+from multiclass.jobs.critical import with_critical_classes
 from multiclass.jobs.evaluate import evaluate as evaluate_model
 from multiclass.jobs.evaluate import evaluate_predictions
 from multiclass.jobs.fit import fit, fit_dataset
@@ -29,7 +30,7 @@ from multiclass.jobs.outputs import write_together
 from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
 from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
-from multiclass.report.render.comparison import comparison_to_json, render_comparison
+from multiclass.report.render.comparison import comparison_to_html, comparison_to_json, render_comparison
 from multiclass.report.strings import strings
 from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
 from multiclass.training import TrainConfig
@@ -59,7 +60,9 @@ def _recipe(args) -> Recipe:
 
 def _decision(args) -> DecisionConfig:
     return DecisionConfig(calibrate=getattr(args, "calibrate", False), cost_matrix=args.cost_matrix,
-                          target_recall=getattr(args, "target_recall", None))
+                          target_recall=getattr(args, "target_recall", None),
+                          critical=tuple(getattr(args, "critical", ()) or ()), coverage=getattr(args, "coverage", None),
+                          set_score=getattr(args, "set_score", "aps"))
 
 
 def _pick(args, names) -> dict:
@@ -121,7 +124,7 @@ def train(args, console: Console) -> int:
 
 def _model(args, path):
     """A saved model; `--cost-matrix` on evaluate / predict replaces its decision rule."""
-    trained = load_model(path)
+    trained = with_critical_classes(load_model(path), getattr(args, "critical", ()))
     return trained.with_cost_matrix(args.cost_matrix) if getattr(args, "cost_matrix", None) else trained
 
 
@@ -137,20 +140,25 @@ def evaluate(args, console: Console) -> int:
 def report(args, console: Console) -> int:
     _check_report_outputs(args, inputs=(args.predictions,))
     config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
-    _write_report(args, console, evaluate_predictions(args.predictions, config=config))
+    _write_report(args, console, evaluate_predictions(args.predictions, config=config, critical=args.critical))
     return 0
 
 
 def compare(args, console: Console) -> int:
-    if args.json_out:
-        check_output_path(args.json_out, inputs=(args.data, args.model_a, args.model_b))
+    for path in (args.json_out, args.html):
+        if path:
+            check_output_path(path, inputs=(args.data, args.model_a, args.model_b))
     result = compare_models(load_model(args.model_a), load_model(args.model_b), args.data, n_resamples=args.bootstrap,
-                          seed=args.seed, **_pick(args, ("kind", "labels", "data_dir")))
+                            seed=args.seed, critical=args.critical, metric=args.metric,
+                            **_pick(args, ("kind", "labels", "data_dir")))
     names = (str(args.model_a), str(args.model_b))
     render_comparison(result, console, names, lang=args.lang)
     if args.json_out:
         write_bytes_atomic(args.json_out, comparison_to_json(result, names, args.lang))
         console.print(say("comparison_written", args.lang, path=args.json_out))
+    if args.html:
+        write_bytes_atomic(args.html, comparison_to_html(result, names, args.lang).encode())
+        console.print(strings(args.lang)["written_html"].format(path=args.html))
     return 0
 
 

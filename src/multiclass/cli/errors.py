@@ -282,6 +282,30 @@ _OUTPUTS = [
     ("{path}: is a folder; give a file name.", "{path}: es una carpeta; indique un nombre de archivo."),
 ]
 
+_CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (docs/critical.md)
+    ("{flag} is calibrated on validation rows; set {split} > 0 or give validation data.",
+     "{flag} se calibra con filas de validación; ponga {split} > 0 o dé datos de validación."),
+    ("class {name} has {n} calibration rows; {level} coverage at {confidence} confidence needs at least {k}.",
+     "la clase {name} tiene {n} filas de calibración; una cobertura del {level} con una confianza del "
+     "{confidence} necesita al menos {k}."),
+    ("class {name} has {n} calibration rows; {level} coverage needs at least {k}.",
+     "la clase {name} tiene {n} filas de calibración; una cobertura del {level} necesita al menos {k}."),
+    ("the calibration set has {n} rows; {level} coverage needs at least {k}.",
+     "el conjunto de calibración tiene {n} filas; una cobertura del {level} necesita al menos {k}."),
+    ("the classes pooled apart from {names} have {n} calibration rows; {level} coverage needs at least {k}.",
+     "las clases agrupadas aparte de {names} tienen {n} filas de calibración; una cobertura del {level} necesita "
+     "al menos {k}."),
+    ("class {name} has {n} validation rows; a recall target of {level} is guaranteed on new rows from {k} rows on "
+     "(use a larger validation split or a lower target).",
+     "la clase {name} tiene {n} filas de validación; un objetivo de exhaustividad del {level} se garantiza en filas "
+     "nuevas a partir de {k} filas (use una partición de validación mayor o un objetivo menor)."),
+    ("{flag} is calibrated on held-out probabilities, which streamed training does not keep; train in memory.",
+     "{flag} se calibra con probabilidades de filas reservadas, que el entrenamiento por lotes no guarda; entrene "
+     "en memoria."),
+    ("the model has no prediction sets; train it with {flag} set.",
+     "el modelo no tiene conjuntos de predicción; entrénelo con {flag}."),
+]
+
 _AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit, multiclass.audit)
     ("{path}: is a file; give a folder for the audit's files.",
      "{path}: es un archivo; indique una carpeta para los archivos de la auditoría."),
@@ -350,7 +374,7 @@ _WARNINGS = [
      "con más `{flag}` (o un `{lr_flag}` mayor)."),
 ]
 
-ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _TRAINING + _AUDIT + _OUTPUTS + _WARNINGS
+ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _TRAINING + _AUDIT + _OUTPUTS + _WARNINGS + _CRITICAL
 
 # The operating system's reasons (``strerror``), as `OSError` gives them in English.
 REASONS = {

@@ -181,17 +181,33 @@ def _add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) 
 def _add_decision_options(parser: argparse.ArgumentParser, *, training: bool) -> None:
     group = parser.add_argument_group("decisions")
     if training:
+        _add_critical(group)
         group.add_argument("--calibrate", action="store_true",
                            help="fit a temperature on the validation rows: calibrated probabilities, same argmax")
         group.add_argument("--target-recall", type=recall_targets, metavar="CLASS=R[,CLASS=R]",
-                           help="reach these recalls on the validation rows by per-class offsets, e.g. fault=0.95")
+                           help="reach these recalls on new rows (a conformal guarantee from the validation rows) "
+                                "by per-class offsets, e.g. fault=0.95")
+        group.add_argument("--coverage", type=number_in(0, 1, low_open=True, high_open=True), metavar="P",
+                           help="calibrate prediction sets on the validation rows that hold the true class with "
+                                "probability P (per critical class with --critical); predict --sets writes them")
+        group.add_argument("--set-score", choices=("lac", "aps", "raps"), default="aps",
+                           help="the conformal score of the prediction sets")
     group.add_argument("--cost-matrix", metavar="FILE",
                        help="K x K costs, CSV or JSON with class names (rows = true class, columns = decided class): "
                             "decide by minimum expected cost" + ("" if training else ", instead of the model's rule"))
 
 
+def _add_critical(group) -> None:
+    if "--critical" in group._option_string_actions:  # demo has both the report's and the training's options
+        return
+    group.add_argument("--critical", type=str_list, default=(), metavar="CLASS[,CLASS]",
+                       help="the classes that matter most: the report speaks of them first (saved with the model by "
+                            "train)")
+
+
 def _add_report_options(parser: argparse.ArgumentParser, *, seed: bool = True) -> None:
     group = parser.add_argument_group("report")
+    _add_critical(group)
     group.add_argument("--json", dest="json_out", metavar="FILE", help="also write the report as JSON (every number)")
     group.add_argument("--html", metavar="FILE", help="also write the report as one self-contained HTML page")
     group.add_argument("--bootstrap", type=int_in(0, MAX_BOOTSTRAP), default=1000, metavar="N",
@@ -281,6 +297,12 @@ def _predict_parser(commands) -> None:
     predict.add_argument("--runtime", choices=RUNTIMES, default="auto",
                          help="numpy: without torch (auto's choice for data read whole); torch: the training "
                               "engine (auto's choice for a streamed table); onnx: the exported graph on onnxruntime")
+    predict.add_argument("--sets", action="store_true",
+                         help="also write each row's conformal prediction set (a model trained with --coverage): "
+                              "the set, a flag per class and abstain when the set is not one class")
+    predict.add_argument("--critical", type=str_list, default=(), metavar="CLASS[,CLASS]",
+                         help="also write an alarm column: the decision, or with --sets the set, holds one of these "
+                              "classes")
     predict.add_argument("--keep-columns", type=str_list, default=(), metavar="COLS",
                          help="columns of a table to copy into the predictions, comma-separated; the model's label "
                               "column is written as y_true, so `multiclass report --predictions` reads the file")
@@ -335,6 +357,11 @@ def _compare_parser(commands) -> None:
                          help="paired bootstrap resamples of the rows")
     compare.add_argument("--seed", type=int_in(0, MAX_SEED), default=0, metavar="N", help="seed of the bootstrap")
     compare.add_argument("--json", dest="json_out", metavar="FILE", help="also write the comparison as JSON")
+    compare.add_argument("--html", metavar="FILE", help="also write the comparison as one self-contained HTML page")
+    compare.add_argument("--metric", metavar="METRIC",
+                         help="what decides: accuracy, macro_f1 or recall:CLASS (default: the recall of the "
+                              "critical classes when there are any, else accuracy and macro-F1 together)")
+    _add_critical(compare)
     _add_data_options(compare, training=False)
 
 

@@ -22,7 +22,8 @@ def predict(args, console) -> int:
     options = {name: getattr(args, name) for name in _READER_OPTIONS if getattr(args, name, None) is not None}
     n_rows = predict_rows(args.model_dir, args.data, args.out, top_k=args.top_k, runtime=args.runtime,
                           cost_matrix=args.cost_matrix, stream=args.stream or "auto", batch_rows=args.batch_rows,
-                          keep_columns=args.keep_columns, **options)
+                          keep_columns=args.keep_columns, sets=args.sets, critical=args.critical,
+                          **options)
     console.print(say("predictions_written", args.lang, rows=number(n_rows, args.lang), path=args.out))
     label = label_column(args.model_dir, args.data)
     if label is not None and label in args.keep_columns:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from multiclass.exceptions import ConfigError
 
@@ -68,6 +67,8 @@ def order_index(n: int, coverage: float, confidence: float | None = None) -> int
     else:
         # Smallest k with P(Binomial(n, coverage) >= k) <= 1 - confidence; ppf is the smallest x with
         # cdf(x) >= confidence, and sf(x) = 1 - cdf(x), so k = ppf + 1. Nudge for ppf's own float rounding.
+        from scipy import stats  # only here: prediction sets and the numpy runtime never import scipy
+
         delta = 1 - confidence
         k = int(stats.binom.ppf(confidence, n, coverage)) + 1
         while k > 1 and stats.binom.sf(k - 2, n, coverage) <= delta:

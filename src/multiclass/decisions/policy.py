@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from multiclass.classes import resolve_class
 from multiclass.decisions.cost import bayes_decision, check_cost_matrix
 from multiclass.decisions.costfile import cost_matrix_from
 from multiclass.decisions.offsets import check_recall_targets, fit_recall_offsets
@@ -40,11 +41,21 @@ class DecisionConfig:
         decide by minimum expected cost instead of maximum probability.
     target_recall : mapping or None, default=None
         Class name -> minimum recall in (0, 1], reached on the validation rows by per-class offsets.
+    critical : sequence of str, default=()
+        The classes that matter most (``--critical``): saved with the model, named first by its reports.
+    coverage : float or None, default=None
+        Calibrate conformal prediction sets on the validation rows to hold the true class with this probability
+        (``--coverage``; `multiclass.conformal`), per critical class when there are critical classes.
+    set_score : {"lac", "aps", "raps"}, default="aps"
+        The non-conformity score of the sets.
     """
 
     calibrate: bool = False
     cost_matrix: Any = None
     target_recall: Mapping | None = None
+    critical: tuple = ()
+    coverage: float | None = None
+    set_score: str = "aps"
 
     def __post_init__(self) -> None:
         if not isinstance(self.calibrate, (bool, np.bool_)):
@@ -71,6 +82,8 @@ class DecisionConfig:
         names = [str(c) for c in classes]
         if self.target_recall:
             check_recall_targets(self.target_recall, names, len(names))
+        for name in self.critical:
+            resolve_class(name, names, len(names), "critical")
         if self.cost_matrix is None:
             return self
         return replace(self, cost_matrix=cost_matrix_from(self.cost_matrix, names))

@@ -141,10 +141,11 @@ def audit(source, *, out=None, folds: int = 5, recipe="auto", hidden=None, activ
 def critical_classes(decision, classes) -> tuple[str, ...]:
     """The classes whose rows `drop_for_training` keeps: those given a recall target (``--target-recall``),
     checked against `classes` first (an unknown class fails with the decision's own message)."""
-    if decision is None or not decision.target_recall:
+    if decision is None or not (decision.target_recall or decision.critical):
         return ()
     decision.resolve(classes)
-    return tuple(str(name) for name in dict(decision.target_recall))
+    return tuple(dict.fromkeys([*(str(name) for name in dict(decision.target_recall or {})),
+                                *(str(name) for name in decision.critical)]))  # and those named --critical
 
 
 def drop_for_training(dataset, audit_dir, *, critical=(), drop_critical: bool = False):

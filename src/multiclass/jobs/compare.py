@@ -1,4 +1,4 @@
-"""The `compare` verb: is model B better than model A on the same labelled data?
+"""The `compare` verb: is model B better than model A on the same labelled data -- by the metric that matters?
 
 Each model reads the data through its own preprocessing and decides under its own policy; the decisions are
 compared row by row with a paired bootstrap of the score differences (B - A) and McNemar's test
@@ -12,9 +12,10 @@ import numpy as np
 from multiclass.exceptions import DataError
 from multiclass.jobs.inputs import load_for_model
 from multiclass.metrics import PairedComparison, compare_predictions
+from multiclass.report.comparison import ModelComparison, compare_view
 from multiclass.trained import TrainedModel
 
-__all__ = ["compare"]
+__all__ = ["compare", "compare_models"]
 
 
 def compare(trained_a: TrainedModel, trained_b: TrainedModel, data, *, n_resamples: int = 1000, seed: int = 0,
@@ -27,6 +28,32 @@ def compare(trained_a: TrainedModel, trained_b: TrainedModel, data, *, n_resampl
     DataError
         The models' classes differ, the data has no labels, or the two models read different labels.
     """
+    y, pred_a, pred_b = _decisions(trained_a, trained_b, data, options)
+    return compare_predictions(y, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)
+
+
+def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, data, *, critical=(), metric=None,
+                   n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+                   **options) -> ModelComparison:
+    """`compare`, with every class's paired recall difference and the decision by the metric that matters
+    (`multiclass.report.comparison`): `metric` ("accuracy", "macro_f1", ..., "recall:CLASS"), else the recall
+    of the `critical` classes (none given: those saved with model A, then B), else accuracy with McNemar's test.
+
+    Raises
+    ------
+    ConfigError
+        An unknown metric or class.
+    DataError
+        As `compare`.
+    """
+    y, pred_a, pred_b = _decisions(trained_a, trained_b, data, options)
+    paired = compare_predictions(y, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)
+    critical = tuple(critical) or trained_a.critical or trained_b.critical
+    return compare_view(paired, y, pred_a, pred_b, trained_a.classes, critical=critical, metric=metric)
+
+
+def _decisions(trained_a: TrainedModel, trained_b: TrainedModel, data, options) -> tuple:
+    """(labels, A's decisions, B's decisions) as A's class codes."""
     if set(trained_a.classes) != set(trained_b.classes):
         raise DataError(f"the models must know the same classes to be compared; got {list(trained_a.classes)[:10]} "
                         f"and {list(trained_b.classes)[:10]}.")
@@ -39,6 +66,4 @@ def compare(trained_a: TrainedModel, trained_b: TrainedModel, data, *, n_resampl
     if len(y_a) != len(y_b) or not np.array_equal(y_a, y_b):
         raise DataError(f"{datasets[0].source}: the two models read different labels from the data; compare them "
                         "on data both read the same way.")
-    pred_a = trained_a.predict_codes(datasets[0].X)
-    pred_b = to_a[trained_b.predict_codes(datasets[1].X)]
-    return compare_predictions(y_a, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)
+    return y_a, trained_a.predict_codes(datasets[0].X), to_a[trained_b.predict_codes(datasets[1].X)]

@@ -15,12 +15,15 @@ from __future__ import annotations
 import dataclasses
 
 import multiclass.metrics as metrics
+from multiclass.classes import resolve_class
+from multiclass.conformal.stored import critical_codes
 from multiclass.data.stream import DEFAULT_BATCH_ROWS, TableSource, iter_encoded
 from multiclass.exceptions import DataError
 from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
 from multiclass.predictions import read_predictions
 from multiclass.report import Report, ReportConfig, build_report
 from multiclass.report.build import build_report_from_counts
+from multiclass.report.critical import with_critical
 from multiclass.report.decision import DecisionCounts, build_decision, build_decision_from_counts
 from multiclass.trained import TrainedModel
 
@@ -89,13 +92,14 @@ def evaluate_dataset(trained: TrainedModel, dataset, *, config: ReportConfig | N
         raise DataError(f"{dataset.source}: evaluation needs labels{where}; the data has none.")
     config = config or ReportConfig()
     log_probs, probs, decided = trained.outputs(dataset.X)
-    return _with_recipe(trained, build_report)(dataset.y, decided, trained.classes, probs=probs, config=config,
-                                               history=trained.history,
-                        best_epoch=trained.best_epoch, stop_reason=trained.stop_reason,
-                        images=dataset.X if dataset.image_shape else None, image_shape=dataset.image_shape,
-                        subject=str(dataset.source) if subject is None else str(subject),
-                        source={"model": None if model_dir is None else str(model_dir), "data": str(dataset.source)},
-                        decision=_decision_section(trained, dataset.y, log_probs, config, tuned_here=False))
+    report = _with_recipe(trained, build_report)(
+        dataset.y, decided, trained.classes, probs=probs, config=config, history=trained.history,
+        best_epoch=trained.best_epoch, stop_reason=trained.stop_reason,
+        images=dataset.X if dataset.image_shape else None, image_shape=dataset.image_shape,
+        subject=str(dataset.source) if subject is None else str(subject),
+        source={"model": None if model_dir is None else str(model_dir), "data": str(dataset.source)},
+        decision=_decision_section(trained, dataset.y, log_probs, config, tuned_here=False))
+    return with_critical(report, critical_codes(trained.critical, trained.classes), dataset.y, decided, dataset.ids)
 
 
 def evaluate_arrays(trained: TrainedModel, X, y, *, config: ReportConfig | None = None, subject: str = "",
@@ -106,7 +110,8 @@ def evaluate_arrays(trained: TrainedModel, X, y, *, config: ReportConfig | None 
     log_probs, probs, decided = trained.outputs(X)
     # The decision section keeps its Wilson intervals (a recall target met on 20 rows is not met on 2,000).
     section = _decision_section(trained, y, log_probs, ReportConfig(), tuned_here=tuned_here)
-    return build_report(y, decided, trained.classes, probs=probs, config=config, subject=subject, decision=section)
+    report = build_report(y, decided, trained.classes, probs=probs, config=config, subject=subject, decision=section)
+    return with_critical(report, critical_codes(trained.critical, trained.classes), y, decided)
 
 
 def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch_rows: int, subject,
@@ -127,10 +132,11 @@ def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch
         raise DataError(f"{source.path}: the table has no rows to evaluate.")
     section = None if decision is None else build_decision_from_counts(decision, classes=trained.classes,
                                                                           config=config)
-    return _with_recipe(trained, build_report_from_counts)(
+    report = _with_recipe(trained, build_report_from_counts)(
         counts, trained.classes, config=config, history=trained.history, best_epoch=trained.best_epoch,
         stop_reason=trained.stop_reason, subject=str(path) if subject is None else str(subject), decision=section,
         source={"model": None if model_dir is None else str(model_dir), "data": str(path), "read": "streamed"})
+    return with_critical(report, critical_codes(trained.critical, trained.classes))
 
 
 def _with_recipe(trained: TrainedModel, builder):
@@ -144,11 +150,15 @@ def _with_recipe(trained: TrainedModel, builder):
     return build
 
 
-def evaluate_predictions(path, *, config: ReportConfig | None = None) -> Report:
-    """The evaluation report of any classifier's predictions file (see `multiclass.report.read_predictions`)."""
+def evaluate_predictions(path, *, config: ReportConfig | None = None, critical=()) -> Report:
+    """The evaluation report of any classifier's predictions file (see `multiclass.report.read_predictions`);
+    `critical`: the names of the classes that matter (the report's verdict speaks of them first)."""
     predictions = read_predictions(path)
-    return build_report(predictions.y_true, predictions.y_pred, predictions.classes, probs=predictions.probs,
-                        config=config, subject=str(path), source={"predictions": str(path)})
+    report = build_report(predictions.y_true, predictions.y_pred, predictions.classes, probs=predictions.probs,
+                          config=config, subject=str(path), source={"predictions": str(path)})
+    names = list(predictions.classes)
+    codes = tuple(resolve_class(name, names, len(names), "critical") for name in critical)
+    return with_critical(report, codes, predictions.y_true, predictions.y_pred)
 
 
 def validation_summary(report: Report) -> dict:

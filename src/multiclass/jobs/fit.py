@@ -30,6 +30,7 @@ from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.audit import critical_classes, drop_for_training
+from multiclass.jobs.critical import check_streamed, fit_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.recipe import plan, search
@@ -152,8 +153,10 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         if decision is not None and not decision.is_default:
             raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
                               "probabilities, which streamed training does not keep; train in memory.")
+        check_streamed(decision)
         result = _fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
                                network, read_options, announce)
+        fit_critical(result.trained, decision or DecisionConfig())
     else:
         dataset, dropped = data.load_dataset(source, **read_options), None
         if drop_suspects is not None:
@@ -273,10 +276,12 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
                            recipe={**chosen.recipe.to_dict(), **(found.to_dict() if found else
                                                                   {"chosen": winner.to_dict()})})
     if X_val is None:
+        fit_critical(trained, decision)
         return trained, None
     if not decision.is_default:
         trained.decision = fit_policy(trained.predict_log_proba(X_val, calibrated=False), y_val, decision,
                                       trained.classes)
+    fit_critical(trained, decision, X_val, y_val)
     validation = evaluate_arrays(trained, X_val, y_val, subject="validation", tuned_here=True)
     trained.validation = validation_summary(validation)
     return trained, validation

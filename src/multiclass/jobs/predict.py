@@ -26,6 +26,7 @@ from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.runtime.model import load_runtime
 from multiclass.runtime.output import kept_names, write_columns
 from multiclass.runtime.predict import predictions_of, with_cost_matrix
+from multiclass.runtime.sets import add_alarm_column, add_set_columns, calibration_of, critical_names
 
 if TYPE_CHECKING:
     from multiclass.trained import TrainedModel
@@ -37,7 +38,7 @@ RUNTIMES = ("auto", "numpy", "onnx", "torch")
 
 def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runtime: str = "auto",
             cost_matrix=None, kind: str | None = None, labels=None, data_dir=None, stream="auto",
-            batch_rows: int = DEFAULT_BATCH_ROWS, keep_columns=()) -> int:
+            batch_rows: int = DEFAULT_BATCH_ROWS, keep_columns=(), sets: bool = False, critical=()) -> int:
     """Write the predictions of `model` for `data` to `out` (CSV, or Parquet for a ``.parquet`` / ``.pq``
     name); return the number of rows written.
 
@@ -64,6 +65,11 @@ def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runt
     keep_columns : sequence of str, default=()
         Columns of a table written beside the predictions, as they are: the model's label column as ``y_true``
         (see `label_column`), the others under their own names.
+    sets : bool, default=False
+        Also write each row's conformal prediction set (`multiclass.runtime.sets`): a model saved with
+        ``coverage``; the same sets on every runtime.
+    critical : sequence of str, default=()
+        Critical class names: also write an ``alarm`` column (`multiclass.runtime.sets.add_alarm_column`).
 
     Raises
     ------
@@ -84,7 +90,8 @@ def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runt
     check_output_path(out, inputs=(data, model) if from_disk else (data,))
     options = {"kind": kind, "labels": labels, "data_dir": data_dir}
     reading = {"top_k": top_k, "kind": kind, "labels": labels, "data_dir": data_dir}
-    on_torch = {"stream": stream, "batch_rows": batch_rows, "keep_columns": keep_columns, **reading}
+    on_torch = {"stream": stream, "batch_rows": batch_rows, "keep_columns": keep_columns, "sets": sets,
+                "critical": critical, **reading}
     if not from_disk:
         if runtime in ("numpy", "onnx"):
             raise ConfigError(f"`runtime` {runtime!r} reads a saved model directory; save the model first, or "
@@ -93,6 +100,9 @@ def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runt
     if runtime == "torch":
         return _on_torch(_load(model), data, out, cost_matrix, **on_torch)
     saved = load_runtime(model)
+    if sets:
+        calibration_of(saved.document, saved.classes)  # a model without sets fails before the data is read
+    critical = critical_names(critical, saved.classes)
     table_model = (saved.document.get("data") or {}).get("kind") == "table"
     if wants_stream(data, stream, options=options, table_model=table_model):
         if runtime != "auto":
@@ -110,6 +120,10 @@ def predict(model: TrainedModel | str | Path, data, out, *, top_k: int = 1, runt
         columns = onnx_predictions_of(saved, data, top_k=top_k, kind=kind)
     else:
         columns = predictions_of(saved, data, kept=kept, **reading)
+    if sets:
+        add_set_columns(columns, calibration_of(saved.document, saved.classes), saved.classes, saved.labels)
+    if critical:
+        add_alarm_column(columns, critical, saved.classes, saved.labels)
     write_columns(out, columns)
     return len(next(iter(columns.values())))
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from multiclass.atomic import open_atomic
+from multiclass.conformal.stored import NO_SETS
 from multiclass.data.labels import decode_labels
 from multiclass.data.stream import TableSource
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
@@ -26,8 +27,14 @@ from multiclass.data.table_io import columns_listing, read_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.evaluate import row_chunks
 from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
-from multiclass.predictions import PredictionWriter, is_parquet, prediction_rows, write_predictions
+from multiclass.predictions import (
+    PredictionWriter,
+    is_parquet,
+    prediction_rows,
+    write_predictions,
+)
 from multiclass.runtime.output import kept_names
+from multiclass.runtime.sets import add_alarm_column, add_set_columns, critical_names
 from multiclass.trained import TrainedModel
 
 __all__ = ["check_top_k", "predict_trained", "predictions_frame"]
@@ -49,7 +56,8 @@ def _kept_frame(frame: pd.DataFrame, kept: dict[str, str], where) -> dict:
 
 
 def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: str | None = None, labels=None,
-            data_dir=None, stream="auto", batch_rows: int = DEFAULT_BATCH_ROWS, keep_columns=()) -> int:
+            data_dir=None, stream="auto", batch_rows: int = DEFAULT_BATCH_ROWS, keep_columns=(),
+            sets: bool = False, critical=()) -> int:
     """Write the predictions of `trained` for `data` to `out` (CSV, or Parquet for a ``.parquet`` / ``.pq``
     name); return the number of rows written.
 
@@ -69,6 +77,10 @@ def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: s
     keep_columns : sequence of str, default=()
         Columns of a table written beside the predictions, as they are: the model's label column as ``y_true``
         (see `multiclass.jobs.predict.label_column`), the others under their own names.
+    sets : bool, default=False
+        Also write the conformal prediction sets (`multiclass.runtime.sets`; a model with ``conformal``).
+    critical : sequence of str, default=()
+        Critical class names: also write the ``alarm`` column.
 
     Raises
     ------
@@ -82,15 +94,24 @@ def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: s
     """
     check_top_k(trained, top_k)
     kept = kept_names(trained.data_info, keep_columns)
+    if sets and trained.conformal is None:
+        raise ConfigError(NO_SETS)
+    calibration = trained.conformal if sets else None
+    critical = critical_names(critical, trained.classes)
     options = {"kind": kind, "labels": labels, "data_dir": data_dir}
     if wants_stream(data, stream, options=options, table_model=trained.data_info.get("kind") == "table"):
-        return _predict_stream(trained, data, out, top_k=top_k, batch_rows=batch_rows, kept=kept)
+        return _predict_stream(trained, data, out, top_k=top_k, batch_rows=batch_rows, kept=kept,
+                               calibration=calibration, critical=critical)
     dataset = load_for_model(trained, data, kind=kind, with_labels=False, labels=labels, data_dir=data_dir)
     # the kept columns, read as text exactly as written (one more read of the table, only when asked)
     na_values = (trained.data_info.get("load_options") or {}).get("na_values")  # the model's missing texts
     columns = _kept_frame(read_table(data, string_columns=list(kept), na_values=na_values), kept, data) if kept \
         else None
     frame = predictions_frame(trained, dataset, top_k=top_k, kept=columns)
+    if calibration is not None:
+        add_set_columns(frame, calibration, trained.classes, dataset.decode)
+    if critical:
+        add_alarm_column(frame, critical, trained.classes, dataset.decode)
     write_predictions(out, frame)
     return len(frame)
 
@@ -109,7 +130,8 @@ def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1, kept: d
                            id_name=id_name, kept=kept)
 
 
-def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows: int, kept: dict) -> int:
+def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows: int, kept: dict,
+                    calibration=None, critical=()) -> int:
     """Predict a table batch by batch into `out`; the target column is read only when it is kept."""
     source = TableSource(path, batch_rows=batch_rows)
     scan = model_scan(trained, source, with_labels=False)
@@ -127,8 +149,11 @@ def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows:
 
     def rows(X, ids, extra=None):
         _, probs, decided = trained.outputs(X)
-        return prediction_rows(probs, decided, trained.classes, decode, top_k=top_k, ids=ids,
-                               id_name=id_column or "id", kept=extra)
+        frame = prediction_rows(probs, decided, trained.classes, decode, top_k=top_k, ids=ids,
+                                id_name=id_column or "id", kept=extra)
+        if calibration is not None:
+            add_set_columns(frame, calibration, trained.classes, decode)
+        return add_alarm_column(frame, critical, trained.classes, decode) if critical else frame
 
     with open_atomic(out) as handle:
         writer = PredictionWriter(handle, parquet=is_parquet(out))

@@ -20,6 +20,7 @@ __all__ = [
     "ClassChange",
     "ClassStats",
     "ConfusedPair",
+    "CriticalView",
     "Decision",
     "Estimate",
     "Mistakes",
@@ -209,6 +210,29 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class CriticalView:
+    """The classes that matter on the evaluated rows (`multiclass.report.critical`).
+
+    Attributes
+    ----------
+    classes : tuple of int
+        The critical classes.
+    recall : tuple of Estimate
+        Each one's recall with a Wilson interval (always: the report's first sentence quotes it).
+    missed : tuple of dict
+        Rows of a critical class decided otherwise: ``{"row": 0-based row, "id": the row's id or None, "true":
+        class index, "predicted": class index}``, at most `MAX_MISSED`.
+    n_missed : int
+        All such rows (the list may be cut).
+    """
+
+    classes: tuple[int, ...]
+    recall: tuple[Estimate, ...]
+    missed: tuple[dict, ...] = ()
+    n_missed: int = 0
+
+
+@dataclass(frozen=True)
 class Notice:
     """A warning or note for the reader: `code` selects the sentence in each language, `params` fill it."""
 
@@ -248,9 +272,12 @@ class Report:
     decision : Decision, optional
         The model's decision policy and what it changes, when it has one.
     notices : tuple of Notice
-    verdict : Notice or str, optional
+    verdict : Notice, tuple of Notice or str, optional
         One or two sentences that sum the report up, shown first after the title by every rendering (a
-        `Notice` is written in the report's language from its ``notice_<code>`` sentence; a string as it is).
+        `Notice` is written in the report's language from its ``notice_<code>`` sentence, a tuple of them one
+        after the other; a string as it is).
+    critical : CriticalView, optional
+        The critical classes' recall and missed rows, when the model names critical classes.
     """
 
     subject: str
@@ -268,7 +295,8 @@ class Report:
     mistakes: Mistakes | None = None
     notices: tuple[Notice, ...] = ()
     decision: Decision | None = None
-    verdict: Notice | str | None = None
+    verdict: Notice | tuple | str | None = None
+    critical: CriticalView | None = None
 
     @property
     def n_samples(self) -> int:

@@ -1,7 +1,7 @@
 """Predictions -> response bodies: /predict's rows and the Open Inference Protocol's output tensors; the model
 metadata; the warm-up input. Each row carries the decision under the saved policy (``label``), its calibrated
 probability, the ``top_k`` most probable classes and every class's probability; a model with a ``conformal``
-entry in model.json adds its prediction ``set`` and ``abstain`` flag (`conformal_sets`, the seam for it)."""
+entry in model.json (``--coverage`` at train) adds its prediction ``set`` and ``abstain`` flag (`conformal_sets`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 
 from multiclass._version import __version__
+from multiclass.conformal.sets import predict_sets
 from multiclass.runtime import Prediction, RuntimeModel
+from multiclass.runtime.sets import calibration_of
 
 __all__ = ["conformal_sets", "model_metadata", "oip_outputs", "prediction_rows", "warmup_columns"]
 
@@ -21,17 +23,13 @@ _OIP_DATATYPES = {"number": "FP64", "boolean": "BOOL", "category": "BYTES", "tex
 
 
 def conformal_sets(model: RuntimeModel, probs: np.ndarray) -> tuple[list[list[int]], np.ndarray] | None:
-    """(class codes in each row's prediction set, abstain flags) when model.json has a ``conformal`` entry, else
-    None.
-
-    The seam for conformal prediction (not yet written by `multiclass.persistence`): an entry
-    ``{"method": "lac", "threshold": q}`` holds the calibrated threshold of the LAC score ``1 - p_y``, so a row's set
-    is every class with ``p >= 1 - q``; the model abstains when the set is not exactly one class.
-    """
-    entry = model.document.get("conformal")
-    if not entry:
+    """(class codes in each row's prediction set, abstain flags) when model.json has a ``conformal`` entry (a
+    model trained with ``--coverage``), else None: the sets of `multiclass.runtime.sets`, those ``multiclass
+    predict --sets`` writes; the model abstains when the set is not exactly one class."""
+    if not model.document.get("conformal"):
         return None
-    members = probs >= 1.0 - float(entry["threshold"])  # (N, K)
+    members = predict_sets(np.ascontiguousarray(probs, dtype=np.float64),
+                           calibration_of(model.document, model.classes))  # (N, K) bool
     return [np.flatnonzero(row).tolist() for row in members], members.sum(axis=1) != 1
 
 

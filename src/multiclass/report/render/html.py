@@ -18,6 +18,7 @@ import numpy as np
 from multiclass._version import __version__
 from multiclass.report.formatting import Formatter
 from multiclass.report.render.cells import interval_text, method_label
+from multiclass.report.render.critical import critical_context
 from multiclass.report.render.decision import decision_context
 from multiclass.report.render.overview import confusion_overview
 from multiclass.report.strings import (display_name, method_lines, notice_text, plural, report_title, strings,
@@ -31,7 +32,8 @@ _SHADE = (0x1F, 0x5F, 0xA8)  # the page's accent blue: a matrix cell is this blu
 
 
 @lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """The templates' environment (autoescaped, strict), shared by the report and the comparison pages."""
     return jinja2.Environment(loader=jinja2.PackageLoader("multiclass.report.render", "templates"), autoescape=True,
                               undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
@@ -244,10 +246,11 @@ def _context(report: Report, lang: str, title: str | None) -> dict:
         "training": _training(report, s, fmt, plots),
         "mistakes": _mistakes(report, s, fmt, plots),
         "decision": decision_context(report, s, fmt),
+        "critical": critical_context(report, s, fmt),
         "method": method_lines(report, lang),
     }
 
 
 def render_html(report: Report, *, lang: str = "en", title: str | None = None) -> str:
     """The report as one self-contained HTML page (UTF-8 text), in `lang` ("en" or "es")."""
-    return _environment().get_template("report.html.j2").render(**_context(report, lang, title))
+    return environment().get_template("report.html.j2").render(**_context(report, lang, title))

@@ -14,6 +14,7 @@ import numpy as np
 from multiclass._version import __version__
 from multiclass.metrics import SparseConfusion
 from multiclass.report.render.decision import decision_to_dict
+from multiclass.report.render.critical import critical_to_dict
 from multiclass.report.strings import notice_text, verdict_text
 from multiclass.report.value import FULL_TABLE, HEADLINE, Estimate, Notice, Report
 
@@ -138,6 +139,7 @@ def report_to_dict(report: Report, lang: str = "en") -> dict:
         "training": _training(report),
         "confident_mistakes": _mistakes(report),
         "decision": decision_to_dict(report),
+        "critical": critical_to_dict(report),
         "warnings": [{"code": n.code, "level": n.level, "message": notice_text(n, lang),
                       **{key: value for key, value in n.params.items()}} for n in report.notices],
     }

@@ -13,6 +13,7 @@ from pathlib import PurePath
 
 from multiclass.language import LANGS
 from multiclass.report.formatting import Formatter, check_lang
+from multiclass.report.strings.critical import CRITICAL
 from multiclass.report.strings.decision import COMPARE, DECISION
 from multiclass.report.strings.report import REPORT
 from multiclass.report.value import Notice, Report
@@ -20,7 +21,7 @@ from multiclass.report.value import Notice, Report
 __all__ = ["CATALOGUE", "STRINGS", "display_name", "method_lines", "notice_text", "plural", "report_title",
            "strings", "verdict_text"]
 
-CATALOGUE = {**REPORT, **DECISION, **COMPARE}  # key -> (English, Spanish)
+CATALOGUE = {**REPORT, **DECISION, **COMPARE, **CRITICAL}  # key -> (English, Spanish)
 STRINGS = {lang: {key: texts[i] for key, texts in CATALOGUE.items()} for i, lang in enumerate(LANGS)}
 
 
@@ -64,6 +65,8 @@ def verdict_text(report: Report, lang: str) -> str | None:
     verdict = report.verdict
     if verdict is None:
         return None
+    if isinstance(verdict, tuple):
+        return " ".join(notice_text(notice, lang) for notice in verdict)
     return notice_text(verdict, lang) if isinstance(verdict, Notice) else str(verdict)
 
 

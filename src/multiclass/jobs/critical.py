@@ -1,0 +1,60 @@
+"""What `fit` adds for the classes that matter: the critical classes kept with the model, and conformal prediction
+sets calibrated on the validation rows (`multiclass.conformal`), per critical class when there are any.
+
+The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at the loss of all
+rows at once, not at any row's score, so the sets' coverage is what split conformal promises up to that mild
+reuse. Coverage is checked on new data by the tests (tests/test_jobs_critical.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from multiclass.classes import resolve_class
+from multiclass.conformal import calibrate_sets
+from multiclass.conformal.stored import critical_codes
+from multiclass.decisions import DecisionConfig
+from multiclass.exceptions import ConfigError
+from multiclass.trained import TrainedModel
+
+__all__ = ["check_streamed", "fit_critical", "with_critical_classes"]
+
+
+def check_streamed(decision: DecisionConfig | None) -> None:
+    """Streamed training keeps the critical classes but no held-out probabilities: `coverage` is refused."""
+    if decision is not None and decision.coverage is not None:
+        raise ConfigError("`coverage` is calibrated on held-out probabilities, which streamed training does not "
+                          "keep; train in memory.")
+
+
+def fit_critical(trained: TrainedModel, decision: DecisionConfig, X_val=None, y_val=None) -> TrainedModel:
+    """Set ``trained.critical`` and, with ``decision.coverage``, ``trained.conformal`` (in place; returned).
+
+    Raises
+    ------
+    ConfigError
+        `coverage` without validation rows.
+    DataError
+        A class calibrated alone has too few validation rows for the coverage (the message says how many).
+    """
+    trained.critical = tuple(str(name) for name in decision.critical)
+    if decision.coverage is None:
+        return trained
+    if X_val is None:
+        raise ConfigError("`coverage` is calibrated on validation rows; set `val_split` > 0 or give validation "
+                          "data.")
+    _, probs, _ = trained.outputs(X_val)  # calibrated probabilities: what predictions write and serve returns
+    codes = critical_codes(trained.critical, trained.classes)
+    trained.conformal = calibrate_sets(probs, y_val, coverage=decision.coverage, score=decision.set_score,
+                                       mondrian=list(codes) if codes else None, classes=trained.classes)
+    return trained
+
+
+def with_critical_classes(trained: TrainedModel, critical) -> TrainedModel:
+    """A copy of `trained` whose critical classes are `critical` (class names; none given: `trained` itself,
+    keeping the classes saved with it). ConfigError names an unknown class."""
+    if not critical:
+        return trained
+    names = [str(c) for c in trained.classes]
+    return replace(trained, critical=tuple(names[resolve_class(name, names, len(names), "critical")]
+                                           for name in critical))

@@ -215,7 +215,7 @@ def test_top_k_out_of_range_is_exit_2(trained, tmp_path, capsys, top_k, message)
 def test_outputs_that_cannot_be_written_fail_before_the_work(trained, tmp_path, capsys):
     _, csv, model = trained
     cases = [
-        (["train", str(csv), "--target", "animal", "--out", str(csv)], "is not a model directory"),
+        (["train", str(csv), "--target", "animal", "--out", str(csv)], "is also the input data"),
         (["train", str(csv), "--target", "animal", "--out", str(tmp_path / "no" / "m")], "does not exist"),
         (["predict", str(model), str(csv), "--out", str(tmp_path)], "is a folder"),
         (["evaluate", str(model), str(csv), "--json", str(tmp_path / "no" / "e.json")], "does not exist"),

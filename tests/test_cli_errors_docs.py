@@ -6,6 +6,9 @@ import tests.test_cli_errors_audit  # noqa: F401 - importing a catalogue module 
 import tests.test_cli_errors_evaluate  # noqa: F401
 import tests.test_cli_errors_predict  # noqa: F401
 import tests.test_cli_errors_train  # noqa: F401
+import tests.test_reliability_inputs  # noqa: F401
+import tests.test_reliability_modelfile  # noqa: F401
+import tests.test_reliability_outputs  # noqa: F401
 from tests.catalogue import CASES, DOCS
 
 

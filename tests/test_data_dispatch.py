@@ -56,7 +56,7 @@ def test_options_that_do_not_apply_are_config_errors(files):
     with pytest.raises(
         ConfigError,
         match=r"`split` does not apply to table data \(.*\); options for table data: target, "
-        r"id_column, ignore, categorical, max_categories, sep, header, names\.$",
+        r"id_column, ignore, categorical, max_categories, sep, header, names, na_values\.$",
     ):
         load_dataset(files / "t.csv", target="label", split="test")
     with pytest.raises(
@@ -86,7 +86,7 @@ def test_prediction_data_must_suit_the_models_preprocessor(files):
     with pytest.raises(
         ConfigError,
         match=r"`ignore` does not apply to table data .*; options for table data: target, "
-        r"id_column, sep, header, names\.$",
+        r"id_column, sep, header, names, na_values\.$",
     ):
         load_for_prediction(files / "t.csv", table_model.preprocessor, ignore=["a"])
     with pytest.raises(ConfigError, match=r"`preprocessor` must be a fitted Preprocessor; got dict\.$"):

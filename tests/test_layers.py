@@ -18,7 +18,7 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 
 GROUND = {"_version", "exceptions", "lazy", "atomic", "native", "classes", "functional", "models", "devices",
-          "distributed", "launch", "language", "modelfile", "savedstate"}
+          "distributed", "launch", "language", "membudget", "modelfile", "modelschema", "savedstate", "safetext"}
 # layer -> the layers it may import (every layer may import itself and the ground).
 ALLOWED = {
     "ground": set(),

@@ -64,6 +64,9 @@ def resolve_class_weight(class_weight, counts, classes: Sequence | None = None) 
         weights = np.ones(n_classes)
         for key, value in class_weight.items():
             weights[resolve_class(key, classes, n_classes, "class_weight")] = float(value)
+        if not (np.isfinite(weights).all() and (weights >= 0).all() and weights.sum() > 0):
+            raise ConfigError("`class_weight` must give every class a finite weight >= 0, and some class a positive "
+                              f"one; got {dict(class_weight)!r}.")
         return weights
     raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {class_weight!r}.")
 

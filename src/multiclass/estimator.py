@@ -9,6 +9,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
+from multiclass.data.labels import check_label_values
 from multiclass.data.split import stratified_split
 from multiclass.decisions import DecisionConfig, DecisionPolicy
 from multiclass.exceptions import ConfigError, DataError, NotFittedError
@@ -161,6 +162,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
 
     def fit(self, X, y):
         """Fit the network to `X` (n_samples, n_features) and class labels `y` (n_samples,)."""
+        if y is not None:  # (None itself: scikit-learn says y is required)
+            check_label_values(y)  # missing or mixed labels: named by row, not a TypeError from deep inside
         X, y = validate_data(self, X, y, dtype=(np.float32, np.float64))
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)

@@ -16,6 +16,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ModelFileError",
+    "DivergedError",
     "NotFittedError",
     "EngineFallbackWarning",
     "LikelyLogitsWarning",
@@ -35,6 +36,10 @@ class ConfigError(MulticlassError, ValueError):
 
 class DataError(MulticlassError, ValueError):
     """Input data cannot be used: wrong shape, bad values, too few examples of a class."""
+
+
+class DivergedError(ConfigError):
+    """Training produced a non-finite loss: the options (learning rate, L2, class weights) make it diverge."""
 
 
 class ModelFileError(MulticlassError, ValueError):

@@ -22,6 +22,7 @@ from safetensors.numpy import load as load_safetensors
 
 from multiclass._version import __version__
 from multiclass.exceptions import ModelFileError
+from multiclass.modelschema import check_document, check_signature
 
 __all__ = ["CONFIG_FILE", "FORMAT", "FORMAT_VERSION", "WEIGHTS_FILE", "canonical_json", "model_shapes",
            "read_document", "read_weights"]
@@ -81,40 +82,13 @@ def read_document(path: str | Path) -> dict:
         actual = None
     if actual is None or claimed != actual:
         raise ModelFileError(f"{config_path}: checksum mismatch, the file was modified after it was written.")
-    _check_structure(document, config_path)
+    check_document(document, config_path)  # the one schema: types, ranges, entries that must agree
+    check_signature(document, config_path, canonical_json)
     return document
 
 
 def _is_shape(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in value)
-
-
-def _check_structure(document: dict, config_path: Path) -> None:
-    """The types of model.json's entries (behind the checksum, so only a forged file gets here wrong)."""
-    optional = {"train_config": dict, "preprocessor": dict, "data": dict, "training": dict, "validation": dict,
-                "decision": dict}
-    problems = [key for key in ("model_config", "weights") if not isinstance(document.get(key), dict)]
-    problems += [key for key, kind in optional.items() if not isinstance(document.get(key) or {}, kind)]
-    if not (isinstance(document.get("classes"), list) and all(isinstance(c, str) for c in document["classes"])):
-        problems.append("classes")
-    training, data = document.get("training") or {}, document.get("data") or {}
-    if not (isinstance(training, dict) and isinstance(training.get("history", []), list)
-            and isinstance(training.get("best_epoch", 0), int) and isinstance(training.get("stop_reason", ""), str)):
-        problems.append("training")
-    options = data.get("load_options", {}) if isinstance(data, dict) else None
-    if not (isinstance(options, dict) and all(
-        v is None or isinstance(v, (str, bool)) or (isinstance(v, list) and all(isinstance(i, str) for i in v))
-        for v in options.values()
-    ) and data.get("target_dtype", "str") in ("str", "int")):
-        problems.append("data")
-    weights = document.get("weights")
-    tensors = weights.get("tensors") if isinstance(weights, dict) else None
-    if not (isinstance(tensors, dict) and isinstance(weights.get("sha256"), str) and all(
-        isinstance(t, dict) and _is_shape(t.get("shape")) for t in tensors.values()
-    )):
-        problems.append("weights")
-    if problems:
-        raise ModelFileError(f"{config_path}: malformed model file (bad {', '.join(dict.fromkeys(problems))}).")
 
 
 def model_shapes(model_config: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:

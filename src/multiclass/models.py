@@ -8,14 +8,14 @@ logits (see `multiclass.functional`) and probabilities are made only at predict 
 from __future__ import annotations
 
 import math
-
-import numpy as np
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from multiclass.exceptions import ConfigError
+from multiclass.membudget import check_allocation
 
 __all__ = ["ModelConfig", "MLP", "build_model", "macs_per_row", "predict_log_proba", "ACTIVATIONS"]
 
@@ -104,6 +104,11 @@ def init_parameters(model: MLP, generator: torch.Generator) -> None:
 
 def build_model(config: ModelConfig, *, seed: int = 0) -> MLP:
     """Build the network for `config` with reproducible Glorot initialisation from `seed`."""
+    widths = (config.n_features, *config.hidden, config.n_classes)
+    n_parameters = sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:]))
+    # float32 weights, gradients and Adam's two moments, before any of it is allocated
+    check_allocation(16 * n_parameters, f"the network {'-'.join(map(str, widths))} ({n_parameters:,} parameters, "
+                                        "with gradients and Adam's state)")
     with torch.random.fork_rng(devices=[]):  # nn.Linear's own init draws from the global RNG; leave it as it was
         model = MLP(config)
     generator = torch.Generator().manual_seed(int(seed))

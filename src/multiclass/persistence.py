@@ -40,6 +40,7 @@ from multiclass.decisions import DecisionPolicy
 from multiclass.exceptions import ModelFileError
 from multiclass.modelfile import CONFIG_FILE, FORMAT, FORMAT_VERSION, WEIGHTS_FILE, model_shapes, read_document
 from multiclass.modelfile import canonical_json as _canonical
+from multiclass.modelschema import sign
 from multiclass.modelfile import read_weights
 from multiclass.models import MLP, ModelConfig
 from multiclass.trained import TrainedModel
@@ -112,6 +113,7 @@ def save_model(trained: TrainedModel, path: str | Path) -> Path:
             "tensors": {k: {"dtype": str(v.dtype), "shape": list(v.shape)} for k, v in sorted(tensors.items())},
         },
     })
+    sign(document, _canonical)  # when MULTICLASS_MODEL_KEY is set (multiclass.modelschema)
     document["checksum"] = hashlib.sha256(_canonical(document)).hexdigest()
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))

@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 from multiclass.atomic import open_atomic
 from multiclass.data.table_io import EXACT_FLOATS
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.safetext import csv_columns, csv_uncell
 
 __all__ = ["PARQUET_SUFFIXES", "PredictionWriter", "Predictions", "is_parquet", "prediction_rows", "read_predictions",
            "write_predictions"]
@@ -67,7 +68,8 @@ class PredictionWriter:
         self._pending: list[pa.Table] = []
 
     def write(self, frame: pd.DataFrame) -> None:
-        if not self.parquet:
+        if not self.parquet:  # cells that would run as formulas in a spreadsheet: prefixed, as on numpy
+            frame = pd.DataFrame(csv_columns({name: frame[name].to_numpy() for name in frame.columns}))
             self.handle.write(frame.to_csv(index=False, header=self.rows == 0).encode())
         else:
             table = pa.Table.from_pandas(frame, schema=self._schema, preserve_index=False)
@@ -169,6 +171,8 @@ def _row(position: int, path: Path) -> str:
 def _labels(frame: pd.DataFrame, column: str, path: Path) -> np.ndarray:
     missing = frame[column].isna().to_numpy()  # Parquet nulls (a CSV is read with no NA values)
     values = frame[column].to_numpy(dtype=str)
+    guarded = np.flatnonzero(np.char.startswith(values, "'")) if not is_parquet(path) else []
+    values[guarded] = [csv_uncell(v) for v in values[guarded].tolist()]  # as `csv_cell` was given them
     empty = np.flatnonzero(missing | (np.char.str_len(np.char.strip(values)) == 0))
     if len(empty):
         raise DataError(f"{path}: column {column!r} has an empty label at {_row(empty[0], path)}.")

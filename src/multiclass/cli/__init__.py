@@ -33,6 +33,7 @@ from multiclass.exceptions import (
     MulticlassError,
 )
 from multiclass.language import default_lang, speaking
+from multiclass.safetext import terminal_safe
 
 __all__ = ["error_line", "in_flags", "main", "requested_lang"]
 
@@ -70,7 +71,7 @@ def requested_lang(argv: list[str]) -> str:
 
 def error_line(message: str, lang: str) -> str:
     """``error: <message>``, the message translated into `lang` when the catalogue knows it."""
-    return say("error", lang, message=translate(message, lang) or message)
+    return terminal_safe(say("error", lang, message=translate(message, lang) or message))
 
 
 @contextlib.contextmanager
@@ -83,7 +84,7 @@ def _warnings_as_lines(flags: dict[str, str], lang: str):
         if not issubclass(category, (DataWarning, EngineFallbackWarning, EpochLimitWarning, LikelyLogitsWarning)):
             return shown(message, category, filename, lineno, file, line)
         text = in_flags(str(message), flags)
-        print(say("warning", lang, message=translate(text, lang) or text), file=sys.stderr, flush=True)
+        print(terminal_safe(say("warning", lang, message=translate(text, lang) or text)), file=sys.stderr, flush=True)
 
     with warnings.catch_warnings():
         warnings.showwarning = show
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(parser, args) -> int:
-    from rich.console import Console
+    from multiclass.cli.console import SafeConsole, safe_stdout, warning_lines
 
     # the library, imported once the command line is valid; predict / export / serve without torch
     commands = importlib.import_module(_SERVING if args.command in _SERVING_COMMANDS else _TRAINING)
@@ -113,9 +114,18 @@ def _run(parser, args) -> int:
     # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
     # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).
     width = None if sys.stdout.isatty() else _CONSOLE_WIDTH  # a terminal: its real width
-    console = Console(width=width, highlight=False, soft_wrap=True, markup=False)
+    with safe_stdout() as stdout, warning_lines():  # a closed pipe or an ASCII terminal never stops the work
+        console = SafeConsole(file=stdout, width=width, highlight=False, soft_wrap=True, markup=False)
+        return _guarded(parser, args, commands, console)
+
+
+def _guarded(parser, args, commands, console) -> int:
+    """Run the command: its errors become one line on stderr and an exit code."""
+    from multiclass.cli.plan import check_command_outputs
+
     lang = args.lang
     try:
+        check_command_outputs(args)
         with _warnings_as_lines(flag_names(parser, args.command), lang):
             return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:

@@ -26,6 +26,7 @@ from multiclass.jobs.evaluate import evaluate as evaluate_model
 from multiclass.jobs.evaluate import evaluate_predictions
 from multiclass.jobs.fit import fit, fit_dataset
 from multiclass.jobs.inputs import check_output_path
+from multiclass.jobs.outputs import write_together
 from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
 from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
@@ -39,7 +40,7 @@ __all__ = ["COMMANDS"]
 
 # The reader options of `train` (saved with the model and reused by `evaluate` / `predict`).
 _READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
-_FORMAT_OPTIONS = ("sep", "header", "names")
+_FORMAT_OPTIONS = ("sep", "header", "names", "na_values")
 _NETWORK = ("hidden", "activation", "dropout")
 _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_split", "monitor", "patience",
                  "min_delta", "lr_patience", "class_weight", "seed", "device", "engine", "precision", "compile_step",
@@ -80,12 +81,12 @@ def _read_options(args) -> dict:
 def _write_report(args, console: Console, report, title: str | None = None) -> None:
     render_report(report, console, lang=args.lang, title=title, details=getattr(args, "details", False))
     s = strings(args.lang)
-    if args.json_out:
-        write_bytes_atomic(args.json_out, report_to_json(report, args.lang))
-        console.print(s["written_json"].format(path=args.json_out))
-    if args.html:
-        write_bytes_atomic(args.html, render_html(report, lang=args.lang, title=title).encode())
-        console.print(s["written_html"].format(path=args.html))
+    files = [(args.json_out, lambda: report_to_json(report, args.lang)),
+             (args.html, lambda: render_html(report, lang=args.lang, title=title).encode())]
+    write_together([(path, payload()) for path, payload in files if path])  # both files or neither
+    for path, key in ((args.json_out, "written_json"), (args.html, "written_html")):
+        if path:
+            console.print(s[key].format(path=path))
 
 
 def _check_report_outputs(args, inputs=()) -> None:

@@ -33,6 +33,8 @@ _USAGE = [
     ("`{flag}` must be a number in {bounds}; got {value}", "`{flag}` debe ser un número en {bounds}; se recibió {value}"),
     ("`{flag}` must be hidden widths such as {example}; got {value}",
      "`{flag}` debe dar anchuras de capas ocultas, como {example}; se recibió {value}"),
+    ("`{flag}` must be hidden widths of at most {n} units such as {example}; got {value}",
+     "`{flag}` debe dar anchuras de capas ocultas de {n} unidades como mucho, como {example}; se recibió {value}"),
     ("`{flag}` must be positive hidden widths such as {example}; got {value}",
      "`{flag}` debe dar anchuras positivas de capas ocultas, como {example}; se recibió {value}"),
     ("`{flag}` must be 'balanced' or name=weight,name=weight; got {value}",
@@ -91,6 +93,10 @@ _TABLES = [
      "corríjalo, o nombre la columna en `--categorical` para tratarla como categorías)."),
     ("{path}: column {column} row {row}: value {value} is not numeric.",
      "{path}: columna {column}, fila {row}: el valor {value} no es numérico."),
+    ("{path}: column {column} row {row}: value {value} is too large; the network computes in float32, whose "
+     "numbers reach {limit} (rescale the column).",
+     "{path}: columna {column}, fila {row}: el valor {value} es demasiado grande; la red calcula en float32, cuyos "
+     "números llegan a {limit} (cambie la escala de la columna)."),
     ("column {column} row {row}: value {value} is not numeric.",
      "columna {column}, fila {row}: el valor {value} no es numérico."),
     ("{path}: column {column}: every value is missing; drop it with `--ignore`.",
@@ -149,6 +155,12 @@ _SOURCES = [
     ("{path}: no such file or folder, and not a built-in dataset ({names}).",
      "{path}: no existe ese archivo o carpeta, y no es un conjunto de datos incorporado ({names})."),
     ("{path}: no such file.", "{path}: no existe ese archivo."),
+    ("{path}: not a regular file (a pipe, a device or a socket); give a file.",
+     "{path}: no es un archivo normal (una tubería, un dispositivo o un socket); indique un archivo."),
+    ("{path}: is gzip-compressed (it starts with gzip's bytes 1F 8B) but its name does not say so; name it .gz "
+     "(data.csv.gz) or decompress it.",
+     "{path}: está comprimido con gzip (empieza por los bytes 1F 8B de gzip) pero su nombre no lo dice; llámelo .gz "
+     "(data.csv.gz) o descomprímalo."),
     ("{path}: cannot tell the format from the name or the first bytes; pass `--kind` ({kinds}).",
      "{path}: no se puede deducir el formato del nombre ni de los primeros bytes; indique `--kind` ({kinds})."),
     ("{path}: not an IDX file: magic number {magic} must start with two zero bytes.",
@@ -164,6 +176,15 @@ _SOURCES = [
     ("{path}: labels must have shape {shape} to match {images}; got {got}.",
      "{path}: las etiquetas deben tener forma {shape} para corresponder a {images}; se recibió {got}."),
     ("{path}: not an image Pillow can read.", "{path}: no es una imagen que Pillow pueda leer."),
+    ("{path}: the image has {w} x {h} pixels, more than the {n} that are read; make it smaller.",
+     "{path}: la imagen tiene {w} x {h} píxeles, más de los {n} que se leen; redúzcala."),
+    ("{path}: array {name} declares shape {shape} ({size}) but the archive holds {held} for it.",
+     "{path}: el array {name} declara la forma {shape} ({size}) pero el archivo solo contiene {held} para él."),
+    ("{what} needs {size}, more than the memory budget of {budget} (set MULTICLASS_MAX_MEMORY to change it).",
+     "{what} necesita {size}, más que el presupuesto de memoria de {budget} (defina MULTICLASS_MAX_MEMORY para "
+     "cambiarlo)."),
+    ("MULTICLASS_MAX_MEMORY must be a size in bytes such as 512M or 8G; got {value}.",
+     "MULTICLASS_MAX_MEMORY debe ser un tamaño en bytes como 512M u 8G; se recibió {value}."),
     ("{path}: class folder {name} holds no images.", "{path}: la carpeta de clase {name} no contiene imágenes."),
     ("{path}: no class sub-folders; training needs one folder of images per class.",
      "{path}: no hay subcarpetas de clases; el entrenamiento necesita una carpeta de imágenes por clase."),
@@ -192,6 +213,21 @@ _MODELS = [
     ("{path}: checksum mismatch, the file was modified after it was written.",
      "{path}: la suma de comprobación no coincide; el archivo se modificó después de escribirse."),
     ("{path}: not valid JSON ({detail}).", "{path}: no es JSON válido ({detail})."),
+    ("{path}: entry {entry} must be {what}; got {value}.", "{path}: la entrada {entry} debe ser {what}; se recibió "
+     "{value}."),
+    ("{path}: entry classes names {n} classes, but model_config.n_classes is {m}.",
+     "{path}: la entrada classes nombra {n} clases, pero model_config.n_classes es {m}."),
+    ("{path}: entry classes names a class twice.", "{path}: la entrada classes nombra una clase dos veces."),
+    ("{path}: entry preprocessor.params: images of {h} x {w} x {c} give {n} features, but model_config.n_features "
+     "is {m}.",
+     "{path}: entrada preprocessor.params: imágenes de {h} x {w} x {c} dan {n} variables, pero "
+     "model_config.n_features es {m}."),
+    ("{path}: not signed, and MULTICLASS_MODEL_KEY is set (only signed models are read).",
+     "{path}: no está firmado, y MULTICLASS_MODEL_KEY está definida (solo se leen modelos firmados)."),
+    ("{path}: the signature does not match MULTICLASS_MODEL_KEY; the model was changed or signed with another key.",
+     "{path}: la firma no coincide con MULTICLASS_MODEL_KEY; el modelo se modificó o se firmó con otra clave."),
+    ("{path}: the checkpoint is incomplete or damaged ({detail}); train from scratch without --resume.",
+     "{path}: el punto de control está incompleto o dañado ({detail}); entrene desde cero sin --resume."),
     ("{path}: SHA-256 does not match model.json; the weights were replaced or damaged.",
      "{path}: el SHA-256 no coincide con model.json; los pesos se sustituyeron o están dañados."),
     ("{path}: tensor {name} has shape {shape}, the model needs {needed}.",
@@ -218,12 +254,31 @@ _OPTIONS = [
      "`{flag}` se aplica a tablas; este modelo lee datos {kind}."),
 ]
 
+_TRAINING = [
+    ("`{flag}` must give every class a finite weight >= 0, and some class a positive one; got {value}.",
+     "`{flag}` debe dar a cada clase un peso finito >= 0, y a alguna un peso positivo; se recibió {value}."),
+    ("training diverged at epoch {epoch}: the training loss is {loss}; the learning rate `{lr_flag}` ({lr}) or the L2 "
+     "penalty `{l2_flag}` ({l2}) is likely too large (or the features have very different scales: standardise "
+     "them); lower it and train again.",
+     "el entrenamiento divergió en la época {epoch}: la pérdida de entrenamiento es {loss}; la tasa de aprendizaje "
+     "`{lr_flag}` ({lr}) o la penalización L2 `{l2_flag}` ({l2}) es probablemente demasiado grande (o las variables "
+     "tienen escalas muy distintas: estandarícelas); redúzcala y vuelva a entrenar."),
+]
+
 _OUTPUTS = [
     ("{path}: the directory {folder} does not exist.", "{path}: el directorio {folder} no existe."),
     ("{path}: cannot write into {folder} ({reason}).", "{path}: no se puede escribir en {folder} ({reason})."),
     ("{path}: cannot be written ({reason}).", "{path}: no se puede escribir ({reason})."),
-    ("{path}: is also the input data; write the output to another file.",
-     "{path}: es también el archivo de entrada; escriba la salida en otro archivo."),
+    ("{path}: is also the input data {source}; write the output to another file.",
+     "{path}: es también el archivo de entrada {source}; escriba la salida en otro archivo."),
+    ("{path}: is also the input folder {source}; write the output elsewhere.",
+     "{path}: es también la carpeta de entrada {source}; escriba la salida en otro lugar."),
+    ("{path}: is inside the input {source}; write the output elsewhere.",
+     "{path}: está dentro de la entrada {source}; escriba la salida en otro lugar."),
+    ("{path}: holds the input {source}, which writing it would replace; write the output elsewhere.",
+     "{path}: contiene la entrada {source}, que escribirla reemplazaría; escriba la salida en otro lugar."),
+    ("{path}: is given to both {a} and {b} ({other}); each output needs its own file.",
+     "{path}: se indica a la vez en {a} y en {b} ({other}); cada salida necesita su propio archivo."),
     ("{path}: is a folder; give a file name.", "{path}: es una carpeta; indique un nombre de archivo."),
 ]
 
@@ -319,7 +374,7 @@ _WARNINGS = [
      "con más `{flag}` (o un `{lr_flag}` mayor)."),
 ]
 
-ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _AUDIT + _OUTPUTS + _WARNINGS + _CRITICAL
+ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _TRAINING + _AUDIT + _OUTPUTS + _WARNINGS + _CRITICAL
 
 # The operating system's reasons (``strerror``), as `OSError` gives them in English.
 REASONS = {

@@ -91,6 +91,9 @@ def _add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> Non
                            help="columns to one-hot encode even if they hold numbers, comma-separated")
         group.add_argument("--text-column", help="read the table as text: TF-IDF features of this column")
         group.add_argument("--split", choices=["train", "test", "all"], help="the split of a built-in dataset")
+        group.add_argument("--na-values", type=lambda text: ("", *str_list(text)), metavar="TEXTS",
+                           help="the only texts that mean a missing value, comma-separated (an empty cell always "
+                                "does); --na-values '' keeps a class named NA")
         group.add_argument("--sep", help="the field delimiter of a text table, e.g. ';' or '\\t' (default: read off "
                                          "the first lines: , ; tab | or runs of blanks)")
         group.add_argument("--no-header", dest="header", action="store_const", const=False, default=None,

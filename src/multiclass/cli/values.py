@@ -12,6 +12,9 @@ import math
 __all__ = ["class_weight", "hidden_widths", "int_in", "number_in", "recall_targets", "str_list"]
 
 
+MAX_WIDTH = 2**24  # units of one hidden layer: a wider one is a typo (the memory budget refuses far less)
+
+
 def _fail(kind: str, text: str, example: str) -> argparse.ArgumentTypeError:
     return argparse.ArgumentTypeError(f"must be {kind} such as {example}; got {text!r}")
 
@@ -30,6 +33,8 @@ def hidden_widths(text: str) -> tuple[int, ...]:
         raise _fail("hidden widths", text, "25x15, 100 or none") from None
     if any(width < 1 for width in widths):
         raise _fail("positive hidden widths", text, "25x15")
+    if any(width > MAX_WIDTH for width in widths):
+        raise _fail(f"hidden widths of at most {MAX_WIDTH:,} units", text, "25x15")
     return widths
 
 

@@ -18,6 +18,7 @@ __all__ = ["infer_column_type", "numeric_values", "bool_values", "category_value
 # loading it as categorical would hide the typo. `categorical=` overrides.
 NUMERIC_TYPO_FRACTION = 0.9
 _BOOL_WORDS = {"true": 1.0, "false": 0.0}
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _first_bad(mask: np.ndarray) -> int:
@@ -39,6 +40,11 @@ def numeric_values(series: pd.Series, name: str) -> np.ndarray:
     if np.isinf(values).any():
         i = _first_bad(np.isinf(values))
         raise DataError(f"column {name!r} row {i + 1}: value {float(values[i])!r} is not finite.")
+    huge = np.abs(values) > FLOAT32_MAX  # (NaN compares False) the network computes in float32
+    if huge.any():
+        i = _first_bad(huge)
+        raise DataError(f"column {name!r} row {i + 1}: value {float(values[i])!r} is too large; the network "
+                        f"computes in float32, whose numbers reach {FLOAT32_MAX:.4g} (rescale the column).")
     return values
 
 

@@ -45,6 +45,7 @@ __all__ = [
 # bounded (pandas would hold the whole line, and a 2 GB one, at once).
 MAX_LINE_BYTES = 16 * 2**20
 _CHUNK_BYTES = 2**20  # streamed 1 MiB at a time
+_GZIP_MAGIC = b"\x1f\x8b"
 _OPENERS = {"": open, ".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 _COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar")
 _DECOMPRESSION_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
@@ -97,6 +98,9 @@ def scan_lines(path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Non
                 except UnicodeDecodeError as exc:
                     bad = max(exc.start - len(pending), 0)  # offset in this chunk
                     where, byte = line + chunk.count(b"\n", 0, bad), (pending + chunk)[exc.start]
+                    if line == 1 and chunk.startswith(_GZIP_MAGIC):
+                        raise DataError(f"{path}: is gzip-compressed (it starts with gzip's bytes 1F 8B) but its "
+                                        "name does not say so; name it .gz (data.csv.gz) or decompress it.")
                     raise DataError(
                         f"{path}: line {where} is not UTF-8 (byte 0x{byte:02X}); "
                         "save the file as UTF-8 (it may be Latin-1 or Windows-1252)."

@@ -37,6 +37,8 @@ _MAX_TRAILING_COUNT = 16 * 2**20  # trailing bytes are counted up to this, then 
 
 def _open(path: Path) -> BinaryIO:
     """The file's bytes, decompressed when it starts with the gzip magic (whatever its name)."""
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO, a device, a socket
+        raise DataError(f"{path}: not a regular file (a pipe, a device or a socket); give a file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     with open(path, "rb") as handle:

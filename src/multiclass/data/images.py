@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from multiclass.data.bitdepth import MAX_PIXELS, to_eight_bit
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.safetext import file_name_text
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about
 from multiclass.data.preprocessing import (
@@ -74,7 +76,7 @@ def list_image_folder(root: str | Path, what: str = "images") -> tuple[list[Path
         if not found:
             raise DataError(f"{folder}: class folder {folder.name!r} holds no {what}.")
         paths += found
-        labels += [folder.name] * len(found)
+        labels += [file_name_text(folder.name)] * len(found)  # a name that is not UTF-8: escaped
     return paths, labels
 
 
@@ -82,21 +84,33 @@ def _open(path: Path) -> Image.Image:
     """Decode the whole file now (a truncated file fails here, naming itself), upright per its EXIF orientation."""
     try:
         with Image.open(path) as image:
+            _check_pixels(path, image)
             image.load()
-            return ImageOps.exif_transpose(image)  # a new image: the file is closed on return
+            return ImageOps.exif_transpose(to_eight_bit(image))  # a new image: the file is closed on return
+    except DataError:
+        raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError) as exc:
         reason = "not an image Pillow can read" if isinstance(exc, UnidentifiedImageError) else str(exc)
         raise DataError(f"{path}: {reason}.") from None
+
+
+def _check_pixels(path: Path, image: Image.Image) -> None:
+    if image.width * image.height > MAX_PIXELS:
+        raise DataError(f"{path}: the image has {image.width} x {image.height} pixels, more than the {MAX_PIXELS:,} "
+                        "that are read; make it smaller.")
 
 
 def _header(path: Path) -> tuple[tuple[int, int], str]:
     """(height, width) as displayed and the channel mode, reading only the header."""
     try:
         with Image.open(path) as image:
+            _check_pixels(path, image)
             width, height = image.size
             if image.getexif().get(_ORIENTATION_TAG, 1) in (5, 6, 7, 8):
                 width, height = height, width
             return (height, width), "L" if image.mode in GREY_MODES else "RGB"
+    except DataError:
+        raise
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
         _open(path)  # raises the one-line DataError
         raise
@@ -234,7 +248,7 @@ def load_images(
             with errors_about(str(root)):
                 y = encode_labels(labels, classes, where="class folders")
     X = preprocessor.transform(paths)  # (N, H*W*C)
-    ids = np.array([p.relative_to(root).as_posix() for p in paths], dtype=object)
+    ids = np.array([file_name_text(p.relative_to(root).as_posix()) for p in paths], dtype=object)
     return Dataset(
         X,
         y,

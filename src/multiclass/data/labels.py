@@ -5,12 +5,15 @@ Rules (shared by every source):
   ``target_dtype="int"`` so predictions can be written back as integers: ``[10, 2, 1] -> ("1", "2", "10")``;
 - any other labels are compared as strings and sorted as strings (``target_dtype="str"``); booleans become
   ``"False"``/``"True"``;
-- a missing label (None, NaN) in training data, or a non-integer float label, is a `DataError` naming the row
-  (1-based, header not counted).
+- integers outside int64 (a uint64 such as 2**64 - 1) and whole floats beyond 2**53 (1e20, no longer an exact
+  integer) are never wrapped or rounded: the labels are then text (``"18446744073709551615"``, ``"1e+20"``);
+- a missing label (None, NaN, pandas' NA) in training data, or a non-integer float label, is a `DataError` naming
+  the row (1-based, header not counted).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,9 +22,11 @@ import numpy as np
 
 from multiclass.exceptions import DataError
 
-__all__ = ["fit_classes", "encode_labels", "decode_labels", "errors_about"]
+__all__ = ["check_label_values", "fit_classes", "encode_labels", "decode_labels", "errors_about"]
 
 _SHOWN = 10  # how many offending labels an error message lists before "..."
+_INT64_MAX = 2**63 - 1
+_EXACT_FLOAT = 2**53  # floats above it are whole numbers, but no longer exact integers: labels as text
 
 
 @contextmanager
@@ -49,6 +54,8 @@ def _normalize(values: Any, where: str | None) -> tuple[np.ndarray, np.ndarray |
     if array.ndim != 1:
         raise DataError(f"{_where(where)}labels must be one-dimensional; got shape {array.shape}.")
     if array.dtype.kind in "iu":
+        if array.size and array.dtype.kind == "u" and int(array.max()) > _INT64_MAX:  # kept exact, as text
+            return array.astype(str).astype(object), None
         ints = array.astype(np.int64)
         return ints.astype(str).astype(object), ints
     if array.dtype.kind == "b":
@@ -61,14 +68,18 @@ def _normalize(values: Any, where: str | None) -> tuple[np.ndarray, np.ndarray |
     strings: list[str] = []
     all_int = True
     for i, value in enumerate(array.tolist()):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if _is_missing(value):
             raise DataError(f"{_where(where, i + 1)}the label is missing.")
         if isinstance(value, bool):
             all_int = False
             strings.append(str(value))
         elif isinstance(value, int):
+            all_int = all_int and abs(value) <= _INT64_MAX  # a larger one is kept exact, as text
             ints.append(value)
             strings.append(str(value))
+        elif isinstance(value, float) and abs(value) > _EXACT_FLOAT:  # a whole float, but not an exact integer
+            all_int = False
+            strings.append(repr(value))
         elif isinstance(value, float):
             if not value.is_integer():
                 raise DataError(
@@ -81,6 +92,41 @@ def _normalize(values: Any, where: str | None) -> tuple[np.ndarray, np.ndarray |
             all_int = False
             strings.append(value.decode() if isinstance(value, bytes) else str(value))
     return np.array(strings, dtype=object), (np.array(ints, dtype=np.int64) if all_int and array.size else None)
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
+def check_label_values(values: Any, *, name: str = "y") -> None:
+    """Refuse labels that are missing (None, NaN, pandas' NA) or mix numbers and text, naming the row (from 1).
+
+    For the estimator's `y`, before scikit-learn's checks (which would fail deep inside with a TypeError).
+
+    Raises
+    ------
+    DataError
+        ```<name>` row <i>: the label is missing.`` or `` `<name>` mixes numbers and text ...``.
+    """
+    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
+    if array.dtype.kind in "iub" or array.dtype.kind in "US":
+        return
+    if array.dtype.kind == "f":
+        missing = np.flatnonzero(np.isnan(array.ravel()))
+        if missing.size:
+            raise DataError(f"`{name}` row {missing[0] + 1}: the label is missing.")
+        return
+    first: dict[str, tuple[int, Any]] = {}
+    for i, value in enumerate(array.ravel().tolist()):
+        if _is_missing(value):
+            raise DataError(f"`{name}` row {i + 1}: the label is missing.")
+        kind = "text" if isinstance(value, (str, bytes)) else "number" if isinstance(value, (int, float)) else None
+        if kind is not None and not isinstance(value, bool):
+            first.setdefault(kind, (i + 1, value))
+    if len(first) == 2:
+        (row_a, a), (row_b, b) = sorted(first.values(), key=lambda pair: pair[0])
+        raise DataError(f"`{name}` mixes numbers and text (row {row_a}: {a!r}, row {row_b}: {b!r}); give every "
+                        "label the same type.")
 
 
 def fit_classes(values: Any, *, where: str | None = None) -> tuple[tuple[str, ...], str, np.ndarray]:

@@ -6,6 +6,7 @@ code when loaded, so an object array is refused with a `DataError` instead.
 
 from __future__ import annotations
 
+import math
 import struct
 import zipfile
 import zlib
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from multiclass.exceptions import DataError
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes
 from multiclass.data.preprocessing import Preprocessor, StandardizePreprocessor
+from multiclass.exceptions import DataError
+from multiclass.membudget import check_allocation, human_bytes
 
 __all__ = ["load_npz"]
 
@@ -27,7 +29,28 @@ ZIP_MAGIC = b"PK\x03\x04"
 _ZIP_ERRORS = (OSError, EOFError, zipfile.BadZipFile, NotImplementedError, RuntimeError, zlib.error, struct.error)
 
 
+def _check_declared(path: Path, archive, name: str) -> None:
+    """Refuse an array from its .npy header, before numpy allocates it: a shape larger than the bytes the archive
+    holds for it (a forged header), or larger than the memory budget (a zip bomb inflating to gigabytes)."""
+    member = archive.zip.getinfo(f"{name}.npy")
+    with archive.zip.open(member) as stream:
+        version = np.lib.format.read_magic(stream)
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+            np.lib.format.read_array_header_2_0
+        shape, _, dtype = read_header(stream)
+        header_bytes = stream.tell()
+    declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    if dtype.hasobject:
+        return  # refused by np.load itself (allow_pickle=False), with its own message
+    if declared > member.file_size - header_bytes:
+        raise DataError(f"{path}: array {name!r} declares shape {tuple(shape)} ({human_bytes(declared)}) but the "
+                        f"archive holds {human_bytes(max(member.file_size - header_bytes, 0))} for it.")
+    check_allocation(declared, f"{path}: array {name!r} of shape {tuple(shape)}")
+
+
 def _read_arrays(path: Path) -> dict[str, np.ndarray]:
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO, a device, a socket
+        raise DataError(f"{path}: not a regular file (a pipe, a device or a socket); give a file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     # np.load is given an open file (closed here on every path) because it leaks its own handle when the zip is bad
@@ -44,6 +67,12 @@ def _read_arrays(path: Path) -> dict[str, np.ndarray]:
             for name in archive.files:
                 if name not in ("X", "y", "ids"):
                     continue  # other arrays are allowed and not read
+                try:
+                    _check_declared(path, archive, name)
+                except (ValueError, KeyError, *_ZIP_ERRORS) as exc:
+                    if isinstance(exc, DataError):
+                        raise
+                    # a header numpy cannot read: np.load below says so in its own words
                 try:
                     arrays[name] = archive[name]
                 except ValueError as exc:

@@ -232,6 +232,7 @@ def load_table(
     preprocessor: TablePreprocessor | None = None,
     classes: Sequence[str] = (),
     target_dtype: str = "str",
+    na_values: Sequence[str] | None = None,
 ) -> Dataset:
     """Load a CSV/TSV/Parquet table as a `Dataset`, fitting a `TablePreprocessor` unless one is given.
 
@@ -262,6 +263,9 @@ def load_table(
         A fitted preprocessor: prediction mode (no fitting; ``classes`` encode the labels if present).
     classes, target_dtype
         The training classes and label dtype, used in prediction mode.
+    na_values : sequence of str, optional
+        The only texts (with the empty cell) that mean a missing value, instead of pandas' list: ``[""]`` keeps a
+        class named ``NA``. Kept in ``load_options``.
 
     Returns
     -------
@@ -286,7 +290,7 @@ def load_table(
     if not fitting:
         text_columns += [s["name"] for s in preprocessor.specs_ if s["type"] == "categorical"]
     formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
-    frame = read_table(path, string_columns=text_columns, **formats)
+    frame = read_table(path, string_columns=text_columns, na_values=na_values, **formats)
     with errors_about(str(path)):
         if fitting:
             if target is None:
@@ -320,6 +324,8 @@ def load_table(
     ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
     options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
+    if na_values is not None:
+        options["na_values"] = sorted({"", *na_values})
     notes = {"left_out": left_out} if left_out else {}
     image_shape = None
     if fitting and divisor is not None:

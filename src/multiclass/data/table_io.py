@@ -43,7 +43,8 @@ def columns_listing(columns: Sequence[Any]) -> str:
 
 
 def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str | None = None,
-               header: bool | None = None, names: Sequence[str] | None = None) -> pd.DataFrame:
+               header: bool | None = None, names: Sequence[str] | None = None,
+               na_values: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a delimited text table (CSV, TSV, ``.txt``, ``.data``, ..., compressed or not) or a Parquet file into a
     DataFrame with str column names.
 
@@ -53,7 +54,8 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
     ``;`` file use a decimal comma); what was used is in ``frame.attrs["format"]``. ``string_columns`` are read as
     text, so codes like ``007`` survive. Text files must be UTF-8 with lines of at most
     `csv_checks.MAX_LINE_BYTES` (16 MiB), unique column names and the same number of fields on every line (see
-    `multiclass.data.csv_checks`).
+    `multiclass.data.csv_checks`). ``na_values``, when given, are the only texts read as a missing value (and the
+    empty cell): a class literally named ``NA`` is then kept; by default pandas' list (``NA``, ``null``, ``NaN``...).
 
     Raises
     ------
@@ -64,6 +66,8 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
         `sep`, `header` or `names` for a Parquet file, or malformed.
     """
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():  # a FIFO, a device, a socket
+        raise DataError(f"{path}: not a regular file (a pipe, a device or a socket); give a file.")
     if not path.is_file():
         raise DataError(f"{path}: no such file.")
     suffixes = [s.lower() for s in path.suffixes]
@@ -76,7 +80,7 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
                 raise ConfigError(f"`sep`, `header` and `names` apply to delimited text files; {path} is Parquet.")
             frame = pd.read_parquet(path)
         else:
-            frame, fmt = _read_delimited(path, ext, string_columns, sep, header, names)
+            frame, fmt = _read_delimited(path, ext, string_columns, sep, header, names, na_values)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         if isinstance(exc, (DataError, ConfigError)):
             raise
@@ -95,14 +99,16 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
     return frame
 
 
-def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, header, names
+def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, header, names, na_values=None
                     ) -> tuple[pd.DataFrame, TableFormat]:
     scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
     fmt = sniff_format(path, default_sep=DELIMITERS.get(ext, ""), sep=sep, header=header, names=names)
     first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
-        frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **EXACT_FLOATS)
+        missing = {} if na_values is None else {"keep_default_na": False, "na_values": sorted({"", *na_values})}
+        frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **missing,
+                            **EXACT_FLOATS)
     except pd.errors.ParserError:
         check_ragged(path, fmt.sep)
         raise

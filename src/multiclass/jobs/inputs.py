@@ -8,8 +8,6 @@ torchrun.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,8 +16,8 @@ import multiclass.data as data
 import multiclass.data.stream as stream_
 from multiclass.data.stream.shards import is_table_shards, should_stream
 from multiclass.exceptions import ConfigError, DataError
+from multiclass.jobs.outputs import check_output_path
 from multiclass.launch import distributed_env
-from multiclass.modelfile import CONFIG_FILE
 
 if TYPE_CHECKING:  # annotations only: this module is imported by `multiclass predict` before torch is
     from multiclass.data.stream import TableScan, TableSource
@@ -28,7 +26,7 @@ if TYPE_CHECKING:  # annotations only: this module is imported by `multiclass pr
 __all__ = ["check_output_path", "load_for_model", "model_scan", "wants_stream"]
 
 # Reader options that do not apply to a streamed table (other kinds of data).
-_NOT_STREAMED = ("text_column", "labels", "split", "data_dir")
+_NOT_STREAMED = ("text_column", "labels", "split", "data_dir", "na_values")
 
 
 def wants_stream(path, stream, *, options: dict | None = None, table_model: bool = True) -> bool:
@@ -61,34 +59,6 @@ def wants_stream(path, stream, *, options: dict | None = None, table_model: bool
         if options.get("kind") not in (None, "table"):
             raise ConfigError(f"`kind` must be 'table' when streaming; got {options['kind']!r}.")
     return chosen
-
-
-def check_output_path(path: str | Path, *, model_dir: bool = False, inputs=()) -> None:
-    """Fail before any work, not after it, when `path` cannot be written.
-
-    Raises
-    ------
-    DataError
-        The parent folder is missing; a file output is an existing folder; a model directory output exists and
-        is not a model directory (`multiclass.persistence.save_model` never replaces one).
-    """
-    path = Path(path)
-    parent = path.resolve().parent
-    for source in inputs:
-        if Path(source).exists() and path.exists() and path.resolve() == Path(source).resolve():
-            raise DataError(f"{path}: is also the input data; write the output to another file.")
-    if not parent.is_dir():
-        raise DataError(f"{path}: the directory {parent} does not exist.")
-    if not model_dir and path.is_dir():
-        raise DataError(f"{path}: is a folder; give a file name.")
-    if model_dir and path.exists():
-        is_model = path.is_dir() and (path / CONFIG_FILE).is_file()
-        if not is_model and not (path.is_dir() and not any(path.iterdir())):
-            raise DataError(f"{path}: exists and is not a model directory; it would not be replaced.")
-    try:  # a read-only or full file system fails here, before minutes of training are lost
-        tempfile.TemporaryFile(dir=parent).close()
-    except OSError as error:
-        raise DataError(f"{path}: cannot write into {parent} ({error.strerror or error}).") from None
 
 
 def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = None, with_labels: bool = True,

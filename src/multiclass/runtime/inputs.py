@@ -54,8 +54,9 @@ def record_columns(records: Any, names: Sequence[str]) -> dict[str, list[Any]]:
     return columns
 
 
-def csv_columns(text: str, *, delimiter: str = ",") -> dict[str, list[str | None]]:
-    """Columns of CSV `text` with a header line; cells are str, or None for pandas' missing-value words.
+def csv_columns(text: str, *, delimiter: str = ",", na_values=None) -> dict[str, list[str | None]]:
+    """Columns of CSV `text` with a header line; cells are str, or None for pandas' missing-value words (or for
+    `na_values`, the model's own list, when it was trained with one).
 
     Raises
     ------
@@ -86,7 +87,8 @@ def csv_columns(text: str, *, delimiter: str = ",") -> dict[str, list[str | None
         raise InputError("the CSV has no header line.")
     if not rows:
         raise InputError("the CSV has no data rows.")
-    return {name: [None if row[j] in NA_STRINGS else row[j] for row in rows] for j, name in enumerate(header)}
+    missing = NA_STRINGS if na_values is None else frozenset(na_values)
+    return {name: [None if row[j] in missing else row[j] for row in rows] for j, name in enumerate(header)}
 
 
 def arrow_columns(table: Any) -> dict[str, Any]:

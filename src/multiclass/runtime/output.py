@@ -20,6 +20,7 @@ from multiclass.atomic import open_atomic
 from multiclass.exceptions import ConfigError
 from multiclass.runtime.csvtext import csv_chunks
 from multiclass.runtime.model import Prediction
+from multiclass.safetext import csv_columns
 
 __all__ = ["KEPT_LABELS", "PARQUET_SUFFIXES", "kept_names", "prediction_columns", "write_columns"]
 
@@ -113,5 +114,5 @@ def write_columns(path: str | Path, columns: dict[str, np.ndarray]) -> None:
         if parquet:
             write_parquet(handle, columns)
         else:
-            for chunk in csv_chunks(columns):
+            for chunk in csv_chunks(csv_columns(columns)):  # cells that would run as formulas: prefixed
                 handle.write(chunk)

@@ -25,11 +25,12 @@ from multiclass.classes import monitored_class, resolve_class_weight
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm
 from multiclass.engine.step import Objective
-from multiclass.exceptions import ConfigError, DataError, EpochLimitWarning
+from multiclass.exceptions import ConfigError, DataError, EpochLimitWarning, ModelFileError
 from multiclass.models import MLP
 from multiclass.training.arrays import check_training_data, is_sparse, split_training_data
 from multiclass.training.checkpoint import CheckpointState, fingerprint, load_checkpoint, save_checkpoint
 from multiclass.training.config import TrainConfig, monitor_mode
+from multiclass.training.divergence import check_loss
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
@@ -184,13 +185,20 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
     first_epoch = 1
     if resume_from is not None:  # before the engine is built: it binds to the optimiser's state tensors
         saved = resume_from
-        model.load_state_dict(saved.model)
-        optimizer.load_state_dict(saved.optimizer)
-        if scheduler is not None and saved.scheduler is not None:
-            scheduler.load_state_dict(saved.scheduler)
-        stopper.load_state_dict(saved.stopper)
-        data.generator.set_state(saved.generators[comm.rank])
-        torch.set_rng_state(saved.global_rngs[comm.rank])
+        try:  # a damaged or forged checkpoint: one error naming it and what does not fit, not a traceback
+            if saved.best is not None:
+                model.load_state_dict(saved.best)  # (checked here: the best weights are loaded only at the end)
+            model.load_state_dict(saved.model)
+            optimizer.load_state_dict(saved.optimizer)
+            if scheduler is not None and saved.scheduler is not None:
+                scheduler.load_state_dict(saved.scheduler)
+            stopper.load_state_dict(saved.stopper)
+            data.generator.set_state(saved.generators[comm.rank])
+            torch.set_rng_state(saved.global_rngs[comm.rank])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
+            detail = repr(error.args[0]) if isinstance(error, KeyError) else str(error).strip().splitlines()[0]
+            raise ModelFileError(f"{run.checkpoint}: the checkpoint is incomplete or damaged ({detail}); train from "
+                                 "scratch without --resume.") from None
         best_state = {k: v.to(device) for k, v in saved.best.items()} if saved.best is not None else None
         result.history = list(saved.history)
         first_epoch = saved.epoch + 1
@@ -204,6 +212,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
                 tic = time.perf_counter()
                 loss_sum = data.run_epoch(epoch)  # sum over the epoch's batches of loss x rows, over every rank
                 record = {"epoch": epoch, "train_loss": loss_sum / data.n_rows, "lr": optimizer.param_groups[0]["lr"]}
+                check_loss(record["train_loss"], epoch, lr=record["lr"], l2=config.l2, checkpoint=run.checkpoint)
                 should_stop = False
                 if has_val:
                     scores = scores_of_totals(validation.totals(model, class_weight), n_classes, recall_of)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from multiclass.data.bitdepth import MAX_PIXELS, to_eight_bit  # the largest image decoded (header first)
 from multiclass.runtime.features.base import FeatureMap
 from multiclass.savedstate import is_positive_int
 from multiclass.runtime.schema import Field
@@ -26,9 +27,6 @@ __all__ = ["ImageFeatures"]
 
 MODES = {"L": 1, "RGB": 3}
 PIXEL_MAX = 255.0  # 8-bit channels: /255 maps them onto [0, 1]
-# Largest image decoded (a 40-megapixel photo, 120 MB as RGB): a small compressed file can claim a huge size, and a
-# server must refuse it before decoding (Pillow's own limit, ~179 megapixels, is 4.5x this).
-MAX_PIXELS = 40_000_000
 _DECODE_ERRORS = (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError, SyntaxError)
 
 
@@ -65,7 +63,7 @@ class ImageFeatures(FeatureMap):
                 if opened.width * opened.height > MAX_PIXELS:
                     raise InputError(f"is larger than {MAX_PIXELS} pixels.", field="image", row=row)
                 opened.load()
-                image = ImageOps.exif_transpose(opened)
+                image = ImageOps.exif_transpose(to_eight_bit(opened))  # 16-bit levels scaled, not clipped
             if image.mode in ("RGBA", "LA", "La", "PA", "RGBa") or "transparency" in image.info:
                 rgba = image.convert("RGBA")
                 image = Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba)

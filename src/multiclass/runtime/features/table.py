@@ -28,8 +28,8 @@ def _valid_spec(spec: Any) -> bool:
         return False
     keys = {"name", "type", "missing_indicator"} | ({"categories"} if spec.get("type") == "categorical" else set())
     categories = spec.get("categories", [])
-    return (set(spec) == keys and spec["type"] in _FIELD_TYPES and isinstance(spec["missing_indicator"], bool)
-            and isinstance(categories, list) and all(isinstance(c, str) for c in categories))
+    return (set(spec) == keys and isinstance(spec["type"], str) and spec["type"] in _FIELD_TYPES
+            and isinstance(spec["missing_indicator"], bool) and isinstance(categories, list) and all(isinstance(c, str) for c in categories))
 
 
 class TableFeatures(FeatureMap):

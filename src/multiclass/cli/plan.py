@@ -1,0 +1,32 @@
+"""A command's outputs and inputs, read from its flags, checked together before it runs (`jobs.outputs`).
+
+Every command goes through `check_command_outputs`, so no command writes over its data, its model directory or
+another of its own outputs, whatever flags it has; the commands still check their own outputs as before.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from multiclass.jobs.outputs import Output, check_outputs
+
+__all__ = ["check_command_outputs"]
+
+# (attribute, flag, a model directory?) of every output flag; the attributes of every input.
+_OUTPUTS = (("out", "--out", None), ("json_out", "--json", False), ("html", "--html", False))
+_INPUTS = ("data", "model_dir", "model_a", "model_b", "predictions", "val_data", "cost_matrix", "labels", "resume")
+_MODEL_OUTPUTS = ("train", "sweep", "demo")  # their --out is a model directory
+_FOLDER_OUTPUTS = ("audit",)  # their --out is a folder of files, which the command checks itself
+
+
+def check_command_outputs(args) -> None:
+    """Check the outputs that `args` names (see `multiclass.jobs.outputs.check_outputs`)."""
+    outputs = [Output(flag, getattr(args, name), args.command in _MODEL_OUTPUTS if model is None else model,
+                      folder=model is None and args.command in _FOLDER_OUTPUTS)
+               for name, flag, model in _OUTPUTS if getattr(args, name, None)]
+    if args.command == "train" and getattr(args, "resume", None):  # --resume names the output, not an input
+        inputs = [getattr(args, name, None) for name in _INPUTS if name != "resume"]
+        outputs = [Output("--out", args.resume, True)]
+    else:
+        inputs = [getattr(args, name, None) for name in _INPUTS]
+    check_outputs(outputs, [path for path in inputs if path is not None and Path(path).exists()])

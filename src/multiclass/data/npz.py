@@ -42,6 +42,8 @@ def _check_declared(path: Path, archive, name: str) -> None:
     declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if dtype.hasobject:
         return  # refused by np.load itself (allow_pickle=False), with its own message
+    if math.prod(d for d in shape if d) * dtype.itemsize > np.iinfo(np.intp).max:  # even with a 0 dimension
+        raise DataError(f"{path}: array {name!r} declares shape {tuple(shape)}, larger than any array can be.")
     if declared > member.file_size - header_bytes:
         raise DataError(f"{path}: array {name!r} declares shape {tuple(shape)} ({human_bytes(declared)}) but the "
                         f"archive holds {human_bytes(max(member.file_size - header_bytes, 0))} for it.")

@@ -29,7 +29,8 @@ def recipe_line(trained, lang: str = "en") -> str:
     widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
     line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
                lr=_general(config.lr, lang), batch=config.batch_size)
-    tried = sum(1 for entry in recipe.get("candidates", ()) if entry.get("rung") == 0)
+    tried = len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"])))
+                 for e in recipe.get("candidates", ())})  # distinct configurations, over every stage
     if tried:
         return say("recipe_searched", lang, line=line, name=recipe["name"], tried=tried)
     return say("recipe_named", lang, line=line, name=recipe["name"]) if recipe else line

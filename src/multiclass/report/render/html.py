@@ -184,7 +184,8 @@ def recipe_text(recipe: dict, s, fmt) -> str:
     hidden = "-".join(str(w) for w in chosen["hidden"]) or s["recipe_no_hidden"]
     text = s["recipe_chosen"].format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
                                      l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
-    tried = len(recipe.get("candidates") or [])
+    tried = len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"])))
+                 for e in recipe.get("candidates") or ()})  # distinct configurations, over every stage
     return text + (s["recipe_searched"].format(n=fmt.integer(tried)) if tried > 1 else "")
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -207,6 +208,12 @@ class _Stack:
         self.active = [self.active[row] for row in rows]
 
 
+def _log_every(label: str) -> int | None:
+    """The auto recipe's search writes a log line every 10 epochs of each stack (a sweep, every epoch); a terminal
+    gets the live bar either way."""
+    return 10 if label == "search" and not sys.stderr.isatty() else None
+
+
 def _own_order(rows: torch.Tensor, length: int, generator) -> torch.Tensor:
     """One epoch of a model with its own rows: `train`'s permutation of them, cycled up to `length` entries."""
     order = rows[torch.randperm(len(rows), generator=generator, device=rows.device)]
@@ -303,7 +310,7 @@ def train_stacked(
     step_macs = len(trials) * min(batch, n) * macs_per_row(trials[0].model_config)
     threads = intra_op_threads(threads_for(step_macs)) if device.type == "cpu" else contextlib.nullcontext()
     best_f1 = -math.inf
-    with threads, make_progress(verbose, max_epochs, label=label) as display:
+    with threads, make_progress(verbose, max_epochs, label=label, log_every=_log_every(label)) as display:
         try:
             for epoch in range(1, max_epochs + 1):
                 tic = time.perf_counter()

@@ -140,7 +140,7 @@ def _servers(peer_python: str | None, model_dir: Path, bundle: Path, mlflow_dir:
     peer_env = {**os.environ, "BENCH_BUNDLE": str(bundle), "PYTHONPATH": str(PEERS)}
     tabular = pixels is None
     servers = {"multiclass": (
-        [sys.executable, "-m", "multiclass.serve", str(model_dir), "--port", "{port}", "--no-access-log"], ours_env,
+        [sys.executable, "-m", "multiclass", "serve", str(model_dir), "--port", "{port}", "--no-access-log"], ours_env,
         "/predict", json.dumps([row] if tabular else {"instances": [pixels]}).encode())}
     if peer_python is None:
         return servers

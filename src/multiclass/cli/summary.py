@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from multiclass.cli.messages import say
 from multiclass.report.formatting import Formatter
+from multiclass.report.value import candidates_tried
 
 __all__ = ["announce_read", "number", "recipe_line", "stop_line"]
 
@@ -29,8 +30,7 @@ def recipe_line(trained, lang: str = "en") -> str:
     widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
     line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
                lr=_general(config.lr, lang), batch=config.batch_size)
-    tried = len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"])))
-                 for e in recipe.get("candidates", ())})  # distinct configurations, over every stage
+    tried = candidates_tried(recipe)
     if tried:
         return say("recipe_searched", lang, line=line, name=recipe["name"], tried=tried)
     return say("recipe_named", lang, line=line, name=recipe["name"]) if recipe else line

@@ -12,8 +12,6 @@ Under its decision policy (`TrainedModel.decide`) the report also holds the deci
 
 from __future__ import annotations
 
-import dataclasses
-
 import multiclass.metrics as metrics
 from multiclass.classes import resolve_class
 from multiclass.conformal.stored import critical_codes
@@ -92,9 +90,9 @@ def evaluate_dataset(trained: TrainedModel, dataset, *, config: ReportConfig | N
         raise DataError(f"{dataset.source}: evaluation needs labels{where}; the data has none.")
     config = config or ReportConfig()
     log_probs, probs, decided = trained.outputs(dataset.X)
-    report = _with_recipe(trained, build_report)(
+    report = build_report(
         dataset.y, decided, trained.classes, probs=probs, config=config, history=trained.history,
-        best_epoch=trained.best_epoch, stop_reason=trained.stop_reason,
+        best_epoch=trained.best_epoch, stop_reason=trained.stop_reason, recipe=trained.recipe,
         images=dataset.X if dataset.image_shape else None, image_shape=dataset.image_shape,
         subject=str(dataset.source) if subject is None else str(subject),
         source={"model": None if model_dir is None else str(model_dir), "data": str(dataset.source)},
@@ -132,22 +130,11 @@ def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch
         raise DataError(f"{source.path}: the table has no rows to evaluate.")
     section = None if decision is None else build_decision_from_counts(decision, classes=trained.classes,
                                                                           config=config)
-    report = _with_recipe(trained, build_report_from_counts)(
+    report = build_report_from_counts(
         counts, trained.classes, config=config, history=trained.history, best_epoch=trained.best_epoch,
-        stop_reason=trained.stop_reason, subject=str(path) if subject is None else str(subject), decision=section,
+        stop_reason=trained.stop_reason, recipe=trained.recipe, subject=str(path) if subject is None else str(subject), decision=section,
         source={"model": None if model_dir is None else str(model_dir), "data": str(path), "read": "streamed"})
     return with_critical(report, critical_codes(trained.critical, trained.classes))
-
-
-def _with_recipe(trained: TrainedModel, builder):
-    """`builder` whose report's training section also says how the network was chosen (``trained.recipe``)."""
-    def build(*args, **kwargs) -> Report:
-        report = builder(*args, **kwargs)
-        if report.training is None or not trained.recipe:
-            return report
-        return dataclasses.replace(report, training=dataclasses.replace(report.training, recipe=trained.recipe))
-
-    return build
 
 
 def evaluate_predictions(path, *, config: ReportConfig | None = None, critical=()) -> Report:

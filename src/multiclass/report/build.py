@@ -189,11 +189,11 @@ def _calibration(counts: metrics.EvaluationCounts) -> Calibration | None:
     return Calibration(ece_top_label=bins.ece, ece_classwise=counts.classwise_ece(), brier=counts.brier(), bins=bins)
 
 
-def _training(history, best_epoch, stop_reason) -> Training | None:
+def _training(history, best_epoch, stop_reason, recipe=None) -> Training | None:
     if not history:
         return None
     epochs = tuple({key: record.get(key) for key in _CURVE_KEYS} for record in history)
-    return Training(epochs, int(best_epoch or len(epochs)), str(stop_reason or ""))
+    return Training(epochs, int(best_epoch or len(epochs)), str(stop_reason or ""), recipe or None)
 
 
 def _mistakes(y_true, y_pred, probs, images, image_shape, n_examples: int) -> Mistakes | None:
@@ -231,7 +231,7 @@ def _notices(report_parts: dict, cm: np.ndarray, classes, config: ReportConfig, 
 
 
 def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | None = None, history=None,
-                 best_epoch=None, stop_reason="", images=None, image_shape=None, subject="",
+                 best_epoch=None, stop_reason="", recipe=None, images=None, image_shape=None, subject="",
                  source=None, decision=None) -> Report:
     """Compute every number of the evaluation report.
 
@@ -246,6 +246,8 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
     config : ReportConfig, optional
     history, best_epoch, stop_reason : optional
         A `TrainedModel`'s training record: the learning curves.
+    recipe : dict, optional
+        How the network was chosen (``TrainedModel.recipe``), shown with the training record.
     images : array-like of shape (n_samples, H*W*C), optional
         Pixels in [0, 1], in (H, W, C) order; needs `image_shape` and `probs`.
     image_shape : tuple of int (H, W, C), optional
@@ -274,12 +276,12 @@ def build_report(y_true, y_pred, classes, *, probs=None, config: ReportConfig | 
     return _assemble(counts, classes, config, log_loss=_log_loss_of_rows(y_true, probs, counts, config),
                      mistakes=(_mistakes(y_true, y_pred, probs, images, image_shape, config.n_examples)
                                if show_images else None),
-                     training=_training(history, best_epoch, stop_reason), subject=subject, source=source,
+                     training=_training(history, best_epoch, stop_reason, recipe), subject=subject, source=source,
                      decision=decision)
 
 
 def build_report_from_counts(counts: metrics.EvaluationCounts, classes, *, config: ReportConfig | None = None,
-                             history=None, best_epoch=None, stop_reason="", subject="", source=None,
+                             history=None, best_epoch=None, stop_reason="", recipe=None, subject="", source=None,
                              decision=None) -> Report:
     """The report of predictions added up batch by batch (`metrics.EvaluationCounts`): data streamed past.
 
@@ -300,7 +302,7 @@ def build_report_from_counts(counts: metrics.EvaluationCounts, classes, *, confi
     if counts.n_samples == 0:
         raise DataError("`counts` must hold at least one row; got none.")
     return _assemble(counts, classes, config, log_loss=_log_loss_of_counts(counts, config), mistakes=None,
-                     training=_training(history, best_epoch, stop_reason), subject=subject, source=source,
+                     training=_training(history, best_epoch, stop_reason, recipe), subject=subject, source=source,
                      decision=decision)
 
 

@@ -16,6 +16,7 @@ from multiclass.metrics import ReliabilityBins
 
 __all__ = [
     "HEADLINE",
+    "candidates_tried",
     "Calibration",
     "ClassChange",
     "ClassStats",
@@ -132,6 +133,12 @@ class Training:
     best_epoch: int  # 1-based, the epoch whose weights were restored
     stop_reason: str
     recipe: dict | None = None  # how the network was chosen (model.json's training.recipe), when known
+
+
+def candidates_tried(recipe: dict) -> int:
+    """The distinct configurations a recipe's search trained, over every stage (a candidate may run in several)."""
+    return len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"])))
+                for e in recipe.get("candidates") or ()})
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from multiclass.report.render.decision import decision_context
 from multiclass.report.render.overview import confusion_overview
 from multiclass.report.strings import (display_name, method_lines, notice_text, plural, report_title, strings,
                                        verdict_text)
-from multiclass.report.value import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report
+from multiclass.report.value import FULL_TABLE, HEADLINE, MATRIX_CLASSES, Report, candidates_tried
 
 __all__ = ["cell_colours", "contrast_ratio", "render_html"]
 
@@ -184,8 +184,7 @@ def recipe_text(recipe: dict, s, fmt) -> str:
     hidden = "-".join(str(w) for w in chosen["hidden"]) or s["recipe_no_hidden"]
     text = s["recipe_chosen"].format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
                                      l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
-    tried = len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"])))
-                 for e in recipe.get("candidates") or ()})  # distinct configurations, over every stage
+    tried = candidates_tried(recipe)
     return text + (s["recipe_searched"].format(n=fmt.integer(tried)) if tried > 1 else "")
 
 

@@ -1,15 +1,17 @@
 """The auto recipe's search: which candidate configuration trains the final model.
 
-Successive halving (Jamieson & Talwalkar 2016) with training rows as the resource: every candidate of
-`multiclass.training.recipes.auto_candidates` trains on a stratified subsample of the training rows, the best third
-(by the monitored score on the validation rows, which stay whole) goes on to three times the rows, and so on. The
-last rung is the final model itself, trained on every training row by the one training loop (checkpoints, resume,
-the fastest engine) -- so with small data, where one rung holds every row, the search is every candidate trained on
-every row and the best kept. Candidates of one network shape train together on the stacked engine
-(`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping.
+`plan` resolves a recipe against what the caller fixed (the candidates of
+`multiclass.training.recipes.auto_candidates`, or the seed's one). `search` ranks candidates on the validation rows:
+every candidate on every training row when that fits the budget (small data); otherwise in two stages --
+*capacity*, one candidate per network shape, by successive halving (Jamieson & Talwalkar 2016) with stratified
+subsamples of the training rows as the resource, then *regularisation*, the winning shape's L2 and dropout values in
+one stack on a subsample. The winner is then trained on every training row by the one training loop (checkpoints,
+resume, the fastest engine). Candidates of one network shape train together on the stacked engine
+(`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping; CSR rows
+train one candidate at a time with the eager loop's sparse first layer. docs/recipes.md says it for users.
 
-The budget is counted in multiply-adds, not seconds, so that the same data and seed choose the same recipe on any
-machine, however busy.
+The budget is counted in multiply-adds (and a fixed cost per step), not seconds, so that the same data and seed
+choose the same recipe on any machine, however busy.
 """
 
 from __future__ import annotations

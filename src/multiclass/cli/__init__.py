@@ -14,24 +14,16 @@ the language of ``--lang`` (every command has it; its default is ``$MULTICLASS_L
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import re
 import sys
-import warnings
 from pathlib import Path
 
 from multiclass.cli.messages import say
 from multiclass.cli.parser import LANGS, build_parser, flag_names
 from multiclass.cli.translate import translate
-from multiclass.exceptions import (
-    DataWarning,
-    EngineFallbackWarning,
-    EpochLimitWarning,
-    LikelyLogitsWarning,
-    MulticlassError,
-)
+from multiclass.exceptions import MulticlassError
 from multiclass.language import default_lang, speaking
 from multiclass.safetext import terminal_safe
 
@@ -74,23 +66,6 @@ def error_line(message: str, lang: str) -> str:
     return terminal_safe(say("error", lang, message=translate(message, lang) or message))
 
 
-@contextlib.contextmanager
-def _warnings_as_lines(flags: dict[str, str], lang: str):
-    """The library's warnings about the user's data and settings printed as one ``warning: ...`` line each on
-    stderr, naming flags and in `lang` (Python's own format shows a source line the user has no use for)."""
-    shown = warnings.showwarning
-
-    def show(message, category, filename, lineno, file=None, line=None):
-        if not issubclass(category, (DataWarning, EngineFallbackWarning, EpochLimitWarning, LikelyLogitsWarning)):
-            return shown(message, category, filename, lineno, file, line)
-        text = in_flags(str(message), flags)
-        print(terminal_safe(say("warning", lang, message=translate(text, lang) or text)), file=sys.stderr, flush=True)
-
-    with warnings.catch_warnings():
-        warnings.showwarning = show
-        yield
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the tool with `argv` (default: sys.argv[1:]) and return the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -114,7 +89,13 @@ def _run(parser, args) -> int:
     # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
     # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).
     width = None if sys.stdout.isatty() else _CONSOLE_WIDTH  # a terminal: its real width
-    with safe_stdout() as stdout, warning_lines():  # a closed pipe or an ASCII terminal never stops the work
+    flags, lang = flag_names(parser, args.command), args.lang
+
+    def words(text: str) -> str:  # a warning's line: flags named, in the run's language
+        text = in_flags(text, flags)
+        return say("warning", lang, message=translate(text, lang) or text)
+
+    with safe_stdout() as stdout, warning_lines(words):  # a closed pipe or an ASCII terminal never stops the work
         console = SafeConsole(file=stdout, width=width, highlight=False, soft_wrap=True, markup=False)
         return _guarded(parser, args, commands, console)
 
@@ -126,8 +107,7 @@ def _guarded(parser, args, commands, console) -> int:
     lang = args.lang
     try:
         check_command_outputs(args)
-        with _warnings_as_lines(flag_names(parser, args.command), lang):
-            return commands.COMMANDS[args.command](args, console)
+        return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:
         print(error_line(in_flags(str(error), flag_names(parser, args.command)), lang), file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ import contextlib
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from rich.console import Console
@@ -95,20 +95,17 @@ def safe_stdout() -> Iterator[SafeStream]:
         sys.stdout = before
 
 
-def _one_line(message, category, filename, lineno, line=None) -> str:
-    return terminal_safe(f"warning: {message}") + "\n"
-
-
 @contextlib.contextmanager
-def warning_lines() -> Iterator[None]:
+def warning_lines(words: Callable[[str], str] | None = None) -> Iterator[None]:
     """While the block runs, each warning shown is one escaped line (`terminal_safe`), not Python's two lines with
-    the source of the code that warned."""
-    before = warnings.formatwarning
+    the source of the code that warned. `words` makes the line of a warning's text (the command line names its
+    flags and speaks the run's language); by default ``warning: <text>``."""
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = words(str(message)) if words else f"warning: {message}"
+        print(terminal_safe(text), file=file or sys.stderr, flush=True)
+
     with warnings.catch_warnings():
         # A chart cannot draw a control character of a class name: matplotlib's complaint is noise here.
         warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
-        warnings.formatwarning = _one_line
-        try:
-            yield
-        finally:
-            warnings.formatwarning = before
+        warnings.showwarning = show  # (not formatwarning: a caller recording warnings would not print the line)
+        yield

@@ -33,7 +33,9 @@ def test_the_fold_recipe_is_the_one_train_picks(iris):
     assert record["chosen"] == trained.recipe["chosen"]
     assert record["name"] == "auto" and record["search_seconds"] > 0
     model = trained.model.config
-    assert (recipe.hidden, recipe.dropout) == (tuple(model.hidden), model.dropout)
+    chosen = trained.recipe["chosen"]  # small data: train's model is 5 such networks averaged (jobs/crossval.py)
+    assert (recipe.hidden, recipe.dropout) == (tuple(chosen["hidden"]), model.dropout)
+    assert model.hidden == tuple((trained.recipe.get("folds") or 1) * h for h in chosen["hidden"])
     assert (recipe.config.lr, recipe.config.l2, recipe.config.batch_size) == (
         trained.train_config.lr, trained.train_config.l2, trained.train_config.batch_size)
     assert recipe.config.epochs == trained.train_config.epochs and recipe.config.verbose is False

@@ -67,12 +67,13 @@ def test_unknown_recipe_names_the_choices():
         Recipe("best")
 
 
-def test_search_trains_every_candidate_on_every_row_when_the_budget_allows():
+def test_search_trains_every_candidate_on_every_row_when_the_budget_allows(monkeypatch):
+    monkeypatch.setattr(recipe, "MIN_CV_ROWS", 10**6)  # too few rows to cross-validate (tests/test_jobs_crossval.py)
     X, y = _data(400)
     candidates = auto_candidates(300, 12, 3)[:4]
     found = search(X[:300], y[:300], X[300:], y[300:], candidates, classes=["a", "b", "c"],
                    base=TrainConfig(verbose=False, seed=0))
-    assert {e["stage"] for e in found.board} == {"all"} and len(found.board) == 4
+    assert {e["stage"] for e in found.board} == {"all"} and len(found.board) == 4 and found.folds == 0
     assert found.rungs == [300] and found.winner in candidates
     best = min(found.board, key=lambda e: e["val_loss"])  # the default monitor
     assert found.winner.to_dict() == {k: best[k] for k in found.winner.to_dict()}
@@ -106,7 +107,8 @@ def test_search_stages_capacity_then_regularisation_within_its_budget(roomy, mon
     assert again.winner == found.winner and again.board == found.board  # the same data and seed choose alike
 
 
-def test_search_says_each_stage_on_stderr_when_verbose(capsys):
+def test_search_says_each_stage_on_stderr_when_verbose(capsys, monkeypatch):
+    monkeypatch.setattr(recipe, "MIN_CV_ROWS", 10**6)
     X, y = _data(400)
     search(X[:300], y[:300], X[300:], y[300:], auto_candidates(300, 12, 3)[:2], classes=["a", "b", "c"],
            base=TrainConfig(verbose=True, seed=0, log_every=1000))

@@ -44,6 +44,15 @@ MESSAGES = {
                     "red {widths}, dropout {dropout}, l2 {l2}, lr {lr}, lote {batch}"),
     "recipe_searched": ("{line} (recipe {name}: the best of {tried} candidates on the validation rows)",
                         "{line} (receta {name}: la mejor de {tried} candidatas en las filas de validación)"),
+    "recipe_searched_folds": ("{line} (recipe {name}: the best of {tried} candidates by {folds}-fold "
+                              "cross-validation)",
+                              "{line} (receta {name}: la mejor de {tried} candidatas por validación cruzada en "
+                              "{folds} partes)"),
+    "fold_widths": ("{widths} x {folds} fold models averaged", "{widths} x {folds} modelos de las partes promediados"),
+    "fold_average": ("{folds} fold models, each early-stopped on its own fold (best epochs {epochs}), averaged into "
+                     "one network; the learning curve shown is fold 1's.",
+                     "{folds} modelos, uno por parte, cada uno detenido a tiempo en su propia parte (mejores épocas "
+                     "{epochs}), promediados en una sola red; la curva de aprendizaje mostrada es la de la parte 1."),
     "recipe_named": ("{line} (recipe {name})", "{line} (receta {name})"),
     "test_split": ("test split of {dataset}", "partición de prueba de {dataset}"),
     "demo_result": ("test accuracy {accuracy} (macro-F1 {macro_f1}, {rows} rows)",

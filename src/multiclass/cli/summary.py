@@ -27,10 +27,16 @@ def recipe_line(trained, lang: str = "en") -> str:
     """``network 64-256-128-10, dropout 0.3, l2 0, lr 0.001, batch 32 (recipe auto: the best of 27 candidates on
     the validation rows)``: the network and training a recipe chose."""
     model, config, recipe = trained.model.config, trained.train_config, trained.recipe or {}
-    widths = "-".join(str(w) for w in (model.n_features, *model.hidden, model.n_classes))
+    folds = recipe.get("folds", 0)
+    hidden = recipe["chosen"]["hidden"] if folds else model.hidden
+    widths = "-".join(str(w) for w in (model.n_features, *hidden, model.n_classes))
+    if folds:
+        widths = say("fold_widths", lang, widths=widths, folds=folds)
     line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
                lr=_general(config.lr, lang), batch=config.batch_size)
     tried = candidates_tried(recipe)
+    if tried and folds:
+        return say("recipe_searched_folds", lang, line=line, name=recipe["name"], tried=tried, folds=folds)
     if tried:
         return say("recipe_searched", lang, line=line, name=recipe["name"], tried=tried)
     return say("recipe_named", lang, line=line, name=recipe["name"]) if recipe else line
@@ -48,6 +54,9 @@ def stop_line(trained, lang: str = "en") -> str:
     score = record.get("val_score")
     value = "" if score is None else say("best_value", lang, monitor=monitor, value=number(score, lang, 4))
     reason = trained.stop_reason
+    if reason == "fold_average":
+        epochs = (trained.recipe or {}).get("fold_best_epochs") or []
+        return say("fold_average", lang, folds=len(epochs), epochs=", ".join(number(e, lang) for e in epochs))
     if reason == "early_stopping":
         return say("stopped_early", lang, epoch=len(history), epochs=epochs, monitor=monitor,
                    patience=config.patience if config is not None else "?", best=best, value=value)

@@ -33,6 +33,7 @@ from multiclass.jobs.audit import critical_classes, drop_for_training
 from multiclass.jobs.critical import check_streamed, fit_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
+from multiclass.jobs.crossval import FOLD_AVERAGE, averaged_network
 from multiclass.jobs.recipe import plan, search
 from multiclass.training.recipes import SEED
 from multiclass.models import ModelConfig, build_model
@@ -40,7 +41,7 @@ from multiclass.persistence import save_model
 from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts
 from multiclass.trained import TrainedModel
-from multiclass.training import TrainConfig, train, train_stream
+from multiclass.training import TrainConfig, TrainResult, train, train_stream
 from multiclass.training.arrays import check_training_data, is_sparse
 from multiclass.training.checkpoint import checkpoint_path
 from multiclass.training.streaming import validation_batches
@@ -267,10 +268,14 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
         if "epochs" not in chosen.recipe.fixed:
             config = replace(config, epochs=SEED["epochs"])
     config = replace(config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size)
-    model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
-    watched = (X_val, y_val) if early_stopping else (None, None)
-    result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes, checkpoint=checkpoint,
-                   resume=resume)
+    if found is not None and found.fold_states:
+        result = _fold_average(found, n_features, len(classes), activation, winner, config.seed)
+    else:
+        model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
+        watched = (X_val, y_val) if early_stopping else (None, None)
+        result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes,
+                       checkpoint=checkpoint, resume=resume)
+    model = result.model
     trained = TrainedModel(model=model.cpu(), classes=tuple(classes), train_config=config, history=result.history,
                            best_epoch=result.best_epoch, stop_reason=result.stop_reason,
                            recipe={**chosen.recipe.to_dict(), **(found.to_dict() if found else
@@ -285,6 +290,17 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     validation = evaluate_arrays(trained, X_val, y_val, subject="validation", tuned_here=True)
     trained.validation = validation_summary(validation)
     return trained, validation
+
+
+def _fold_average(found, n_features: int, n_classes: int, activation: str, winner, seed: int) -> TrainResult:
+    """The cross-validated search's final model (`multiclass.jobs.crossval`): its winner's fold models, each
+    early-stopped on its own fold, averaged into one network; the learning curve is fold 1's."""
+    hidden, state = averaged_network(found.fold_states, winner.hidden)
+    model = _network(n_features, n_classes, hidden, activation, winner.dropout, seed)
+    model.load_state_dict(state)
+    model.eval()
+    return TrainResult(model=model, history=found.fold_histories[0], best_epoch=found.fold_best_epochs[0],
+                       stop_reason=FOLD_AVERAGE)
 
 
 def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),

@@ -23,6 +23,7 @@ import numpy as np
 
 from multiclass.classes import monitored_class, resolve_class_weight
 from multiclass.devices import resolve_device
+from multiclass.jobs.crossval import CV_FOLDS, MIN_CV_ROWS, cross_validate
 from multiclass.models import ModelConfig, build_model, macs_per_row
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
@@ -48,6 +49,8 @@ __all__ = ["SEARCH_BUDGET_MACS", "Plan", "SearchResult", "explicit_fields", "pla
 # TrainConfig fields a library caller fixes by setting them away from their defaults.
 EXPLICIT_FIELDS = ("lr", "l2", "batch_size", "epochs", "patience", "monitor", "lr_patience")
 
+# Training settings that, fixed by the user, ask for the one final training they shape (not a fold average).
+CONTROLLED = ("epochs", "patience", "lr_patience")
 # Multiply-adds the search may spend before the final training (`multiclass.models.macs_per_row`): 1e12 is about
 # a minute of this project's 2-core CPU on the stacked engine (bench/quality.py measures the whole).
 SEARCH_BUDGET_MACS = 1e12
@@ -81,26 +84,39 @@ class SearchResult:
         scores (what model.json and the report show).
     rungs : list of int
         Training rows of each rung that was run.
+    folds : int
+        Folds of a cross-validated choice (`multiclass.jobs.crossval`); 0 when ranked on the validation rows.
+    fold_states, fold_histories, fold_best_epochs : list, optional
+        When cross-validated: the winner's fold models (MLP state dicts at their best epochs), their histories and
+        best epochs; the final model is their average (`multiclass.jobs.crossval.averaged_network`).
     """
 
     winner: Candidate
     board: list[dict] = field(default_factory=list)
     rungs: list[int] = field(default_factory=list)
+    folds: int = 0
+    fold_states: list | None = field(default=None, repr=False)
+    fold_histories: list | None = field(default=None, repr=False)
+    fold_best_epochs: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"chosen": self.winner.to_dict(), "rungs": self.rungs, "candidates": self.board}
+        chosen = {"chosen": self.winner.to_dict(), "rungs": self.rungs, "candidates": self.board}
+        if not self.folds:
+            return chosen
+        return {**chosen, "folds": self.folds, "fold_best_epochs": self.fold_best_epochs}
 
 
 def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, n_classes: int,
-          val_rows: int = 0) -> float:
+          val_rows: int = 0, copies: int = 1) -> float:
     """Multiply-adds of training `candidates` on `rows` rows for their expected epochs, validating on `val_rows`
     rows (at most `SEARCH_VAL_ROWS`; a forward pass, a third of a training row) every epoch, plus `STEP_MACS` for
-    every step of every stack (one per network shape)."""
+    every step of every stack (one per network shape). `copies` of each candidate (cross-validation's folds) share
+    their stack's steps."""
     per_row = sum(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)) for c in candidates)
     epochs = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
     stacks = len({c.hidden for c in candidates})
     steps = math.ceil(rows / min(min(c.batch_size for c in candidates), batch_size_for(rows)))
-    return (float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) + stacks * steps * STEP_MACS) * epochs
+    return (copies * float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) + stacks * steps * STEP_MACS) * epochs
 
 
 def rung_rows(n_rows: int) -> list[int]:
@@ -151,6 +167,7 @@ class _Rungs:
         self.X_tr, self.y_tr = X_tr, y_tr
         held = _subsample(y_va, SEARCH_VAL_ROWS, seed=base.seed)
         self.X_va, self.y_va = X_va[held], y_va[held]
+        self.weight = resolve_class_weight(base.class_weight, np.bincount(y_tr, minlength=len(classes)), classes)
         self.classes, self.base, self.activation, self.fixed = classes, base, activation, set(fixed)
         self.recall_of = monitored_class(base.monitor, classes, len(classes))
         self.device = resolve_device(base.device)
@@ -158,7 +175,7 @@ class _Rungs:
         self.board: list[dict] = []
         self.rungs: list[int] = []
 
-    def _trial(self, candidate: Candidate, rows: int) -> Trial:
+    def trial(self, candidate: Candidate, rows: int, whole: bool | None = None) -> Trial:
         """The candidate as trained on `rows` of the training rows: its L2 scaled by n / rows (the penalty is
         added to a mean loss, so a subsample needs proportionally more of it to be regularised alike) and, unless
         fixed, the batch size of that many rows."""
@@ -166,7 +183,7 @@ class _Rungs:
         scaled = replace(candidate, l2=candidate.l2 * n_rows / rows)
         if "batch_size" not in self.fixed:
             scaled = replace(scaled, batch_size=min(candidate.batch_size, batch_size_for(rows)))
-        whole = rows >= n_rows
+        whole = rows >= n_rows if whole is None else whole
         config = replace(self.base, lr=scaled.lr, l2=scaled.l2, batch_size=scaled.batch_size,
                          epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
                          patience=AUTO_PATIENCE if whole else SUBSAMPLE_PATIENCE, lr_patience=None, verbose=False)
@@ -180,7 +197,7 @@ class _Rungs:
         index = np.arange(n_rows) if rows >= n_rows else _subsample(self.y_tr, rows, seed=self.base.seed + len(self.rungs))
         X, y = self.X_tr[index], self.y_tr[index]
         weight = resolve_class_weight(self.base.class_weight, np.bincount(y, minlength=n_classes), self.classes)
-        trials = [self._trial(c, len(index)) for c in candidates]
+        trials = [self.trial(c, len(index)) for c in candidates]
         if self.base.verbose:
             say_search(stage, len(candidates), len(index))
         if is_sparse(X):  # CSR rows (TF-IDF text): the eager loop's sparse first layer, one candidate at a time
@@ -200,6 +217,26 @@ class _Rungs:
             ranked.append((_score_key(entry, self.base.monitor, self.mode), len(ranked), candidate))
         self.rungs.append(int(len(index)))
         return [item[2] for item in sorted(ranked, key=lambda item: item[:2])]
+
+    def cross_validate(self, candidates: list[Candidate], X, y) -> tuple[Candidate, dict]:
+        """Rank `candidates` by their out-of-fold scores on (`X`, `y`) (`multiclass.jobs.crossval`); return the
+        best and its record (its fold models' states and histories)."""
+        if self.base.verbose:
+            say_search("folds", len(candidates), len(y), folds=CV_FOLDS)
+        records = cross_validate(candidates, X, y, trial_of=lambda c, rows: self.trial(c, rows, whole=True),
+                                 monitor=self.base.monitor, class_weight=self.weight, recall_of=self.recall_of,
+                                 device=self.device, seed=self.base.seed, verbose=self.base.verbose)
+        ranked = []
+        for candidate, record in zip(candidates, records):
+            entry = {**candidate.to_dict(), "stage": "cross-validation", "rung": 0, "rows": int(len(y)),
+                     "folds": CV_FOLDS, **{k: record.get(k) for k in ("best_epoch", "best_epochs", "epochs",
+                                                                      "val_score", "val_loss", "val_accuracy",
+                                                                      "val_macro_f1")}}
+            self.board.append(entry)
+            ranked.append((_score_key(entry, self.base.monitor, self.mode), len(ranked), candidate, entry))
+        self.rungs.append(int(len(y)))
+        best = sorted(ranked, key=lambda item: item[:2])[0]
+        return best[2], records[best[1]]
 
 
 def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base: TrainConfig,
@@ -228,11 +265,20 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     budget : float, optional
         Multiply-adds the search may spend (default `SEARCH_BUDGET_MACS`).
     fixed : collection of str, default=()
-        Hyperparameters the user fixed (a fixed ``batch_size`` is kept on subsamples too).
+        Hyperparameters the user fixed (a fixed ``batch_size`` is kept on subsamples too). A fixed training setting
+        of `CONTROLLED` asks for one training run the user controls (its epochs, patience, checkpoints): no
+        cross-validated fold average then.
     """
     budget = SEARCH_BUDGET_MACS if budget is None else budget
     n_rows, n_features, n_classes = X_tr.shape[0], X_tr.shape[1], len(classes)
     rungs = _Rungs(X_tr, y_tr, X_va, y_va, classes=classes, base=base, activation=activation, fixed=fixed)
+    fold_rows = n_rows - n_rows // CV_FOLDS
+    folds = _cost(candidates, fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS, copies=CV_FOLDS)
+    controlled = bool(set(fixed) & set(CONTROLLED))
+    if folds <= budget and n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled:
+        winner, record = rungs.cross_validate(candidates, X_tr, y_tr)
+        return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_states=record["states"],
+                            fold_histories=record["histories"], fold_best_epochs=record["best_epochs"])
     if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
         winner = rungs.run(candidates, n_rows, "all")[0]
         return SearchResult(winner, rungs.board, rungs.rungs)

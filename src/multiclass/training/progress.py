@@ -26,6 +26,8 @@ WORDS = {
     "search": ("search", "búsqueda"),
     "stage_all": ("recipe auto: {n} candidates on all {rows} training rows",
                   "receta auto: {n} candidatos con las {rows} filas de entrenamiento"),
+    "stage_folds": ("recipe auto: {n} candidates, {folds}-fold cross-validation on all {rows} rows",
+                    "receta auto: {n} candidatos, validación cruzada en {folds} partes con las {rows} filas"),
     "stage_capacity": ("recipe auto, capacity: {n} network shapes on {rows} training rows",
                        "receta auto, capacidad: {n} formas de red con {rows} filas de entrenamiento"),
     "stage_regularisation": ("recipe auto, regularisation: {n} settings of L2 and dropout on {rows} training rows",
@@ -182,8 +184,8 @@ def make_progress(verbose: bool, total_epochs: int, *, label: str = "train", pat
     return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every)
 
 
-def say_search(stage: str, n: int, rows: int, stream: TextIO | None = None) -> None:
+def say_search(stage: str, n: int, rows: int, stream: TextIO | None = None, folds: int = 0) -> None:
     """One line on stderr as a stage of the auto recipe's search starts (`multiclass.jobs.recipe`)."""
     lang = current_lang()
     count = f"{rows:,}".replace(",", "." if lang == "es" else ",")
-    print(_words(lang)[f"stage_{stage}"].format(n=n, rows=count), file=stream or sys.stderr, flush=True)
+    print(_words(lang)[f"stage_{stage}"].format(n=n, rows=count, folds=folds), file=stream or sys.stderr, flush=True)

@@ -131,6 +131,12 @@ REPORT = {
     "stop_early_stopping": ("early stopping", "parada temprana"),
     "stop_max_epochs": ("the epoch limit", "límite de épocas"),
     "stop_interrupted": ("an interruption", "interrupción"),
+    "stop_fold_average": ("early stopping of each fold model (the curve: fold 1's)",
+                          "parada temprana de cada modelo de las partes (la curva: la de la parte 1)"),
+    "recipe_folds": (" (the best of {n} candidates by {folds}-fold cross-validation; the average of its {folds} fold "
+                     "models)",
+                     " (la mejor de {n} candidatas por validación cruzada en {folds} partes; el promedio de sus "
+                     "{folds} modelos)"),
     "train_loss": ("Training loss", "Pérdida de entrenamiento"),
     "val_loss": ("Validation loss", "Pérdida de validación"),
     "val_macro_f1": ("Validation macro-F1", "F1 macro de validación"),

@@ -1,0 +1,123 @@
+"""The auto recipe on small data: candidates ranked by k-fold cross-validation, the winner's fold models averaged."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import make_classification
+from sklearn.metrics import accuracy_score, f1_score, log_loss
+
+from multiclass.jobs.crossval import CV_FOLDS, averaged_network, fold_rows, pooled_scores
+from multiclass.jobs.fit import fit_arrays
+from multiclass.jobs.recipe import search
+from multiclass.models import ModelConfig, build_model
+from multiclass.training import TrainConfig
+from multiclass.training.recipes import auto_candidates
+
+
+def _data(n, n_features=8, n_classes=3, seed=0):
+    X, y = make_classification(n_samples=n, n_features=n_features, n_informative=6, n_classes=n_classes,
+                               random_state=seed)
+    return X.astype(np.float32), y.astype(np.int64)
+
+
+def test_folds_are_stratified_disjoint_and_of_one_training_length():
+    y = np.array([0] * 23 + [1] * 11 + [2] * 3)
+    train, val = fold_rows(y, 5, seed=0)
+    assert np.array_equal(np.sort(np.concatenate(val)), np.arange(len(y)))  # every row validates exactly once
+    assert len({len(rows) for rows in train}) == 1
+    for rows, held in zip(train, val):
+        assert not set(rows) & set(held)
+        assert abs(np.sum(y[held] == 0) - 23 / 5) < 1 and abs(np.sum(y[held] == 1) - 11 / 5) < 1
+
+
+def test_pooled_scores_match_scikit_learn():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(200, 4)) * 2
+    log_proba = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    y = rng.integers(0, 4, size=200)
+    record = pooled_scores(log_proba, y, None, recall_of=2)
+    pred = log_proba.argmax(axis=1)
+    assert record["val_loss"] == pytest.approx(log_loss(y, np.exp(log_proba), labels=range(4)), abs=1e-12)
+    assert record["val_accuracy"] == pytest.approx(accuracy_score(y, pred), abs=1e-12)
+    assert record["val_macro_f1"] == pytest.approx(f1_score(y, pred, average="macro"), abs=1e-12)
+    assert record["val_recall"] == pytest.approx(np.mean(pred[y == 2] == 2), abs=1e-12)
+    weight = np.array([1.0, 2.0, 0.5, 3.0])
+    weighted = pooled_scores(log_proba, y, weight, None)["val_loss"]
+    expected = torch.nn.functional.cross_entropy(torch.from_numpy(logits), torch.from_numpy(y),
+                                                 weight=torch.from_numpy(weight)).item()
+    assert weighted == pytest.approx(expected, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(hidden=st.lists(st.integers(1, 6), max_size=3).map(tuple), members=st.integers(1, 5),
+       seed=st.integers(0, 10_000))
+def test_averaged_network_computes_the_mean_of_the_members_logits(hidden, members, seed):
+    torch.manual_seed(seed)
+    config = ModelConfig(5, 3, hidden)
+    nets = [build_model(config, seed=seed + m) for m in range(members)]
+    for net in nets:
+        for parameter in net.parameters():
+            torch.nn.init.normal_(parameter)
+    widths, state = averaged_network([net.state_dict() for net in nets], hidden)
+    assert widths == tuple(members * h for h in hidden)
+    merged = build_model(ModelConfig(5, 3, widths), seed=0)
+    merged.load_state_dict(state)
+    x = torch.randn(16, 5)
+    with torch.no_grad():
+        expected = torch.stack([net(x) for net in nets]).double().mean(0)
+        assert torch.allclose(merged(x).double(), expected, atol=1e-5)
+
+
+def test_search_cross_validates_small_data_and_ranks_by_pooled_out_of_fold_loss(capsys):
+    X, y = _data(300)
+    candidates = auto_candidates(270, 8, 3)[:4]
+    found = search(X[:270], y[:270], X[270:], y[270:], candidates, classes=["a", "b", "c"],
+                   base=TrainConfig(verbose=True, seed=0, log_every=1000))
+    assert "recipe auto: 4 candidates, 5-fold cross-validation on all 270 rows" in capsys.readouterr().err
+    assert found.folds == CV_FOLDS and {e["stage"] for e in found.board} == {"cross-validation"}
+    assert len(found.board) == len(candidates) and all(len(e["best_epochs"]) == CV_FOLDS for e in found.board)
+    best = min(found.board, key=lambda e: e["val_loss"])  # the default monitor
+    assert found.winner.to_dict() == {k: best[k] for k in found.winner.to_dict()}
+    assert len(found.fold_states) == CV_FOLDS and found.fold_best_epochs == best["best_epochs"]
+    assert found.to_dict()["fold_best_epochs"] == best["best_epochs"]
+
+
+def test_small_data_model_is_the_mean_of_its_fold_models_and_validation_stays_held_out():
+    X, y = _data(300, seed=1)
+    X_tr, y_tr, X_va, y_va = X[:250], y[:250], X[250:], y[250:]
+    trained, validation = fit_arrays(X_tr, y_tr, classes=["a", "b", "c"], X_val=X_va, y_val=y_va,
+                                     config=TrainConfig(verbose=False, seed=0))
+    recipe = trained.recipe
+    assert recipe["folds"] == CV_FOLDS and trained.stop_reason == "fold_average"
+    assert len(recipe["fold_best_epochs"]) == CV_FOLDS and trained.best_epoch == recipe["fold_best_epochs"][0]
+    chosen = tuple(recipe["chosen"]["hidden"])
+    assert trained.model.config.hidden == tuple(CV_FOLDS * h for h in chosen)
+    assert {e["rows"] for e in recipe["candidates"]} == {250}  # the search saw the training rows only
+    proba = trained.predict_proba(X_va)
+    assert trained.validation["n_samples"] == 50
+    assert trained.validation["accuracy"] == pytest.approx(np.mean(proba.argmax(axis=1) == y_va), abs=1e-12)
+
+
+@pytest.mark.parametrize("lang, network, stop", [
+    ("en", "x 5 fold models averaged", "5 fold models, each early-stopped on its own fold (best epochs "),
+    ("es", "x 5 modelos de las partes promediados", "5 modelos, uno por parte, cada uno detenido a tiempo"),
+])
+def test_the_command_line_says_the_model_is_the_average_of_its_fold_models(tmp_path, capsys, lang, network, stop):
+    from multiclass.cli import main
+
+    X, y = _data(240)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=np.array(["a", "b", "c"])[y])
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["train", str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"),
+                 "--lang", lang]) == 0
+    captured = capsys.readouterr()
+    assert network in captured.out and stop in captured.out
+    searched = "by 5-fold cross-validation" if lang == "en" else "por validación cruzada en 5 partes"
+    assert searched in captured.out
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--html", str(tmp_path / "r.html"),
+                 "--lang", lang]) == 0
+    html = (tmp_path / "r.html").read_text()
+    assert ("the average of its 5 fold models" if lang == "en" else "el promedio de sus 5 modelos") in html

@@ -122,6 +122,31 @@ def test_missed_critical_rows_are_listed_with_their_ids(faults, tmp_path):
     assert 'id="missed-critical"' in html and all(f">{m}<" in html for m in missed["machine"])
 
 
+def test_the_what_if_sentence_is_computed_from_the_rows_probabilities_and_not_streamed(faults, tmp_path):
+    from tests.test_report_critical_whatif import brute_force
+
+    predictions = tmp_path / "p.csv"
+    assert main(["predict", str(faults["model"]), str(faults["test"]), "--keep-columns", "state", "--out",
+                 str(predictions)]) == 0
+    frame = pd.read_csv(predictions)
+    critical = (frame["y_true"] == "critical").to_numpy()
+    k = math.ceil(0.9 * critical.sum())
+    alarms, found = brute_force(frame["p_critical"].to_numpy(), critical, k)
+    sentence = (f"To find {found} of {critical.sum()} 'critical', expect {alarms} alarms per {len(frame):,} rows (a "
+                "threshold on its probability, on these rows).")
+    report = _evaluate(faults, tmp_path, "en")
+    assert report["critical"]["classes"][0]["what_if"] == {"recall": 0.9, "k": k, "found": found, "alarms": alarms,
+                                                            "n": len(frame)}
+    assert sentence in report["verdict"]["message"]
+    out = tmp_path / "r.json"  # `report --predictions` says it too, from the file's p_ columns
+    assert main(["report", "--predictions", str(predictions), "--critical", "critical", "--bootstrap", "0",
+                 "--json", str(out)]) == 0
+    assert sentence in json.loads(out.read_text())["verdict"]["message"]
+    streamed = _evaluate(faults, tmp_path, "en", "--stream")
+    assert streamed["critical"]["classes"][0]["what_if"] is None and "To find" not in streamed["verdict"]["message"]
+    assert streamed["verdict"]["message"].startswith(report["verdict"]["message"].split(";")[0])
+
+
 def test_the_flag_on_evaluate_and_report_names_other_classes(faults, tmp_path):
     report = _evaluate(faults, tmp_path, "en", "--critical", "imbalance")
     assert report["verdict"]["message"].startswith("'imbalance': the model finds ")

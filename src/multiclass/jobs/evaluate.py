@@ -97,7 +97,8 @@ def evaluate_dataset(trained: TrainedModel, dataset, *, config: ReportConfig | N
         subject=str(dataset.source) if subject is None else str(subject),
         source={"model": None if model_dir is None else str(model_dir), "data": str(dataset.source)},
         decision=_decision_section(trained, dataset.y, log_probs, config, tuned_here=False))
-    return with_critical(report, critical_codes(trained.critical, trained.classes), dataset.y, decided, dataset.ids)
+    return with_critical(report, critical_codes(trained.critical, trained.classes), dataset.y, decided, dataset.ids,
+                         probs=probs)
 
 
 def evaluate_arrays(trained: TrainedModel, X, y, *, config: ReportConfig | None = None, subject: str = "",
@@ -109,7 +110,7 @@ def evaluate_arrays(trained: TrainedModel, X, y, *, config: ReportConfig | None 
     # The decision section keeps its Wilson intervals (a recall target met on 20 rows is not met on 2,000).
     section = _decision_section(trained, y, log_probs, ReportConfig(), tuned_here=tuned_here)
     report = build_report(y, decided, trained.classes, probs=probs, config=config, subject=subject, decision=section)
-    return with_critical(report, critical_codes(trained.critical, trained.classes), y, decided)
+    return with_critical(report, critical_codes(trained.critical, trained.classes), y, decided, probs=probs)
 
 
 def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch_rows: int, subject,
@@ -134,6 +135,7 @@ def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch
         counts, trained.classes, config=config, history=trained.history, best_epoch=trained.best_epoch,
         stop_reason=trained.stop_reason, recipe=trained.recipe, subject=str(path) if subject is None else str(subject), decision=section,
         source={"model": None if model_dir is None else str(model_dir), "data": str(path), "read": "streamed"})
+    # only counts here: no missed rows and no what-if sentence (it needs every row's probabilities)
     return with_critical(report, critical_codes(trained.critical, trained.classes))
 
 
@@ -145,7 +147,7 @@ def evaluate_predictions(path, *, config: ReportConfig | None = None, critical=(
                           config=config, subject=str(path), source={"predictions": str(path)})
     names = list(predictions.classes)
     codes = tuple(resolve_class(name, names, len(names), "critical") for name in critical)
-    return with_critical(report, codes, predictions.y_true, predictions.y_pred)
+    return with_critical(report, codes, predictions.y_true, predictions.y_pred, probs=predictions.probs)
 
 
 def validation_summary(report: Report) -> dict:

@@ -231,12 +231,17 @@ class CriticalView:
         class index, "predicted": class index}``, at most `MAX_MISSED`.
     n_missed : int
         All such rows (the list may be cut).
+    what_if : tuple of (dict or None)
+        Per class, what a threshold on its probability costs on these rows: ``{"recall": the target share, "k":
+        the rows to find, "found": the rows found (>= k with ties), "alarms": rows flagged, "n": rows evaluated}``;
+        None when the decided rows already find k, the class is small, or there were no probabilities.
     """
 
     classes: tuple[int, ...]
     recall: tuple[Estimate, ...]
     missed: tuple[dict, ...] = ()
     n_missed: int = 0
+    what_if: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -10,16 +10,18 @@ __all__ = ["critical_context", "critical_to_dict"]
 
 
 def critical_to_dict(report: Report) -> dict | None:
-    """``{"classes": [{"class", "support", "found", "recall", "low", "high"}], "missed": [{"row", "id", "true",
-    "predicted"}], "n_missed"}``, or None without critical classes."""
+    """``{"classes": [{"class", "support", "found", "recall", "low", "high", "what_if"}], "missed": [{"row", "id",
+    "true", "predicted"}], "n_missed"}``, or None without critical classes (``what_if``: `CriticalView.what_if`'s
+    dict or None)."""
     view = report.critical
     if view is None:
         return None
     classes = []
-    for c, recall in zip(view.classes, view.recall, strict=True):
+    what_ifs = view.what_if or (None,) * len(view.classes)
+    for c, recall, what_if in zip(view.classes, view.recall, what_ifs, strict=True):
         classes.append({"class": report.classes[c], "support": int(report.support[c]),
                         "found": int(report.confusion[c, c]), "recall": recall.value, "low": recall.low,
-                        "high": recall.high})
+                        "high": recall.high, "what_if": None if what_if is None else dict(what_if)})
     missed = [{"row": m["row"], "id": m["id"], "true": report.classes[m["true"]],
                "predicted": report.classes[m["predicted"]]} for m in view.missed]
     return {"classes": classes, "missed": missed, "n_missed": view.n_missed}

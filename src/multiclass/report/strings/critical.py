@@ -14,6 +14,10 @@ CRITICAL = {
                               "and misses {missed}.",
                               "'{name}': el modelo encuentra {found} de {support} ({recall} %, IC 95 % "
                               "{low}-{high} %) y pierde {missed}."),
+    "notice_critical_what_if": ("To find {found} of {support} '{name}', expect {alarms} alarms per {n} rows (a "
+                                "threshold on its probability, on these rows).",
+                                "Para encontrar {found} de {support} '{name}', cuente con {alarms} alarmas por cada "
+                                "{n} filas (un umbral sobre su probabilidad, en estas filas)."),
     "notice_critical_absent": ("'{name}' has no rows in this data, so how well it is found is unknown.",
                                "'{name}' no tiene filas en estos datos, así que no se sabe cuánto se encuentra."),
     "notice_overall": ("Overall it is right on {accuracy} % of {n} rows.",

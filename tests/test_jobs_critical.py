@@ -312,7 +312,7 @@ def test_compare_metric_errors_are_one_line(faults, policy, capsys):
     assert capsys.readouterr().err.startswith("error: `--metric` names class 'nope', which is not one of the classes")
     assert main(["compare", str(faults["model"]), str(policy), str(faults["test"]), "--metric", "speed"]) == 2
     assert capsys.readouterr().err.startswith("error: `--metric` must be one of accuracy, balanced_accuracy, "
-                                              "macro_f1, weighted_f1 or recall:CLASS; got 'speed'.")
+                                              "macro_f1, weighted_f1, cost or recall:CLASS; got 'speed'.")
 
 
 def test_predict_critical_writes_an_alarm_column_on_every_runtime(faults, tmp_path):

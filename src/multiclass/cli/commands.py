@@ -147,9 +147,9 @@ def report(args, console: Console) -> int:
 def compare(args, console: Console) -> int:
     for path in (args.json_out, args.html):
         if path:
-            check_output_path(path, inputs=(args.data, args.model_a, args.model_b))
+            check_output_path(path, inputs=(args.data, args.model_a, args.model_b, args.costs))
     result = compare_models(load_model(args.model_a), load_model(args.model_b), args.data, n_resamples=args.bootstrap,
-                            seed=args.seed, critical=args.critical, metric=args.metric,
+                            seed=args.seed, critical=args.critical, metric=args.metric, costs=args.costs,
                             **_pick(args, ("kind", "labels", "data_dir")))
     names = (str(args.model_a), str(args.model_b))
     render_comparison(result, console, names, lang=args.lang)

@@ -304,6 +304,19 @@ _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (
      "en memoria."),
     ("the model has no prediction sets; train it with {flag} set.",
      "el modelo no tiene conjuntos de predicción; entrénelo con {flag}."),
+    ("{flag} must be one of {metrics}, cost or recall:CLASS; got {value}.",
+     "{flag} debe ser uno de {metrics}, cost o recall:CLASS; se recibió {value}."),
+    ("{flag} 'cost' needs a cost matrix and neither model's decision policy has one; give one with {costs}.",
+     "{flag} 'cost' necesita una matriz de costes y la política de decisión de ningún modelo tiene una; dé una con "
+     "{costs}."),
+    ("{flag} 'cost' needs one cost matrix and the two models' decision policies do not hold the same one; give one "
+     "with {costs}.",
+     "{flag} 'cost' necesita una matriz de costes y las políticas de decisión de los dos modelos no tienen la misma; "
+     "dé una con {costs}."),
+    ("{flag} 'cost' needs a cost matrix; give one with {costs}.",
+     "{flag} 'cost' necesita una matriz de costes; dé una con {costs}."),
+    ("{costs} scores the models by cost; it cannot be given with {flag} {value}.",
+     "{costs} puntúa los modelos por coste; no se puede dar con {flag} {value}."),
 ]
 
 _AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit, multiclass.audit)

@@ -212,8 +212,12 @@ def _compare_parser(commands) -> None:
     compare.add_argument("--json", dest="json_out", metavar="FILE", help="also write the comparison as JSON")
     compare.add_argument("--html", metavar="FILE", help="also write the comparison as one self-contained HTML page")
     compare.add_argument("--metric", metavar="METRIC",
-                         help="what decides: accuracy, macro_f1 or recall:CLASS (default: the recall of the "
-                              "critical classes when there are any, else accuracy and macro-F1 together)")
+                         help="what decides: accuracy, macro_f1, recall:CLASS or cost (expected cost per row, lower "
+                              "is better; default: the recall of the critical classes when there are any, else "
+                              "accuracy and macro-F1 together)")
+    compare.add_argument("--costs", metavar="FILE",
+                         help="the K x K cost matrix that --metric cost scores by, CSV or JSON as --cost-matrix reads "
+                              "it (default: the one both models' decision policies hold)")
     add_critical(compare)
     add_data_options(compare, training=False)
 

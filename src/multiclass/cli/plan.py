@@ -14,7 +14,8 @@ __all__ = ["check_command_outputs"]
 
 # (attribute, flag, a model directory?) of every output flag; the attributes of every input.
 _OUTPUTS = (("out", "--out", None), ("json_out", "--json", False), ("html", "--html", False))
-_INPUTS = ("data", "model_dir", "model_a", "model_b", "predictions", "val_data", "cost_matrix", "labels", "resume")
+_INPUTS = ("data", "model_dir", "model_a", "model_b", "predictions", "val_data", "cost_matrix", "costs", "labels",
+           "resume")
 _MODEL_OUTPUTS = ("train", "sweep", "demo")  # their --out is a model directory
 _FOLDER_OUTPUTS = ("audit",)  # their --out is a folder of files, which the command checks itself
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from multiclass.exceptions import DataError
+from multiclass.decisions import cost_matrix_from
+from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.inputs import load_for_model
 from multiclass.metrics import PairedComparison, compare_predictions
 from multiclass.report.comparison import ModelComparison, compare_view
@@ -33,23 +34,51 @@ def compare(trained_a: TrainedModel, trained_b: TrainedModel, data, *, n_resampl
 
 
 def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, data, *, critical=(), metric=None,
-                   n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
+                   costs=None, n_resamples: int = 1000, seed: int = 0, confidence: float = 0.95,
                    **options) -> ModelComparison:
     """`compare`, with every class's paired recall difference and the decision by the metric that matters
-    (`multiclass.report.comparison`): `metric` ("accuracy", "macro_f1", ..., "recall:CLASS"), else the recall
-    of the `critical` classes (none given: those saved with model A, then B), else accuracy with McNemar's test.
+    (`multiclass.report.comparison`): `metric` ("accuracy", "macro_f1", ..., "recall:CLASS", "cost"), else the
+    recall of the `critical` classes (none given: those saved with model A, then B), else accuracy with McNemar's
+    test. "cost" scores by `costs` (a CSV/JSON file, ``{true: {decided: cost}}`` or a (K, K) array in A's class
+    order, as `DecisionConfig.cost_matrix`), else by the cost matrix of the two models' decision policies when
+    they hold the same one; `costs` without `metric` means "cost".
 
     Raises
     ------
     ConfigError
-        An unknown metric or class.
+        An unknown metric or class; "cost" without a cost matrix; `costs` with another metric.
     DataError
         As `compare`.
     """
+    if costs is not None and metric is None:
+        metric = "cost"
+    cost = _cost_matrix(trained_a, trained_b, costs, metric)  # before reading the data: a wrong file fails fast
     y, pred_a, pred_b = _decisions(trained_a, trained_b, data, options)
     paired = compare_predictions(y, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)
     critical = tuple(critical) or trained_a.critical or trained_b.critical
-    return compare_view(paired, y, pred_a, pred_b, trained_a.classes, critical=critical, metric=metric)
+    return compare_view(paired, y, pred_a, pred_b, trained_a.classes, critical=critical, metric=metric, cost=cost)
+
+
+def _cost_matrix(trained_a: TrainedModel, trained_b: TrainedModel, costs, metric) -> np.ndarray | None:
+    """The (K, K) cost matrix, in A's class order, that `metric` "cost" scores by; None for another metric."""
+    if metric != "cost":
+        if costs is not None:
+            raise ConfigError(f"`costs` scores the models by cost; it cannot be given with `metric` {metric!r}.")
+        return None
+    if costs is not None:
+        return cost_matrix_from(costs, trained_a.classes)
+    order = [trained_b.classes.index(name) for name in trained_a.classes]  # A's classes as B's codes
+    stored = []
+    for trained, index in ((trained_a, slice(None)), (trained_b, np.ix_(order, order))):
+        matrix = None if trained.decision is None else trained.decision.cost_matrix
+        stored.append(None if matrix is None else np.asarray(matrix, dtype=np.float64)[index])
+    if stored[0] is None and stored[1] is None:
+        raise ConfigError("`metric` 'cost' needs a cost matrix and neither model's decision policy has one; give "
+                          "one with `costs`.")
+    if stored[0] is None or stored[1] is None or not np.array_equal(stored[0], stored[1]):
+        raise ConfigError("`metric` 'cost' needs one cost matrix and the two models' decision policies do not hold "
+                          "the same one; give one with `costs`.")
+    return stored[0]
 
 
 def _decisions(trained_a: TrainedModel, trained_b: TrainedModel, data, options) -> tuple:

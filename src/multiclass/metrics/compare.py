@@ -24,7 +24,8 @@ from multiclass.exceptions import DataError
 from multiclass.metrics.intervals import percentile_interval
 from multiclass.metrics.totals import headline_scores
 
-__all__ = ["McNemarResult", "PairedComparison", "compare_predictions", "mcnemar_test", "paired_bootstrap"]
+__all__ = ["McNemarResult", "PairedComparison", "compare_predictions", "mcnemar_test", "paired_bootstrap",
+           "resample_blocks"]
 
 # Below this many discordant rows McNemar's chi-square is a poor approximation: use the exact binomial.
 EXACT_BELOW = 25
@@ -122,16 +123,21 @@ def paired_bootstrap(y_true, pred_a, pred_b, *, n_resamples: int = 1000, seed: i
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise DataError(f"`n_resamples` must be an integer >= 1; got {n_resamples!r}.")
     k = int(max(y_true.max(), pred_a.max(), pred_b.max())) + 1
-    n = len(y_true)
-    rng = np.random.default_rng(seed)
     out = {"accuracy": np.empty(n_resamples), "macro_f1": np.empty(n_resamples)}
-    step = max(1, _BLOCK_DRAWS // n)
-    for start in range(0, n_resamples, step):
-        draws = rng.integers(0, n, size=(min(step, n_resamples - start), n))  # (b, N) row indices
+    for start, draws in resample_blocks(len(y_true), n_resamples, seed):
         a, b = _scores(y_true, pred_a, draws, k), _scores(y_true, pred_b, draws, k)
         for name, values in out.items():
             values[start:start + len(draws)] = b[name] - a[name]
     return out
+
+
+def resample_blocks(n: int, n_resamples: int, seed: int):
+    """The paired bootstrap's resamples of `n` rows, a block at a time: ``(start, draws)`` with `draws` (b, n) row
+    indices of resamples ``start .. start + b``. Every paired metric draws these same rows for the same seed."""
+    rng = np.random.default_rng(seed)
+    step = max(1, _BLOCK_DRAWS // n)
+    for start in range(0, n_resamples, step):
+        yield start, rng.integers(0, n, size=(min(step, n_resamples - start), n))  # (b, N) row indices
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 The paired comparison of the headline scores (`metrics.compare_predictions`), every class's paired recall
 difference (`metrics.compare_classes`), critical classes first, and the decision: by ``metric`` -- "accuracy",
-"macro_f1", "balanced_accuracy", "weighted_f1" or "recall:CLASS" -- or, with critical classes and no metric, by
+"macro_f1", "balanced_accuracy", "weighted_f1", "recall:CLASS" or "cost" (the expected cost per row under a
+cost matrix, `metrics.compare_cost`; lower is better) -- or, with critical classes and no metric, by
 the recall of the critical classes pooled; without either, by accuracy and McNemar's test together (the former
 rule). A model is preferred only when the interval of B - A excludes 0.
 """
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from multiclass.classes import resolve_class
 from multiclass.exceptions import ConfigError
 from multiclass.metrics.compare import PairedComparison
+from multiclass.metrics.compare_cost import CostDifference, cost_difference
 from multiclass.metrics.compare_classes import (
     RecallDifference,
     class_recall_differences,
@@ -38,10 +40,12 @@ class ModelComparison:
         In class order.
     critical : tuple of int
     decided_by : str
-        "accuracy+mcnemar" (no metric, no critical class), a headline metric, "recall:<class>" or "critical".
+        "accuracy+mcnemar" (no metric, no critical class), a headline metric, "recall:<class>", "cost" or "critical".
     chosen : RecallDifference or None
         The recall difference that decided (a class's, or the critical classes' pooled).
     verdict : {"b_better", "a_better", "no_difference"}
+    cost : CostDifference or None
+        The expected costs per row and B - A, when decided by "cost".
     """
 
     paired: PairedComparison
@@ -51,6 +55,7 @@ class ModelComparison:
     decided_by: str
     chosen: RecallDifference | None
     verdict: str
+    cost: CostDifference | None = None
 
     @property
     def order(self) -> list[int]:
@@ -59,12 +64,12 @@ class ModelComparison:
 
 
 def parse_metric(metric, classes: Sequence[str]) -> tuple[str, int | None]:
-    """("accuracy" | ... | "recall", class code or None) of a ``--metric`` value; ConfigError otherwise."""
-    if metric in METRICS:
+    """("accuracy" | ... | "cost" | "recall", class code or None) of a ``--metric`` value; ConfigError otherwise."""
+    if metric in METRICS or metric == "cost":
         return metric, None
     if isinstance(metric, str) and metric.startswith("recall:"):
         return "recall", resolve_class(metric[len("recall:"):], list(classes), len(classes), "metric")
-    raise ConfigError(f"`metric` must be one of {', '.join(METRICS)} or recall:CLASS; got {metric!r}.")
+    raise ConfigError(f"`metric` must be one of {', '.join(METRICS)}, cost or recall:CLASS; got {metric!r}.")
 
 
 def _by_interval(low, high) -> str:
@@ -76,16 +81,22 @@ def _by_interval(low, high) -> str:
 
 
 def compare_view(paired: PairedComparison, y_true, pred_a, pred_b, classes: Sequence[str], *, critical=(),
-                 metric=None) -> ModelComparison:
-    """The `ModelComparison` of two models' decisions (`y_true`, `pred_a`, `pred_b`: codes into `classes`)."""
+                 metric=None, cost=None) -> ModelComparison:
+    """The `ModelComparison` of two models' decisions (`y_true`, `pred_a`, `pred_b`: codes into `classes`);
+    `cost`: the (K, K) cost matrix in the order of `classes` that ``metric="cost"`` scores by."""
     classes = tuple(str(c) for c in classes)
     options = {"n_resamples": paired.n_resamples, "seed": paired.seed, "confidence": paired.confidence}
     per_class = class_recall_differences(y_true, pred_a, pred_b, len(classes), **options)
     codes = tuple(resolve_class(name, list(classes), len(classes), "critical") for name in critical)
-    chosen = None
+    chosen = cost_diff = None
     if metric is not None:
         name, code = parse_metric(metric, classes)
-        if name == "recall":
+        if name == "cost":
+            if cost is None:
+                raise ConfigError("`metric` 'cost' needs a cost matrix; give one with `costs`.")
+            cost_diff, decided_by = cost_difference(y_true, pred_a, pred_b, cost, **options), "cost"
+            verdict = _by_interval(-cost_diff.high, -cost_diff.low)  # lower is better
+        elif name == "recall":
             chosen, decided_by = per_class[code], f"recall:{classes[code]}"
             verdict = _by_interval(chosen.low, chosen.high)
         else:
@@ -100,4 +111,4 @@ def compare_view(paired: PairedComparison, y_true, pred_a, pred_b, classes: Sequ
         significant = paired.mcnemar.pvalue < 1 - paired.confidence
         decided_by = "accuracy+mcnemar"
         verdict = _by_interval(accuracy["low"], accuracy["high"]) if significant else "no_difference"
-    return ModelComparison(paired, classes, per_class, codes, decided_by, chosen, verdict)
+    return ModelComparison(paired, classes, per_class, codes, decided_by, chosen, verdict, cost_diff)

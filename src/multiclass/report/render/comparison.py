@@ -46,6 +46,14 @@ def comparison_verdict(result: PairedComparison | ModelComparison, lang: str = "
     confidence = fmt.percent(result.paired.confidence, 0)
     if result.decided_by == "accuracy+mcnemar":
         return verdict
+    if result.cost is not None:  # every number with the decimals of the larger cost: 0.529, +0.002
+        cost = result.cost
+        digits = fmt.digits(max(abs(cost.cost_a), abs(cost.cost_b)), "quantity")
+        value = fmt.decimal(cost.value, digits)
+        return s["compare_why_cost"].format(verdict=verdict, cost_b=fmt.decimal(cost.cost_b, digits),
+                                            cost_a=fmt.decimal(cost.cost_a, digits),
+                                            value=f"+{value}" if cost.value > 0 else value, confidence=confidence,
+                                            interval=fmt.interval(cost.low, cost.high, digits))
     if result.chosen is None:
         diff = result.paired.difference[result.decided_by]
         estimate = Estimate(diff["value"], diff["low"], diff["high"], "bootstrap")
@@ -136,6 +144,7 @@ def comparison_to_json(result: PairedComparison | ModelComparison, names: tuple[
     if view is not None:
         document["decided_by"] = view.decided_by
         document["critical"] = [view.classes[c] for c in view.critical]
+        document["cost"] = None if view.cost is None else view.cost.to_dict()
         document["per_class"] = [{"class": view.classes[c], **view.per_class[c].to_dict()} for c in view.order]
         for entry in document["per_class"]:
             entry.pop("classes")

@@ -62,6 +62,10 @@ CRITICAL = {
                            "{found_a} (B - A {value}, intervalo al {confidence} {interval})."),
     "compare_why_metric": ("{verdict}, by {metric}: B - A {value} ({confidence} interval {interval}).",
                            "{verdict}, por {metric}: B - A {value} (intervalo al {confidence} {interval})."),
+    "compare_why_cost": ("{verdict}, by the expected cost per row (lower is better): B {cost_b}, A {cost_a} (B - A "
+                         "{value}, {confidence} interval {interval}).",
+                         "{verdict}, por el coste esperado por fila (menor es mejor): B {cost_b}, A {cost_a} (B - A "
+                         "{value}, intervalo al {confidence} {interval})."),
     "compare_critical_pooled": ("the critical classes {names}", "las clases críticas {names}"),
     "compare_html_title": ("Comparison of two models", "Comparación de dos modelos"),
 }

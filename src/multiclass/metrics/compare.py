@@ -24,8 +24,8 @@ from multiclass.exceptions import DataError
 from multiclass.metrics.intervals import percentile_interval
 from multiclass.metrics.totals import headline_scores
 
-__all__ = ["McNemarResult", "PairedComparison", "compare_predictions", "mcnemar_test", "paired_bootstrap",
-           "resample_blocks"]
+__all__ = ["McNemarResult", "PairedComparison", "check_pair", "compare_predictions", "mcnemar_test",
+           "paired_bootstrap", "resample_blocks"]
 
 # Below this many discordant rows McNemar's chi-square is a poor approximation: use the exact binomial.
 EXACT_BELOW = 25
@@ -44,7 +44,8 @@ class McNemarResult:
     method: str  # "exact" or "chi2"
 
 
-def _check_pair(y_true, pred_a, pred_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def check_pair(y_true, pred_a, pred_b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The truth and two models' decisions as int64 arrays of one length; DataError otherwise."""
     arrays = []
     for name, values in (("y_true", y_true), ("pred_a", pred_a), ("pred_b", pred_b)):
         values = np.asarray(values)
@@ -86,7 +87,7 @@ def mcnemar_test(y_true, pred_a, pred_b, *, exact_below: int = EXACT_BELOW) -> M
     >>> result.n_ab, result.n_ba, result.method, round(result.pvalue, 4)
     (0, 8, 'exact', 0.0078)
     """
-    y_true, pred_a, pred_b = _check_pair(y_true, pred_a, pred_b)
+    y_true, pred_a, pred_b = check_pair(y_true, pred_a, pred_b)
     right_a, right_b = pred_a == y_true, pred_b == y_true
     n_ab = int(np.count_nonzero(right_a & ~right_b))
     n_ba = int(np.count_nonzero(right_b & ~right_a))
@@ -119,7 +120,7 @@ def paired_bootstrap(y_true, pred_a, pred_b, *, n_resamples: int = 1000, seed: i
     dict
         ``{"accuracy": (B,), "macro_f1": (B,)}``: score of B minus score of A on each resample.
     """
-    y_true, pred_a, pred_b = _check_pair(y_true, pred_a, pred_b)
+    y_true, pred_a, pred_b = check_pair(y_true, pred_a, pred_b)
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise DataError(f"`n_resamples` must be an integer >= 1; got {n_resamples!r}.")
     k = int(max(y_true.max(), pred_a.max(), pred_b.max())) + 1
@@ -174,7 +175,7 @@ def compare_predictions(y_true, pred_a, pred_b, *, n_resamples: int = 1000, seed
     >>> bool(result.difference["accuracy"]["low"] > 0), result.mcnemar.pvalue < 1e-6
     (True, True)
     """
-    y_true, pred_a, pred_b = _check_pair(y_true, pred_a, pred_b)
+    y_true, pred_a, pred_b = check_pair(y_true, pred_a, pred_b)
     everything = np.arange(len(y_true))[None, :]  # (1, N): the data itself as one "resample"
     k = int(max(y_true.max(), pred_a.max(), pred_b.max())) + 1
     point_a, point_b = _scores(y_true, pred_a, everything, k), _scores(y_true, pred_b, everything, k)

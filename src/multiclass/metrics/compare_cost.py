@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from multiclass.metrics.compare import _check_pair, resample_blocks
+from multiclass.metrics.compare import check_pair, resample_blocks
 from multiclass.metrics.intervals import percentile_interval
 
 __all__ = ["CostDifference", "cost_difference"]
@@ -55,7 +55,7 @@ def cost_difference(y_true, pred_a, pred_b, cost, *, n_resamples: int = 1000, se
     >>> d.cost_a, d.cost_b, d.value
     (5.0, 0.5, -4.5)
     """
-    y_true, pred_a, pred_b = _check_pair(y_true, pred_a, pred_b)
+    y_true, pred_a, pred_b = check_pair(y_true, pred_a, pred_b)
     cost = np.asarray(cost, dtype=np.float64)  # (K, K)
     k = int(max(y_true.max(), pred_a.max(), pred_b.max())) + 1
     if cost.ndim != 2 or cost.shape[0] != cost.shape[1] or cost.shape[0] < k:

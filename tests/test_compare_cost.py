@@ -19,7 +19,7 @@ from multiclass.metrics.compare_cost import cost_difference
 from multiclass.persistence import load_model, save_model
 from multiclass.report.comparison import compare_view
 from multiclass.report.render.comparison import comparison_verdict
-from tests.test_jobs_critical import FAST, fault_table
+from tests.test_jobs_critical import FAST, fault_files
 
 torch.set_num_threads(1)
 
@@ -98,9 +98,7 @@ COSTS_CSV = "true\\decided,ok,wear,misalign,imbalance,critical\n" + "\n".join(
 def models(tmp_path_factory):
     """A plain model, the same model deciding by one cost matrix (twice), and by another."""
     folder = tmp_path_factory.mktemp("cost")
-    train, test = folder / "train.csv", folder / "test.csv"
-    fault_table(3000, 1).to_csv(train, index=False)
-    fault_table(800, 2).to_csv(test, index=False)
+    train, test = fault_files(folder, 3000, 800)
     plain = folder / "plain"
     assert main(["train", str(train), "--target", "state", "--id-column", "machine", *FAST, "--out", str(plain)]) == 0
     costs = folder / "costs.csv"

@@ -52,12 +52,18 @@ def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+def fault_files(folder: Path, n_train: int, n_test: int) -> tuple[Path, Path]:
+    """train.csv and test.csv of `fault_table` in `folder`."""
+    train, test = folder / "train.csv", folder / "test.csv"
+    fault_table(n_train, 1).to_csv(train, index=False)
+    fault_table(n_test, 2).to_csv(test, index=False)
+    return train, test
+
+
 @pytest.fixture(scope="module")
 def faults(tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults")
-    train, test = folder / "train.csv", folder / "test.csv"
-    fault_table(6000, 1).to_csv(train, index=False)
-    fault_table(1700, 2).to_csv(test, index=False)
+    train, test = fault_files(folder, 6000, 1700)
     model = folder / "model"
     argv = ["train", str(train), "--target", "state", "--id-column", "machine", "--critical", "critical",
             "--coverage", "0.8", *FAST, "--out", str(model)]

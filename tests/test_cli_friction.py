@@ -158,3 +158,15 @@ def test_the_report_says_which_recipe_chose_the_network(tmp_path, capsys):
     assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--html", str(tmp_path / "es.html"),
                  "--lang", "es"]) == 0
     assert "la mejor de 4 candidatas" in (tmp_path / "es.html").read_text()
+
+
+def test_the_training_summary_is_printed_in_the_language_of_the_run(tmp_path, capsys):
+    frame = _frame()
+    frame.loc[0, "label"] = "solo"
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, out, _ = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), "--lang",
+                           "es", *QUICK], capsys)
+    assert code == 0
+    assert "240 filas leídas: 3 variables, 4 clases" in out
+    assert "  columnas: 3 numéricas, 0 booleanas" in out and "clases raras (< 10 filas): 'solo'" in out
+    assert "rows" not in out.split("época")[0]  # nothing of the summary left in English

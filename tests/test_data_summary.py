@@ -58,6 +58,14 @@ def test_summary_of_a_messy_table(messy):
         "read with delimiter ',', a header line, decimal mark '.'",
         "rare classes (< 10 rows): 'one', 'rare'",
     ]
+    assert summary_lines(summary, "es") == [
+        f"{messy}: 25 filas, 7 variables (table), 3 clases",
+        "columnas: 1 numéricas, 1 booleanas, 1 categóricas en one-hot (color -> 5)",
+        "excluida: 'code' (parece un identificador de fila (25 valores distintos en 25 filas))",
+        "excluida: 'empty' (todos los valores faltan)",
+        "leído con separador ',', con línea de cabecera, separador decimal '.'",
+        "clases raras (< 10 filas): 'one', 'rare'",
+    ]
 
 
 def test_summary_of_a_text_folder_and_a_pixel_table(tmp_path):

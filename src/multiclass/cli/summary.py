@@ -74,10 +74,10 @@ def announce_read(console, lang: str):
         ranks = say("on_ranks", lang, ranks=read["ranks"]) if read["ranks"] > 1 else ""
         head, _, tail = line.partition(":")
         console.print(f"{head}{ranks}:{tail}")
-        if "summary" in read and lang == "en":  # columns by type, what was left out or encoded, rare classes
+        if "summary" in read:  # columns by type, what was left out or encoded, rare classes
             from multiclass.data.summary import summary_lines  # training only: predict reads no Dataset (scipy)
 
-            for detail in summary_lines(read["summary"])[1:]:
+            for detail in summary_lines(read["summary"], lang)[1:]:
                 console.print(f"  {detail}")
 
     return announce

@@ -7,6 +7,7 @@ lines for a terminal. Both read only the `Dataset` (its preprocessor and ``notes
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -87,13 +88,66 @@ def summarize_dataset(dataset: Dataset) -> dict[str, Any]:
     return summary
 
 
-def _named(names: list[str]) -> str:
+# The summary's words, English and Spanish side by side (the CLI's ``--lang``).
+_WORDS = {
+    "head": ("{source}: {rows} rows, {features} features ({kind}{sparse}), {classes} classes",
+             "{source}: {rows} filas, {features} variables ({kind}{sparse}), {classes} clases"),
+    "sparse": (", sparse", ", dispersa"),
+    "numeric": ("{n} numeric", "{n} numéricas"),
+    "bool": ("{n} bool", "{n} booleanas"),
+    "categorical": ("{n} categorical one-hot encoded ({widths})", "{n} categóricas en one-hot ({widths})"),
+    "columns": ("columns: {parts}", "columnas: {parts}"),
+    "left_out": ("left out: {name!r} ({reason})", "excluida: {name!r} ({reason})"),
+    "format": ("read with delimiter {sep!r}, {header} header line, decimal mark {decimal!r}",
+               "leído con separador {sep!r}, {header} línea de cabecera, separador decimal {decimal!r}"),
+    "header_yes": ("a", "con"),
+    "header_no": ("no", "sin"),
+    "pixels": ("pixels: {columns} columns scaled /{divisor:g} as images ({shape}), not standardised",
+               "píxeles: {columns} columnas escaladas /{divisor:g} como imágenes ({shape}), sin estandarizar"),
+    "text": ("text: TF-IDF of {vocabulary} terms, n-grams {ngrams}, min_df {min_df}, {tf} tf",
+             "texto: TF-IDF de {vocabulary} términos, n-gramas {ngrams}, min_df {min_df}, tf {tf}"),
+    "sublinear": ("sublinear", "sublineal"),
+    "raw": ("raw", "bruto"),
+    "rare": ("rare classes (< {rows} rows): {names}", "clases raras (< {rows} filas): {names}"),
+    "more": (" and {n} more", " y {n} más"),
+    # the loader's reasons for leaving a column out (`multiclass.data.screening`), in Spanish by pattern
+    "reason_missing": ("every value is missing", "todos los valores faltan"),
+}
+_REASONS_ES = (
+    (re.compile(r"it looks like a row identifier \(([\d,]+) distinct values in ([\d,]+) rows\)"),
+     "parece un identificador de fila ({0} valores distintos en {1} filas)"),
+    (re.compile(r"it looks like a row number \(each integer from (-?\d+) to (-?\d+) once\)"),
+     "parece un número de fila (cada entero de {0} a {1} una vez)"),
+)
+
+
+def _say(key: str, lang: str, **values) -> str:
+    return _WORDS[key][lang == "es"].format(**values)
+
+
+def _count(n: int, lang: str) -> str:
+    return f"{n:,}".replace(",", "." if lang == "es" else ",")
+
+
+def _reason(reason: str, lang: str) -> str:
+    if lang != "es":
+        return reason
+    if reason == _WORDS["reason_missing"][0]:
+        return _WORDS["reason_missing"][1]
+    for pattern, spanish in _REASONS_ES:
+        match = pattern.fullmatch(reason)
+        if match:
+            return spanish.format(*(g.replace(",", ".") for g in match.groups()))
+    return reason
+
+
+def _named(names: list[str], lang: str = "en") -> str:
     shown = ", ".join(repr(n) for n in names[:_NAMED])
-    return shown + (f" and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
+    return shown + (_say("more", lang, n=len(names) - _NAMED) if len(names) > _NAMED else "")
 
 
-def summary_lines(summary: dict[str, Any]) -> list[str]:
-    """The summary as a few lines of text (what a CLI prints before training).
+def summary_lines(summary: dict[str, Any], lang: str = "en") -> list[str]:
+    """The summary as a few lines of text (what a CLI prints before training), in English or Spanish (`lang`).
 
     Examples
     --------
@@ -102,29 +156,31 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     ['t.csv: 10 rows, 3 features (table), 2 classes', "rare classes (< 10 rows): 'b'"]
     """
     classes = summary["classes"]
-    lines = [f"{summary['source']}: {summary['rows']:,} rows, {summary['features']:,} features "
-             f"({summary['kind']}{', sparse' if summary['sparse'] else ''}), {classes['count']} classes"]
+    lines = [_say("head", lang, source=summary["source"], rows=_count(summary["rows"], lang),
+                  features=_count(summary["features"], lang), kind=summary["kind"],
+                  sparse=_say("sparse", lang) if summary["sparse"] else "", classes=classes["count"])]
     columns = summary.get("columns")
     if columns is not None:
-        parts = [f"{len(columns['numeric'])} numeric", f"{len(columns['bool'])} bool"]
+        parts = [_say("numeric", lang, n=len(columns["numeric"])), _say("bool", lang, n=len(columns["bool"]))]
         if columns["categorical"]:
             widths = ", ".join(f"{name} -> {width}" for name, width in list(columns["categorical"].items())[:_NAMED])
-            parts.append(f"{len(columns['categorical'])} categorical one-hot encoded ({widths})")
-        lines.append("columns: " + ", ".join(parts))
+            parts.append(_say("categorical", lang, n=len(columns["categorical"]), widths=widths))
+        lines.append(_say("columns", lang, parts=", ".join(parts)))
     for name, reason in summary.get("left_out", {}).items():
-        lines.append(f"left out: {name!r} ({reason})")
+        lines.append(_say("left_out", lang, name=name, reason=_reason(reason, lang)))
     if "format" in summary:
         fmt = summary["format"]
-        lines.append(f"read with delimiter {fmt['sep']!r}, {'a' if fmt['header'] else 'no'} header line, "
-                     f"decimal mark {fmt['decimal']!r}")
+        lines.append(_say("format", lang, sep=fmt["sep"], decimal=fmt["decimal"],
+                          header=_say("header_yes" if fmt["header"] else "header_no", lang)))
     if "pixels" in summary:
         pixels = summary["pixels"]
-        lines.append(f"pixels: {pixels['columns']} columns scaled /{pixels['divisor']:g} as images "
-                     f"({'x'.join(map(str, pixels['image_shape'][:2]))}), not standardised")
+        lines.append(_say("pixels", lang, columns=pixels["columns"], divisor=pixels["divisor"],
+                          shape="x".join(map(str, pixels["image_shape"][:2]))))
     if "text" in summary:
         text = summary["text"]
-        lines.append(f"text: TF-IDF of {text['vocabulary']:,} terms, n-grams {tuple(text['ngram_range'])}, "
-                     f"min_df {text['min_df']}, {'sublinear' if text['sublinear_tf'] else 'raw'} tf")
+        lines.append(_say("text", lang, vocabulary=_count(text["vocabulary"], lang),
+                          ngrams=tuple(text["ngram_range"]), min_df=text["min_df"],
+                          tf=_say("sublinear" if text["sublinear_tf"] else "raw", lang)))
     if classes.get("rare"):
-        lines.append(f"rare classes (< {RARE_ROWS} rows): {_named(classes['rare'])}")
+        lines.append(_say("rare", lang, rows=RARE_ROWS, names=_named(classes["rare"], lang)))
     return lines

@@ -192,3 +192,26 @@ def test_a_bad_cost_file_names_the_file(models, tmp_path, capsys):
 ])
 def test_the_cost_messages_have_spanish_templates(message, spanish):
     assert translate(message, "es") == spanish
+
+
+@pytest.mark.parametrize("metric", ["balanced_accuracy", "weighted_f1"])
+def test_every_headline_metric_can_decide(models, tmp_path, metric):
+    """`--metric balanced_accuracy` and `weighted_f1` were named in the error message but had no bootstrap (a
+    KeyError); each now decides with its paired interval, its value checked against scikit-learn."""
+    from sklearn.metrics import balanced_accuracy_score, f1_score
+
+    score = {"balanced_accuracy": balanced_accuracy_score,
+             "weighted_f1": lambda t, p: f1_score(t, p, average="weighted")}[metric]
+    out = tmp_path / "c.json"
+    assert main(["compare", str(models["plain"]), str(models["cost1"]), str(models["test"]), "--metric", metric,
+                 "--json", str(out), "--bootstrap", "200"]) == 0
+    document = json.loads(out.read_text())
+    frames = []
+    for model in (models["plain"], models["cost1"]):
+        path = tmp_path / f"{model.name}.csv"
+        assert main(["predict", str(model), str(models["test"]), "--keep-columns", "state", "--out", str(path)]) == 0
+        frames.append(pd.read_csv(path))
+    expected = score(frames[1]["y_true"], frames[1]["predicted"]) - score(frames[0]["y_true"], frames[0]["predicted"])
+    assert document["decided_by"] == metric
+    assert document["difference"][metric]["value"] == pytest.approx(expected, abs=1e-12)
+    assert document["difference"][metric]["low"] <= document["difference"][metric]["high"]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from scipy.stats import binomtest, chi2
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
 
 from multiclass.metrics import compare, compare_predictions, mcnemar_test, paired_bootstrap
 from multiclass.exceptions import DataError
@@ -61,6 +61,11 @@ def test_paired_bootstrap_matches_a_loop_over_the_same_resamples():
         f1 = f1_score(y[rows], pred_b[rows], average="macro") - f1_score(y[rows], pred_a[rows], average="macro")
         assert samples["accuracy"][b] == pytest.approx(acc, abs=1e-12)
         assert samples["macro_f1"][b] == pytest.approx(f1, abs=1e-12)
+        balanced = balanced_accuracy_score(y[rows], pred_b[rows]) - balanced_accuracy_score(y[rows], pred_a[rows])
+        weighted = (f1_score(y[rows], pred_b[rows], average="weighted")
+                    - f1_score(y[rows], pred_a[rows], average="weighted"))
+        assert samples["balanced_accuracy"][b] == pytest.approx(balanced, abs=1e-12)
+        assert samples["weighted_f1"][b] == pytest.approx(weighted, abs=1e-12)
 
 
 def test_paired_bootstrap_is_seeded_and_blocked_without_changing_the_numbers(monkeypatch):

@@ -29,6 +29,8 @@ __all__ = ["McNemarResult", "PairedComparison", "check_pair", "compare_predictio
 
 # Below this many discordant rows McNemar's chi-square is a poor approximation: use the exact binomial.
 EXACT_BELOW = 25
+# The scores compared (`compare --metric` may name any of them).
+HEADLINE = ("accuracy", "balanced_accuracy", "macro_f1", "weighted_f1")
 # Index draws per block of resamples (8 bytes each): about 64 MB of temporaries at a time.
 _BLOCK_DRAWS = 1 << 23
 
@@ -113,18 +115,20 @@ def _scores(y_true, pred, draws, k: int) -> dict[str, np.ndarray]:
 
 
 def paired_bootstrap(y_true, pred_a, pred_b, *, n_resamples: int = 1000, seed: int = 0) -> dict[str, np.ndarray]:
-    """Accuracy and macro-F1 differences B - A on `n_resamples` paired bootstrap resamples of the rows.
+    """Accuracy, balanced accuracy, macro-F1 and weighted-F1 differences B - A on `n_resamples` paired bootstrap
+    resamples of the rows.
 
     Returns
     -------
     dict
-        ``{"accuracy": (B,), "macro_f1": (B,)}``: score of B minus score of A on each resample.
+        ``{"accuracy": (B,), "balanced_accuracy": (B,), "macro_f1": (B,), "weighted_f1": (B,)}``: score of B minus
+        score of A on each resample.
     """
     y_true, pred_a, pred_b = check_pair(y_true, pred_a, pred_b)
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
         raise DataError(f"`n_resamples` must be an integer >= 1; got {n_resamples!r}.")
     k = int(max(y_true.max(), pred_a.max(), pred_b.max())) + 1
-    out = {"accuracy": np.empty(n_resamples), "macro_f1": np.empty(n_resamples)}
+    out = {name: np.empty(n_resamples) for name in HEADLINE}
     for start, draws in resample_blocks(len(y_true), n_resamples, seed):
         a, b = _scores(y_true, pred_a, draws, k), _scores(y_true, pred_b, draws, k)
         for name, values in out.items():

@@ -5,7 +5,7 @@ mostly noise (glass, 214 rows: 16 validation rows, and the search picked softmax
 scikit-learn's MLP reaches 0.73). When the budget allows `CV_FOLDS` trainings of every candidate on every row,
 `multiclass.jobs.recipe.search` ranks them here instead: the training and validation rows together are dealt into
 k stratified folds; each candidate trains k times (on the rows outside a fold, early-stopped on the fold), all
-folds of one network shape in one stack of the many-models engine (`train_stacked`'s per-model rows); its score is
+folds of one network shape in one stack of the many-models engine (`train_trials`' per-model rows); its score is
 that of its k best-epoch models on every row, each row predicted by the model that did not train on it (the
 pooled out-of-fold loss, accuracy, macro-F1 or recall: the monitored one ranks).
 
@@ -23,7 +23,7 @@ import torch
 from multiclass.audit.folds import stratified_folds
 from multiclass.models import build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
-from multiclass.sweep.loop import MAX_STACK, train_stacked
+from multiclass.sweep.loop import train_trials
 from multiclass.training.recipes import Candidate
 from multiclass.training.validation import validation_scores
 
@@ -72,7 +72,7 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     ----------
     candidates : list of Candidate
     X, y : ndarray (n, F) float32 and (n,) int64
-        Every row the choice may use (training and validation rows together).
+        The training rows (the validation split stays out: the report's).
     trial_of : callable
         ``trial_of(candidate, rows)``: the `Trial` that trains `candidate` on `rows` rows to the end (its
         early stopping, every epoch it needs).
@@ -85,8 +85,8 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     -------
     list of dict
         Per candidate: ``val_loss``, ``val_accuracy``, ``val_macro_f1`` (and ``val_recall``) of the pooled
-        out-of-fold predictions, ``val_score``, ``best_epochs`` (one per fold), ``best_epoch`` (their median)
-        and ``epochs`` (run, summed over the folds).
+        out-of-fold predictions, ``val_score``, ``best_epochs`` (one per fold), ``best_epoch`` (their median),
+        ``epochs`` (run, summed over the folds), and the fold models' ``states`` (best weights) and ``histories``.
     """
     train_rows, val_rows = fold_rows(y, k, seed)
     jobs = [(c, j) for c in candidates for j in range(k)]
@@ -94,19 +94,9 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     for candidate, j in jobs:
         trial = trial_of(candidate, len(train_rows[j]))
         trials.append(Trial((*trial.params, ("fold", j)), trial.train_config, trial.model_config))
-    groups: dict[tuple, list[int]] = {}
-    for index, trial in enumerate(trials):
-        groups.setdefault(trial.stack_key, []).append(index)
-    results = [None] * len(trials)
-    for members in groups.values():
-        for start in range(0, len(members), MAX_STACK):
-            chunk = members[start:start + MAX_STACK]
-            trained = train_stacked([trials[i] for i in chunk], X, y, X, y, class_weight=class_weight,
-                                    recall_of=recall_of, device=device, dropout_seed=seed, verbose=verbose,
-                                    label="search", rows=[train_rows[jobs[i][1]] for i in chunk],
-                                    val_rows=[val_rows[jobs[i][1]] for i in chunk])
-            for i, result in zip(chunk, trained):
-                results[i] = result
+    results = train_trials(trials, X, y, X, y, class_weight=class_weight, recall_of=recall_of, device=device,
+                           dropout_seed=seed, verbose=verbose, label="search",
+                           rows=[train_rows[j] for _, j in jobs], val_rows=[val_rows[j] for _, j in jobs])
     records = []
     for c_index in range(len(candidates)):
         out_of_fold = None

@@ -366,10 +366,11 @@ def train_stacked(
 
 
 def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
-                 device="cpu", dropout_seed: int = 0, verbose: bool = False,
-                 label: str = "sweep") -> list[TrialResult]:
+                 device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None,
+                 val_rows=None) -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
-    groups one after another; one result per trial, in the order given (parameters as in `train_stacked`)."""
+    groups one after another; one result per trial, in the order given (parameters as in `train_stacked`;
+    `rows` and `val_rows`, when given, hold one index array per trial)."""
     groups: dict[tuple, list[int]] = {}
     for index, trial in enumerate(trials):
         groups.setdefault(trial.stack_key, []).append(index)
@@ -377,9 +378,12 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
     for members in groups.values():
         for start in range(0, len(members), MAX_STACK):
             chunk = members[start : start + MAX_STACK]
+            own = {} if rows is None else {"rows": [rows[i] for i in chunk]}
+            if val_rows is not None:
+                own["val_rows"] = [val_rows[i] for i in chunk]
             trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
                                     recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose,
-                                    label=label)
+                                    label=label, **own)
             for i, result in zip(chunk, trained):
                 results[i] = result
     return results

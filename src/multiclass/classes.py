@@ -1,4 +1,4 @@
-"""Class names and class codes: which code a name means, the weight of each class, the class a metric watches.
+"""Class names and class codes: which code a name means, the weight of each class, the classes a metric watches.
 
 One definition for every layer: training, the sweep, the decision policies and the report all resolve a class a
 user names (``class_weight={"fault": 5}``, ``monitor="val_recall:fault"``, ``target_recall={"fault": 0.95}``)
@@ -8,15 +8,55 @@ through `resolve_class`, so a misspelt name gets the same message everywhere.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from multiclass.exceptions import ConfigError
 
-__all__ = ["RECALL_MONITOR_PREFIX", "monitored_class", "resolve_class", "resolve_class_weight"]
+__all__ = ["CRITICAL_MONITOR_PREFIX", "CRITICAL_PRECISION_FLOOR", "RECALL_MONITOR_PREFIX", "Watched", "critical_monitor",
+           "monitored_class", "resolve_class", "resolve_class_weight"]
 
 # A monitor "val_recall:<class>" watches the validation recall of one class.
 RECALL_MONITOR_PREFIX = "val_recall:"
+# A monitor "val_critical:<class>[,<class>]" watches the critical classes' recall at a precision floor (`Watched`);
+# training monitors it when critical classes are named and no monitor is given.
+CRITICAL_MONITOR_PREFIX = "val_critical:"
+# The precision each critical class must keep on the validation rows for an epoch's recall to count: at most one
+# false alarm per real case found. Below it an epoch scores lower than any epoch above it.
+CRITICAL_PRECISION_FLOOR = 0.5
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The classes a class monitor watches: their codes, and the precision floor of a ``val_critical`` monitor.
+
+    Its score (`multiclass.training.validation.validation_scores`, ``val_recall`` of the record): with no floor
+    (``val_recall:<class>``), the recall of the one class; with a floor, the mean recall of the classes when every
+    one of them has precision >= `floor`, and otherwise their mean F1 - 1 (in [-1, 0)). An epoch above the floor
+    always beats one below it: above it each class has tp > 0, so the score is > 0. The mean, not the minimum,
+    so that early stopping sees progress on any critical class; the floor already makes every class count (a class
+    not found has precision 0, below any floor). Below the floor the F1 ranks epochs by both what they find and
+    the alarms they raise, so neither flooding a class nor never deciding it wins.
+
+    Parameters
+    ----------
+    codes : tuple of int
+        The watched classes' codes.
+    floor : float in (0, 1] or None, default=None
+    """
+
+    codes: tuple[int, ...]
+    floor: float | None = None
+
+
+def critical_monitor(critical: Sequence) -> str:
+    """The monitor that watches the classes `critical` (names) at the precision floor.
+
+    >>> critical_monitor(["fault", "leak"])
+    'val_critical:fault,leak'
+    """
+    return CRITICAL_MONITOR_PREFIX + ",".join(str(name) for name in critical)
 
 
 def resolve_class(key, classes: Sequence | None, n_classes: int, what: str) -> int:
@@ -71,14 +111,21 @@ def resolve_class_weight(class_weight, counts, classes: Sequence | None = None) 
     raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {class_weight!r}.")
 
 
-def monitored_class(monitor: str, classes: Sequence | None, n_classes: int) -> int | None:
-    """The code of the class whose recall a ``"val_recall:<class>"`` monitor watches; None for other monitors.
+def monitored_class(monitor: str, classes: Sequence | None, n_classes: int) -> Watched | None:
+    """The classes a ``"val_recall:<class>"`` or ``"val_critical:<class>[,<class>]"`` monitor watches; None for
+    other monitors.
 
     Examples
     --------
     >>> monitored_class("val_recall:dog", ["cat", "dog"], 2), monitored_class("val_loss", ["cat", "dog"], 2)
-    (1, None)
+    (Watched(codes=(1,), floor=None), None)
+    >>> monitored_class("val_critical:dog,cat", ["cat", "dog"], 2)
+    Watched(codes=(1, 0), floor=0.5)
     """
-    if not monitor.startswith(RECALL_MONITOR_PREFIX):
-        return None
-    return resolve_class(monitor[len(RECALL_MONITOR_PREFIX):], classes, n_classes, "monitor")
+    if monitor.startswith(RECALL_MONITOR_PREFIX):
+        return Watched((resolve_class(monitor[len(RECALL_MONITOR_PREFIX):], classes, n_classes, "monitor"),))
+    if monitor.startswith(CRITICAL_MONITOR_PREFIX):
+        names = monitor[len(CRITICAL_MONITOR_PREFIX):].split(",")
+        codes = tuple(dict.fromkeys(resolve_class(name, classes, n_classes, "monitor") for name in names))
+        return Watched(codes, CRITICAL_PRECISION_FLOOR)
+    return None

@@ -17,7 +17,7 @@ __all__ = ["AUDIT_FILTERS", "AUDIT_RANKINGS", "DATA_KINDS", "FOLD_ENGINES", "GRI
 DATA_KINDS = ("table", "text", "idx", "npz", "images", "builtin")  # multiclass.data.KINDS
 GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs", "patience", "dropout", "hidden",
                   "activation")  # multiclass.sweep.grid.GRID_KEYS
-MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1 or val_recall:CLASS"  # multiclass.training.config.MONITORS
+MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1, val_recall:CLASS or val_critical:CLASS[,CLASS]"  # multiclass.training.config.MONITORS
 RECIPE_NAMES = ("auto", "seed")  # multiclass.training.recipes.RECIPES
 RUNTIMES = ("auto", "numpy", "onnx", "torch")  # multiclass.jobs.predict.RUNTIMES
 AUDIT_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given",
@@ -113,7 +113,8 @@ def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) -
                                 "(default: none; 5 for --recipe seed)")
     group.add_argument("--monitor", default=default("val_loss"),
                        help=f"what early stopping watches: {MONITOR_HELP}"
-                            + ("" if sweep else " (default: val_loss; val_accuracy for --recipe seed)"))
+                            + ("" if sweep else " (default: val_loss; val_accuracy for --recipe seed; "
+                                                "val_critical:CLASS for --critical CLASS)"))
     group.add_argument("--class-weight", type=class_weight, default=None,
                        help="'balanced' or CLASS=W,CLASS=W (classes not named weigh 1)")
     group.add_argument("--label-smoothing", type=number_in(0, 1), default=0.0, help="label smoothing of the loss, in [0, 1]")
@@ -160,7 +161,7 @@ def add_critical(group) -> None:
         return
     group.add_argument("--critical", type=str_list, default=(), metavar="CLASS[,CLASS]",
                        help="the classes that matter most: the report speaks of them first (saved with the model by "
-                            "train)")
+                            "train, which watches their recall at a precision floor unless --monitor is given)")
 
 
 def add_report_options(parser: argparse.ArgumentParser, *, seed: bool = True) -> None:

@@ -32,6 +32,16 @@ MESSAGES = {
                             "entrenamiento interrumpido tras la época {epoch} de {epochs}; se conservaron los pesos "
                             "de la época {best}{value}."),
     "best_value": (" (the best {monitor}: {value})", " (el mejor {monitor}: {value})"),
+    # the monitor of --critical (val_critical:<classes>) in words, for the lines above
+    "critical_monitor": ("the mean recall of {classes}, each at precision >= {floor}",
+                         "la exhaustividad media de {classes}, cada una con precisión >= {floor}"),
+    "critical_monitor_one": ("the recall of {classes} at precision >= {floor}",
+                             "la exhaustividad de {classes} con precisión >= {floor}"),
+    "best_critical": (" (best recall of the critical classes: {value})",
+                      " (mejor exhaustividad de las clases críticas: {value})"),
+    "critical_below_floor": (" (no epoch reached precision {floor} on {classes}: the one with their best F1 was kept)",
+                             " (ninguna época alcanzó precisión {floor} en {classes}: se conservó la de mejor F1 en "
+                             "ellas)"),
     "validation_title": ("validation ({rows} rows)", "validación ({rows} filas)"),
     "interrupted_written": ("interrupted after epoch {epoch}: the best model so far (epoch {best}) was written to "
                             "{path}; continue with --resume {path}",

@@ -4,6 +4,7 @@ training ended, what was read, what was written.
 
 from __future__ import annotations
 
+from multiclass.classes import CRITICAL_MONITOR_PREFIX, CRITICAL_PRECISION_FLOOR
 from multiclass.cli.messages import say
 from multiclass.report.formatting import Formatter
 from multiclass.report.value import candidates_tried
@@ -53,6 +54,8 @@ def stop_line(trained, lang: str = "en") -> str:
     record = history[best - 1] if 0 < best <= len(history) else {}
     score = record.get("val_score")
     value = "" if score is None else say("best_value", lang, monitor=monitor, value=number(score, lang, 4))
+    if monitor.startswith(CRITICAL_MONITOR_PREFIX):
+        monitor, value = _critical_words(monitor, score, lang)
     reason = trained.stop_reason
     if reason == "fold_average":
         epochs = (trained.recipe or {}).get("fold_best_epochs") or []
@@ -63,6 +66,19 @@ def stop_line(trained, lang: str = "en") -> str:
     if reason == "interrupted":
         return say("stopped_interrupted", lang, epoch=len(history), epochs=epochs, best=best, value=value)
     return say("ran_all_epochs", lang, count=len(history), epochs=len(history), best=best, value=value)
+
+
+def _critical_words(monitor: str, score, lang: str) -> tuple[str, str]:
+    """A ``val_critical:<classes>`` monitor in words, and its best score (one below the precision floor, where the
+    score is the classes' mean F1 - 1, says so instead: `multiclass.classes.Watched`)."""
+    names = monitor[len(CRITICAL_MONITOR_PREFIX):].split(",")
+    fields = {"classes": ", ".join(f"'{name}'" for name in names), "floor": _general(CRITICAL_PRECISION_FLOOR, lang)}
+    words = say("critical_monitor", lang, count=len(names), **fields)
+    if score is None:
+        return words, ""
+    if score < 0:
+        return words, say("critical_below_floor", lang, **fields)
+    return words, say("best_critical", lang, value=number(score, lang, 4))
 
 
 def announce_read(console, lang: str):

@@ -1,5 +1,6 @@
-"""What `fit` adds for the classes that matter: the critical classes kept with the model, and conformal prediction
-sets calibrated on the validation rows (`multiclass.conformal`), per critical class when there are any.
+"""What `fit` adds for the classes that matter: the monitor that early stopping and the recipe's search watch for
+them (`watch_critical`), the critical classes kept with the model, and conformal prediction sets calibrated on the
+validation rows (`multiclass.conformal`), per critical class when there are any.
 
 The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at the loss of all
 rows at once, not at any row's score, so the sets' coverage is what split conformal promises up to that mild
@@ -10,14 +11,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from multiclass.classes import resolve_class
+from multiclass.classes import critical_monitor, resolve_class
 from multiclass.conformal import calibrate_sets
 from multiclass.conformal.stored import critical_codes
 from multiclass.decisions import DecisionConfig
 from multiclass.exceptions import ConfigError
 from multiclass.trained import TrainedModel
+from multiclass.training import TrainConfig
+from multiclass.training.recipes import Recipe
 
-__all__ = ["check_streamed", "fit_critical", "with_critical_classes"]
+__all__ = ["check_streamed", "fit_critical", "watch_critical", "with_critical_classes"]
+
+
+def watch_critical(resolved: TrainConfig, given: TrainConfig, recipe, decision: DecisionConfig | None) -> TrainConfig:
+    """`resolved` (the recipe's config) watching ``val_critical:<classes>`` -- the critical classes' recall at a
+    precision floor (`multiclass.classes.Watched`) -- when `decision` names critical classes and the caller fixed
+    no monitor: `given` (the caller's config) keeps the default one and `recipe` (a name or a `Recipe`) does not
+    fix it. An explicit monitor always wins; without critical classes `resolved` is returned as it is."""
+    critical = decision.critical if decision is not None else ()
+    fixed = recipe.fixed if isinstance(recipe, Recipe) else {}
+    if not critical or "monitor" in fixed or given.monitor != TrainConfig().monitor:
+        return resolved
+    return replace(resolved, monitor=critical_monitor(critical))
 
 
 def check_streamed(decision: DecisionConfig | None) -> None:

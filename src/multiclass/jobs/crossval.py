@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from multiclass.audit.folds import stratified_folds
+from multiclass.classes import Watched
 from multiclass.models import build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
@@ -52,7 +53,7 @@ def fold_rows(y: np.ndarray, k: int, seed: int) -> tuple[list[np.ndarray], list[
     return train, [np.flatnonzero(fold == j) for j in range(k)]
 
 
-def pooled_scores(log_proba: np.ndarray, y: np.ndarray, class_weight, recall_of: int | None) -> dict:
+def pooled_scores(log_proba: np.ndarray, y: np.ndarray, class_weight, recall_of: Watched | None) -> dict:
     """The validation record (`validation_scores`) of out-of-fold log-probabilities (n, K) against codes `y`."""
     n, k = log_proba.shape
     pred = log_proba.argmax(axis=1)
@@ -64,7 +65,7 @@ def pooled_scores(log_proba: np.ndarray, y: np.ndarray, class_weight, recall_of:
 
 
 def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *, trial_of, monitor: str,
-                   class_weight=None, recall_of: int | None = None, device="cpu", seed: int = 0,
+                   class_weight=None, recall_of: Watched | None = None, device="cpu", seed: int = 0,
                    verbose: bool = False, k: int = CV_FOLDS) -> list[dict]:
     """Train every candidate on `k` folds of (`X`, `y`); one record per candidate, in order.
 

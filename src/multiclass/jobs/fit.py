@@ -30,7 +30,7 @@ from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.audit import critical_classes, drop_for_training
-from multiclass.jobs.critical import check_streamed, fit_critical
+from multiclass.jobs.critical import check_streamed, fit_critical, watch_critical
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.crossval import FOLD_AVERAGE, averaged_network
@@ -155,6 +155,7 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
             raise ConfigError("`calibrate`, `target_recall` and `cost_matrix` are fitted on held-out "
                               "probabilities, which streamed training does not keep; train in memory.")
         check_streamed(decision)
+        config = watch_critical(config, config, recipe, decision)
         result = _fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
                                network, read_options, announce)
         fit_critical(result.trained, decision or DecisionConfig())
@@ -254,6 +255,7 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     n_rows = X.shape[0]
     chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=n_rows, n_features=n_features,
                   n_classes=len(classes), sparse=is_sparse(X))
+    chosen = replace(chosen, config=watch_critical(chosen.config, config, recipe, decision))
     winner, found = chosen.candidates[0], None
     if len(chosen.candidates) > 1 and X_val is not None and early_stopping:
         found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from multiclass.classes import Watched
 from multiclass.engine.threads import intra_op_threads, threads_for
 from multiclass.models import build_model, macs_per_row
 from multiclass.sweep.grid import Trial
@@ -78,7 +79,7 @@ class TrialResult:
 
 
 @torch.no_grad()
-def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: int | None) -> dict[str, np.ndarray]:
+def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: Watched | None) -> dict[str, np.ndarray]:
     """Per model, each (M,): cross-entropy (weighted as training), accuracy, macro-F1 (and one recall) on the
     shared rows -- the scores of `multiclass.training.validation`, from the M models' class totals (M, K)."""
     m, n_classes = stack.n_models, stack.config.n_classes
@@ -108,7 +109,7 @@ def _add_totals(totals: torch.Tensor, true: torch.Tensor, pred: torch.Tensor) ->
 
 
 @torch.no_grad()
-def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, recall_of: int | None) -> dict:
+def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, recall_of: Watched | None) -> dict:
     """As `_validate`, but model m scores only its own rows ``X[index[m]]`` where ``valid[m]`` (index (M, n))."""
     m, n_classes = stack.n_models, stack.config.n_classes
     loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
@@ -246,7 +247,7 @@ def _padded(sets: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def train_stacked(
-    trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
+    trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | None = None,
     device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None, val_rows=None,
 ) -> list[TrialResult]:
     """Train every trial (all of one `Trial.stack_key`) on the same rows, or each on its own; one result per trial.
@@ -261,8 +262,9 @@ def train_stacked(
         The validation rows that feed every model's early stopping.
     class_weight : ndarray (K,) or None
         Weights of the loss (training and validation), as `train`.
-    recall_of : int or None
-        The class code watched by a "val_recall:<class>" monitor.
+    recall_of : Watched or None
+        The classes watched by a "val_recall:<class>" or "val_critical:<classes>" monitor
+        (`multiclass.classes.monitored_class`).
     device : str or torch.device
     dropout_seed : int
         Seeds the one generator of the stack's dropout masks.
@@ -365,7 +367,7 @@ def train_stacked(
     return results
 
 
-def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: int | None = None,
+def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | None = None,
                  device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None,
                  val_rows=None) -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the

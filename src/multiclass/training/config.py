@@ -7,13 +7,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from multiclass.classes import RECALL_MONITOR_PREFIX
+from multiclass.classes import CRITICAL_MONITOR_PREFIX, RECALL_MONITOR_PREFIX
 from multiclass.engine.options import COMPILE_STEP, ENGINES, FUSED_IS_FLOAT32, PRECISIONS
 from multiclass.exceptions import ConfigError
 
 __all__ = ["MONITORS", "TrainConfig", "monitor_mode", "validate_train_config"]
 
-# What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall.
+# What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall,
+# "val_critical:<class>[,<class>]" the critical classes' recall at a precision floor (`multiclass.classes.Watched`);
+# both increase.
 MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
 
 
@@ -36,7 +38,10 @@ class TrainConfig:
         Fraction of the training data held out, stratified by class, for validation when no explicit
         validation data is given. 0 disables validation (and so early stopping).
     monitor : str, default="val_loss"
-        "val_loss", "val_accuracy", "val_macro_f1" or "val_recall:<class name>".
+        "val_loss", "val_accuracy", "val_macro_f1", "val_recall:<class name>" or
+        "val_critical:<class name>[,<class name>]" (the mean recall of those classes while each keeps precision
+        >= `multiclass.classes.CRITICAL_PRECISION_FLOOR` on the validation rows; `multiclass.classes.Watched`).
+        ``fit`` watches the last when critical classes are named and no monitor is given.
     patience : int or None, default=10
         Epochs without an improvement of more than `min_delta` before stopping; None never stops early
         (the best epoch is still restored).
@@ -135,11 +140,12 @@ def validate_train_config(config: TrainConfig) -> None:
         raise ConfigError(f"`val_split` must be in [0, 1); got {config.val_split!r}.")
     if config.monitor not in MONITORS and not (
         isinstance(config.monitor, str)
-        and config.monitor.startswith(RECALL_MONITOR_PREFIX)
-        and len(config.monitor) > len(RECALL_MONITOR_PREFIX)
+        and any(config.monitor.startswith(prefix) and len(config.monitor) > len(prefix)
+                for prefix in (RECALL_MONITOR_PREFIX, CRITICAL_MONITOR_PREFIX))
     ):
         raise ConfigError(
-            f"`monitor` must be one of {sorted(MONITORS)} or 'val_recall:<class>'; got {config.monitor!r}."
+            f"`monitor` must be one of {sorted(MONITORS)}, 'val_recall:<class>' or 'val_critical:<class>[,<class>]'; "
+            f"got {config.monitor!r}."
         )
     if config.patience is not None and not (_is_int(config.patience) and config.patience >= 1):
         raise ConfigError(f"`patience` must be an integer >= 1 or None; got {config.patience!r}.")

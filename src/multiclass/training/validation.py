@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from multiclass.classes import Watched
 from multiclass.distributed import Comm
 from multiclass.exceptions import DataError
 from multiclass.metrics.totals import headline_scores
@@ -24,26 +25,40 @@ from multiclass.models import MLP, chunk_rows
 from multiclass.training.arrays import dense_rows
 
 __all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "dense_chunks", "scores_of_totals", "summary_from_totals",
-           "validation_scores"]
+           "validation_scores", "watched_score"]
 
 # Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
 # to amortise per-call overhead, small enough that (rows x widest layer) activations stay in the tens of MB.
 EVAL_CHUNK = 8192
 
 
-def validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of: int | None = None) -> dict:
-    """The record of a validation pass: val_loss, val_accuracy, val_macro_f1 (and val_recall of class
-    `recall_of`), as floats for one model or as arrays over leading axes (the sweep's (M, K) totals)."""
+def validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of: Watched | int | None = None) -> dict:
+    """The record of a validation pass: val_loss, val_accuracy, val_macro_f1 (and val_recall, the score of the
+    watched classes `recall_of`: `multiclass.classes.Watched`; an int is one class's recall), as floats for one
+    model or as arrays over leading axes (the sweep's (M, K) totals)."""
     if np.any(np.sum(true_sum, axis=-1) == 0):
         raise DataError("the validation rows are empty; give more data, a larger val_split or validation data.")
     scores = headline_scores(tp, pred_sum, true_sum)
     record = {"val_loss": np.asarray(loss_sum, np.float64) / np.asarray(weight_sum, np.float64),
               "val_accuracy": scores["accuracy"], "val_macro_f1": scores["macro_f1"]}
     if recall_of is not None:
-        record["val_recall"] = scores["recall"][..., recall_of]
+        record["val_recall"] = watched_score(scores, recall_of)
     if np.ndim(record["val_loss"]) == 0:
         record = {name: float(value) for name, value in record.items()}
     return record
+
+
+def watched_score(scores: dict, watched: Watched | int) -> np.ndarray:
+    """The score of the watched classes (defined in `multiclass.classes.Watched`) from `headline_scores`'
+    per-class ``precision``, ``recall`` and ``f1`` (..., K); shape (...)."""
+    if not isinstance(watched, Watched):
+        watched = Watched((int(watched),))
+    codes = list(watched.codes)
+    recall = scores["recall"][..., codes].mean(axis=-1)
+    if watched.floor is None:
+        return recall
+    above = np.all(scores["precision"][..., codes] >= watched.floor, axis=-1)
+    return np.where(above, recall, scores["f1"][..., codes].mean(axis=-1) - 1.0)
 
 
 def _split_totals(totals: np.ndarray, n_classes: int):
@@ -52,7 +67,7 @@ def _split_totals(totals: np.ndarray, n_classes: int):
     return tp, pred_sum, true_sum, totals[3 * k], totals[3 * k + 1], totals[3 * k + 2]
 
 
-def scores_of_totals(totals: np.ndarray, n_classes: int, recall_of: int | None) -> dict:
+def scores_of_totals(totals: np.ndarray, n_classes: int, recall_of: Watched | None) -> dict:
     """`validation_scores` of a totals vector (see the module docstring)."""
     tp, pred_sum, true_sum, loss_sum, weight_sum, _ = _split_totals(totals, n_classes)
     return validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of)

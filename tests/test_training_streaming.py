@@ -51,6 +51,7 @@ def weights_of(model) -> np.ndarray:
     {},
     {"class_weight": "balanced", "label_smoothing": 0.1, "l2": 1e-3},
     {"monitor": "val_recall:dog", "lr_patience": 1},
+    {"monitor": "val_critical:dog,eel", "lr_patience": 1},
 ])
 def test_streamed_training_equals_in_memory_training_with_the_same_batches(table, options):
     config = TrainConfig(epochs=4, batch_size=32, val_split=0.2, patience=2, engine="eager", verbose=False, **options)

@@ -48,7 +48,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         one row stays in training, with a warning) and trains without validation otherwise.
     val_split : float, default=0.1
     monitor : str or None, default=None
-        "val_loss", "val_accuracy", "val_macro_f1" or "val_recall:<class>"; None: the recipe's.
+        "val_loss", "val_accuracy", "val_macro_f1", "val_recall:<class>" or "val_critical:<class>[,<class>]";
+        None: "val_critical:<critical_classes>" when `critical_classes` are given, else the recipe's.
     patience : int or None, default=None
     min_delta : float, default=0.0
     class_weight : None, "balanced" or dict, default=None
@@ -65,7 +66,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         keeping macro-F1 as high as possible (`multiclass.decisions.fit_recall_offsets`).
     critical_classes : sequence or None, default=None
         The class labels that matter most: kept with the model (``trained_.critical``), named first by its reports,
-        and calibrated alone by `coverage`.
+        calibrated alone by `coverage`, and watched by early stopping and the recipe's search unless `monitor` is
+        given (their mean recall at precision >= 0.5: `multiclass.classes.Watched`).
     coverage : float or None, default=None
         Calibrate conformal prediction sets on the held-out `val_split` rows (`predict_set`): each set holds the
         true class with this probability (per critical class when there are any).

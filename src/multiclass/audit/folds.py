@@ -176,7 +176,8 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     recipe : FoldRecipe, optional
         Network and training of every fold model (default: the seed recipe, quiet).
     classes : sequence of K str, optional
-        Class names: the number of classes, and names for ``class_weight`` / ``val_recall:<class>``.
+        Class names: the number of classes, and names for ``class_weight`` / ``val_recall:<class>`` /
+        ``val_critical:<classes>``.
     engine : {"auto", "stacked", "separate"}, default="auto"
         "stacked" trains the fold models together (`train_stacked`); "separate" one after another (`train`);
         "auto" picks stacked on CUDA and separate on a CPU.

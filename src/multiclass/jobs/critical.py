@@ -2,8 +2,8 @@
 them (`watch_critical`), the critical classes kept with the model, and conformal prediction sets calibrated on the
 validation rows (`multiclass.conformal`), per critical class when there are any.
 
-The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at the loss of all
-rows at once, not at any row's score, so the sets' coverage is what split conformal promises up to that mild
+The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at a score of all
+rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what split conformal promises up to that mild
 reuse. Coverage is checked on new data by the tests (tests/test_jobs_critical.py).
 """
 

@@ -109,7 +109,8 @@ def train(model: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_
     X_val, y_val : array-like, optional
         Explicit validation data; otherwise ``config.val_split`` of the rows are held out, stratified.
     classes : sequence of K class names, optional
-        Lets `class_weight` mappings and ``"val_recall:<class>"`` name classes, and error messages show them.
+        Lets `class_weight` mappings and ``"val_recall:<class>"`` / ``"val_critical:<classes>"`` name classes, and
+        error messages show them.
     checkpoint : path, optional
         Write a checkpoint file here every ``config.checkpoint_every`` epochs (see
         `multiclass.training.checkpoint`); it is left in place, the caller removes it once the model is saved.

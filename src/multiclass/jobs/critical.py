@@ -3,8 +3,8 @@ them (`watch_critical`), the critical classes kept with the model, and conformal
 validation rows (`multiclass.conformal`), per critical class when there are any.
 
 The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at a score of all
-rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what split conformal promises up to that mild
-reuse. Coverage is checked on new data by the tests (tests/test_jobs_critical.py).
+rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what
+split conformal promises up to that mild reuse. Coverage is checked on new data by the tests (tests/test_jobs_critical.py).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sklearn.metrics import f1_score, precision_score, recall_score
+from sklearn.metrics import f1_score, log_loss, precision_score, recall_score
 
 from multiclass.classes import CRITICAL_PRECISION_FLOOR, Watched, critical_monitor, monitored_class
 from multiclass.cli import main
@@ -112,16 +112,27 @@ def fault_split():
     return (*faults(1500, 0), *faults(600, 1))
 
 
+def best_epochs(scores, losses) -> list[int]:
+    """The epoch early stopping keeps after each epoch: the highest score, equal scores ranked by lower loss."""
+    best, kept = 0, []
+    for e in range(len(scores)):
+        if e == 0 or scores[e] > scores[best] or (scores[e] == scores[best] and losses[e] < losses[best]):
+            best = e
+        kept.append(best + 1)
+    return kept
+
+
 def test_early_stopping_keeps_the_epoch_scikit_learn_picks(fault_split, monkeypatch):
     """The eager loop: every epoch's score is scikit-learn's on that epoch's decisions, the rare class is found
-    only after some epochs, and early stopping keeps (and stops after) the epochs the oracle's scores say."""
+    only after some epochs, and early stopping keeps (and stops after) the epochs that scikit-learn's scores say
+    (equal scores ranked by log-loss)."""
     X, y, X_val, y_val = fault_split
-    decided = []
+    epochs = []
     original = ResidentValidation.totals
 
     def totals(self, model, class_weight):
         with torch.no_grad():
-            decided.append(model(self.X).argmax(dim=1).numpy())
+            epochs.append(torch.softmax(model(self.X).double(), dim=1).numpy())
         return original(self, model, class_weight)
 
     monkeypatch.setattr(ResidentValidation, "totals", totals)
@@ -129,15 +140,17 @@ def test_early_stopping_keeps_the_epoch_scikit_learn_picks(fault_split, monkeypa
     config = TrainConfig(epochs=40, lr=3e-3, batch_size=64, monitor="val_critical:fault", patience=patience,
                          engine="eager", verbose=False)
     result = train(build_model(ModelConfig(4, 3), seed=0), X, y, config, X_val=X_val, y_val=y_val, classes=CLASSES)
-    expected = [oracle(y_val, pred, (2,), 3) for pred in decided]
+    expected = [oracle(y_val, probs.argmax(axis=1), (2,), 3) for probs in epochs]
+    losses = [log_loss(y_val, probs, labels=[0, 1, 2]) for probs in epochs]
     np.testing.assert_allclose([r["val_score"] for r in result.history], expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose([r["val_loss"] for r in result.history], losses, rtol=1e-5)
     assert expected[0] < 0 < max(expected)  # the fault is found late, and then at precision >= 0.5
-    best = 1 + int(np.argmax(expected))  # the first best epoch
-    stop = next((e for e in range(1, len(expected) + 1) if e - 1 - int(np.argmax(expected[:e])) >= patience),
-                len(expected))
-    assert (result.best_epoch, len(result.history)) == (best, stop)
-    kept = predict_log_proba(result.model, X_val).argmax(axis=1)
-    assert oracle(y_val, kept, (2,), 3) == pytest.approx(expected[best - 1], abs=1e-12)
+    kept = best_epochs(expected, losses)
+    assert len(set(expected[:kept[-1]])) < kept[-1]  # some scores were equal: the tiebreak had work to do
+    stop = next((e for e in range(1, len(expected) + 1) if e - kept[e - 1] >= patience), len(expected))
+    assert (result.best_epoch, len(result.history)) == (kept[stop - 1], stop)
+    decided = predict_log_proba(result.model, X_val).argmax(axis=1)
+    assert oracle(y_val, decided, (2,), 3) == pytest.approx(expected[result.best_epoch - 1], abs=1e-12)
 
 
 def test_the_stacked_engine_and_cross_validation_score_it_alike(fault_split):
@@ -147,8 +160,9 @@ def test_the_stacked_engine_and_cross_validation_score_it_alike(fault_split):
                                                patience=None, verbose=False), ModelConfig(4, 3))
               for lr in (3e-3, 3e-2)]
     for result in train_trials(trials, X, y, X_val, y_val, recall_of=watched):
-        scores = [r["val_score"] for r in result.history]
-        assert result.best_epoch == 1 + int(np.argmax(scores))
+        history = result.history
+        kept = best_epochs([r["val_score"] for r in history], [r["val_loss"] for r in history])
+        assert result.best_epoch == kept[-1]
         model = build_model(ModelConfig(4, 3))
         model.load_state_dict(result.state)
         kept = predict_log_proba(model, X_val).argmax(axis=1)
@@ -226,3 +240,22 @@ def test_the_estimator_and_streamed_training_watch_it_too(fault_split, fault_csv
                    decision=DecisionConfig(critical=("fault", "minor"))).trained
     assert streamed.train_config.monitor == "val_critical:fault,minor" and streamed.critical == ("fault", "minor")
     assert all(-1 <= record["val_score"] <= 1 for record in streamed.history)
+
+
+def test_while_the_class_is_never_found_the_lowest_loss_is_kept(fault_split):
+    """A critical class the network never decides scores -1 at every epoch: without the loss ranking those ties,
+    early stopping would keep epoch 1 and stop `patience` epochs later (the eager loop and the stacked engine)."""
+    X, y, X_val, y_val = fault_split
+    noise = np.random.default_rng(3)
+    rare = np.where(noise.random(len(y)) < 0.02, 2, np.minimum(y, 1))  # 'fault': 2 % of rows, at random
+    rare_val = np.where(noise.random(len(y_val)) < 0.02, 2, np.minimum(y_val, 1))
+    config = TrainConfig(epochs=12, lr=3e-3, batch_size=64, monitor="val_critical:fault", patience=3,
+                         engine="eager", verbose=False)
+    alone = train(build_model(ModelConfig(4, 3), seed=0), X, rare, config, X_val=X_val, y_val=rare_val,
+                  classes=CLASSES)
+    stacked = train_trials([Trial((), config, ModelConfig(4, 3))], X, rare, X_val, rare_val,
+                           recall_of=monitored_class(config.monitor, CLASSES, 3))[0]
+    for result in (alone, stacked):
+        scores, losses = [r["val_score"] for r in result.history], [r["val_loss"] for r in result.history]
+        assert set(scores) == {-1.0}
+        assert result.best_epoch == 1 + int(np.argmin(losses)) > 1

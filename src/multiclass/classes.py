@@ -37,7 +37,8 @@ class Watched:
     always beats one below it: above it each class has tp > 0, so the score is > 0. The mean, not the minimum,
     so that early stopping sees progress on any critical class; the floor already makes every class count (a class
     not found has precision 0, below any floor). Below the floor the F1 ranks epochs by both what they find and
-    the alarms they raise, so neither flooding a class nor never deciding it wins.
+    the alarms they raise, so neither flooding a class nor never deciding it wins. Epochs of equal score (counts
+    of a few rows stay equal for many epochs) are ranked by validation loss (`training.validation.tiebreak_of`).
 
     Parameters
     ----------

@@ -30,7 +30,7 @@ from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_e
 from multiclass.training.config import monitor_mode
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
-from multiclass.training.validation import validation_scores
+from multiclass.training.validation import tiebreak_of, validation_scores
 
 __all__ = ["MAX_STACK", "TrialResult", "train_stacked", "train_trials"]
 
@@ -335,7 +335,7 @@ def train_stacked(
                     config = trials[j].train_config
                     score = {name: float(values[row]) for name, values in scores.items()}
                     value = score.pop("val_recall") if recall_of is not None else score[config.monitor]
-                    should_stop = stoppers[j].step(value)
+                    should_stop = stoppers[j].step(value, tiebreak_of(score, recall_of))
                     if stoppers[j].improved:
                         improved.append(row)
                     results[j].history.append({"epoch": epoch, "train_loss": train_losses[row], "lr": config.lr,

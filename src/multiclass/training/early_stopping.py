@@ -14,8 +14,10 @@ __all__ = ["EarlyStopping"]
 class EarlyStopping:
     """Track the best score; `step` returns True once `patience` epochs pass without an improvement.
 
-    An improvement is a score better than the best so far by more than `min_delta` (Keras' rule). With
-    ``patience=None`` it only tracks the best epoch and never asks to stop.
+    An improvement is a score better than the best so far by more than `min_delta` (Keras' rule), or, when `step`
+    is given a `tiebreak`, the very same score with a lower tiebreak (the validation loss, for a score of counts
+    that stays equal over many epochs: ``val_critical``). With ``patience=None`` it only tracks the best epoch and
+    never asks to stop.
 
     Examples
     --------
@@ -24,6 +26,11 @@ class EarlyStopping:
     [False, False, False, True]
     >>> stopper.best_epoch, stopper.best_score
     (2, 0.5)
+    >>> stopper = EarlyStopping(mode="max", patience=2)
+    >>> [stopper.step(score, loss) for score, loss in [(-1.0, 0.9), (-1.0, 0.8), (-1.0, 0.85), (0.5, 0.9)]]
+    [False, False, False, False]
+    >>> stopper.best_epoch, stopper.best_score
+    (4, 0.5)
     """
 
     mode: str = "min"
@@ -31,6 +38,7 @@ class EarlyStopping:
     min_delta: float = 0.0
     best_score: float = field(default=math.nan, init=False)
     best_epoch: int = field(default=0, init=False)
+    best_tiebreak: float = field(default=math.nan, init=False)
     epoch: int = field(default=0, init=False)
     improved: bool = field(default=False, init=False)
 
@@ -38,20 +46,25 @@ class EarlyStopping:
         if self.mode not in ("min", "max"):
             raise ConfigError(f"`mode` must be 'min' or 'max'; got {self.mode!r}.")
 
-    def step(self, score: float) -> bool:
-        """Record the score of the next epoch (1-based); return True when training should stop."""
+    def step(self, score: float, tiebreak: float | None = None) -> bool:
+        """Record the score of the next epoch (1-based), and the tiebreak that ranks equal scores (lower is better;
+        None: ties never improve); return True when training should stop."""
         self.epoch += 1
         sign = 1.0 if self.mode == "max" else -1.0
+        tiebreak = math.nan if tiebreak is None else float(tiebreak)
         # NaN never improves (a diverged epoch must not become "best").
         self.improved = not math.isnan(score) and (
             self.best_epoch == 0 or sign * (score - self.best_score) > self.min_delta
+            or (score == self.best_score and tiebreak < self.best_tiebreak)
         )
         if self.improved:
-            self.best_score, self.best_epoch = float(score), self.epoch
+            self.best_score, self.best_epoch, self.best_tiebreak = float(score), self.epoch, tiebreak
         return self.patience is not None and self.epoch - self.best_epoch >= self.patience
 
     def state_dict(self) -> dict:
-        return {"best_score": self.best_score, "best_epoch": self.best_epoch, "epoch": self.epoch}
+        return {"best_score": self.best_score, "best_epoch": self.best_epoch, "epoch": self.epoch,
+                "best_tiebreak": self.best_tiebreak}
 
     def load_state_dict(self, state: dict) -> None:
         self.best_score, self.best_epoch, self.epoch = state["best_score"], state["best_epoch"], state["epoch"]
+        self.best_tiebreak = state.get("best_tiebreak", math.nan)  # checkpoints written before it: no tiebreak

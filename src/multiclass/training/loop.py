@@ -35,7 +35,8 @@ from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
 from multiclass.training.sources import ResidentData, SparseData
-from multiclass.training.validation import ResidentValidation, StreamedValidation, dense_chunks, scores_of_totals
+from multiclass.training.validation import (ResidentValidation, StreamedValidation, dense_chunks, scores_of_totals,
+                                           tiebreak_of)
 
 __all__ = ["Run", "TrainResult", "restore_best", "run_of", "run_training", "settings_of", "train"]
 
@@ -219,7 +220,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
                     scores = scores_of_totals(validation.totals(model, class_weight), n_classes, recall_of)
                     score = scores.pop("val_recall") if recall_of is not None else scores[config.monitor]
                     record.update(scores, val_score=score)
-                    should_stop = stopper.step(score)
+                    should_stop = stopper.step(score, tiebreak_of(scores, recall_of))
                     if scheduler is not None:
                         scheduler.step(score)
                     should_stop, improved = comm.broadcast_flags(should_stop, stopper.improved)

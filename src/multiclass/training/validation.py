@@ -25,7 +25,7 @@ from multiclass.models import MLP, chunk_rows
 from multiclass.training.arrays import dense_rows
 
 __all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "dense_chunks", "scores_of_totals", "summary_from_totals",
-           "validation_scores", "watched_score"]
+           "tiebreak_of", "validation_scores", "watched_score"]
 
 # Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
 # to amortise per-call overhead, small enough that (rows x widest layer) activations stay in the tens of MB.
@@ -59,6 +59,13 @@ def watched_score(scores: dict, watched: Watched | int) -> np.ndarray:
         return recall
     above = np.all(scores["precision"][..., codes] >= watched.floor, axis=-1)
     return np.where(above, recall, scores["f1"][..., codes].mean(axis=-1) - 1.0)
+
+
+def tiebreak_of(record: dict, recall_of: Watched | int | None) -> float | None:
+    """What ranks epochs of equal score for early stopping (`EarlyStopping.step`): the validation loss of `record`
+    for a ``val_critical`` monitor, whose score of a few rows' counts stays equal for many epochs (at -1 while a
+    rare class is never decided, where the first epoch would otherwise be kept); None for other monitors."""
+    return record["val_loss"] if isinstance(recall_of, Watched) and recall_of.floor is not None else None
 
 
 def _split_totals(totals: np.ndarray, n_classes: int):

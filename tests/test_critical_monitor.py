@@ -27,6 +27,7 @@ from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
 from multiclass.training import TrainConfig, train
+from multiclass.training.progress import describe_epoch
 from multiclass.training.validation import ResidentValidation, validation_scores
 
 CLASSES = ["ok", "minor", "fault"]
@@ -259,3 +260,15 @@ def test_while_the_class_is_never_found_the_lowest_loss_is_kept(fault_split):
         scores, losses = [r["val_score"] for r in result.history], [r["val_loss"] for r in result.history]
         assert set(scores) == {-1.0}
         assert result.best_epoch == 1 + int(np.argmin(losses)) > 1
+
+
+@pytest.mark.parametrize("lang, above, below", [("en", "critical recall 0.2500", "critical recall below the precision "
+                                                 "floor"),
+                                                ("es", "exhaustividad crítica 0,2500", "exhaustividad crítica bajo el "
+                                                 "mínimo de precisión")])
+def test_the_progress_line_shows_the_critical_recall(lang, above, below):
+    record = {"epoch": 1, "train_loss": 1.0, "val_loss": 1.0, "val_macro_f1": 0.5}
+    lines = [describe_epoch({**record, "val_score": score}, lang=lang, monitor="val_critical:fault")
+             for score in (0.25, -0.4)]
+    assert above in lines[0] and below in lines[1]
+    assert above not in describe_epoch({**record, "val_score": 0.25}, lang=lang, monitor="val_loss")

@@ -208,7 +208,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
     n_classes = model.config.n_classes
     started = time.perf_counter()
     with make_progress(config.verbose and comm.is_main, config.epochs, patience=stopper.patience,
-                       log_every=config.log_every) as progress:
+                       log_every=config.log_every, monitor=config.monitor) as progress:
         try:
             for epoch in range(first_epoch, config.epochs + 1):
                 tic = time.perf_counter()

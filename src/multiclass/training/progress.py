@@ -16,6 +16,7 @@ import sys
 import time
 from typing import TextIO
 
+from multiclass.classes import CRITICAL_MONITOR_PREFIX
 from multiclass.language import LANGS, current_lang
 
 __all__ = ["WORDS", "Display", "describe_epoch", "make_progress", "say_search"]
@@ -37,6 +38,8 @@ WORDS = {
     "loss": ("loss", "pérdida"),
     "val_loss": ("val_loss", "pérdida_val"),
     "val_macro_f1": ("val_macro_f1", "f1_macro_val"),
+    "critical_recall": ("critical recall", "exhaustividad crítica"),
+    "below_floor": ("below the precision floor", "bajo el mínimo de precisión"),
     "best_epoch": ("best epoch", "mejor época"),
     "patience": ("patience", "paciencia"),
     "per_epoch": ("s/epoch", "s/época"),
@@ -57,15 +60,18 @@ def _number(value: float, digits: int, lang: str) -> str:
 
 
 def describe_epoch(record: dict, *, best_epoch: int = 0, epochs_since_best: int = 0,
-                   patience: int | None = None, lang: str | None = None) -> str:
-    """One line about an epoch: its losses, the best epoch so far and the patience left (in `lang`, by default
-    the language of the run)."""
+                   patience: int | None = None, lang: str | None = None, monitor: str | None = None) -> str:
+    """One line about an epoch: its losses (and the critical classes' recall when `monitor` watches them), the best
+    epoch so far and the patience left (in `lang`, by default the language of the run)."""
     lang = lang or current_lang()
     w = _words(lang)
     parts = [f"{w['loss']} {_number(record['train_loss'], 4, lang)}"]
     if record.get("val_loss") is not None:
         parts += [f"{w['val_loss']} {_number(record['val_loss'], 4, lang)}",
                   f"{w['val_macro_f1']} {_number(record['val_macro_f1'], 4, lang)}"]
+        if (monitor or "").startswith(CRITICAL_MONITOR_PREFIX):  # its score < 0: below the floor (`classes.Watched`)
+            score = record["val_score"]
+            parts.append(f"{w['critical_recall']} " + (_number(score, 4, lang) if score >= 0 else w["below_floor"]))
         if best_epoch:
             parts.append(f"{w['best_epoch']} {best_epoch}")
         if patience is not None:
@@ -95,11 +101,13 @@ class Display:
     stream : text file, default=sys.stderr
     log_every : int or None
         Write a line every this many epochs; None: a live bar on a terminal, a line per epoch elsewhere.
+    monitor : str or None
+        What early stopping watches: a ``val_critical`` monitor's score is shown (`describe_epoch`).
     """
 
     def __init__(self, total_epochs: int, *, label: str = "train", patience: int | None = None,
-                 stream: TextIO | None = None, log_every: int | None = None):
-        self.total, self.label, self.patience = total_epochs, label, patience
+                 stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None):
+        self.total, self.label, self.patience, self.monitor = total_epochs, label, patience, monitor
         self.lang = current_lang()
         self.words = _words(self.lang)
         self.stream = stream or sys.stderr
@@ -140,7 +148,7 @@ class Display:
     def epoch_done(self, record: dict, *, best_epoch: int = 0, epochs_since_best: int = 0) -> None:
         """Report a training epoch (a `TrainResult.history` record)."""
         self.advance(describe_epoch(record, best_epoch=best_epoch, epochs_since_best=epochs_since_best,
-                                    patience=self.patience, lang=self.lang))
+                                    patience=self.patience, lang=self.lang, monitor=self.monitor))
 
     def advance(self, text: str) -> None:
         """One more epoch done, described by `text`."""
@@ -177,11 +185,11 @@ class _Silent:
 
 
 def make_progress(verbose: bool, total_epochs: int, *, label: str = "train", patience: int | None = None,
-                  stream: TextIO | None = None, log_every: int | None = None):
+                  stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None):
     """A `Display` when `verbose`, else a context manager that shows nothing."""
     if not verbose:
         return _Silent()
-    return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every)
+    return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every, monitor=monitor)
 
 
 def say_search(stage: str, n: int, rows: int, stream: TextIO | None = None, folds: int = 0) -> None:

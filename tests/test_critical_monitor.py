@@ -92,7 +92,7 @@ def test_the_monitor_names_classes():
     assert critical_monitor(["fault"]) == "val_critical:fault"
     assert monitored_class("val_critical:fault,minor,fault", CLASSES, 3) == Watched((2, 1), CRITICAL_PRECISION_FLOOR)
     assert TrainConfig(monitor="val_critical:fault").monitor == "val_critical:fault"
-    with pytest.raises(ConfigError, match=r"`monitor` names class 'leak', which is not one of the classes"):
+    with pytest.raises(ConfigError, match=r"`critical` names class 'leak', which is not one of the classes"):
         monitored_class("val_critical:fault,leak", CLASSES, 3)
     with pytest.raises(ConfigError, match=r"'val_critical:<class>\[,<class>\]'; got 'val_critical:'\."):
         TrainConfig(monitor="val_critical:")
@@ -272,3 +272,13 @@ def test_the_progress_line_shows_the_critical_recall(lang, above, below):
              for score in (0.25, -0.4)]
     assert above in lines[0] and below in lines[1]
     assert above not in describe_epoch({**record, "val_score": 0.25}, lang=lang, monitor="val_loss")
+
+
+@pytest.mark.parametrize("stream", [[], ["--stream"]])
+def test_an_unknown_critical_class_is_exit_2_in_memory_and_streamed(fault_csv, tmp_path, capsys, stream):
+    argv = ["train", str(fault_csv), "--target", "state", "--critical", "fault,leak", *stream, "--epochs", "2",
+            "--quiet", "--out", str(tmp_path / "m")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: `--critical` names class 'leak', which is not one of the classes") and "'fault'" in err
+    assert not (tmp_path / "m").exists()

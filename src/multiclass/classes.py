@@ -127,6 +127,8 @@ def monitored_class(monitor: str, classes: Sequence | None, n_classes: int) -> W
         return Watched((resolve_class(monitor[len(RECALL_MONITOR_PREFIX):], classes, n_classes, "monitor"),))
     if monitor.startswith(CRITICAL_MONITOR_PREFIX):
         names = monitor[len(CRITICAL_MONITOR_PREFIX):].split(",")
-        codes = tuple(dict.fromkeys(resolve_class(name, classes, n_classes, "monitor") for name in names))
+        # named as `critical`: these are the critical classes (an unknown one in streamed training, which resolves
+        # the names only here, gets the message of data read whole)
+        codes = tuple(dict.fromkeys(resolve_class(name, classes, n_classes, "critical") for name in names))
         return Watched(codes, CRITICAL_PRECISION_FLOOR)
     return None

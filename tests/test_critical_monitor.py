@@ -1,7 +1,8 @@
 """The monitor of ``--critical``: ``val_critical:<classes>``, the critical classes' mean recall while each keeps
 precision >= the floor (below it: their mean F1 - 1), checked against scikit-learn per class; the epoch early
 stopping keeps in the eager loop, and the best record of the stacked engine and of cross-validation, are the
-ones scikit-learn's scores pick; ``train --critical`` watches it unless ``--monitor`` is given."""
+ones scikit-learn's scores pick (equal scores ranked by log-loss); ``train --critical`` (in memory, streamed, the
+estimator) watches it unless ``--monitor`` is given; the training line and the progress line say it, en/es."""
 
 from __future__ import annotations
 
@@ -262,10 +263,10 @@ def test_while_the_class_is_never_found_the_lowest_loss_is_kept(fault_split):
         assert result.best_epoch == 1 + int(np.argmin(losses)) > 1
 
 
-@pytest.mark.parametrize("lang, above, below", [("en", "critical recall 0.2500", "critical recall below the precision "
-                                                 "floor"),
-                                                ("es", "exhaustividad crítica 0,2500", "exhaustividad crítica bajo el "
-                                                 "mínimo de precisión")])
+@pytest.mark.parametrize("lang, above, below", [
+    ("en", "critical recall 0.2500", "critical recall below the precision floor"),
+    ("es", "exhaustividad crítica 0,2500", "exhaustividad crítica bajo el mínimo de precisión"),
+])
 def test_the_progress_line_shows_the_critical_recall(lang, above, below):
     record = {"epoch": 1, "train_loss": 1.0, "val_loss": 1.0, "val_macro_f1": 0.5}
     lines = [describe_epoch({**record, "val_score": score}, lang=lang, monitor="val_critical:fault")

@@ -121,3 +121,16 @@ def test_the_command_line_says_the_model_is_the_average_of_its_fold_models(tmp_p
                  "--lang", lang]) == 0
     html = (tmp_path / "r.html").read_text()
     assert ("the average of its 5 fold models" if lang == "en" else "el promedio de sus 5 modelos") in html
+
+
+def test_fold_models_cut_short_by_the_epoch_limit_say_so(monkeypatch):
+    from multiclass.exceptions import EpochLimitWarning
+    from multiclass.jobs import recipe
+
+    monkeypatch.setattr(recipe, "AUTO_EPOCHS", 12)  # far too few epochs at this learning rate: still improving
+    X, y = _data(300, seed=2)
+    with pytest.warns(EpochLimitWarning, match=r"training used all 12 epochs and its best epoch was 1[12]: the "
+                                               r"model was still improving"):
+        trained, _ = fit_arrays(X[:250], y[:250], classes=["a", "b", "c"], X_val=X[250:], y_val=y[250:],
+                                config=TrainConfig(verbose=False, seed=0, lr=1e-5))
+    assert trained.stop_reason == "fold_average" and max(trained.recipe["fold_best_epochs"]) >= 11

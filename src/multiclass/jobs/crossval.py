@@ -86,7 +86,8 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     list of dict
         Per candidate: ``val_loss``, ``val_accuracy``, ``val_macro_f1`` (and ``val_recall``) of the pooled
         out-of-fold predictions, ``val_score``, ``best_epochs`` (one per fold), ``best_epoch`` (their median),
-        ``epochs`` (run, summed over the folds), and the fold models' ``states`` (best weights) and ``histories``.
+        ``epochs`` (run, summed over the folds), and the fold models' ``states`` (best weights), ``histories``
+        and ``stop_reasons``.
     """
     train_rows, val_rows = fold_rows(y, k, seed)
     jobs = [(c, j) for c in candidates for j in range(k)]
@@ -100,11 +101,12 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     records = []
     for c_index in range(len(candidates)):
         out_of_fold = None
-        best_epochs, epochs, states, histories = [], 0, [], []
+        best_epochs, epochs, states, histories, stops = [], 0, [], [], []
         for j in range(k):
             result = results[c_index * k + j]
             states.append(result.state)
             histories.append(result.history)
+            stops.append(result.stop_reason)
             model = build_model(result.trial.model_config, seed=result.trial.train_config.seed)
             model.load_state_dict(result.state)
             log_proba = predict_log_proba(model, X[val_rows[j]])
@@ -117,7 +119,7 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
         score = record.get("val_recall") if recall_of is not None else record[monitor]
         records.append({**record, "val_score": score, "best_epochs": best_epochs,
                         "best_epoch": max(1, int(np.median(best_epochs))), "epochs": epochs, "states": states,
-                        "histories": histories})
+                        "histories": histories, "stop_reasons": stops})
     return records
 
 

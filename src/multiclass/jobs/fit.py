@@ -42,6 +42,7 @@ from multiclass.report import Report, ReportConfig
 from multiclass.report.build import build_report_from_counts
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, TrainResult, train, train_stream
+from multiclass.training.loop import warn_if_still_improving
 from multiclass.training.arrays import check_training_data, is_sparse
 from multiclass.training.checkpoint import checkpoint_path
 from multiclass.training.streaming import validation_batches
@@ -299,6 +300,11 @@ def _fold_average(found, n_features: int, n_classes: int, activation: str, winne
     model = _network(n_features, n_classes, hidden, activation, winner.dropout, seed)
     model.load_state_dict(state)
     model.eval()
+    folds = [TrainResult(model=model, history=h, best_epoch=b, stop_reason=r)
+             for h, b, r in zip(found.fold_histories, found.fold_best_epochs, found.fold_stop_reasons)]
+    cut_short = [fold for fold in folds if fold.stop_reason == "max_epochs"]
+    if cut_short:  # a fold model still improving at the epoch limit: say so, as a single training would
+        warn_if_still_improving(max(cut_short, key=lambda fold: fold.best_epoch))
     return TrainResult(model=model, history=found.fold_histories[0], best_epoch=found.fold_best_epochs[0],
                        stop_reason=FOLD_AVERAGE)
 

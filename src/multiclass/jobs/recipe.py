@@ -86,9 +86,9 @@ class SearchResult:
         Training rows of each rung that was run.
     folds : int
         Folds of a cross-validated choice (`multiclass.jobs.crossval`); 0 when ranked on the validation rows.
-    fold_states, fold_histories, fold_best_epochs : list, optional
-        When cross-validated: the winner's fold models (MLP state dicts at their best epochs), their histories and
-        best epochs; the final model is their average (`multiclass.jobs.crossval.averaged_network`).
+    fold_states, fold_histories, fold_best_epochs, fold_stop_reasons : list, optional
+        When cross-validated: the winner's fold models (MLP state dicts at their best epochs), their histories,
+        best epochs and stop reasons; the final model is their average (`multiclass.jobs.crossval.averaged_network`).
     """
 
     winner: Candidate
@@ -98,6 +98,7 @@ class SearchResult:
     fold_states: list | None = field(default=None, repr=False)
     fold_histories: list | None = field(default=None, repr=False)
     fold_best_epochs: list[int] = field(default_factory=list)
+    fold_stop_reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         chosen = {"chosen": self.winner.to_dict(), "rungs": self.rungs, "candidates": self.board}
@@ -175,7 +176,7 @@ class _Rungs:
         self.board: list[dict] = []
         self.rungs: list[int] = []
 
-    def trial(self, candidate: Candidate, rows: int, whole: bool | None = None) -> Trial:
+    def trial(self, candidate: Candidate, rows: int, whole: bool | None = None, epochs: int | None = None) -> Trial:
         """The candidate as trained on `rows` of the training rows: its L2 scaled by n / rows (the penalty is
         added to a mean loss, so a subsample needs proportionally more of it to be regularised alike) and, unless
         fixed, the batch size of that many rows."""
@@ -185,7 +186,7 @@ class _Rungs:
             scaled = replace(scaled, batch_size=min(candidate.batch_size, batch_size_for(rows)))
         whole = rows >= n_rows if whole is None else whole
         config = replace(self.base, lr=scaled.lr, l2=scaled.l2, batch_size=scaled.batch_size,
-                         epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
+                         epochs=epochs or (SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS),
                          patience=AUTO_PATIENCE if whole else SUBSAMPLE_PATIENCE, lr_patience=None, verbose=False)
         model = ModelConfig(self.X_tr.shape[1], len(self.classes), candidate.hidden, self.activation,
                             candidate.dropout)
@@ -223,7 +224,9 @@ class _Rungs:
         best and its record (its fold models' states and histories)."""
         if self.base.verbose:
             say_search("folds", len(candidates), len(y), folds=CV_FOLDS)
-        records = cross_validate(candidates, X, y, trial_of=lambda c, rows: self.trial(c, rows, whole=True),
+        # the fold models are the final model's members: the auto recipe's epoch limit, not the search's
+        records = cross_validate(candidates, X, y,
+                                 trial_of=lambda c, rows: self.trial(c, rows, whole=True, epochs=AUTO_EPOCHS),
                                  monitor=self.base.monitor, class_weight=self.weight, recall_of=self.recall_of,
                                  device=self.device, seed=self.base.seed, verbose=self.base.verbose)
         ranked = []
@@ -278,7 +281,8 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     if folds <= budget and n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled:
         winner, record = rungs.cross_validate(candidates, X_tr, y_tr)
         return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_states=record["states"],
-                            fold_histories=record["histories"], fold_best_epochs=record["best_epochs"])
+                            fold_histories=record["histories"], fold_best_epochs=record["best_epochs"],
+                            fold_stop_reasons=record["stop_reasons"])
     if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
         winner = rungs.run(candidates, n_rows, "all")[0]
         return SearchResult(winner, rungs.board, rungs.rungs)

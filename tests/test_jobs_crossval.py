@@ -134,3 +134,29 @@ def test_fold_models_cut_short_by_the_epoch_limit_say_so(monkeypatch):
         trained, _ = fit_arrays(X[:250], y[:250], classes=["a", "b", "c"], X_val=X[250:], y_val=y[250:],
                                 config=TrainConfig(verbose=False, seed=0, lr=1e-5))
     assert trained.stop_reason == "fold_average" and max(trained.recipe["fold_best_epochs"]) >= 11
+
+
+@pytest.mark.parametrize("rows", [240, 4_000], ids=["cross-validated", "ranked-on-validation"])
+def test_ctrl_c_during_the_search_stops_the_run_and_writes_nothing(tmp_path, capsys, monkeypatch, rows):
+    import multiclass.sweep.loop as loop
+    from multiclass.cli import main
+
+    calls = {"n": 0}
+    validate_own, validate = loop._validate_own, loop._validate
+
+    def interrupt_on_the_third(function):
+        def wrapped(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise KeyboardInterrupt
+            return function(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(loop, "_validate_own", interrupt_on_the_third(validate_own))
+    monkeypatch.setattr(loop, "_validate", interrupt_on_the_third(validate))
+    X, y = _data(rows)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=np.array(["a", "b", "c"])[y])
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["train", str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m")]) == 130
+    assert "interrupted" in capsys.readouterr().err and calls["n"] == 3
+    assert not (tmp_path / "m").exists()

@@ -4,6 +4,9 @@ writes (the torch path) up to float32 rounding."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -89,6 +92,40 @@ def test_predict_reads_a_large_table_through_the_data_package(table_model, tmp_p
     monkeypatch.undo()
     predict(table_model, source, tmp_path / "small.csv")
     assert (tmp_path / "big.csv").read_bytes() == (tmp_path / "small.csv").read_bytes()
+
+
+def test_a_large_table_is_read_without_sklearn_scipy_or_torch(table_model, tmp_path):
+    source = tmp_path / "new.csv"
+    table_frame(200, seed=12).to_csv(source, index=False)
+    code = (
+        "import sys\n"
+        "import multiclass.runtime.predict as runtime_predict\n"
+        "from multiclass.jobs.predict import predict\n"
+        "runtime_predict.SMALL_TABLE_BYTES = 10\n"  # any table is "large": read by pandas (`read_table`)
+        f"predict({str(table_model)!r}, {str(source)!r}, {str(tmp_path / 'out.csv')!r})\n"
+        "print(sorted(m for m in ('torch', 'sklearn', 'scipy', 'pandas') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "['pandas']"  # pandas read the table; nothing else heavy was imported
+    predict(table_model, source, tmp_path / "small.csv")
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "small.csv").read_bytes()
+
+
+def test_small_pages_restores_numpy_huge_page_setting():
+    from numpy._core.multiarray import _set_madvise_hugepage
+
+    from multiclass.runtime.memory import small_pages
+
+    before = _set_madvise_hugepage(True)
+    try:
+        with small_pages():
+            assert _set_madvise_hugepage(False) is False  # inside: off
+        assert _set_madvise_hugepage(True) is True  # after: back on
+        with pytest.raises(RuntimeError), small_pages():
+            raise RuntimeError
+        assert _set_madvise_hugepage(True) is True  # restored after an error too
+    finally:
+        _set_madvise_hugepage(before)
 
 
 def test_predict_errors_name_the_file_column_and_row(table_model, tmp_path):

@@ -19,11 +19,10 @@ from multiclass.data.preprocessing import (
     Preprocessor,
 )
 from multiclass.data.table import load_table
-from multiclass.data.table_format import looks_like_table
+from multiclass.data.table_format import has_table_extension, looks_like_table
 from multiclass.data.text import load_text
 from multiclass.data.text_folder import is_text_file, is_text_folder
 
-_TABLE_EXTENSIONS = {".csv", ".tsv", ".txt", ".parquet", ".pq"}
 _PARQUET_MAGIC = b"PAR1"
 _LOADERS: dict[str, Callable[..., Dataset]] = {
     "table": load_table,
@@ -76,7 +75,7 @@ def detect_kind(path_or_name: str | Path) -> str:
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".xz", ".zip", ".zst")]
     if suffixes and suffixes[-1] == ".npz":
         return "npz"
-    if suffixes and suffixes[-1] in _TABLE_EXTENSIONS:
+    if has_table_extension(path):
         return "table"
     if is_idx_file(path):
         return "idx"

@@ -30,8 +30,11 @@ from pathlib import Path
 from multiclass.exceptions import ConfigError
 from multiclass.data.csv_checks import open_text_head
 
-__all__ = ["SNIFF_BYTES", "WHITESPACE", "TableFormat", "looks_like_table", "sniff_format", "split_fields"]
+__all__ = ["SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "has_table_extension", "looks_like_table",
+           "sniff_format", "split_fields"]
 
+TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})  # a table by its name alone
+_COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")
 SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
 SNIFF_LINES = 200  # lines of the sample parsed for the header and decimal-mark decisions
 WHITESPACE = "whitespace"  # the `sep` of a table whose fields are separated by runs of spaces or tabs
@@ -189,3 +192,9 @@ def sniff_format(path: str | Path, *, default_sep: str = "", sep: str | None = N
         width = max((len(row) for row in rows), default=1)
         names = [f"column_{i + 1}" for i in range(width)]
     return TableFormat(sep, header, tuple(names) if names is not None else None, decimal)
+
+
+def has_table_extension(path: Path) -> bool:
+    """Whether the name of `path` says it is a table (`TABLE_EXTENSIONS`, compressed or not: ``a.csv.gz``)."""
+    suffixes = [s.lower() for s in path.suffixes if s.lower() not in _COMPRESSIONS]
+    return bool(suffixes) and suffixes[-1] in TABLE_EXTENSIONS

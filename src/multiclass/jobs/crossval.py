@@ -98,7 +98,8 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
         trials.append(Trial((*trial.params, ("fold", j)), trial.train_config, trial.model_config))
     results = train_trials(trials, X, y, X, y, class_weight=class_weight, recall_of=recall_of, device=device,
                            dropout_seed=seed, verbose=verbose, label="search",
-                           rows=[train_rows[j] for _, j in jobs], val_rows=[val_rows[j] for _, j in jobs])
+                           rows=[train_rows[j] for _, j in jobs], val_rows=[val_rows[j] for _, j in jobs],
+                           reraise=True)
     records = []
     for c_index in range(len(candidates)):
         out_of_fold = None

@@ -206,7 +206,7 @@ class _Rungs:
         else:
             results = train_trials(trials, X, y, self.X_va, self.y_va, class_weight=weight,
                                    recall_of=self.recall_of, device=self.device, dropout_seed=self.base.seed,
-                                   verbose=self.base.verbose, label="search")
+                                   verbose=self.base.verbose, label="search", reraise=True)
         ranked = []
         for candidate, outcome in zip(candidates, results):
             record = outcome.best_record
@@ -326,6 +326,8 @@ def _train_alone(trial: Trial, X, y, X_va, y_va, classes) -> _Alone:
     """Train one candidate with `multiclass.training.train` (which reads CSR rows without densifying them)."""
     model = build_model(trial.model_config, seed=trial.train_config.seed)
     result = train(model, X, y, trial.train_config, X_val=X_va, y_val=y_va, classes=classes)
+    if result.stop_reason == "interrupted":  # Ctrl-C: the search stops, as the stacked candidates' does
+        raise KeyboardInterrupt
     history = result.history
     record = history[result.best_epoch - 1] if 0 < result.best_epoch <= len(history) else {}
     return _Alone(result.best_epoch, len(history), record)

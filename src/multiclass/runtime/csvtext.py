@@ -118,10 +118,10 @@ def _arrow_rows(columns: dict[str, np.ndarray], start: int, stop: int) -> bytes:
             cells.append(_string_text(part))
         else:
             cells.append(pc.cast(pa.array(part), pa.string()))
-    lines = pc.binary_join_element_wise(*cells, ",")
-    lines = pc.binary_join_element_wise(lines, "\n", "")  # each line + its terminator
+    cells[-1] = pc.binary_join_element_wise(cells[-1], "\n", "")  # the line terminator: on the last cell, not
+    lines = pc.binary_join_element_wise(*cells, ",")  # on whole lines (a second copy of the text)
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)[lines.offset : lines.offset + len(lines) + 1]
-    return lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
+    return lines.buffers()[2][int(offsets[0]) : int(offsets[-1])].to_pybytes()  # sliced, then copied once
 
 
 def csv_chunks(columns: dict[str, np.ndarray]) -> Iterator[bytes]:

@@ -74,7 +74,7 @@ def prediction_columns(prediction: Prediction, labels: Any, classes: Sequence[st
     probs, codes = prediction.probs, prediction.codes  # (N, K), (N,)
     rows = np.arange(len(probs))
     columns: dict[str, np.ndarray] = {"predicted": labels(codes), "probability": probs[rows, codes]}
-    order = prediction.top_k(top_k)  # (N, top_k)
+    order = prediction.top_k(top_k) if top_k > 1 else None  # (N, top_k); the first is `codes`' own column
     for rank in range(1, top_k):
         columns[f"top{rank + 1}"] = labels(order[:, rank])
         columns[f"top{rank + 1}_probability"] = probs[rows, order[:, rank]]

@@ -157,8 +157,13 @@ def _read_with_data_package(path, model: RuntimeModel, kind, labels, data_dir) -
 
 
 def _is_table_file(path: Path) -> bool:
-    """A delimited text or Parquet table, as `multiclass.data` tells (else its reader names what the file is)."""
-    from multiclass.data import detect_kind  # imports pandas: only for a table too large for the csv module
+    """A delimited text or Parquet table, as `multiclass.data.detect_kind` tells (else its reader names what the file
+    is); a table's name alone says so without importing `multiclass.data`'s readers (scipy, the built-in sets)."""
+    from multiclass.data.table_format import has_table_extension
+
+    if has_table_extension(path):
+        return True
+    from multiclass.data import detect_kind  # imports pandas and every reader
 
     return detect_kind(path) == "table"
 

@@ -369,23 +369,37 @@ def train_stacked(
 
 def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | None = None,
                  device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None,
-                 val_rows=None) -> list[TrialResult]:
+                 val_rows=None, reraise: bool = False) -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
     groups one after another; one result per trial, in the order given (parameters as in `train_stacked`;
-    `rows` and `val_rows`, when given, hold one index array per trial)."""
+    `rows` and `val_rows`, when given, hold one index array per trial).
+
+    Ctrl-C ends the stack training then (its models keep their best weights) and no further stack starts; with
+    `reraise` the `KeyboardInterrupt` is raised again once that stack has stopped (a search that chooses a model
+    must not build one from models it cut short), otherwise the stacks not started come back marked
+    ``"interrupted"`` with no epochs (the sweep's leaderboard keeps what was trained)."""
     groups: dict[tuple, list[int]] = {}
     for index, trial in enumerate(trials):
         groups.setdefault(trial.stack_key, []).append(index)
     results: list[TrialResult | None] = [None] * len(trials)
+    interrupted = False
     for members in groups.values():
         for start in range(0, len(members), MAX_STACK):
             chunk = members[start : start + MAX_STACK]
             own = {} if rows is None else {"rows": [rows[i] for i in chunk]}
             if val_rows is not None:
                 own["val_rows"] = [val_rows[i] for i in chunk]
+            if interrupted:
+                for i in chunk:
+                    results[i] = TrialResult(trial=trials[i], monitor=trials[i].train_config.monitor,
+                                             stop_reason="interrupted")
+                continue
             trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
                                     recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose,
                                     label=label, **own)
             for i, result in zip(chunk, trained):
                 results[i] = result
+            interrupted = any(result.stop_reason == "interrupted" for result in trained)
+            if interrupted and reraise:
+                raise KeyboardInterrupt
     return results

@@ -77,10 +77,10 @@ class TableFeatures(FeatureMap):
         self.numeric_fields = [i for i, s in enumerate(self.specs) if s["type"] == "numeric"]
         self.bool_fields = [i for i, s in enumerate(self.specs) if s["type"] == "bool"]
         # index arrays for the writes (a list would be converted on every call)
-        self.numeric_index = np.array(self.numeric_at, dtype=np.intp)
-        self.numeric_flag_index = np.array([self.numeric_at[i] + 1 for i in self.numeric_flagged], dtype=np.intp)
-        self.bool_index = np.array(self.bool_at, dtype=np.intp)
-        self.bool_flag_index = np.array([self.bool_at[i] + 1 for i in self.bool_flagged], dtype=np.intp)
+        self.numeric_index = _index(self.numeric_at)
+        self.numeric_flag_index = _index([self.numeric_at[i] + 1 for i in self.numeric_flagged])
+        self.bool_index = _index(self.bool_at)
+        self.bool_flag_index = _index([self.bool_at[i] + 1 for i in self.bool_flagged])
         self.starts = starts
 
     def transform(self, columns, *, strict: bool = False, allow_extra: bool = True) -> np.ndarray:
@@ -101,8 +101,9 @@ class TableFeatures(FeatureMap):
             block = X[rows]
             if self.numeric_at:
                 raw = numeric[rows] if isinstance(numeric, np.ndarray) else _rows(numeric, rows)  # (rows, n)
-                _fill(block, (raw - self.mean) / self.scale, 0.0, self.numeric_index, self.numeric_flagged,
-                      self.numeric_flag_index)
+                standardized = np.subtract(raw, self.mean, out=raw if raw.base is None else None)
+                _fill(block, np.divide(standardized, self.scale, out=standardized), 0.0, self.numeric_index,
+                      self.numeric_flagged, self.numeric_flag_index)
             if self.bool_at:
                 _fill(block, _rows(boolean, rows), self.bool_fill, self.bool_index, self.bool_flagged,
                       self.bool_flag_index)
@@ -111,18 +112,26 @@ class TableFeatures(FeatureMap):
         return X
 
 
+def _index(columns: list[int]) -> np.ndarray | slice:
+    """Where a kind of column goes in X: a slice when the columns are adjacent (a plain strided copy, several times
+    faster than writing through an index array), else an index array."""
+    if columns and columns == list(range(columns[0], columns[0] + len(columns))):
+        return slice(columns[0], columns[0] + len(columns))
+    return np.array(columns, dtype=np.intp)
+
+
 def _rows(columns: list[np.ndarray], rows: slice) -> np.ndarray:
     """(rows, n) float64 of a chunk of rows of n column arrays: stacked per chunk, within the CPU caches (stacking
     whole columns of a million rows at once costs several times more)."""
     return np.stack([column[rows] for column in columns], axis=1)
 
 
-def _fill(block: np.ndarray, values: np.ndarray, fill, at: np.ndarray, flagged: list[int],
-          flag_at: np.ndarray) -> None:
+def _fill(block: np.ndarray, values: np.ndarray, fill, at: np.ndarray | slice, flagged: list[int],
+          flag_at: np.ndarray | slice) -> None:
     """Columns `at` of a chunk: `values` (rows, n) float64 with missing ones replaced by `fill`, and the missing
     indicators of the `flagged` ones in columns `flag_at`."""
     missing = np.isnan(values)
-    block[:, at] = np.where(missing, fill, values)
+    block[:, at] = np.where(missing, fill, values) if missing.any() else values
     if flagged:
         block[:, flag_at] = missing[:, flagged]
 

@@ -1,8 +1,10 @@
 """The auto recipe's search: which candidate configuration trains the final model.
 
 `plan` resolves a recipe against what the caller fixed (the candidates of
-`multiclass.training.recipes.auto_candidates`, or the seed's one). `search` ranks candidates on the validation rows:
-every candidate on every training row when that fits the budget (small data); otherwise in two stages --
+`multiclass.training.recipes.auto_candidates`, or the seed's one). `search` ranks candidates: on small data, when 5
+folds of every candidate fit the budget, by cross-validation on the training rows (`multiclass.jobs.crossval`: the
+model is then the winner's fold models averaged, no final training); else on the validation rows, every candidate
+on every training row when that fits the budget; otherwise in two stages --
 *capacity*, one candidate per network shape, by successive halving (Jamieson & Talwalkar 2016) with stratified
 subsamples of the training rows as the resource, then *regularisation*, the winning shape's L2 and dropout values in
 one stack on a subsample. The winner is then trained on every training row by the one training loop (checkpoints,

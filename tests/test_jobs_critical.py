@@ -138,7 +138,7 @@ def test_the_what_if_sentence_is_computed_from_the_rows_probabilities_and_not_st
     critical = (frame["y_true"] == "critical").to_numpy()
     k = math.ceil(0.9 * critical.sum())
     alarms, found = brute_force(frame["p_critical"].to_numpy(), critical, k)
-    sentence = (f"To find {found} of {critical.sum()} 'critical', expect {alarms} alarms per {len(frame):,} rows (a "
+    sentence = (f"To find {found} of {critical.sum()} 'critical', expect {alarms:,} alarms per {len(frame):,} rows (a "
                 "threshold on its probability, on these rows).")
     report = _evaluate(faults, tmp_path, "en")
     assert report["critical"]["classes"][0]["what_if"] == {"recall": 0.9, "k": k, "found": found, "alarms": alarms,

@@ -127,7 +127,7 @@ def test_fold_models_cut_short_by_the_epoch_limit_say_so(monkeypatch):
     from multiclass.exceptions import EpochLimitWarning
     from multiclass.jobs import recipe
 
-    monkeypatch.setattr(recipe, "AUTO_EPOCHS", 12)  # far too few epochs at this learning rate: still improving
+    monkeypatch.setattr(recipe, "SEARCH_EPOCHS", 12)  # far too few epochs at this learning rate: still improving
     X, y = _data(300, seed=2)
     with pytest.warns(EpochLimitWarning, match=r"training used all 12 epochs and its best epoch was 1[12]: the "
                                                r"model was still improving"):

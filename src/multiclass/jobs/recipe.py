@@ -178,7 +178,7 @@ class _Rungs:
         self.board: list[dict] = []
         self.rungs: list[int] = []
 
-    def trial(self, candidate: Candidate, rows: int, whole: bool | None = None, epochs: int | None = None) -> Trial:
+    def trial(self, candidate: Candidate, rows: int, whole: bool | None = None) -> Trial:
         """The candidate as trained on `rows` of the training rows: its L2 scaled by n / rows (the penalty is
         added to a mean loss, so a subsample needs proportionally more of it to be regularised alike) and, unless
         fixed, the batch size of that many rows."""
@@ -188,7 +188,7 @@ class _Rungs:
             scaled = replace(scaled, batch_size=min(candidate.batch_size, batch_size_for(rows)))
         whole = rows >= n_rows if whole is None else whole
         config = replace(self.base, lr=scaled.lr, l2=scaled.l2, batch_size=scaled.batch_size,
-                         epochs=epochs or (SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS),
+                         epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
                          patience=AUTO_PATIENCE if whole else SUBSAMPLE_PATIENCE, lr_patience=None, verbose=False)
         model = ModelConfig(self.X_tr.shape[1], len(self.classes), candidate.hidden, self.activation,
                             candidate.dropout)
@@ -226,9 +226,9 @@ class _Rungs:
         best and its record (its fold models' states and histories)."""
         if self.base.verbose:
             say_search("folds", len(candidates), len(y), folds=CV_FOLDS)
-        # the fold models are the final model's members: the auto recipe's epoch limit, not the search's
-        records = cross_validate(candidates, X, y,
-                                 trial_of=lambda c, rows: self.trial(c, rows, whole=True, epochs=AUTO_EPOCHS),
+        # every row of a fold: the search's epoch limit (a fold model still improving there raises the
+        # EpochLimitWarning, `multiclass.jobs.fit`)
+        records = cross_validate(candidates, X, y, trial_of=lambda c, rows: self.trial(c, rows, whole=True),
                                  monitor=self.base.monitor, class_weight=self.weight, recall_of=self.recall_of,
                                  device=self.device, seed=self.base.seed, verbose=self.base.verbose)
         ranked = []

@@ -14,7 +14,8 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.sweep import expand_grid
 from multiclass.sweep import loop as sweep_loop
-from multiclass.sweep.loop import _own_order, train_stacked
+from multiclass.sweep.loop import train_stacked
+from multiclass.sweep.rows import own_order
 from multiclass.training import TrainConfig, train
 
 QUICK = TrainConfig(epochs=3, batch_size=64, patience=None, verbose=False, engine="eager")
@@ -117,7 +118,7 @@ def test_train_stacked_with_rows_of_unequal_length_cycles_the_shorter(small):
                                rtol=1e-4)
     for name, value in model.state_dict().items():
         torch.testing.assert_close(results[0].state[name], value, rtol=1e-4, atol=2e-5)
-    order = _own_order(torch.arange(10, 17), 10, torch.Generator().manual_seed(0))
+    order = own_order(torch.arange(10, 17), 10, torch.Generator().manual_seed(0))
     assert len(order) == 10 and set(order.tolist()) == set(range(10, 17))
 
 

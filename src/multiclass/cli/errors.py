@@ -5,10 +5,13 @@ unchanged (see `multiclass.cli.translate`), but ``{message}`` (another message, 
 ``{listing}`` (``'name': <message>; ...``, each message translated) and ``{reason}`` (the operating system's
 words, from `REASONS`). More specific templates come first: the first match
 wins. Every message of the bad-input catalogue (docs/errors.md) has its template here, which
-tests/test_cli_errors_*.py check by running the catalogue in Spanish. Imports nothing: the parser uses it.
+tests/test_cli_errors_*.py check by running the catalogue in Spanish; the warnings' templates are in
+`multiclass.cli.warning_texts`. Imports nothing else: the parser uses it.
 """
 
 from __future__ import annotations
+
+from multiclass.cli.warning_texts import WARNINGS
 
 __all__ = ["ERRORS", "REASONS"]
 
@@ -364,30 +367,7 @@ _AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit,
 ]
 
 
-# Warnings (``warning: ...`` lines): the data used, but not as given; a run that ran out of epochs.
-_WARNINGS = [
-    ("{path}: column {name} is left out: every value is missing.",
-     "{path}: la columna {name} se deja fuera: le faltan todos los valores."),
-    ("{path}: column {name} is left out: it looks like a row identifier ({distinct} distinct values in {rows} rows); "
-     "name it in `{flag}` to keep it as a feature, or in `{id_flag}` to carry it to the predictions.",
-     "{path}: la columna {name} se deja fuera: parece un identificador de fila ({distinct} valores distintos en "
-     "{rows} filas); nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para llevarla a las "
-     "predicciones."),
-    ("class {name} has 1 example: kept in training, not in the validation split (its validation scores are "
-     "undefined).",
-     "la clase {name} tiene 1 ejemplo: se queda en el entrenamiento, no en la validación (sus métricas de "
-     "validación no están definidas)."),
-    ("classes {names} have 1 example: kept in training, not in the validation split (its validation scores are "
-     "undefined).",
-     "las clases {names} tienen 1 ejemplo: se quedan en el entrenamiento, no en la validación (sus métricas de "
-     "validación no están definidas)."),
-    ("training used all {epochs} epochs and its best epoch was {best}: the model was still improving; train again "
-     "with more `{flag}` (or a larger `{lr_flag}`).",
-     "el entrenamiento usó sus {epochs} épocas y la mejor fue la {best}: el modelo aún mejoraba; entrene de nuevo "
-     "con más `{flag}` (o un `{lr_flag}` mayor)."),
-]
-
-ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _TRAINING + _AUDIT + _OUTPUTS + _WARNINGS + _CRITICAL
+ERRORS = _USAGE + _TABLES + _SOURCES + _MODELS + _OPTIONS + _TRAINING + _AUDIT + _OUTPUTS + WARNINGS + _CRITICAL
 
 # The operating system's reasons (``strerror``), as `OSError` gives them in English.
 REASONS = {

@@ -26,6 +26,7 @@ from multiclass.classes import Watched
 from multiclass.engine.threads import intra_op_threads, threads_for
 from multiclass.models import build_model, macs_per_row
 from multiclass.sweep.grid import Trial
+from multiclass.sweep.rows import own_order, padded, row_sets
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
 from multiclass.training.config import monitor_mode
 from multiclass.training.early_stopping import EarlyStopping
@@ -215,37 +216,6 @@ def _log_every(label: str) -> int | None:
     return 10 if label == "search" and not sys.stderr.isatty() else None
 
 
-def _own_order(rows: torch.Tensor, length: int, generator) -> torch.Tensor:
-    """One epoch of a model with its own rows: `train`'s permutation of them, cycled up to `length` entries."""
-    order = rows[torch.randperm(len(rows), generator=generator, device=rows.device)]
-    if len(order) == length:
-        return order
-    return order[torch.arange(length, device=rows.device) % len(order)]
-
-
-def _row_sets(name: str, sets, n_models: int, n_rows: int, device) -> list[torch.Tensor]:
-    """Per-model index arrays into `n_rows` rows, checked."""
-    if len(sets) != n_models:
-        raise ValueError(f"`{name}` must hold one index array per trial ({n_models}); got {len(sets)}.")
-    out = []
-    for m, values in enumerate(sets):
-        values = np.asarray(values)
-        if values.ndim != 1 or len(values) == 0 or values.dtype.kind not in "iu" or values.min() < 0 \
-                or values.max() >= n_rows:
-            raise ValueError(f"`{name}[{m}]` must be a non-empty 1-D array of row indices in [0, {n_rows}).")
-        out.append(torch.as_tensor(values, dtype=torch.int64, device=device))
-    return out
-
-
-def _padded(sets: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-    """(index (M, n_max), valid (M, n_max)): the sets side by side, short ones padded with their first row."""
-    n_max = max(len(rows) for rows in sets)
-    index = torch.stack([torch.cat([rows, rows[:1].expand(n_max - len(rows))]) for rows in sets])
-    valid = torch.arange(n_max, device=index.device) < torch.tensor([len(rows) for rows in sets],
-                                                                    device=index.device).unsqueeze(1)
-    return index, valid
-
-
 def train_stacked(
     trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | None = None,
     device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None, val_rows=None,
@@ -301,10 +271,10 @@ def train_stacked(
     stoppers = [EarlyStopping(monitor_mode(t.train_config.monitor), t.train_config.patience,
                               t.train_config.min_delta) for t in trials]
     n, batch = len(X_tr), trials[0].train_config.batch_size
-    own = None if rows is None else _row_sets("rows", rows, len(trials), len(X_tr), device)
+    own = None if rows is None else row_sets("rows", rows, len(trials), len(X_tr), device)
     if own is not None:
         n = max(len(values) for values in own)  # rows per model per epoch
-    own_val = None if val_rows is None else _padded(_row_sets("val_rows", val_rows, len(trials), len(X_va), device))
+    own_val = None if val_rows is None else padded(row_sets("val_rows", val_rows, len(trials), len(X_va), device))
     # The gathered batch rows of all models, allocated once: a fresh multi-MB tensor every step costs page
     # faults that measured as much as the copy itself.
     x_buffer = torch.empty(len(trials) * min(batch, n) * X_tr.shape[1], device=device)
@@ -320,7 +290,7 @@ def train_stacked(
                     order = torch.stack([torch.randperm(n, generator=generators[j], device=device)
                                          for j in state.active])
                 else:
-                    order = torch.stack([_own_order(own[j], n, generators[j]) for j in state.active])  # (M, n)
+                    order = torch.stack([own_order(own[j], n, generators[j]) for j in state.active])  # (M, n)
                 loss_sum = state.run_epoch(X_tr, y_tr, order, batch, x_buffer, weight, dropout_generator)  # (M,)
                 train_losses = (loss_sum / n).tolist()
                 if own_val is None:

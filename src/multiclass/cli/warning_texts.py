@@ -1,0 +1,31 @@
+"""The warnings the command line prints (``warning: ...`` / ``aviso: ...`` lines), English and Spanish side by side:
+the data used, but not as given; a run that ran out of epochs. Templates as `multiclass.cli.errors` (which adds them
+to its ``ERRORS``); imports nothing.
+"""
+
+from __future__ import annotations
+
+__all__ = ["WARNINGS"]
+
+# Warnings (``warning: ...`` lines): the data used, but not as given; a run that ran out of epochs.
+WARNINGS = [
+    ("{path}: column {name} is left out: every value is missing.",
+     "{path}: la columna {name} se deja fuera: le faltan todos los valores."),
+    ("{path}: column {name} is left out: it looks like a row identifier ({distinct} distinct values in {rows} rows); "
+     "name it in `{flag}` to keep it as a feature, or in `{id_flag}` to carry it to the predictions.",
+     "{path}: la columna {name} se deja fuera: parece un identificador de fila ({distinct} valores distintos en "
+     "{rows} filas); nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para llevarla a las "
+     "predicciones."),
+    ("class {name} has 1 example: kept in training, not in the validation split (its validation scores are "
+     "undefined).",
+     "la clase {name} tiene 1 ejemplo: se queda en el entrenamiento, no en la validación (sus métricas de "
+     "validación no están definidas)."),
+    ("classes {names} have 1 example: kept in training, not in the validation split (its validation scores are "
+     "undefined).",
+     "las clases {names} tienen 1 ejemplo: se quedan en el entrenamiento, no en la validación (sus métricas de "
+     "validación no están definidas)."),
+    ("training used all {epochs} epochs and its best epoch was {best}: the model was still improving; train again "
+     "with more `{flag}` (or a larger `{lr_flag}`).",
+     "el entrenamiento usó sus {epochs} épocas y la mejor fue la {best}: el modelo aún mejoraba; entrene de nuevo "
+     "con más `{flag}` (o un `{lr_flag}` mayor)."),
+]

@@ -3,8 +3,8 @@
 With a few hundred rows, a 10 % validation split is a few dozen rows, and a ranking of candidates on them is
 mostly noise (glass, 214 rows: 16 validation rows, and the search picked softmax regression at 0.58 macro-F1 where
 scikit-learn's MLP reaches 0.73). When the budget allows `CV_FOLDS` trainings of every candidate on every row,
-`multiclass.jobs.recipe.search` ranks them here instead: the training and validation rows together are dealt into
-k stratified folds; each candidate trains k times (on the rows outside a fold, early-stopped on the fold), all
+`multiclass.jobs.recipe.search` ranks them here instead: the training rows are dealt into k stratified folds;
+each candidate trains k times (on the rows outside a fold, early-stopped on the fold), all
 folds of one network shape in one stack of the many-models engine (`train_trials`' per-model rows); its score is
 that of its k best-epoch models on every row, each row predicted by the model that did not train on it (the
 pooled out-of-fold loss, accuracy, macro-F1 or recall: the monitored one ranks).
@@ -87,8 +87,8 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     list of dict
         Per candidate: ``val_loss``, ``val_accuracy``, ``val_macro_f1`` (and ``val_recall``) of the pooled
         out-of-fold predictions, ``val_score``, ``best_epochs`` (one per fold), ``best_epoch`` (their median),
-        ``epochs`` (run, summed over the folds), and the fold models' ``states`` (best weights), ``histories``
-        and ``stop_reasons``.
+        ``epochs`` (run, summed over the folds), and ``folds``: the fold models' `TrialResult` (best weights,
+        history, stop reason).
     """
     train_rows, val_rows = fold_rows(y, k, seed)
     jobs = [(c, j) for c in candidates for j in range(k)]
@@ -102,26 +102,21 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
                            reraise=True)
     records = []
     for c_index in range(len(candidates)):
+        folds = results[c_index * k:(c_index + 1) * k]
         out_of_fold = None
-        best_epochs, epochs, states, histories, stops = [], 0, [], [], []
-        for j in range(k):
-            result = results[c_index * k + j]
-            states.append(result.state)
-            histories.append(result.history)
-            stops.append(result.stop_reason)
+        for j, result in enumerate(folds):
             model = build_model(result.trial.model_config, seed=result.trial.train_config.seed)
             model.load_state_dict(result.state)
             log_proba = predict_log_proba(model, X[val_rows[j]])
             if out_of_fold is None:
                 out_of_fold = np.empty((len(y), log_proba.shape[1]))
             out_of_fold[val_rows[j]] = log_proba
-            best_epochs.append(int(result.best_epoch))
-            epochs += result.n_epochs
         record = pooled_scores(out_of_fold, y, class_weight, recall_of)
         score = record.get("val_recall") if recall_of is not None else record[monitor]
+        best_epochs = [int(result.best_epoch) for result in folds]
         records.append({**record, "val_score": score, "best_epochs": best_epochs,
-                        "best_epoch": max(1, int(np.median(best_epochs))), "epochs": epochs, "states": states,
-                        "histories": histories, "stop_reasons": stops})
+                        "best_epoch": max(1, int(np.median(best_epochs))),
+                        "epochs": sum(result.n_epochs for result in folds), "folds": folds})
     return records
 
 

@@ -302,13 +302,11 @@ def _fold_average(found, n_features: int, n_classes: int, activation: str, winne
     model = _network(n_features, n_classes, hidden, activation, winner.dropout, seed)
     model.load_state_dict(state)
     model.eval()
-    folds = [TrainResult(model=model, history=h, best_epoch=b, stop_reason=r)
-             for h, b, r in zip(found.fold_histories, found.fold_best_epochs, found.fold_stop_reasons)]
-    cut_short = [fold for fold in folds if fold.stop_reason == "max_epochs"]
+    cut_short = [fold for fold in found.fold_results if fold.stop_reason == "max_epochs"]
     if cut_short:  # a fold model still improving at the epoch limit: say so, as a single training would
         warn_if_still_improving(max(cut_short, key=lambda fold: fold.best_epoch))
-    return TrainResult(model=model, history=found.fold_histories[0], best_epoch=found.fold_best_epochs[0],
-                       stop_reason=FOLD_AVERAGE)
+    first = found.fold_results[0]
+    return TrainResult(model=model, history=first.history, best_epoch=first.best_epoch, stop_reason=FOLD_AVERAGE)
 
 
 def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),

@@ -88,19 +88,24 @@ class SearchResult:
         Training rows of each rung that was run.
     folds : int
         Folds of a cross-validated choice (`multiclass.jobs.crossval`); 0 when ranked on the validation rows.
-    fold_states, fold_histories, fold_best_epochs, fold_stop_reasons : list, optional
-        When cross-validated: the winner's fold models (MLP state dicts at their best epochs), their histories,
-        best epochs and stop reasons; the final model is their average (`multiclass.jobs.crossval.averaged_network`).
+    fold_results : list of TrialResult
+        When cross-validated: how the winner's fold models trained (their best weights, histories, best epochs and
+        stop reasons); the final model is their average (`multiclass.jobs.crossval.averaged_network`).
     """
 
     winner: Candidate
     board: list[dict] = field(default_factory=list)
     rungs: list[int] = field(default_factory=list)
     folds: int = 0
-    fold_states: list | None = field(default=None, repr=False)
-    fold_histories: list | None = field(default=None, repr=False)
-    fold_best_epochs: list[int] = field(default_factory=list)
-    fold_stop_reasons: list[str] = field(default_factory=list)
+    fold_results: list = field(default_factory=list, repr=False)
+
+    @property
+    def fold_states(self) -> list[dict]:
+        return [result.state for result in self.fold_results]
+
+    @property
+    def fold_best_epochs(self) -> list[int]:
+        return [int(result.best_epoch) for result in self.fold_results]
 
     def to_dict(self) -> dict:
         chosen = {"chosen": self.winner.to_dict(), "rungs": self.rungs, "candidates": self.board}
@@ -119,7 +124,8 @@ def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, 
     epochs = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
     stacks = len({c.hidden for c in candidates})
     steps = math.ceil(rows / min(min(c.batch_size for c in candidates), batch_size_for(rows)))
-    return (copies * float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) + stacks * steps * STEP_MACS) * epochs
+    arithmetic = copies * float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3)
+    return (arithmetic + stacks * steps * STEP_MACS) * epochs
 
 
 def rung_rows(n_rows: int) -> list[int]:
@@ -223,7 +229,7 @@ class _Rungs:
 
     def cross_validate(self, candidates: list[Candidate], X, y) -> tuple[Candidate, dict]:
         """Rank `candidates` by their out-of-fold scores on (`X`, `y`) (`multiclass.jobs.crossval`); return the
-        best and its record (its fold models' states and histories)."""
+        best and its record (with its fold models' results)."""
         if self.base.verbose:
             say_search("folds", len(candidates), len(y), folds=CV_FOLDS)
         # every row of a fold: the search's epoch limit (a fold model still improving there raises the
@@ -282,9 +288,7 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     controlled = bool(set(fixed) & set(CONTROLLED))
     if folds <= budget and n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled:
         winner, record = rungs.cross_validate(candidates, X_tr, y_tr)
-        return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_states=record["states"],
-                            fold_histories=record["histories"], fold_best_epochs=record["best_epochs"],
-                            fold_stop_reasons=record["stop_reasons"])
+        return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_results=record["folds"])
     if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
         winner = rungs.run(candidates, n_rows, "all")[0]
         return SearchResult(winner, rungs.board, rungs.rungs)

@@ -272,7 +272,8 @@ def restore_best(result: TrainResult, best_state: dict | None, stopper: EarlySto
 
 def warn_if_still_improving(result: TrainResult) -> None:
     """Say so when a validated run ran out of epochs with its best epoch in the last 10 % (from 10 epochs on):
-    the model had not finished learning, and what to do about it."""
+    the model had not finished learning, and what to do about it. Reads `result`'s history, best_epoch and
+    stop_reason only (a stacked model's `multiclass.sweep.loop.TrialResult` has them too)."""
     epochs = len(result.history)
     validated = bool(result.history) and result.history[-1].get("val_score") is not None
     if result.stop_reason == "max_epochs" and validated and epochs >= 10 and result.best_epoch > 0.9 * epochs:

@@ -21,8 +21,9 @@ SCORE_RULES = [("lac", False), ("aps", False), ("aps", True), ("raps", False), (
 @settings(max_examples=300, deadline=None)
 @given(probs=tied_probs(), rule=st.sampled_from(SCORE_RULES), nonempty=st.booleans(), data=st.data())
 def test_kernel_equals_numpy_reference(probs, rule, nonempty, data):
-    """Ties, zeros, one or per-class thresholds (some below every score, some above), both row paths (K <= 32
-    in blocks of 64 rows, K > 32 row by row with the sort after 24 tie groups): the same sets."""
+    """Ties, zeros, one or per-class thresholds (some below every score, some above), every row path (K <= 16 in
+    the AVX-512 row kernel where the CPU has it, K <= 32 in blocks of 64 rows, K > 32 row by row with the sort
+    after 24 tie groups): the same sets."""
     if kernel.load() is None:
         pytest.skip(f"no compiled kernel here: {kernel.status()}")
     score, randomized = rule
@@ -39,6 +40,8 @@ def test_kernel_equals_numpy_reference(probs, rule, nonempty, data):
     expected = sets_numpy(probs, thresholds, **options)
     np.testing.assert_array_equal(kernel.compute_sets(probs, thresholds, **options), expected)
     np.testing.assert_array_equal(kernel.compute_sets(probs, thresholds, n_threads=2, **options), expected)
+    # the portable path too where the AVX-512 row kernel (K <= 16) took the calls above
+    np.testing.assert_array_equal(kernel.compute_sets(probs, thresholds, vector=False, **options), expected)
 
 
 def test_numpy_fallback_when_compiling_is_off(monkeypatch):

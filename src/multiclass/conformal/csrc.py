@@ -9,11 +9,16 @@ the kernel walks the tie groups (equal probabilities) from the top, each step a 
 probabilities that decides the current group's labels and finds the next one, and stops once no later label can
 pass the largest threshold: about K x (set size + 1) compares per row instead of a sort. Up to MC_BLOCK_MAX
 classes it walks 64 rows at once across a transposed block, so the vectors are full even for K = 10; beyond,
-row by row, sorting the rest of a row once it has walked MC_SELECT_PASSES groups. LAC is one comparison per
-entry. Every entry is also checked to be in [0, 1] as it is read. The rows can be split over threads.
+row by row, sorting the rest of a row once it has walked MC_SELECT_PASSES groups. Up to 16 classes on a CPU
+with AVX-512, neither: `csrc_vector` (appended here) computes every label's mass above it in registers, a row at
+a time, and redoes by the walk (`mc_row_exact`) the rare row with a score within rounding of its threshold. LAC
+is one comparison per entry. Every entry is also checked to be in [0, 1] as it is read. The rows can be split
+over threads.
 """
 
-SOURCE = r"""
+from multiclass.conformal.csrc_vector import VECTOR_SOURCE
+
+_KERNELS = r"""
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -165,6 +170,16 @@ MC_INLINE void mc_row_labels(const double* p, int64_t k, const double* q, double
         if (top < 0.0) { int64_t unused; top = mc_scan(p, k, INFINITY, &unused); }
         for (int64_t j = 0; j < k; j++) o[j] = p[j] == top;
     }
+}
+
+/* One row by the exact walk (as the rows of K > MC_BLOCK_MAX): the vector kernel's fallback (csrc_vector). */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void mc_row_exact(const double* p, int64_t k, const double* q, double qmin, double qmax, int64_t mode,
+                         double lam, int64_t k_reg, double ui, int64_t nonempty, mc_item* items, uint8_t* o) {
+    if (qmin != qmax || mc_row_marginal(p, k, qmax, mode, lam, k_reg, ui, nonempty, o))
+        mc_row_labels(p, k, q, qmax, mode, lam, k_reg, ui, nonempty, items, o);
 }
 
 /* K <= MC_BLOCK_MAX: the same walk as mc_row_labels for MC_BLOCK rows at once. The block is transposed
@@ -327,17 +342,29 @@ static MC_CLONES int NAME(const T* P, int64_t n, int64_t k, const double* q, int
 MC_DEFINE_LAC(mc_lac_range_f64, double)
 MC_DEFINE_LAC(mc_lac_range_f32, float)
 
+"""
+
+_ENTRY = r"""
 /* The entry point: rows split into `threads` contiguous ranges (whole blocks), one thread each (the caller runs
-   the last). kind: 0 LAC float64, 1 LAC float32, 2 APS/RAPS float64, 3 APS/RAPS float32. Returns 0, or 1 when
+   the last). kind: 0 LAC float64, 1 LAC float32, 2 APS/RAPS float64, 3 APS/RAPS float32; `vector`: APS/RAPS
+   of K <= MC_VECTOR_MAX take the AVX-512 row kernel where mc_vector_available() (csrc_vector). Returns 0, or 1 when
    a work buffer could not be allocated; *bad > 0 when an entry was NaN or outside [0, 1] (the sets are then
    unfinished: the caller raises). Checking while reading saves numpy's separate passes over the input. */
 typedef struct {
     int64_t kind; const void* P; int64_t n, k; const double* q; int64_t mode; double lam; int64_t k_reg;
-    const double* u; int64_t nonempty; uint8_t* out; int code; int64_t bad;
+    const double* u; int64_t nonempty; uint8_t* out; int64_t vector; int code; int64_t bad;
 } mc_job;
 
 static void* mc_run(void* arg) {
     mc_job* j = (mc_job*)arg;
+    if (j->vector && j->kind >= 2) {
+        j->bad = j->kind == 2 ? mc_vrows_f64((const double*)j->P, j->n, j->k, j->q, j->mode, j->lam, j->k_reg, j->u,
+                                             j->nonempty, j->out)
+                              : mc_vrows_f32((const float*)j->P, j->n, j->k, j->q, j->mode, j->lam, j->k_reg, j->u,
+                                             j->nonempty, j->out);
+        j->code = 0;
+        return NULL;
+    }
     switch (j->kind) {
         case 0: j->code = mc_lac_range_f64((const double*)j->P, j->n, j->k, j->q, j->nonempty, j->out, &j->bad); break;
         case 1: j->code = mc_lac_range_f32((const float*)j->P, j->n, j->k, j->q, j->nonempty, j->out, &j->bad); break;
@@ -350,8 +377,10 @@ static void* mc_run(void* arg) {
 }
 
 int mc_sets(int64_t kind, const void* P, int64_t n, int64_t k, const double* q, int64_t mode, double lam,
-            int64_t k_reg, const double* u, int64_t nonempty, uint8_t* out, int64_t threads, int64_t* bad) {
+            int64_t k_reg, const double* u, int64_t nonempty, uint8_t* out, int64_t threads, int64_t vector,
+            int64_t* bad) {
     if (threads < 1) threads = 1;
+    vector = vector && kind >= 2 && k <= MC_VECTOR_MAX && mc_vector_available();
     if (threads > 64) threads = 64;
     int64_t per = (n + threads - 1) / threads;
     per = (per + MC_BLOCK - 1) / MC_BLOCK * MC_BLOCK;
@@ -363,7 +392,7 @@ int mc_sets(int64_t kind, const void* P, int64_t n, int64_t k, const double* q, 
     for (int64_t start = 0; start < n || m == 0; start += per) {
         int64_t rows = n - start < per ? n - start : per;
         mc_job job = {kind, (const char*)P + (size_t)(start * k) * width, rows, k, q, mode, lam, k_reg,
-                      u ? u + start : NULL, nonempty, out + start * k, 0, 0};
+                      u ? u + start : NULL, nonempty, out + start * k, vector, 0, 0};
         jobs[m++] = job;
         if (per == 0) break;
     }
@@ -380,3 +409,5 @@ int mc_sets(int64_t kind, const void* P, int64_t n, int64_t k, const double* q, 
     return code;
 }
 """
+
+SOURCE = _KERNELS + VECTOR_SOURCE + _ENTRY

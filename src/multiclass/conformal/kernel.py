@@ -20,7 +20,7 @@ from multiclass.conformal.csrc import SOURCE
 from multiclass.conformal.scores import check_probs, sets_numpy
 from multiclass.exceptions import DataError
 
-__all__ = ["compute_sets", "load", "status"]
+__all__ = ["compute_sets", "load", "status", "vector_available"]
 
 # -O3 vectorises the LAC loop; -ffp-contract=off keeps a * b + c as two roundings, so the sums match numpy's
 # bit for bit. No -march=native: the cached library must run on any CPU sharing the cache.
@@ -45,14 +45,22 @@ def load() -> ctypes.CDLL | None:
         lib = load_library(SOURCE, folder="conformal", stem="sets", flags=CFLAGS, what="the conformal set kernel",
                            logger=logger)
         pointer, i64, f64 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_double
-        lib.mc_sets.argtypes = [i64, pointer, i64, i64, pointer, i64, f64, i64, pointer, i64, pointer, i64,
+        lib.mc_sets.argtypes = [i64, pointer, i64, i64, pointer, i64, f64, i64, pointer, i64, pointer, i64, i64,
                                 pointer]
         lib.mc_sets.restype = ctypes.c_int
+        lib.mc_vector_available.argtypes = []
+        lib.mc_vector_available.restype = ctypes.c_int
         _LIB, _STATUS = lib, "compiled"
     except Exception as error:  # noqa: BLE001 -- any failure means "use numpy", never a crash
         _LIB, _STATUS = None, f"unavailable: {type(error).__name__}: {error}"
         logger.info("conformal set kernel not compiled, using numpy (%s)", _STATUS)
     return _LIB
+
+
+def vector_available() -> bool:
+    """Whether APS/RAPS sets of up to 16 classes take the AVX-512 row kernel here (`csrc_vector`)."""
+    lib = load()
+    return lib is not None and bool(lib.mc_vector_available())
 
 
 def status() -> str:
@@ -72,11 +80,12 @@ def _output(out, shape) -> np.ndarray:
 def compute_sets(probs: np.ndarray, thresholds: np.ndarray, *, score: str, randomized: bool,
                  u: np.ndarray | None, raps_lambda: float, raps_k_reg: int, nonempty: bool,
                  out: np.ndarray | None = None, use_kernel: bool = True,
-                 n_threads: int | None = None) -> np.ndarray:
+                 n_threads: int | None = None, vector: bool = True) -> np.ndarray:
     """Sets (N, K) bool: label j of row i is in when its score passes ``thresholds[j]`` (see `scores`).
 
     `probs` needs only its dtype and shape checked (``check_probs(..., scan=False)``): the kernel checks every
     value is in [0, 1] while it reads it, and the numpy path checks fully; a bad value raises DataError.
+    ``vector=False`` keeps APS/RAPS off the AVX-512 row kernel (the portable path, as on a CPU without it).
     """
     out = _output(out, probs.shape)
     thresholds = np.ascontiguousarray(thresholds, dtype=np.float64)
@@ -94,7 +103,7 @@ def compute_sets(probs: np.ndarray, thresholds: np.ndarray, *, score: str, rando
     invalid = ctypes.c_int64(0)
     code = lib.mc_sets(kind, probs.ctypes.data, n, k, thresholds.ctypes.data, int(randomized), lam, raps_k_reg,
                        draws.ctypes.data if draws is not None else None, int(nonempty), out.ctypes.data, threads,
-                       ctypes.byref(invalid))
+                       int(vector), ctypes.byref(invalid))
     if invalid.value:
         check_probs(probs)  # raises the usual message
         raise DataError("`probs` must hold probabilities in [0, 1] (no NaN).")

@@ -34,6 +34,13 @@ int mc_vector_available(void) {
         && __builtin_cpu_supports("avx512vl");
 }
 
+/* One label's step: its probability pj goes to the mass above (and the count) of the labels of x below it. */
+MC_V512_INLINE void mc_vstep(__m512d pj, __m512d x, __m512d* above, __m512d* count, const int ranks) {
+    const __mmask8 below = _mm512_cmp_pd_mask(pj, x, _CMP_GT_OQ);
+    *above = _mm512_mask_add_pd(*above, below, *above, pj);
+    if (ranks) *count = _mm512_mask_add_pd(*count, below, *count, _mm512_set1_pd(1.0));
+}
+
 /* The scores of one half (8 classes) of a row and their `in` and `close` masks. `blend`: mode 0 with a threshold
    at most 0 (within the margin), where the top labels' score must be -inf rather than their mass above, 0. */
 MC_V512_INLINE void mc_vdecide(__m512d p, __m512d above, __m512d count, __m512d q, __m512d near, int64_t mode,
@@ -115,33 +122,13 @@ MC_V512_INLINE int64_t NAME##_body(const T* P, int64_t n, int64_t k, const doubl
         int64_t j = 0;                                                                                        \
         for (; j + 2 <= k; j += 2) {                                                                          \
             const __m512d pj = _mm512_set1_pd(src[j]), pk = _mm512_set1_pd(src[j + 1]);                      \
-            const __mmask8 ga = _mm512_cmp_pd_mask(pj, a, _CMP_GT_OQ), ha = _mm512_cmp_pd_mask(pk, a, _CMP_GT_OQ); \
-            above_a = _mm512_mask_add_pd(above_a, ga, above_a, pj);                                           \
-            above_a2 = _mm512_mask_add_pd(above_a2, ha, above_a2, pk);                                        \
-            if (ranks) {                                                                                      \
-                count_a = _mm512_mask_add_pd(count_a, ga, count_a, one);                                      \
-                count_a2 = _mm512_mask_add_pd(count_a2, ha, count_a2, one);                                   \
-            }                                                                                                 \
-            if (two) {                                                                                        \
-                const __mmask8 gb = _mm512_cmp_pd_mask(pj, b, _CMP_GT_OQ), hb = _mm512_cmp_pd_mask(pk, b, _CMP_GT_OQ); \
-                above_b = _mm512_mask_add_pd(above_b, gb, above_b, pj);                                       \
-                above_b2 = _mm512_mask_add_pd(above_b2, hb, above_b2, pk);                                    \
-                if (ranks) {                                                                                  \
-                    count_b = _mm512_mask_add_pd(count_b, gb, count_b, one);                                  \
-                    count_b2 = _mm512_mask_add_pd(count_b2, hb, count_b2, one);                               \
-                }                                                                                             \
-            }                                                                                                 \
+            mc_vstep(pj, a, &above_a, &count_a, ranks); mc_vstep(pk, a, &above_a2, &count_a2, ranks);         \
+            if (two) { mc_vstep(pj, b, &above_b, &count_b, ranks); mc_vstep(pk, b, &above_b2, &count_b2, ranks); } \
         }                                                                                                     \
         if (j < k) {                                                                                          \
             const __m512d pj = _mm512_set1_pd(src[j]);                                                        \
-            const __mmask8 ga = _mm512_cmp_pd_mask(pj, a, _CMP_GT_OQ);                                        \
-            above_a = _mm512_mask_add_pd(above_a, ga, above_a, pj);                                           \
-            if (ranks) count_a = _mm512_mask_add_pd(count_a, ga, count_a, one);                               \
-            if (two) {                                                                                        \
-                const __mmask8 gb = _mm512_cmp_pd_mask(pj, b, _CMP_GT_OQ);                                    \
-                above_b = _mm512_mask_add_pd(above_b, gb, above_b, pj);                                       \
-                if (ranks) count_b = _mm512_mask_add_pd(count_b, gb, count_b, one);                           \
-            }                                                                                                 \
+            mc_vstep(pj, a, &above_a, &count_a, ranks);                                                       \
+            if (two) mc_vstep(pj, b, &above_b, &count_b, ranks);                                              \
         }                                                                                                     \
         above_a = _mm512_add_pd(above_a, above_a2); above_b = _mm512_add_pd(above_b, above_b2);               \
         if (ranks) { count_a = _mm512_add_pd(count_a, count_a2); count_b = _mm512_add_pd(count_b, count_b2); } \

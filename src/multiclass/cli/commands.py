@@ -62,7 +62,8 @@ def _decision(args) -> DecisionConfig:
     return DecisionConfig(calibrate=getattr(args, "calibrate", False), cost_matrix=args.cost_matrix,
                           target_recall=getattr(args, "target_recall", None),
                           critical=tuple(getattr(args, "critical", ()) or ()), coverage=getattr(args, "coverage", None),
-                          set_score=getattr(args, "set_score", "aps"))
+                          set_score=getattr(args, "set_score", "aps"), set_groups=getattr(args, "set_groups", "auto"),
+                          set_calibration=getattr(args, "set_calibration", "split"))
 
 
 def _pick(args, names) -> dict:

@@ -24,6 +24,8 @@ AUDIT_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_lea
                  "low_self_confidence", "low_normalized_margin")  # multiclass.audit.FILTERS
 AUDIT_RANKINGS = ("self_confidence", "normalized_margin")  # multiclass.audit.RANKINGS
 FOLD_ENGINES = ("auto", "stacked", "separate")  # multiclass.audit.folds.ENGINES
+SET_GROUPS = ("auto", "marginal", "critical", "all")  # multiclass.decisions.policy.SET_GROUPS
+SET_CALIBRATIONS = ("split", "cross")  # multiclass.decisions.policy.SET_CALIBRATIONS
 
 # Ranges of the numeric flags, checked while parsing so that a typo fails in milliseconds (a wider value is never
 # meant: it overflows, exhausts memory or makes training meaningless).
@@ -151,6 +153,12 @@ def add_decision_options(parser: argparse.ArgumentParser, *, training: bool) -> 
                                 "probability P (per critical class with --critical); predict --sets writes them")
         group.add_argument("--set-score", choices=("lac", "aps", "raps"), default="aps",
                            help="the conformal score of the prediction sets")
+        group.add_argument("--set-groups", choices=SET_GROUPS, default="auto",
+                           help="classes with a threshold of their own: each critical class, every class, or none "
+                                "(auto: critical with --critical, else marginal)")
+        group.add_argument("--set-calibration", choices=SET_CALIBRATIONS, default="split",
+                           help="calibrate the sets on the validation rows, or on every row's out-of-fold "
+                                "probabilities of 5 fold models of the final recipe (cross)")
     group.add_argument("--cost-matrix", metavar="FILE",
                        help="K x K costs, CSV or JSON with class names (rows = true class, columns = decided class): "
                             "decide by minimum expected cost" + ("" if training else ", instead of the model's rule"))

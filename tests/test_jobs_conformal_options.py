@@ -316,3 +316,33 @@ def test_cross_conformal_sets_cover_new_rows_as_asked():
     assert abs(marginal.mean() - 0.8) <= 0.02, marginal
     _, per_class = _coverage_over_seeds(set_calibration="cross", set_groups="all")
     assert np.all(np.abs(per_class.mean(axis=0) - 0.8) <= 0.06), per_class.mean(axis=0)
+
+
+def test_fold_probabilities_get_the_final_models_temperature(monkeypatch):
+    """With `calibrate`, the sets are computed from tempered probabilities: the fold models' are tempered alike
+    before they calibrate (softmax(log p / T), T the final model's)."""
+    import multiclass.jobs.cross_sets as cross_sets
+
+    seen = {}
+    real_oof, real_calibrate = cross_sets.out_of_fold_probabilities, critical_job.calibrate_cross_sets
+
+    def oof(*args, **kwargs):
+        seen["oof"] = real_oof(*args, **kwargs)
+        return seen["oof"]
+
+    def spy(probs, y, folds, **options):
+        seen.update(probs=probs, folds=folds)
+        return real_calibrate(probs, y, folds, **options)
+
+    monkeypatch.setattr(cross_sets, "out_of_fold_probabilities", oof)
+    monkeypatch.setattr(critical_job, "calibrate_cross_sets", spy)
+    X, y = blobs(1000, 6)
+    clf = SoftmaxClassifier(**FIXED, random_state=0, coverage=0.8, calibrate=True, set_calibration="cross").fit(X, y)
+    temperature = clf.trained_.decision.temperature
+    assert abs(temperature - 1.0) > 0.02  # the premise: a temperature that changes the probabilities
+    raw = seen["oof"].probs  # (1000, 4) the fold models' own
+    logits = np.log(raw) / temperature
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(seen["probs"], expected, rtol=1e-9, atol=1e-12)
+    assert np.array_equal(seen["folds"], seen["oof"].plan.fold) and seen["oof"].engine == "stacked"

@@ -320,6 +320,8 @@ _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (
      "{flag} 'cost' necesita una matriz de costes; dé una con {costs}."),
     ("{costs} scores the models by cost; it cannot be given with {flag} {value}.",
      "{costs} puntúa los modelos por coste; no se puede dar con {flag} {value}."),
+    ("{flag} 'val_cost' prices the validation decisions with a cost matrix; give one with {costs}.",
+     "{flag} 'val_cost' puntúa las decisiones de validación con una matriz de costes; dé una con {costs}."),
 ]
 
 _AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit, multiclass.audit)

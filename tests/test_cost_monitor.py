@@ -29,6 +29,7 @@ from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
 from multiclass.training import TrainConfig, train
 from multiclass.training.monitor import Priced, watched_of
+from multiclass.training.progress import describe_epoch
 from multiclass.training.recipes import Candidate, Recipe
 from multiclass.training.validation import ResidentValidation, StreamedValidation
 from tests.test_critical_monitor import best_epochs, faults, oracle
@@ -221,6 +222,7 @@ def test_the_floor_and_the_costs_are_saved_in_model_json(split, tmp_path):
     document = json.loads((save_model(priced, tmp_path / "p") / "model.json").read_text())
     assert document["train_config"]["monitor"] == "val_cost"
     assert document["train_config"]["cost_matrix"] == COSTS.tolist()
+    assert load_model(tmp_path / "p").train_config == priced.train_config  # read back as it was
 
 
 def test_the_estimator_watches_the_cost_and_takes_the_floor(split):
@@ -301,3 +303,10 @@ def test_the_cli_trains_by_cost_and_saves_the_floor(split, tmp_path):
         assert words in stop_line(trained, lang)  # the training line says the floor
     saved = json.loads((tmp_path / "b" / "model.json").read_text())["train_config"]
     assert saved["monitor"] == "val_critical:fault" and saved["precision_floor"] == 0.8
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "val_cost 1.2500"), ("es", "coste_val 1,2500")])
+def test_the_progress_line_shows_the_cost(lang, words):
+    record = {"train_loss": 0.5, "val_loss": 0.6, "val_macro_f1": 0.7, "val_score": 1.25}
+    assert words in describe_epoch(record, lang=lang, monitor="val_cost")
+    assert "cost" not in describe_epoch(record, lang=lang, monitor="val_loss")

@@ -68,6 +68,25 @@ def test_an_id_column_is_left_out_naming_the_flags_that_keep_it(tmp_path, capsys
     assert not any(name.startswith("customer") for name in _model_json(tmp_path / "m")["data"]["feature_names"])
 
 
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "warning: {path}: column 'cylinders' holds numbers and text (row 8: 'rotary'): read as 6 categories; "
+           "name it in `--categorical` to say so, or fix the value."),
+    ("es", "aviso: {path}: la columna 'cylinders' mezcla números y texto (fila 8: 'rotary'): se lee como 6 "
+           "categorías; nómbrela en `--categorical` para indicarlo, o corrija el valor."),
+])
+def test_a_code_of_numbers_and_text_trains_as_categories_naming_the_flag(tmp_path, capsys, lang, expected):
+    frame = _frame()  # cars93: cylinders 3, 4, 5, 6, 8 and one 'rotary' stopped training with a typo's error
+    cylinders = np.random.default_rng(1).choice(["3", "4", "5", "6", "8"], len(frame)).astype(object)
+    cylinders[7] = "rotary"
+    frame.insert(0, "cylinders", cylinders)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), "--lang",
+                             lang, *QUICK], capsys)
+    assert code == 0, err
+    assert expected.format(path=tmp_path / "d.csv") in err.splitlines()
+    assert "cylinders=rotary" in _model_json(tmp_path / "m")["data"]["feature_names"]
+
+
 def test_a_folder_of_class_folders_of_text_files_is_text(tmp_path, capsys):
     rng = np.random.default_rng(0)
     words = {"sport": "goal match team ball", "food": "bread soup salt cook"}

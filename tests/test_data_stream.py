@@ -175,6 +175,25 @@ def test_columns_are_left_out_as_in_memory_with_the_same_warnings(tmp_path, suff
     assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_code_of_numbers_and_text_is_read_as_categories_as_in_memory(tmp_path, suffix):
+    n = 40  # cars93's cylinders: 3, 4, 5, 6, 8 and one 'rotary'
+    cylinders = [str(v) for v in np.random.default_rng(0).choice([3, 4, 5, 6, 8], n)]
+    cylinders[23] = "rotary"
+    frame = pd.DataFrame({"cylinders": pd.Series(cylinders, dtype=object), "x": np.arange(n, dtype=float),
+                          "label": ["a", "b"] * (n // 2)})
+    path = write(frame, tmp_path / f"cars{suffix}")
+    with pytest.warns(DataWarning) as memory:
+        expected = load_table(path, target="label")
+    with pytest.warns(DataWarning) as streamed:
+        found = scan_table(TableSource(path), target="label")
+    assert [str(w.message) for w in streamed] == [str(w.message) for w in memory] == [
+        f"{path}: column 'cylinders' holds numbers and text (row 24: 'rotary'): read as 6 categories; name it in "
+        "`categorical` to say so, or fix the value."]
+    assert expected.preprocessor.specs_[0]["categories"] == ["3", "4", "5", "6", "8", "rotary"]
+    assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
+
+
 def test_a_column_with_too_many_distinct_values_is_refused_by_name(tmp_path, monkeypatch):
     monkeypatch.setattr(column_scan, "MAX_DISTINCT", 50)
     frame = pd.DataFrame({"user": [f"u{i}" for i in range(120)], "x": np.arange(120.0), "label": np.arange(120) % 2})

@@ -1,5 +1,7 @@
 """multiclass.data.table: CSV/TSV/Parquet -> typed, standardized, one-hot features that survive the model file."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from multiclass.data import (
     load_table,
     read_table,
 )
-from multiclass.exceptions import ConfigError, DataError, ModelFileError
+from multiclass.exceptions import ConfigError, DataError, DataWarning, ModelFileError
 
 from .data_helpers import (
     assert_dataset_invariants,
@@ -122,6 +124,21 @@ def test_numeric_typo_in_training_data_is_reported_not_turned_into_categories(tm
         load_table(path, target="label")
     forced = load_table(path, target="label", categorical=["age"])
     assert "age=1O" in forced.feature_names
+
+
+def test_a_code_of_numbers_and_text_is_read_as_categories_with_a_warning(tmp_path):
+    values = [3, 4, 6, 8] * 5
+    values[9] = "rotary"  # 95 % numbers but 5 distinct values: a code (cars93's cylinders), not a typo
+    rows = "\n".join(f"{v},{i % 2}" for i, v in enumerate(values))
+    path = write_text(tmp_path / "cars.csv", "cylinders,label\n" + rows + "\n")
+    with pytest.warns(DataWarning, match=r"cars\.csv: column 'cylinders' holds numbers and text \(row 10: "
+                                         r"'rotary'\): read as 5 categories; name it in `categorical`"):
+        ds = load_table(path, target="label")
+    assert [n for n in ds.feature_names if n.startswith("cylinders=")][:5] == [
+        "cylinders=3", "cylinders=4", "cylinders=6", "cylinders=8", "cylinders=rotary"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # named categorical: what the user said, no warning
+        load_table(path, target="label", categorical=["cylinders"])
 
 
 def test_integer_targets_sort_numerically_and_categorical_codes_keep_zeros(tmp_path):

@@ -16,6 +16,10 @@ WARNINGS = [
      "{path}: la columna {name} se deja fuera: parece un identificador de fila ({distinct} valores distintos en "
      "{rows} filas); nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para llevarla a las "
      "predicciones."),
+    ("{path}: column {name} holds numbers and text (row {row}: {value}): read as {n} categories; name it in "
+     "`{flag}` to say so, or fix the value.",
+     "{path}: la columna {name} mezcla números y texto (fila {row}: {value}): se lee como {n} categorías; "
+     "nómbrela en `{flag}` para indicarlo, o corrija el valor."),
     ("class {name} has 1 example: kept in training, not in the validation split (its validation scores are "
      "undefined).",
      "la clase {name} tiene 1 ejemplo: se queda en el entrenamiento, no en la validación (sus métricas de "

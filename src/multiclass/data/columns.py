@@ -5,18 +5,30 @@ Rows in messages are 1-based data rows (a header line is not counted).
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from multiclass.exceptions import DataError
+from multiclass.exceptions import DataError, DataWarning
 
-__all__ = ["infer_column_type", "numeric_values", "bool_values", "category_values"]
+__all__ = ["NUMERIC_TYPO_FRACTION", "infer_column_type", "is_code", "numeric_values", "bool_values",
+           "category_values", "text_among_numbers", "warn_code", "warn_codes"]
 
 # A text column whose non-missing values are at least 90% numbers is a numeric column with typos, not categories;
-# loading it as categorical would hide the typo. `categorical=` overrides.
+# loading it as categorical would hide the typo. `categorical=` overrides. Unless it is a code: a column of at
+# most CODE_VALUES distinct values, each seen CODE_REPEATS times on average (cars93's cylinders: 3, 4, 5, 6, 8 and
+# 'rotary' in 93 rows), is read as categories with a warning (`text_among_numbers` finds the value to name), as
+# scikit-learn's one-hot pipeline would read it; a run of distinct numbers with a word among them stays a typo.
 NUMERIC_TYPO_FRACTION = 0.9
+CODE_VALUES = 12
+CODE_REPEATS = 4
+
+
+def is_code(n_distinct: int, n_present: int) -> bool:
+    """Whether a column of numbers and some text, with these counts, is a code read as categories."""
+    return n_distinct <= CODE_VALUES and n_distinct * CODE_REPEATS <= n_present
 _BOOL_WORDS = {"true": 1.0, "false": 0.0}
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 
@@ -97,10 +109,44 @@ def infer_column_type(series: pd.Series, name: str) -> str:
     parsed = pd.to_numeric(present, errors="coerce").notna().to_numpy()
     if parsed.all():
         return "numeric"
-    if parsed.mean() >= NUMERIC_TYPO_FRACTION:
-        i = int(np.flatnonzero(series.notna().to_numpy())[_first_bad(~parsed)])  # position, whatever the index
+    if parsed.mean() >= NUMERIC_TYPO_FRACTION and not is_code(len(set(category_values(present))), len(present)):
+        row, value = _first_text(series, parsed)
         raise DataError(
-            f"column {name!r} row {i + 1}: value {series.iloc[i]!r} is not numeric (the other values are numbers; "
+            f"column {name!r} row {row}: value {value!r} is not numeric (the other values are numbers; "
             "fix it, or name the column in `categorical` to treat it as categories)."
         )
     return "categorical"
+
+
+def _first_text(series: pd.Series, parsed: np.ndarray) -> tuple[int, Any]:
+    """(1-based row, value) of the first present value that `parsed` (one flag per present value) says is text."""
+    i = int(np.flatnonzero(series.notna().to_numpy())[_first_bad(~parsed)])  # position, whatever the index
+    return i + 1, series.iloc[i]
+
+
+def text_among_numbers(series: pd.Series) -> tuple[int, Any] | None:
+    """(1-based row, value) of the first text value of a column whose values are mostly (`NUMERIC_TYPO_FRACTION`)
+    but not all numbers -- one `infer_column_type` read as a code's categories --, else None."""
+    if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return None
+    present = series.dropna()
+    parsed = pd.to_numeric(present, errors="coerce").notna().to_numpy()
+    if not len(present) or parsed.all() or parsed.mean() < NUMERIC_TYPO_FRACTION:
+        return None
+    return _first_text(series, parsed)
+
+
+def warn_codes(where: str, frame: pd.DataFrame, specs, forced) -> None:
+    """One `DataWarning` per categorical column of `specs` (a preprocessor's) not in `forced` (``categorical``)
+    that holds numbers and text: a code read as categories (`CODE_VALUES`), which may instead hide a typo."""
+    for spec in specs:
+        found = None if spec["type"] != "categorical" or spec["name"] in forced else text_among_numbers(
+            frame[spec["name"]])
+        if found is not None:
+            warn_code(where, spec["name"], *found, len(spec["categories"]))
+
+
+def warn_code(where: str, name: str, row: int, value, n_categories: int) -> None:
+    """The warning of a column of numbers and text read as categories (`warn_codes`; the streamed scan)."""
+    warnings.warn(f"{where}: column {name!r} holds numbers and text (row {row}: {value!r}): read as {n_categories} "
+                  "categories; name it in `categorical` to say so, or fix the value.", DataWarning, stacklevel=3)

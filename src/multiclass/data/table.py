@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
-from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values
+from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values, warn_codes
 from multiclass.data.table_io import columns_listing, available_columns, read_table
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes
@@ -313,6 +313,7 @@ def load_table(
             )
             preprocessor = TablePreprocessor(features, categorical, max_categories)
             preprocessor.fit(frame)
+            warn_codes(str(path), frame, preprocessor.specs_, categorical)
             kinds = [spec["type"] for spec in preprocessor.specs_]
             if set(kinds) == {"numeric"}:
                 divisor = pixel_divisor(kinds, [column_stats(frame[name]) for name in features])

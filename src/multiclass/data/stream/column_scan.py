@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from multiclass.exceptions import DataError
-from multiclass.data.columns import NUMERIC_TYPO_FRACTION, category_values
+from multiclass.data.columns import NUMERIC_TYPO_FRACTION, category_values, is_code
 
 __all__ = ["MAX_DISTINCT"]
 
@@ -171,6 +171,12 @@ class ColumnScan:
             return None
         return int(self.low), int(self.high)
 
+    def is_code(self) -> bool:
+        """Mostly numbers and some text, with few distinct values (`columns.is_code`, all counted): a code read as
+        categories. A column with batches of numbers only is not counted and stays a typo's error."""
+        return (0 < self.n_number < self.n_present and self.n_number / self.n_present >= NUMERIC_TYPO_FRACTION
+                and self.complete and self.categories is not None and is_code(len(self.categories), self.n_present))
+
     def kind(self, forced: bool, fmt: str) -> str:
         """`columns.infer_column_type` on the whole column, from the counts."""
         if forced:
@@ -185,6 +191,8 @@ class ColumnScan:
             return "bool"
         if self.n_number == self.n_present:
             return "numeric"
+        if self.is_code():
+            return "categorical"
         if self.n_number / self.n_present >= NUMERIC_TYPO_FRACTION:
             (_, row), value = self.first_text
             raise DataError(

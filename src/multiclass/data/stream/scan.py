@@ -29,6 +29,7 @@ import numpy as np
 
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.pixels import apply_pixel_scale, pixel_divisor, pixel_note
+from multiclass.data.columns import warn_code
 from multiclass.data.preprocessing import is_positive_int
 from multiclass.data.screening import (
     ID_FRACTION,
@@ -222,6 +223,9 @@ def _fit_columns(source, features, categorical, max_categories, columns) -> Tabl
                                 "streaming counts categories exactly up to that many. Leave it out with `ignore` "
                                 "(an identifier is not a feature).")
             counts = scan.categories
+            if name not in categorical and scan.is_code():
+                (shard, row), value = scan.first_text
+                warn_code(located(source, shard), name, row + 1, value, len(counts))
             kept = sorted(counts, key=lambda c: (-counts[c], c))[:max_categories]
             spec["categories"] = sorted(kept)
         elif scan.first_inf is not None and kind == "numeric":

@@ -8,7 +8,9 @@ decided by the minimum expected cost under the cost matrix, ``argmin_j sum_i p_i
 costs ``cost[y, decided]``; the monitor is the mean over the rows, unweighted by any class weight (the matrix
 already says what each error costs), and lower is better. The probabilities are the uncalibrated ones: a
 temperature (``calibrate``) is fitted only after training, on the same validation rows, so during training the
-model has none yet (a temperature can move a near-tie decision; the saved model then decides with it).
+model has none yet. Without ``calibrate`` the monitored cost is exactly what the saved model's decisions cost on
+the validation rows (tests/test_cost_monitor.py); with it, the saved model decides from tempered probabilities,
+which keeps the argmax but can move a cost decision, so its cost may differ from the monitored one.
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, data, *, cr
     """
     if costs is not None and metric is None:
         metric = "cost"
+    _check_classes(trained_a, trained_b)  # first: the cost matrices are matched class by class
     cost = _cost_matrix(trained_a, trained_b, costs, metric)  # before reading the data: a wrong file fails fast
     y, pred_a, pred_b = _decisions(trained_a, trained_b, data, options)
     paired = compare_predictions(y, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)
@@ -84,11 +85,15 @@ def _cost_matrix(trained_a: TrainedModel, trained_b: TrainedModel, costs, metric
     return stored[0]
 
 
-def _decisions(trained_a: TrainedModel, trained_b: TrainedModel, data, options) -> tuple:
-    """(labels, A's decisions, B's decisions) as A's class codes."""
+def _check_classes(trained_a: TrainedModel, trained_b: TrainedModel) -> None:
     if set(trained_a.classes) != set(trained_b.classes):
         raise DataError(f"the models must know the same classes to be compared; got {list(trained_a.classes)[:10]} "
                         f"and {list(trained_b.classes)[:10]}.")
+
+
+def _decisions(trained_a: TrainedModel, trained_b: TrainedModel, data, options) -> tuple:
+    """(labels, A's decisions, B's decisions) as A's class codes."""
+    _check_classes(trained_a, trained_b)
     datasets = [load_for_model(trained, data, **options) for trained in (trained_a, trained_b)]
     for dataset in datasets:
         if dataset.y is None:

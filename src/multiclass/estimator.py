@@ -48,8 +48,13 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         one row stays in training, with a warning) and trains without validation otherwise.
     val_split : float, default=0.1
     monitor : str or None, default=None
-        "val_loss", "val_accuracy", "val_macro_f1", "val_recall:<class>" or "val_critical:<class>[,<class>]";
-        None: "val_critical:<critical_classes>" when `critical_classes` are given, else the recipe's.
+        "val_loss", "val_accuracy", "val_macro_f1", "val_cost", "val_recall:<class>" or
+        "val_critical:<class>[,<class>]"; None: "val_cost" (the mean cost per validation row of the decisions under
+        `cost_matrix`, lower is better) when `cost_matrix` is given, else "val_critical:<critical_classes>" when
+        `critical_classes` are given, else the recipe's (`multiclass.training.monitor`).
+    precision_floor : float in (0, 1], default=0.5
+        The precision each critical class must keep on the validation rows for a "val_critical" monitor to count
+        its recall.
     patience : int or None, default=None
     min_delta : float, default=0.0
     class_weight : None, "balanced" or dict, default=None
@@ -126,6 +131,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         early_stopping="auto",
         val_split=0.1,
         monitor=None,
+        precision_floor=0.5,
         patience=None,
         min_delta=0.0,
         class_weight=None,
@@ -153,6 +159,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.val_split = val_split
         self.monitor = monitor
+        self.precision_floor = precision_floor
         self.patience = patience
         self.min_delta = min_delta
         self.class_weight = class_weight
@@ -204,6 +211,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             given["patience"] = None
         config = TrainConfig(**given, label_smoothing=self.label_smoothing,
                              val_split=self.val_split if use_val else 0.0, min_delta=self.min_delta,
+                             precision_floor=self.precision_floor,
                              class_weight=self.class_weight, seed=seed, device=self.device, verbose=self.verbose)
         names = [str(c) for c in self.classes_]
         X_val = y_val = None

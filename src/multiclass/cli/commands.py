@@ -44,7 +44,7 @@ _FORMAT_OPTIONS = ("sep", "header", "names", "na_values")
 _NETWORK = ("hidden", "activation", "dropout")
 _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_split", "monitor", "patience",
                  "min_delta", "lr_patience", "class_weight", "seed", "device", "engine", "precision", "compile_step",
-                 "checkpoint_every", "log_every")
+                 "checkpoint_every", "log_every", "precision_floor")
 
 
 def _train_config(args) -> TrainConfig:

@@ -340,6 +340,8 @@ _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (
     ("{costs} scores the models by cost; it cannot be given with {flag} {value}.",
      "{costs} puntúa los modelos por coste; no se puede dar con {flag} {value}."),
     ("{flag} must be one of {choices}; got {value}.", "{flag} debe ser uno de {choices}; se recibió {value}."),
+    ("{flag} 'val_cost' prices the validation decisions with a cost matrix; give one with {costs}.",
+     "{flag} 'val_cost' puntúa las decisiones de validación con una matriz de costes; dé una con {costs}."),
 ]
 
 _AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit, multiclass.audit)

@@ -1,7 +1,7 @@
 """What `fit` adds for the classes that matter: the monitor that early stopping and the recipe's search watch for
-them (`watch_critical`), the critical classes kept with the model, and conformal prediction sets calibrated on the
-validation rows (`multiclass.conformal`), per critical class when there are any (`set_groups`), or on every row's
-out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`).
+them, or for the user's costs (`watch_critical`), the critical classes kept with the model, and conformal prediction
+sets calibrated on the validation rows (`multiclass.conformal`), per critical class when there are any
+(`set_groups`), or on every row's out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`).
 
 The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at a score of all
 rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what
@@ -21,6 +21,8 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.cross_sets import FoldSource, cross_calibration_rows
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig
+from multiclass.training.config import check_monitor_costs
+from multiclass.training.monitor import COST_MONITOR, MISSING_COSTS
 from multiclass.training.recipes import Recipe
 
 __all__ = ["FEWER_ROWS", "check_streamed", "fit_critical", "set_groups", "watch_critical",
@@ -28,13 +30,30 @@ __all__ = ["FEWER_ROWS", "check_streamed", "fit_critical", "set_groups", "watch_
 
 
 def watch_critical(resolved: TrainConfig, given: TrainConfig, recipe, decision: DecisionConfig | None) -> TrainConfig:
-    """`resolved` (the recipe's config) watching ``val_critical:<classes>`` -- the critical classes' recall at a
-    precision floor (`multiclass.classes.Watched`) -- when `decision` names critical classes and the caller fixed
-    no monitor: `given` (the caller's config) keeps the default one and `recipe` (a name or a `Recipe`) does not
-    fix it. An explicit monitor always wins; without critical classes `resolved` is returned as it is."""
+    """`resolved` (the recipe's config) watching what `decision` says matters when the caller fixed no monitor
+    (`given`, the caller's config, keeps the default one and `recipe`, a name or a `Recipe`, does not fix it):
+
+    - ``val_cost`` when `decision` holds a cost matrix: the mean cost per validation row of the decisions the
+      saved model makes under it (`multiclass.training.monitor`), with the matrix (resolved: (K, K) in class
+      order) as ``cost_matrix``. The cost wins over critical classes: it is the user's own statement of what
+      each error costs (the critical classes still lead the report and calibrate the sets);
+    - else ``val_critical:<classes>`` -- the critical classes' recall at ``precision_floor``
+      (`multiclass.classes.Watched`) -- when `decision` names critical classes.
+
+    An explicit monitor always wins; an explicit ``val_cost`` gets the cost matrix, and without one it is a
+    ConfigError. With neither costs nor critical classes `resolved` is returned as it is."""
     critical = decision.critical if decision is not None else ()
+    costs = decision.cost_matrix if decision is not None else None
+    if COST_MONITOR in (resolved.monitor, given.monitor):
+        if costs is None:
+            raise ConfigError(MISSING_COSTS)
+        return replace(resolved, monitor=COST_MONITOR, cost_matrix=check_monitor_costs(costs))
     fixed = recipe.fixed if isinstance(recipe, Recipe) else {}
-    if not critical or "monitor" in fixed or given.monitor != TrainConfig().monitor:
+    if "monitor" in fixed or given.monitor != TrainConfig().monitor:
+        return resolved
+    if costs is not None:
+        return replace(resolved, monitor=COST_MONITOR, cost_matrix=check_monitor_costs(costs))
+    if not critical:
         return resolved
     return replace(resolved, monitor=critical_monitor(critical))
 

@@ -132,10 +132,10 @@ def test_early_stopping_keeps_the_epoch_scikit_learn_picks(fault_split, monkeypa
     epochs = []
     original = ResidentValidation.totals
 
-    def totals(self, model, class_weight):
+    def totals(self, model, class_weight, costs=None):
         with torch.no_grad():
             epochs.append(torch.softmax(model(self.X).double(), dim=1).numpy())
-        return original(self, model, class_weight)
+        return original(self, model, class_weight, costs)
 
     monkeypatch.setattr(ResidentValidation, "totals", totals)
     patience = 4

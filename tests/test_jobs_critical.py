@@ -204,9 +204,12 @@ def test_a_policy_is_named_with_both_rules_numbers(faults, policy, tmp_path):
 
 
 @pytest.mark.parametrize(("lang", "message"), [
-    ("en", r"error: class 'critical' has \d calibration rows; 95 % coverage needs at least 19\."),
+    ("en", r"error: class 'critical' has \d calibration rows; 95 % coverage needs at least 19\. Hold out more rows "
+           r"\(`--val-split`\), lower `--coverage`, pool the classes \(`--set-groups` 'marginal'\) or calibrate on "
+           r"every row \(`--set-calibration` 'cross'\)\."),
     ("es", r"error: la clase 'critical' tiene \d filas de calibración; una cobertura del 95 % necesita al menos "
-           r"19\."),
+           r"19\. Reserve más filas \(`--val-split`\), baje `--coverage`, agrupe las clases \(`--set-groups` "
+           r"'marginal'\) o calibre con todas las filas \(`--set-calibration` 'cross'\)\."),
 ])
 def test_too_few_critical_rows_for_the_coverage_is_refused_saying_how_many(faults, tmp_path, capsys, lang, message):
     argv = ["train", str(faults["train"]), "--target", "state", "--id-column", "machine", "--critical", "critical",

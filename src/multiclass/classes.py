@@ -22,8 +22,9 @@ RECALL_MONITOR_PREFIX = "val_recall:"
 # A monitor "val_critical:<class>[,<class>]" watches the critical classes' recall at a precision floor (`Watched`);
 # training monitors it when critical classes are named and no monitor is given.
 CRITICAL_MONITOR_PREFIX = "val_critical:"
-# The precision each critical class must keep on the validation rows for an epoch's recall to count: at most one
-# false alarm per real case found. Below it an epoch scores lower than any epoch above it.
+# The precision each critical class must keep on the validation rows for an epoch's recall to count, by default
+# (``TrainConfig.precision_floor``, --precision-floor): at most one false alarm per real case found. Below it an
+# epoch scores lower than any epoch above it.
 CRITICAL_PRECISION_FLOOR = 0.5
 
 
@@ -112,9 +113,10 @@ def resolve_class_weight(class_weight, counts, classes: Sequence | None = None) 
     raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {class_weight!r}.")
 
 
-def monitored_class(monitor: str, classes: Sequence | None, n_classes: int) -> Watched | None:
-    """The classes a ``"val_recall:<class>"`` or ``"val_critical:<class>[,<class>]"`` monitor watches; None for
-    other monitors.
+def monitored_class(monitor: str, classes: Sequence | None, n_classes: int,
+                    floor: float = CRITICAL_PRECISION_FLOOR) -> Watched | None:
+    """The classes a ``"val_recall:<class>"`` or ``"val_critical:<class>[,<class>]"`` monitor watches (the latter
+    at the precision `floor`, ``TrainConfig.precision_floor``); None for other monitors.
 
     Examples
     --------
@@ -130,5 +132,5 @@ def monitored_class(monitor: str, classes: Sequence | None, n_classes: int) -> W
         # named as `critical`: these are the critical classes (an unknown one in streamed training, which resolves
         # the names only here, gets the message of data read whole)
         codes = tuple(dict.fromkeys(resolve_class(name, classes, n_classes, "critical") for name in names))
-        return Watched(codes, CRITICAL_PRECISION_FLOOR)
+        return Watched(codes, float(floor))
     return None

@@ -48,8 +48,13 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         one row stays in training, with a warning) and trains without validation otherwise.
     val_split : float, default=0.1
     monitor : str or None, default=None
-        "val_loss", "val_accuracy", "val_macro_f1", "val_recall:<class>" or "val_critical:<class>[,<class>]";
-        None: "val_critical:<critical_classes>" when `critical_classes` are given, else the recipe's.
+        "val_loss", "val_accuracy", "val_macro_f1", "val_cost", "val_recall:<class>" or
+        "val_critical:<class>[,<class>]"; None: "val_cost" (the mean cost per validation row of the decisions under
+        `cost_matrix`, lower is better) when `cost_matrix` is given, else "val_critical:<critical_classes>" when
+        `critical_classes` are given, else the recipe's (`multiclass.training.monitor`).
+    precision_floor : float in (0, 1], default=0.5
+        The precision each critical class must keep on the validation rows for a "val_critical" monitor to count
+        its recall.
     patience : int or None, default=None
     min_delta : float, default=0.0
     class_weight : None, "balanced" or dict, default=None
@@ -71,6 +76,14 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
     coverage : float or None, default=None
         Calibrate conformal prediction sets on the held-out `val_split` rows (`predict_set`): each set holds the
         true class with this probability (per critical class when there are any).
+    set_score : {"lac", "aps", "raps"}, default="aps"
+        The conformal score of the sets.
+    set_groups : {"auto", "marginal", "critical", "all"}, default="auto"
+        The classes with a threshold of their own: none, each of `critical_classes`, or every class (coverage given
+        each class); "auto": the critical classes when there are any, else none.
+    set_calibration : {"split", "cross"}, default="split"
+        Calibrate the sets on the held-out rows, or on every row's out-of-fold probabilities of 5 fold models of
+        the final model's recipe ("cross": cross-conformal, no held-out rows needed; `multiclass.jobs.cross_sets`).
     random_state : int, RandomState or None, default=None
         Seeds the split, initialisation, shuffling and dropout; None draws a seed from numpy's global RNG.
     device : str, default="cpu"
@@ -118,6 +131,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         early_stopping="auto",
         val_split=0.1,
         monitor=None,
+        precision_floor=0.5,
         patience=None,
         min_delta=0.0,
         class_weight=None,
@@ -127,6 +141,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         target_recall=None,
         critical_classes=None,
         coverage=None,
+        set_score="aps",
+        set_groups="auto",
+        set_calibration="split",
         random_state=None,
         device="cpu",
         verbose=False,
@@ -142,6 +159,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.early_stopping = early_stopping
         self.val_split = val_split
         self.monitor = monitor
+        self.precision_floor = precision_floor
         self.patience = patience
         self.min_delta = min_delta
         self.class_weight = class_weight
@@ -151,6 +169,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         self.target_recall = target_recall
         self.critical_classes = critical_classes
         self.coverage = coverage
+        self.set_score = set_score
+        self.set_groups = set_groups
+        self.set_calibration = set_calibration
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -174,8 +195,10 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         use_val = self._use_validation(np.bincount(codes))
         decision = DecisionConfig(calibrate=self.calibrate, cost_matrix=self.cost_matrix,
                                   target_recall=self.target_recall,
-                                  critical=tuple(str(c) for c in self.critical_classes or ()), coverage=self.coverage)
-        held_out = decision.needs_validation or self.coverage is not None
+                                  critical=tuple(str(c) for c in self.critical_classes or ()), coverage=self.coverage,
+                                  set_score=self.set_score, set_groups=self.set_groups,
+                                  set_calibration=self.set_calibration)
+        held_out = decision.needs_validation or (self.coverage is not None and self.set_calibration == "split")
         if held_out and not (isinstance(self.val_split, float) and 0 < self.val_split < 1):
             raise ConfigError(f"`val_split` must be in (0, 1) to fit `calibrate`, `target_recall` or `coverage` on "
                               f"held-out rows; got {self.val_split!r}.")
@@ -188,6 +211,7 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
             given["patience"] = None
         config = TrainConfig(**given, label_smoothing=self.label_smoothing,
                              val_split=self.val_split if use_val else 0.0, min_delta=self.min_delta,
+                             precision_floor=self.precision_floor,
                              class_weight=self.class_weight, seed=seed, device=self.device, verbose=self.verbose)
         names = [str(c) for c in self.classes_]
         X_val = y_val = None

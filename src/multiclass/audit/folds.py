@@ -18,13 +18,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from multiclass.classes import monitored_class, resolve_class_weight
+from multiclass.classes import resolve_class_weight
 from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_stacked
 from multiclass.training import TrainConfig, train
+from multiclass.training.monitor import watched_of
 
 __all__ = ["ENGINES", "FoldPlan", "FoldRecipe", "OutOfFold", "out_of_fold_probabilities", "plan_folds",
            "stratified_folds"]
@@ -217,7 +218,7 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
 def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device):
     trials = [Trial((("fold", j),), config, model_config) for j in range(len(plan.train_rows))]
     results = train_stacked(trials, X, y, X, y, class_weight=weight,
-                            recall_of=monitored_class(config.monitor, names, n_classes), device=device,
+                            recall_of=watched_of(config, names, n_classes), device=device,
                             dropout_seed=config.seed, verbose=config.verbose, rows=plan.train_rows,
                             val_rows=plan.val_rows)
     return ([r.state for r in results], [r.history for r in results], [r.best_epoch for r in results],

@@ -44,7 +44,7 @@ _FORMAT_OPTIONS = ("sep", "header", "names", "na_values")
 _NETWORK = ("hidden", "activation", "dropout")
 _TRAIN_FIELDS = ("lr", "batch_size", "epochs", "l2", "label_smoothing", "val_split", "monitor", "patience",
                  "min_delta", "lr_patience", "class_weight", "seed", "device", "engine", "precision", "compile_step",
-                 "checkpoint_every", "log_every")
+                 "checkpoint_every", "log_every", "precision_floor")
 
 
 def _train_config(args) -> TrainConfig:
@@ -62,7 +62,8 @@ def _decision(args) -> DecisionConfig:
     return DecisionConfig(calibrate=getattr(args, "calibrate", False), cost_matrix=args.cost_matrix,
                           target_recall=getattr(args, "target_recall", None),
                           critical=tuple(getattr(args, "critical", ()) or ()), coverage=getattr(args, "coverage", None),
-                          set_score=getattr(args, "set_score", "aps"))
+                          set_score=getattr(args, "set_score", "aps"), set_groups=getattr(args, "set_groups", "auto"),
+                          set_calibration=getattr(args, "set_calibration", "split"))
 
 
 def _pick(args, names) -> dict:

@@ -286,6 +286,25 @@ _OUTPUTS = [
 ]
 
 _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (docs/critical.md)
+    # a refusal at train, then the options that calibrate with fewer rows (`multiclass.jobs.critical.FEWER_ROWS`;
+    # the longer forms first: a field matches any text)
+    ("{message} Hold out more rows ({split}), lower {coverage}, pool the classes ({groups} 'marginal') or calibrate "
+     "on every row ({calibration} 'cross').",
+     "{message} Reserve más filas ({split}), baje {coverage}, agrupe las clases ({groups} 'marginal') o calibre con "
+     "todas las filas ({calibration} 'cross')."),
+    ("{message} Hold out more rows ({split}), lower {coverage} or calibrate on every row ({calibration} 'cross').",
+     "{message} Reserve más filas ({split}), baje {coverage} o calibre con todas las filas ({calibration} 'cross')."),
+    ("{message} Give more rows or lower {coverage}.", "{message} Dé más filas o baje {coverage}."),
+    ("{message} Give more rows, lower {coverage} or pool the classes ({groups} 'marginal').",
+     "{message} Dé más filas, baje {coverage} o agrupe las clases ({groups} 'marginal')."),
+    ("{flag} shapes the prediction sets of {coverage}; set {again} too.",
+     "{flag} da forma a los conjuntos de predicción de {coverage}; indique también {again}."),
+    ("{flag} 'critical' calibrates each critical class alone, and none is named; name them with {critical} or "
+     "choose 'all' or 'marginal'.",
+     "{flag} 'critical' calibra cada clase crítica por separado, y no se nombra ninguna; nómbrelas con {critical} "
+     "o elija 'all' o 'marginal'."),
+    ("{flag} 'cross' needs the training rows; use {function}.",
+     "{flag} 'cross' necesita las filas de entrenamiento; use {function}."),
     ("{flag} is calibrated on validation rows; set {split} > 0 or give validation data.",
      "{flag} se calibra con filas de validación; ponga {split} > 0 o dé datos de validación."),
     ("class {name} has {n} calibration rows; {level} coverage at {confidence} confidence needs at least {k}.",
@@ -320,6 +339,9 @@ _CRITICAL = [  # the classes that matter: conformal sets and recall guarantees (
      "{flag} 'cost' necesita una matriz de costes; dé una con {costs}."),
     ("{costs} scores the models by cost; it cannot be given with {flag} {value}.",
      "{costs} puntúa los modelos por coste; no se puede dar con {flag} {value}."),
+    ("{flag} must be one of {choices}; got {value}.", "{flag} debe ser uno de {choices}; se recibió {value}."),
+    ("{flag} 'val_cost' prices the validation decisions with a cost matrix; give one with {costs}.",
+     "{flag} 'val_cost' puntúa las decisiones de validación con una matriz de costes; dé una con {costs}."),
 ]
 
 _AUDIT = [  # multiclass audit and train --drop-suspects (multiclass.jobs.audit, multiclass.audit)

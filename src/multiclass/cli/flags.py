@@ -17,13 +17,16 @@ __all__ = ["AUDIT_FILTERS", "AUDIT_RANKINGS", "DATA_KINDS", "FOLD_ENGINES", "GRI
 DATA_KINDS = ("table", "text", "idx", "npz", "images", "builtin")  # multiclass.data.KINDS
 GRID_KEY_NAMES = ("lr", "l2", "label_smoothing", "seed", "batch_size", "epochs", "patience", "dropout", "hidden",
                   "activation")  # multiclass.sweep.grid.GRID_KEYS
-MONITOR_HELP = "val_loss, val_accuracy, val_macro_f1, val_recall:CLASS or val_critical:CLASS[,CLASS]"  # multiclass.training.config.MONITORS
+MONITOR_HELP = ("val_loss, val_accuracy, val_macro_f1, val_cost, val_recall:CLASS or "
+                "val_critical:CLASS[,CLASS]")  # multiclass.training.config.MONITORS
 RECIPE_NAMES = ("auto", "seed")  # multiclass.training.recipes.RECIPES
 RUNTIMES = ("auto", "numpy", "onnx", "torch")  # multiclass.jobs.predict.RUNTIMES
 AUDIT_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both", "confident_learning", "predicted_neq_given",
                  "low_self_confidence", "low_normalized_margin")  # multiclass.audit.FILTERS
 AUDIT_RANKINGS = ("self_confidence", "normalized_margin")  # multiclass.audit.RANKINGS
 FOLD_ENGINES = ("auto", "stacked", "separate")  # multiclass.audit.folds.ENGINES
+SET_GROUPS = ("auto", "marginal", "critical", "all")  # multiclass.decisions.policy.SET_GROUPS
+SET_CALIBRATIONS = ("split", "cross")  # multiclass.decisions.policy.SET_CALIBRATIONS
 
 # Ranges of the numeric flags, checked while parsing so that a typo fails in milliseconds (a wider value is never
 # meant: it overflows, exhausts memory or makes training meaningless).
@@ -114,7 +117,13 @@ def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) -
     group.add_argument("--monitor", default=default("val_loss"),
                        help=f"what early stopping watches: {MONITOR_HELP}"
                             + ("" if sweep else " (default: val_loss; val_accuracy for --recipe seed; "
-                                                "val_critical:CLASS for --critical CLASS)"))
+                                                "val_critical:CLASS for --critical CLASS; val_cost, the expected "
+                                                "cost per validation row, for --cost-matrix, which wins over "
+                                                "--critical)"))
+    if not sweep:
+        group.add_argument("--precision-floor", type=number_in(0, 1, low_open=True), default=0.5, metavar="P",
+                           help="the precision each critical class must keep on the validation rows for "
+                                "val_critical to count its recall, in (0, 1]")
     group.add_argument("--class-weight", type=class_weight, default=None,
                        help="'balanced' or CLASS=W,CLASS=W (classes not named weigh 1)")
     group.add_argument("--label-smoothing", type=number_in(0, 1), default=0.0, help="label smoothing of the loss, in [0, 1]")
@@ -151,6 +160,12 @@ def add_decision_options(parser: argparse.ArgumentParser, *, training: bool) -> 
                                 "probability P (per critical class with --critical); predict --sets writes them")
         group.add_argument("--set-score", choices=("lac", "aps", "raps"), default="aps",
                            help="the conformal score of the prediction sets")
+        group.add_argument("--set-groups", choices=SET_GROUPS, default="auto",
+                           help="classes with a threshold of their own: each critical class, every class, or none "
+                                "(auto: critical with --critical, else marginal)")
+        group.add_argument("--set-calibration", choices=SET_CALIBRATIONS, default="split",
+                           help="calibrate the sets on the validation rows, or on every row's out-of-fold "
+                                "probabilities of 5 fold models of the final recipe (cross)")
     group.add_argument("--cost-matrix", metavar="FILE",
                        help="K x K costs, CSV or JSON with class names (rows = true class, columns = decided class): "
                             "decide by minimum expected cost" + ("" if training else ", instead of the model's rule"))

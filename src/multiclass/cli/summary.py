@@ -55,7 +55,8 @@ def stop_line(trained, lang: str = "en") -> str:
     score = record.get("val_score")
     value = "" if score is None else say("best_value", lang, monitor=monitor, value=number(score, lang, 4))
     if monitor.startswith(CRITICAL_MONITOR_PREFIX):
-        monitor, value = _critical_words(monitor, score, lang)
+        floor = config.precision_floor if config is not None else CRITICAL_PRECISION_FLOOR
+        monitor, value = _critical_words(monitor, score, lang, floor)
     reason = trained.stop_reason
     if reason == "fold_average":
         epochs = (trained.recipe or {}).get("fold_best_epochs") or []
@@ -68,11 +69,11 @@ def stop_line(trained, lang: str = "en") -> str:
     return say("ran_all_epochs", lang, count=len(history), epochs=len(history), best=best, value=value)
 
 
-def _critical_words(monitor: str, score, lang: str) -> tuple[str, str]:
+def _critical_words(monitor: str, score, lang: str, floor: float = CRITICAL_PRECISION_FLOOR) -> tuple[str, str]:
     """A ``val_critical:<classes>`` monitor in words, and its best score (one below the precision floor, where the
     score is the classes' mean F1 - 1, says so instead: `multiclass.classes.Watched`)."""
     names = monitor[len(CRITICAL_MONITOR_PREFIX):].split(",")
-    fields = {"classes": ", ".join(f"'{name}'" for name in names), "floor": _general(CRITICAL_PRECISION_FLOOR, lang)}
+    fields = {"classes": ", ".join(f"'{name}'" for name in names), "floor": _general(floor, lang)}
     words = say("critical_monitor", lang, count=len(names), **fields)
     if score is None:
         return words, ""

@@ -25,7 +25,11 @@ from multiclass.decisions.temperature import (
 )
 from multiclass.exceptions import ConfigError
 
-__all__ = ["DecisionConfig", "DecisionPolicy", "decide", "fit_policy"]
+__all__ = ["SET_CALIBRATIONS", "SET_GROUPS", "DecisionConfig", "DecisionPolicy", "decide", "fit_policy"]
+
+# Which classes get a threshold of their own (`DecisionConfig.set_groups`), and what the sets are calibrated on.
+SET_GROUPS = ("auto", "marginal", "critical", "all")
+SET_CALIBRATIONS = ("split", "cross")
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,13 @@ class DecisionConfig:
         (``--coverage``; `multiclass.conformal`), per critical class when there are critical classes.
     set_score : {"lac", "aps", "raps"}, default="aps"
         The non-conformity score of the sets.
+    set_groups : {"auto", "marginal", "critical", "all"}, default="auto"
+        The classes with a threshold of their own (``--set-groups``): "marginal" none (coverage on average over
+        classes), "critical" each critical class (the others pooled), "all" every class (coverage given each
+        class, "Mondrian"); "auto" is "critical" when critical classes are named, else "marginal".
+    set_calibration : {"split", "cross"}, default="split"
+        Calibrate the sets on the validation rows ("split") or on every row's out-of-fold probabilities of 5 fold
+        models of the final model's recipe ("cross", cross-conformal; ``--set-calibration``).
     """
 
     calibrate: bool = False
@@ -56,8 +67,11 @@ class DecisionConfig:
     critical: tuple = ()
     coverage: float | None = None
     set_score: str = "aps"
+    set_groups: str = "auto"
+    set_calibration: str = "split"
 
     def __post_init__(self) -> None:
+        _check_set_options(self)
         if not isinstance(self.calibrate, (bool, np.bool_)):
             raise ConfigError(f"`calibrate` must be True or False; got {self.calibrate!r}.")
         if self.target_recall is not None:
@@ -87,6 +101,19 @@ class DecisionConfig:
         if self.cost_matrix is None:
             return self
         return replace(self, cost_matrix=cost_matrix_from(self.cost_matrix, names))
+
+
+def _check_set_options(config: DecisionConfig) -> None:
+    """ConfigError for set options out of their choices, or given without `coverage` or the classes they need."""
+    for name, choices in (("set_groups", SET_GROUPS), ("set_calibration", SET_CALIBRATIONS)):
+        value = getattr(config, name)
+        if value not in choices:
+            raise ConfigError(f"`{name}` must be one of {', '.join(map(repr, choices))}; got {value!r}.")
+        if config.coverage is None and value != choices[0]:  # the first choice is the default
+            raise ConfigError(f"`{name}` shapes the prediction sets of `coverage`; set `coverage` too.")
+    if config.set_groups == "critical" and not config.critical:
+        raise ConfigError("`set_groups` 'critical' calibrates each critical class alone, and none is named; name "
+                          "them with `critical` or choose 'all' or 'marginal'.")
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,8 @@ def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, data, *, cr
     recall of the `critical` classes (none given: those saved with model A, then B), else accuracy with McNemar's
     test. "cost" scores by `costs` (a CSV/JSON file, ``{true: {decided: cost}}`` or a (K, K) array in A's class
     order, as `DecisionConfig.cost_matrix`), else by the cost matrix of the two models' decision policies when
-    they hold the same one; `costs` without `metric` means "cost".
+    they hold the same one; `costs` without `metric` means "cost". Whenever a cost matrix is known that way (also
+    when another metric decides), the view holds the expected cost per row of A and B and its paired difference.
 
     Raises
     ------
@@ -52,6 +53,7 @@ def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, data, *, cr
     """
     if costs is not None and metric is None:
         metric = "cost"
+    _check_classes(trained_a, trained_b)  # first: the cost matrices are matched class by class
     cost = _cost_matrix(trained_a, trained_b, costs, metric)  # before reading the data: a wrong file fails fast
     y, pred_a, pred_b = _decisions(trained_a, trained_b, data, options)
     paired = compare_predictions(y, pred_a, pred_b, n_resamples=n_resamples, seed=seed, confidence=confidence)
@@ -60,11 +62,10 @@ def compare_models(trained_a: TrainedModel, trained_b: TrainedModel, data, *, cr
 
 
 def _cost_matrix(trained_a: TrainedModel, trained_b: TrainedModel, costs, metric) -> np.ndarray | None:
-    """The (K, K) cost matrix, in A's class order, that `metric` "cost" scores by; None for another metric."""
-    if metric != "cost":
-        if costs is not None:
-            raise ConfigError(f"`costs` scores the models by cost; it cannot be given with `metric` {metric!r}.")
-        return None
+    """The (K, K) cost matrix, in A's class order, that `metric` "cost" scores by; for another metric, the one
+    both models' decision policies hold (shown beside the metric that decides), else None."""
+    if metric != "cost" and costs is not None:
+        raise ConfigError(f"`costs` scores the models by cost; it cannot be given with `metric` {metric!r}.")
     if costs is not None:
         return cost_matrix_from(costs, trained_a.classes)
     order = [trained_b.classes.index(name) for name in trained_a.classes]  # A's classes as B's codes
@@ -72,6 +73,9 @@ def _cost_matrix(trained_a: TrainedModel, trained_b: TrainedModel, costs, metric
     for trained, index in ((trained_a, slice(None)), (trained_b, np.ix_(order, order))):
         matrix = None if trained.decision is None else trained.decision.cost_matrix
         stored.append(None if matrix is None else np.asarray(matrix, dtype=np.float64)[index])
+    if metric != "cost":
+        same = stored[0] is not None and stored[1] is not None and np.array_equal(stored[0], stored[1])
+        return stored[0] if same else None
     if stored[0] is None and stored[1] is None:
         raise ConfigError("`metric` 'cost' needs a cost matrix and neither model's decision policy has one; give "
                           "one with `costs`.")
@@ -81,11 +85,15 @@ def _cost_matrix(trained_a: TrainedModel, trained_b: TrainedModel, costs, metric
     return stored[0]
 
 
-def _decisions(trained_a: TrainedModel, trained_b: TrainedModel, data, options) -> tuple:
-    """(labels, A's decisions, B's decisions) as A's class codes."""
+def _check_classes(trained_a: TrainedModel, trained_b: TrainedModel) -> None:
     if set(trained_a.classes) != set(trained_b.classes):
         raise DataError(f"the models must know the same classes to be compared; got {list(trained_a.classes)[:10]} "
                         f"and {list(trained_b.classes)[:10]}.")
+
+
+def _decisions(trained_a: TrainedModel, trained_b: TrainedModel, data, options) -> tuple:
+    """(labels, A's decisions, B's decisions) as A's class codes."""
+    _check_classes(trained_a, trained_b)
     datasets = [load_for_model(trained, data, **options) for trained in (trained_a, trained_b)]
     for dataset in datasets:
         if dataset.y is None:

@@ -1,6 +1,7 @@
 """What `fit` adds for the classes that matter: the monitor that early stopping and the recipe's search watch for
-them (`watch_critical`), the critical classes kept with the model, and conformal prediction sets calibrated on the
-validation rows (`multiclass.conformal`), per critical class when there are any.
+them, or for the user's costs (`watch_critical`), the critical classes kept with the model, and conformal prediction
+sets calibrated on the validation rows (`multiclass.conformal`), per critical class when there are any
+(`set_groups`), or on every row's out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`).
 
 The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at a score of all
 rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what
@@ -10,27 +11,49 @@ split conformal promises up to that mild reuse. Coverage is checked on new data 
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 from multiclass.classes import critical_monitor, resolve_class
-from multiclass.conformal import calibrate_sets
+from multiclass.conformal import calibrate_cross_sets, calibrate_sets
 from multiclass.conformal.stored import critical_codes
 from multiclass.decisions import DecisionConfig
-from multiclass.exceptions import ConfigError
+from multiclass.exceptions import ConfigError, DataError
+from multiclass.jobs.cross_sets import FoldSource, cross_calibration_rows
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig
+from multiclass.training.config import check_monitor_costs
+from multiclass.training.monitor import COST_MONITOR, MISSING_COSTS
 from multiclass.training.recipes import Recipe
 
-__all__ = ["check_streamed", "fit_critical", "watch_critical", "with_critical_classes"]
+__all__ = ["FEWER_ROWS", "check_streamed", "fit_critical", "set_groups", "watch_critical",
+           "with_critical_classes"]
 
 
 def watch_critical(resolved: TrainConfig, given: TrainConfig, recipe, decision: DecisionConfig | None) -> TrainConfig:
-    """`resolved` (the recipe's config) watching ``val_critical:<classes>`` -- the critical classes' recall at a
-    precision floor (`multiclass.classes.Watched`) -- when `decision` names critical classes and the caller fixed
-    no monitor: `given` (the caller's config) keeps the default one and `recipe` (a name or a `Recipe`) does not
-    fix it. An explicit monitor always wins; without critical classes `resolved` is returned as it is."""
+    """`resolved` (the recipe's config) watching what `decision` says matters when the caller fixed no monitor
+    (`given`, the caller's config, keeps the default one and `recipe`, a name or a `Recipe`, does not fix it):
+
+    - ``val_cost`` when `decision` holds a cost matrix: the mean cost per validation row of the decisions the
+      saved model makes under it (`multiclass.training.monitor`), with the matrix (resolved: (K, K) in class
+      order) as ``cost_matrix``. The cost wins over critical classes: it is the user's own statement of what
+      each error costs (the critical classes still lead the report and calibrate the sets);
+    - else ``val_critical:<classes>`` -- the critical classes' recall at ``precision_floor``
+      (`multiclass.classes.Watched`) -- when `decision` names critical classes.
+
+    An explicit monitor always wins; an explicit ``val_cost`` gets the cost matrix, and without one it is a
+    ConfigError. With neither costs nor critical classes `resolved` is returned as it is."""
     critical = decision.critical if decision is not None else ()
+    costs = decision.cost_matrix if decision is not None else None
+    if COST_MONITOR in (resolved.monitor, given.monitor):
+        if costs is None:
+            raise ConfigError(MISSING_COSTS)
+        return replace(resolved, monitor=COST_MONITOR, cost_matrix=check_monitor_costs(costs))
     fixed = recipe.fixed if isinstance(recipe, Recipe) else {}
-    if not critical or "monitor" in fixed or given.monitor != TrainConfig().monitor:
+    if "monitor" in fixed or given.monitor != TrainConfig().monitor:
+        return resolved
+    if costs is not None:
+        return replace(resolved, monitor=COST_MONITOR, cost_matrix=check_monitor_costs(costs))
+    if not critical:
         return resolved
     return replace(resolved, monitor=critical_monitor(critical))
 
@@ -42,27 +65,64 @@ def check_streamed(decision: DecisionConfig | None) -> None:
                           "keep; train in memory.")
 
 
-def fit_critical(trained: TrainedModel, decision: DecisionConfig, X_val=None, y_val=None) -> TrainedModel:
+def fit_critical(trained: TrainedModel, decision: DecisionConfig, X_val=None, y_val=None,
+                 folds: FoldSource | None = None) -> TrainedModel:
     """Set ``trained.critical`` and, with ``decision.coverage``, ``trained.conformal`` (in place; returned).
+
+    The sets are calibrated on the validation rows (``set_calibration="split"``) or on the out-of-fold
+    probabilities of the training and validation rows (``"cross"``; `folds` says what the training was), with a
+    threshold per group of classes of ``decision.set_groups``.
 
     Raises
     ------
     ConfigError
-        `coverage` without validation rows.
+        `coverage` without validation rows (split), or "cross" without `folds`.
     DataError
-        A class calibrated alone has too few validation rows for the coverage (the message says how many).
+        A group of classes has too few calibration rows for the coverage (the message says how many, and which
+        options would calibrate with fewer).
     """
     trained.critical = tuple(str(name) for name in decision.critical)
     if decision.coverage is None:
         return trained
-    if X_val is None:
+    mondrian = set_groups(decision, trained.classes)
+    options = dict(coverage=decision.coverage, score=decision.set_score, mondrian=mondrian, classes=trained.classes)
+    if decision.set_calibration == "cross":
+        if folds is None:
+            raise ConfigError("`set_calibration` 'cross' needs the training rows; use `fit_arrays`.")
+        probs, y, fold = cross_calibration_rows(trained, folds, X_val, y_val)
+        calibrate = partial(calibrate_cross_sets, probs, y, fold)
+    elif X_val is None:
         raise ConfigError("`coverage` is calibrated on validation rows; set `val_split` > 0 or give validation "
                           "data.")
-    _, probs, _ = trained.outputs(X_val)  # calibrated probabilities: what predictions write and serve returns
-    codes = critical_codes(trained.critical, trained.classes)
-    trained.conformal = calibrate_sets(probs, y_val, coverage=decision.coverage, score=decision.set_score,
-                                       mondrian=list(codes) if codes else None, classes=trained.classes)
+    else:
+        _, probs, _ = trained.outputs(X_val)  # calibrated probabilities: what predictions write and serve returns
+        calibrate = partial(calibrate_sets, probs, y_val)
+    try:
+        trained.conformal = calibrate(**options)
+    except DataError as refusal:  # too few rows in a group: say which options calibrate with fewer
+        raise DataError(f"{refusal} {FEWER_ROWS[decision.set_calibration, mondrian is not None]}") from None
     return trained
+
+
+# What a refusal at `train` adds (by calibration, and whether classes are calibrated apart).
+FEWER_ROWS = {
+    ("split", False): "Hold out more rows (`val_split`), lower `coverage` or calibrate on every row "
+                      "(`set_calibration` 'cross').",
+    ("split", True): "Hold out more rows (`val_split`), lower `coverage`, pool the classes (`set_groups` "
+                     "'marginal') or calibrate on every row (`set_calibration` 'cross').",
+    ("cross", False): "Give more rows or lower `coverage`.",
+    ("cross", True): "Give more rows, lower `coverage` or pool the classes (`set_groups` 'marginal').",
+}
+
+
+def set_groups(decision: DecisionConfig, classes) -> str | list[int] | None:
+    """The `mondrian` argument of the calibration for ``decision.set_groups`` ("auto": the critical classes alone
+    when there are any, else one group)."""
+    codes = list(critical_codes(decision.critical, classes))
+    groups = decision.set_groups
+    if groups == "auto":
+        groups = "critical" if codes else "marginal"
+    return {"marginal": None, "all": "all", "critical": codes}[groups]
 
 
 def with_critical_classes(trained: TrainedModel, critical) -> TrainedModel:

@@ -7,7 +7,7 @@ scikit-learn's MLP reaches 0.73). When the budget allows `CV_FOLDS` trainings of
 each candidate trains k times (on the rows outside a fold, early-stopped on the fold), all
 folds of one network shape in one stack of the many-models engine (`train_trials`' per-model rows); its score is
 that of its k best-epoch models on every row, each row predicted by the model that did not train on it (the
-pooled out-of-fold loss, accuracy, macro-F1 or recall: the monitored one ranks).
+pooled out-of-fold loss, accuracy, macro-F1, recall or decision cost: the monitored one ranks).
 
 The final model is the winner's k fold models averaged (`averaged_network`: their logits' mean, folded into one
 network of k times the width, so every path that runs a network runs it unchanged): an ensemble of models each
@@ -22,11 +22,13 @@ import torch
 
 from multiclass.audit.folds import stratified_folds
 from multiclass.classes import Watched
+from multiclass.decisions import bayes_decision
 from multiclass.models import build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
 from multiclass.training.recipes import Candidate
-from multiclass.training.validation import validation_scores
+from multiclass.training.monitor import Priced
+from multiclass.training.validation import monitored_value, validation_scores
 
 __all__ = ["CV_FOLDS", "FOLD_AVERAGE", "MIN_CV_ROWS", "averaged_network", "cross_validate", "fold_rows",
            "pooled_scores"]
@@ -53,19 +55,25 @@ def fold_rows(y: np.ndarray, k: int, seed: int) -> tuple[list[np.ndarray], list[
     return train, [np.flatnonzero(fold == j) for j in range(k)]
 
 
-def pooled_scores(log_proba: np.ndarray, y: np.ndarray, class_weight, recall_of: Watched | None) -> dict:
-    """The validation record (`validation_scores`) of out-of-fold log-probabilities (n, K) against codes `y`."""
+def pooled_scores(log_proba: np.ndarray, y: np.ndarray, class_weight, recall_of: Watched | Priced | None) -> dict:
+    """The validation record (`validation_scores`) of out-of-fold log-probabilities (n, K) against codes `y`; a
+    ``val_cost`` monitor's cost is that of each row's minimum-expected-cost decision under its fold model
+    (`multiclass.training.monitor`)."""
     n, k = log_proba.shape
     pred = log_proba.argmax(axis=1)
     weight = np.ones(k) if class_weight is None else np.asarray(class_weight, np.float64)
     nll = -log_proba[np.arange(n), y]
+    cost_sum = None
+    if isinstance(recall_of, Priced):
+        costs = np.asarray(recall_of.costs, np.float64)  # (K, K)
+        cost_sum = float(costs[y, bayes_decision(np.exp(log_proba), costs)].sum())
     return validation_scores(np.bincount(y[pred == y], minlength=k), np.bincount(pred, minlength=k),
                              np.bincount(y, minlength=k), float((weight[y] * nll).sum()), float(weight[y].sum()),
-                             recall_of)
+                             recall_of, cost_sum)
 
 
 def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *, trial_of, monitor: str,
-                   class_weight=None, recall_of: Watched | None = None, device="cpu", seed: int = 0,
+                   class_weight=None, recall_of: Watched | Priced | None = None, device="cpu", seed: int = 0,
                    verbose: bool = False, k: int = CV_FOLDS) -> list[dict]:
     """Train every candidate on `k` folds of (`X`, `y`); one record per candidate, in order.
 
@@ -85,7 +93,7 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     Returns
     -------
     list of dict
-        Per candidate: ``val_loss``, ``val_accuracy``, ``val_macro_f1`` (and ``val_recall``) of the pooled
+        Per candidate: ``val_loss``, ``val_accuracy``, ``val_macro_f1`` (and ``val_recall`` or ``val_cost``) of the pooled
         out-of-fold predictions, ``val_score``, ``best_epochs`` (one per fold), ``best_epoch`` (their median),
         ``epochs`` (run, summed over the folds), and ``folds``: the fold models' `TrialResult` (best weights,
         history, stop reason).
@@ -112,7 +120,7 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
                 out_of_fold = np.empty((len(y), log_proba.shape[1]))
             out_of_fold[val_rows[j]] = log_proba
         record = pooled_scores(out_of_fold, y, class_weight, recall_of)
-        score = record.get("val_recall") if recall_of is not None else record[monitor]
+        score = monitored_value(dict(record), monitor)
         best_epochs = [int(result.best_epoch) for result in folds]
         records.append({**record, "val_score": score, "best_epochs": best_epochs,
                         "best_epoch": max(1, int(np.median(best_epochs))),

@@ -31,6 +31,7 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.audit import critical_classes, drop_for_training
 from multiclass.jobs.critical import check_streamed, fit_critical, watch_critical
+from multiclass.jobs.cross_sets import FoldSource
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.crossval import FOLD_AVERAGE, averaged_network
@@ -283,13 +284,14 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
                            best_epoch=result.best_epoch, stop_reason=result.stop_reason,
                            recipe={**chosen.recipe.to_dict(), **(found.to_dict() if found else
                                                                   {"chosen": winner.to_dict()})})
+    folds = FoldSource(X, y, winner, activation, found)  # what `set_calibration="cross"` calibrates on
     if X_val is None:
-        fit_critical(trained, decision)
+        fit_critical(trained, decision, folds=folds)
         return trained, None
     if not decision.is_default:
         trained.decision = fit_policy(trained.predict_log_proba(X_val, calibrated=False), y_val, decision,
                                       trained.classes)
-    fit_critical(trained, decision, X_val, y_val)
+    fit_critical(trained, decision, X_val, y_val, folds=folds)
     validation = evaluate_arrays(trained, X_val, y_val, subject="validation", tuned_here=True)
     trained.validation = validation_summary(validation)
     return trained, validation

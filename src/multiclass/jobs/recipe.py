@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from multiclass.classes import monitored_class, resolve_class_weight
+from multiclass.classes import resolve_class_weight
 from multiclass.devices import resolve_device
 from multiclass.jobs.crossval import CV_FOLDS, MIN_CV_ROWS, cross_validate
 from multiclass.models import ModelConfig, build_model, macs_per_row
@@ -32,6 +32,7 @@ from multiclass.sweep.loop import train_trials
 from multiclass.training import train
 from multiclass.training.arrays import is_sparse
 from multiclass.training.config import TrainConfig, monitor_mode
+from multiclass.training.monitor import watched_of
 from multiclass.training.recipes import (
     AUTO_EPOCHS,
     AUTO_PATIENCE,
@@ -178,7 +179,7 @@ class _Rungs:
         self.X_va, self.y_va = X_va[held], y_va[held]
         self.weight = resolve_class_weight(base.class_weight, np.bincount(y_tr, minlength=len(classes)), classes)
         self.classes, self.base, self.activation, self.fixed = classes, base, activation, set(fixed)
-        self.recall_of = monitored_class(base.monitor, classes, len(classes))
+        self.recall_of = watched_of(base, classes, len(classes))
         self.device = resolve_device(base.device)
         self.mode = monitor_mode(base.monitor)
         self.board: list[dict] = []

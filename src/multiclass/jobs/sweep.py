@@ -35,9 +35,10 @@ from multiclass.sweep.loop import TrialResult, train_trials
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.fit import data_info
 from multiclass.trained import TrainedModel
-from multiclass.classes import monitored_class, resolve_class_weight
+from multiclass.classes import resolve_class_weight
 from multiclass.data.split import stratified_split
 from multiclass.training import TrainConfig, check_training_data
+from multiclass.training.monitor import watched_of
 
 __all__ = ["SweepResult", "sweep"]
 
@@ -180,7 +181,7 @@ def sweep(
                           "or pass X_val and y_val.")
     trials = expand_grid(grid, config, n_features=X.shape[1], n_classes=n_classes, hidden=hidden,
                          activation=activation, dropout=dropout)
-    recall_of = monitored_class(config.monitor, names, n_classes)
+    recall_of = watched_of(config, names, n_classes)
     class_weight = resolve_class_weight(config.class_weight, np.bincount(y_tr, minlength=n_classes), names)
     device = resolve_device(config.device)
 

@@ -22,7 +22,8 @@ __all__ = ["CostDifference", "cost_difference"]
 class CostDifference:
     """Expected cost per row of A and of B on the same rows, and B - A with its paired interval.
 
-    `share_b_better` is the fraction of resamples where B's cost is lower than A's.
+    `share_b_better` is the fraction of resamples where B's cost is lower than A's, `share_b_higher` the fraction
+    where it is higher (B > A, as the other rows of the comparison count resamples; ties are neither).
     """
 
     cost_a: float
@@ -31,6 +32,7 @@ class CostDifference:
     low: float
     high: float
     share_b_better: float
+    share_b_higher: float = float("nan")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,4 +70,4 @@ def cost_difference(y_true, pred_a, pred_b, cost, *, n_resamples: int = 1000, se
         samples[start:start + len(draws)] = d[draws].mean(axis=1)
     low, high = percentile_interval(samples, confidence=confidence)
     return CostDifference(float(row_a.mean()), float(row_b.mean()), float(d.mean()), float(low), float(high),
-                          float(np.mean(samples < 0)))
+                          float(np.mean(samples < 0)), float(np.mean(samples > 0)))

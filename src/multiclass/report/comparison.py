@@ -45,7 +45,8 @@ class ModelComparison:
         The recall difference that decided (a class's, or the critical classes' pooled).
     verdict : {"b_better", "a_better", "no_difference"}
     cost : CostDifference or None
-        The expected costs per row and B - A, when decided by "cost".
+        The expected costs per row and B - A, whenever a cost matrix is known (``metric="cost"`` decides by it;
+        another metric only shows it).
     """
 
     paired: PairedComparison
@@ -83,18 +84,20 @@ def _by_interval(low, high) -> str:
 def compare_view(paired: PairedComparison, y_true, pred_a, pred_b, classes: Sequence[str], *, critical=(),
                  metric=None, cost=None) -> ModelComparison:
     """The `ModelComparison` of two models' decisions (`y_true`, `pred_a`, `pred_b`: codes into `classes`);
-    `cost`: the (K, K) cost matrix in the order of `classes` that ``metric="cost"`` scores by."""
+    `cost`: the (K, K) cost matrix in the order of `classes` that ``metric="cost"`` scores by (with another
+    metric, its expected costs are shown and decide nothing)."""
     classes = tuple(str(c) for c in classes)
     options = {"n_resamples": paired.n_resamples, "seed": paired.seed, "confidence": paired.confidence}
     per_class = class_recall_differences(y_true, pred_a, pred_b, len(classes), **options)
     codes = tuple(resolve_class(name, list(classes), len(classes), "critical") for name in critical)
-    chosen = cost_diff = None
+    chosen = None
+    cost_diff = None if cost is None else cost_difference(y_true, pred_a, pred_b, cost, **options)
     if metric is not None:
         name, code = parse_metric(metric, classes)
         if name == "cost":
             if cost is None:
                 raise ConfigError("`metric` 'cost' needs a cost matrix; give one with `costs`.")
-            cost_diff, decided_by = cost_difference(y_true, pred_a, pred_b, cost, **options), "cost"
+            decided_by = "cost"
             verdict = _by_interval(-cost_diff.high, -cost_diff.low)  # lower is better
         elif name == "recall":
             chosen, decided_by = per_class[code], f"recall:{classes[code]}"

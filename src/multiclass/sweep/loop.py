@@ -31,7 +31,8 @@ from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_e
 from multiclass.training.config import monitor_mode
 from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.progress import make_progress
-from multiclass.training.validation import tiebreak_of, validation_scores
+from multiclass.training.monitor import Priced, cost_tensor, decision_costs
+from multiclass.training.validation import monitored_value, tiebreak_of, validation_scores
 
 __all__ = ["MAX_STACK", "TrialResult", "train_stacked", "train_trials"]
 
@@ -80,11 +81,14 @@ class TrialResult:
 
 
 @torch.no_grad()
-def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: Watched | None) -> dict[str, np.ndarray]:
-    """Per model, each (M,): cross-entropy (weighted as training), accuracy, macro-F1 (and one recall) on the
-    shared rows -- the scores of `multiclass.training.validation`, from the M models' class totals (M, K)."""
+def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: Watched | Priced | None) -> dict[str, np.ndarray]:
+    """Per model, each (M,): cross-entropy (weighted as training), accuracy, macro-F1 (and one recall, or the
+    decisions' cost) on the shared rows -- the scores of `multiclass.training.validation`, from the M models'
+    class totals (M, K)."""
     m, n_classes = stack.n_models, stack.config.n_classes
+    costs = cost_tensor(recall_of, X.device)  # (K, K) of a val_cost monitor, else None
     loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
+    cost_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
     totals = torch.zeros(3, m * n_classes, dtype=torch.int64, device=X.device)  # tp, predicted, true per (model, class)
     offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes  # (M, 1)
     chunk = max(1, _EVAL_ELEMENTS // (m * max(stack.widths[1:])))
@@ -95,10 +99,13 @@ def _validate(stack: StackedMLP, X, labels, class_weight, recall_of: Watched | N
         if class_weight is not None:
             nll = nll * class_weight[y]
         loss_sum += nll.sum(dim=1).double()
+        if costs is not None:
+            cost_sum += decision_costs(logits, y, costs).sum(dim=1)  # (M,)
         _add_totals(totals, offsets + y, offsets + logits.argmax(dim=-1))
     weight_sum = float(len(X)) if class_weight is None else float(class_weight[labels].double().sum())
     tp, pred_sum, true_sum = totals.view(3, m, n_classes).cpu().numpy()  # (M, K) each
-    return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight_sum, recall_of)
+    return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight_sum, recall_of,
+                             cost_sum.cpu().numpy())
 
 
 def _add_totals(totals: torch.Tensor, true: torch.Tensor, pred: torch.Tensor) -> None:
@@ -110,10 +117,13 @@ def _add_totals(totals: torch.Tensor, true: torch.Tensor, pred: torch.Tensor) ->
 
 
 @torch.no_grad()
-def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, recall_of: Watched | None) -> dict:
+def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight,
+                  recall_of: Watched | Priced | None) -> dict:
     """As `_validate`, but model m scores only its own rows ``X[index[m]]`` where ``valid[m]`` (index (M, n))."""
     m, n_classes = stack.n_models, stack.config.n_classes
+    costs = cost_tensor(recall_of, X.device)
     loss_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
+    cost_sum = torch.zeros(m, dtype=torch.float64, device=X.device)
     totals = torch.zeros(3, m * n_classes, dtype=torch.int64, device=X.device)
     offsets = torch.arange(m, device=X.device).unsqueeze(1) * n_classes  # (M, 1)
     chunk = max(1, _EVAL_ELEMENTS // (m * max(stack.widths[1:])))
@@ -125,11 +135,13 @@ def _validate_own(stack: StackedMLP, X, labels, index, valid, class_weight, reca
         if class_weight is not None:
             nll = nll * class_weight[y]
         loss_sum += (nll * ok).sum(dim=1).double()
+        if costs is not None:
+            cost_sum += (decision_costs(logits, y, costs) * ok).sum(dim=1)  # (M,)
         _add_totals(totals, (offsets + y)[ok], (offsets + logits.argmax(dim=-1))[ok])
     weight = valid.double() if class_weight is None else class_weight[labels[index]].double() * valid
     tp, pred_sum, true_sum = totals.view(3, m, n_classes).cpu().numpy()  # (M, K) each
     return validation_scores(tp, pred_sum, true_sum, loss_sum.cpu().numpy(), weight.sum(dim=1).cpu().numpy(),
-                             recall_of)
+                             recall_of, cost_sum.cpu().numpy())
 
 
 def _tensor(values, device) -> torch.Tensor:
@@ -217,7 +229,7 @@ def _log_every(label: str) -> int | None:
 
 
 def train_stacked(
-    trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | None = None,
+    trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | Priced | None = None,
     device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None, val_rows=None,
 ) -> list[TrialResult]:
     """Train every trial (all of one `Trial.stack_key`) on the same rows, or each on its own; one result per trial.
@@ -232,9 +244,9 @@ def train_stacked(
         The validation rows that feed every model's early stopping.
     class_weight : ndarray (K,) or None
         Weights of the loss (training and validation), as `train`.
-    recall_of : Watched or None
-        The classes watched by a "val_recall:<class>" or "val_critical:<classes>" monitor
-        (`multiclass.classes.monitored_class`).
+    recall_of : Watched, Priced or None
+        The classes watched by a "val_recall:<class>" or "val_critical:<classes>" monitor, or the cost matrix of
+        a "val_cost" one (`multiclass.training.monitor.watched_of`).
     device : str or torch.device
     dropout_seed : int
         Seeds the one generator of the stack's dropout masks.
@@ -304,7 +316,7 @@ def train_stacked(
                 for row, j in enumerate(state.active):
                     config = trials[j].train_config
                     score = {name: float(values[row]) for name, values in scores.items()}
-                    value = score.pop("val_recall") if recall_of is not None else score[config.monitor]
+                    value = monitored_value(score, config.monitor)
                     should_stop = stoppers[j].step(value, tiebreak_of(score, recall_of))
                     if stoppers[j].improved:
                         improved.append(row)
@@ -337,9 +349,10 @@ def train_stacked(
     return results
 
 
-def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | None = None,
-                 device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None,
-                 val_rows=None, reraise: bool = False) -> list[TrialResult]:
+def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None,
+                 recall_of: Watched | Priced | None = None, device="cpu", dropout_seed: int = 0,
+                 verbose: bool = False, label: str = "sweep", rows=None, val_rows=None,
+                 reraise: bool = False) -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
     groups one after another; one result per trial, in the order given (parameters as in `train_stacked`;
     `rows` and `val_rows`, when given, hold one index array per trial).

@@ -7,16 +7,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from multiclass.classes import CRITICAL_MONITOR_PREFIX, RECALL_MONITOR_PREFIX
+from multiclass.classes import CRITICAL_MONITOR_PREFIX, CRITICAL_PRECISION_FLOOR, RECALL_MONITOR_PREFIX
 from multiclass.engine.options import COMPILE_STEP, ENGINES, FUSED_IS_FLOAT32, PRECISIONS
 from multiclass.exceptions import ConfigError
 
-__all__ = ["MONITORS", "TrainConfig", "monitor_mode", "validate_train_config"]
+__all__ = ["MONITORS", "TrainConfig", "check_monitor_costs", "monitor_mode", "validate_train_config"]
 
 # What early stopping can watch, and whether larger is better. "val_recall:<class>" watches one class's recall,
 # "val_critical:<class>[,<class>]" the critical classes' recall at a precision floor (`multiclass.classes.Watched`);
-# both increase.
-MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max"}
+# both increase. "val_cost" watches the mean cost per validation row of the minimum-expected-cost decisions under
+# `TrainConfig.cost_matrix` (`multiclass.training.monitor`); it decreases.
+MONITORS = {"val_loss": "min", "val_accuracy": "max", "val_macro_f1": "max", "val_cost": "min"}
 
 
 @dataclass(frozen=True)
@@ -38,10 +39,19 @@ class TrainConfig:
         Fraction of the training data held out, stratified by class, for validation when no explicit
         validation data is given. 0 disables validation (and so early stopping).
     monitor : str, default="val_loss"
-        "val_loss", "val_accuracy", "val_macro_f1", "val_recall:<class name>" or
+        "val_loss", "val_accuracy", "val_macro_f1", "val_cost", "val_recall:<class name>" or
         "val_critical:<class name>[,<class name>]" (the mean recall of those classes while each keeps precision
-        >= `multiclass.classes.CRITICAL_PRECISION_FLOOR` on the validation rows; `multiclass.classes.Watched`).
-        ``fit`` watches the last when critical classes are named and no monitor is given.
+        >= `precision_floor` on the validation rows; `multiclass.classes.Watched`). "val_cost" is the mean cost
+        per validation row of the decisions the model makes under `cost_matrix` (minimum expected cost from the
+        uncalibrated softmax; `multiclass.training.monitor`), lower is better. ``fit`` watches "val_cost" when a
+        cost matrix is given and no monitor is, else "val_critical:..." when critical classes are named: the cost
+        wins, being the user's own statement of what each error costs.
+    precision_floor : float in (0, 1], default=0.5
+        The precision each critical class must keep for a "val_critical:..." monitor to count its recall
+        (`multiclass.classes.CRITICAL_PRECISION_FLOOR`: at most one false alarm per case found).
+    cost_matrix : tuple of tuples of float, shape (K, K), or None, default=None
+        The costs a "val_cost" monitor prices decisions with, rows = true class and columns = decided class in
+        class order; ``fit`` sets it from the decision's cost matrix (`multiclass.decisions.DecisionConfig`).
     patience : int or None, default=10
         Epochs without an improvement of more than `min_delta` before stopping; None never stops early
         (the best epoch is still restored).
@@ -92,6 +102,8 @@ class TrainConfig:
     label_smoothing: float = 0.0
     val_split: float = 0.1
     monitor: str = "val_loss"
+    precision_floor: float = CRITICAL_PRECISION_FLOOR
+    cost_matrix: tuple[tuple[float, ...], ...] | None = None
     patience: int | None = 10
     min_delta: float = 0.0
     lr_patience: int | None = None
@@ -108,6 +120,8 @@ class TrainConfig:
 
     def __post_init__(self):
         validate_train_config(self)
+        if self.cost_matrix is not None:  # a list of lists (model.json) -> hashable tuples of floats
+            object.__setattr__(self, "cost_matrix", check_monitor_costs(self.cost_matrix))
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -122,6 +136,30 @@ def _is_int(value) -> bool:
 
 def _is_real(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_monitor_costs(costs, n_classes: int | None = None) -> tuple[tuple[float, ...], ...] | None:
+    """`costs` as a (K, K) tuple of tuples of floats, K >= 2 (and K = `n_classes` when given); None stays None.
+    ConfigError names what is wrong. (Plain Python: the config module imports neither numpy nor torch.)
+
+    >>> check_monitor_costs([[0, 1], [5, 0]])
+    ((0.0, 1.0), (5.0, 0.0))
+    """
+    if costs is None:
+        return None
+    try:
+        rows = [[float(v) for v in row] for row in costs]
+    except (TypeError, ValueError):
+        raise ConfigError(f"`cost_matrix` must be a square matrix of numbers; got {costs!r}.") from None
+    k = len(rows)
+    if k < 2 or any(len(row) != k for row in rows):
+        raise ConfigError(f"`cost_matrix` must be a square matrix (K, K) with K >= 2; got {costs!r}.")
+    if n_classes is not None and k != n_classes:
+        raise ConfigError(f"`cost_matrix` must be ({n_classes}, {n_classes}), one row and column per class; got "
+                          f"({k}, {k}).")
+    if not all(math.isfinite(v) for row in rows for v in row):
+        raise ConfigError("`cost_matrix` must hold finite numbers; got NaN or infinity.")
+    return tuple(tuple(row) for row in rows)
 
 
 def validate_train_config(config: TrainConfig) -> None:
@@ -147,6 +185,9 @@ def validate_train_config(config: TrainConfig) -> None:
             f"`monitor` must be one of {sorted(MONITORS)}, 'val_recall:<class>' or 'val_critical:<class>[,<class>]'; "
             f"got {config.monitor!r}."
         )
+    if not (_is_real(config.precision_floor) and 0 < config.precision_floor <= 1):
+        raise ConfigError(f"`precision_floor` must be in (0, 1]; got {config.precision_floor!r}.")
+    check_monitor_costs(config.cost_matrix)
     if config.patience is not None and not (_is_int(config.patience) and config.patience >= 1):
         raise ConfigError(f"`patience` must be an integer >= 1 or None; got {config.patience!r}.")
     if config.lr_patience is not None and not (_is_int(config.lr_patience) and config.lr_patience >= 1):

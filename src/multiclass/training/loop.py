@@ -21,7 +21,7 @@ from pathlib import Path
 
 import torch
 
-from multiclass.classes import monitored_class, resolve_class_weight
+from multiclass.classes import resolve_class_weight
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm
 from multiclass.engine.step import Objective
@@ -35,8 +35,9 @@ from multiclass.training.early_stopping import EarlyStopping
 from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
 from multiclass.training.sources import ResidentData, SparseData
-from multiclass.training.validation import (ResidentValidation, StreamedValidation, dense_chunks, scores_of_totals,
-                                           tiebreak_of)
+from multiclass.training.monitor import cost_tensor, watched_of
+from multiclass.training.validation import (ResidentValidation, StreamedValidation, dense_chunks, monitored_value,
+                                           scores_of_totals, tiebreak_of)
 
 __all__ = ["Run", "TrainResult", "restore_best", "run_of", "run_training", "settings_of", "train"]
 
@@ -154,7 +155,7 @@ def run_training(model: MLP, config: TrainConfig, data, validation, classes, com
     """Resolve the class weights and the monitored class, then run the loop with torch's global generator forked
     (dropout draws from it; the caller's state is untouched) and seeded by the seed and the rank."""
     n_classes = model.config.n_classes
-    recall_of = monitored_class(config.monitor, classes, n_classes)
+    recall_of = watched_of(config, classes, n_classes)
     weight = resolve_class_weight(config.class_weight, data.class_counts(n_classes), classes)
     resume_from = None
     if run.resume:
@@ -206,6 +207,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
         first_epoch = saved.epoch + 1
     data.start(model, objective, optimizer, config, first_epoch, comm)
     n_classes = model.config.n_classes
+    costs = cost_tensor(recall_of, device)  # (K, K) of a val_cost monitor, else None
     started = time.perf_counter()
     with make_progress(config.verbose and comm.is_main, config.epochs, patience=stopper.patience,
                        log_every=config.log_every, monitor=config.monitor) as progress:
@@ -217,8 +219,8 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
                 check_loss(record["train_loss"], epoch, lr=record["lr"], l2=config.l2, checkpoint=run.checkpoint)
                 should_stop = False
                 if has_val:
-                    scores = scores_of_totals(validation.totals(model, class_weight), n_classes, recall_of)
-                    score = scores.pop("val_recall") if recall_of is not None else scores[config.monitor]
+                    scores = scores_of_totals(validation.totals(model, class_weight, costs), n_classes, recall_of)
+                    score = monitored_value(scores, config.monitor)
                     record.update(scores, val_score=score)
                     should_stop = stopper.step(score, tiebreak_of(scores, recall_of))
                     if scheduler is not None:

@@ -39,6 +39,7 @@ WORDS = {
     "val_loss": ("val_loss", "pérdida_val"),
     "val_macro_f1": ("val_macro_f1", "f1_macro_val"),
     "critical_recall": ("critical recall", "exhaustividad crítica"),
+    "val_cost": ("val_cost", "coste_val"),
     "below_floor": ("below the precision floor", "bajo el mínimo de precisión"),
     "best_epoch": ("best epoch", "mejor época"),
     "patience": ("patience", "paciencia"),
@@ -61,8 +62,8 @@ def _number(value: float, digits: int, lang: str) -> str:
 
 def describe_epoch(record: dict, *, best_epoch: int = 0, epochs_since_best: int = 0,
                    patience: int | None = None, lang: str | None = None, monitor: str | None = None) -> str:
-    """One line about an epoch: its losses (and the critical classes' recall when `monitor` watches them), the best
-    epoch so far and the patience left (in `lang`, by default the language of the run)."""
+    """One line about an epoch: its losses (and the critical classes' recall, or the decisions' cost, when `monitor`
+    watches them), the best epoch so far and the patience left (in `lang`, by default the language of the run)."""
     lang = lang or current_lang()
     w = _words(lang)
     parts = [f"{w['loss']} {_number(record['train_loss'], 4, lang)}"]
@@ -72,6 +73,8 @@ def describe_epoch(record: dict, *, best_epoch: int = 0, epochs_since_best: int 
         if (monitor or "").startswith(CRITICAL_MONITOR_PREFIX):  # its score < 0: below the floor (`classes.Watched`)
             score = record["val_score"]
             parts.append(f"{w['critical_recall']} " + (_number(score, 4, lang) if score >= 0 else w["below_floor"]))
+        if monitor == "val_cost":
+            parts.append(f"{w['val_cost']} {_number(record['val_score'], 4, lang)}")
         if best_epoch:
             parts.append(f"{w['best_epoch']} {best_epoch}")
         if patience is not None:

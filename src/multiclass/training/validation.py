@@ -5,10 +5,12 @@ spread over ranks (`StreamedValidation`) -- a validation pass produces the same 
 `validation_scores` turns it into the epoch's record with the one definition of the scores
 (`multiclass.metrics.headline_scores`); the sweep's M stacked models go through the same function.
 
-The totals vector, float64, ``(3K + 3,)``: ``[tp (K), pred_sum (K), true_sum (K), loss_sum, weight_sum,
-nll_sum]``. ``loss_sum / weight_sum`` is the validation loss weighted by the class weights exactly as the
+The totals vector, float64, ``(3K + 4,)``: ``[tp (K), pred_sum (K), true_sum (K), loss_sum, weight_sum,
+nll_sum, cost_sum]``. ``loss_sum / weight_sum`` is the validation loss weighted by the class weights exactly as the
 training loss is (so early stopping on val_loss optimises the objective the user asked for); ``nll_sum`` is the
-plain log-loss sum (the report's log-loss).
+plain log-loss sum (the report's log-loss); ``cost_sum`` the summed cost of the minimum-expected-cost decisions
+under a ``val_cost`` monitor's matrix (`multiclass.training.monitor`; 0 without one) -- a sum, so it adds up over
+chunks and ranks like the other totals.
 """
 
 from __future__ import annotations
@@ -23,25 +25,30 @@ from multiclass.exceptions import DataError
 from multiclass.metrics.totals import headline_scores
 from multiclass.models import MLP, chunk_rows
 from multiclass.training.arrays import dense_rows
+from multiclass.training.monitor import Priced, decision_costs
 
-__all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "dense_chunks", "scores_of_totals", "summary_from_totals",
-           "tiebreak_of", "validation_scores", "watched_score"]
+__all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "dense_chunks", "monitored_value", "scores_of_totals",
+           "summary_from_totals", "tiebreak_of", "validation_scores", "watched_score"]
 
 # Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
 # to amortise per-call overhead, small enough that (rows x widest layer) activations stay in the tens of MB.
 EVAL_CHUNK = 8192
 
 
-def validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of: Watched | int | None = None) -> dict:
+def validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of: Watched | Priced | int | None = None,
+                      cost_sum=None) -> dict:
     """The record of a validation pass: val_loss, val_accuracy, val_macro_f1 (and val_recall, the score of the
-    watched classes `recall_of`: `multiclass.classes.Watched`; an int is one class's recall), as floats for one
-    model or as arrays over leading axes (the sweep's (M, K) totals)."""
+    watched classes `recall_of`: `multiclass.classes.Watched`; an int is one class's recall; or, when `recall_of`
+    is `multiclass.training.monitor.Priced`, val_cost: `cost_sum` over the rows), as floats for one model or as
+    arrays over leading axes (the sweep's (M, K) totals)."""
     if np.any(np.sum(true_sum, axis=-1) == 0):
         raise DataError("the validation rows are empty; give more data, a larger val_split or validation data.")
     scores = headline_scores(tp, pred_sum, true_sum)
     record = {"val_loss": np.asarray(loss_sum, np.float64) / np.asarray(weight_sum, np.float64),
               "val_accuracy": scores["accuracy"], "val_macro_f1": scores["macro_f1"]}
-    if recall_of is not None:
+    if isinstance(recall_of, Priced):
+        record["val_cost"] = np.asarray(cost_sum, np.float64) / np.sum(true_sum, axis=-1)
+    elif recall_of is not None:
         record["val_recall"] = watched_score(scores, recall_of)
     if np.ndim(record["val_loss"]) == 0:
         record = {name: float(value) for name, value in record.items()}
@@ -61,28 +68,36 @@ def watched_score(scores: dict, watched: Watched | int) -> np.ndarray:
     return np.where(above, recall, scores["f1"][..., codes].mean(axis=-1) - 1.0)
 
 
-def tiebreak_of(record: dict, recall_of: Watched | int | None) -> float | None:
+def tiebreak_of(record: dict, recall_of: Watched | Priced | int | None) -> float | None:
     """What ranks epochs of equal score for early stopping (`EarlyStopping.step`): the validation loss of `record`
-    for a ``val_critical`` monitor, whose score of a few rows' counts stays equal for many epochs (at -1 while a
-    rare class is never decided, where the first epoch would otherwise be kept); None for other monitors."""
-    return record["val_loss"] if isinstance(recall_of, Watched) and recall_of.floor is not None else None
+    for a ``val_critical`` or ``val_cost`` monitor, whose score of a few rows' decisions stays equal for many
+    epochs (at -1 while a rare class is never decided, where the first epoch would otherwise be kept); None for
+    other monitors."""
+    counted = isinstance(recall_of, Priced) or (isinstance(recall_of, Watched) and recall_of.floor is not None)
+    return record["val_loss"] if counted else None
+
+
+def monitored_value(record: dict, monitor: str) -> float:
+    """The monitored score of a validation `record` (`validation_scores`), taken out of it when it is the
+    watched classes' ``val_recall`` (the history keeps it as ``val_score``)."""
+    return record.pop("val_recall") if "val_recall" in record else record[monitor]
 
 
 def _split_totals(totals: np.ndarray, n_classes: int):
     k = n_classes
     tp, pred_sum, true_sum = (totals[i * k:(i + 1) * k].astype(np.int64) for i in range(3))
-    return tp, pred_sum, true_sum, totals[3 * k], totals[3 * k + 1], totals[3 * k + 2]
+    return tp, pred_sum, true_sum, totals[3 * k], totals[3 * k + 1], totals[3 * k + 2], totals[3 * k + 3]
 
 
-def scores_of_totals(totals: np.ndarray, n_classes: int, recall_of: Watched | None) -> dict:
+def scores_of_totals(totals: np.ndarray, n_classes: int, recall_of: Watched | Priced | None) -> dict:
     """`validation_scores` of a totals vector (see the module docstring)."""
-    tp, pred_sum, true_sum, loss_sum, weight_sum, _ = _split_totals(totals, n_classes)
-    return validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of)
+    tp, pred_sum, true_sum, loss_sum, weight_sum, _, cost_sum = _split_totals(totals, n_classes)
+    return validation_scores(tp, pred_sum, true_sum, loss_sum, weight_sum, recall_of, cost_sum)
 
 
 def summary_from_totals(totals: np.ndarray, n_classes: int) -> dict:
     """The evaluation summary of the validation rows (n_samples, the headline scores and log_loss)."""
-    tp, pred_sum, true_sum, _, _, nll_sum = _split_totals(totals, n_classes)
+    tp, pred_sum, true_sum, _, _, nll_sum, _ = _split_totals(totals, n_classes)
     n = int(true_sum.sum())
     scores = headline_scores(tp, pred_sum, true_sum)
     return {"n_samples": n, **{name: float(scores[name]) for name in ("accuracy", "balanced_accuracy", "macro_f1",
@@ -92,8 +107,9 @@ def summary_from_totals(totals: np.ndarray, n_classes: int) -> dict:
 
 @torch.no_grad()
 def _add_chunk(totals: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor, labels: torch.Tensor,
-               class_weight: torch.Tensor | None, k: int) -> None:
-    """Add one chunk's class totals and loss sums to `totals` (3K + 3,) in place."""
+               class_weight: torch.Tensor | None, k: int, costs: torch.Tensor | None = None) -> None:
+    """Add one chunk's class totals and loss sums (and decision costs under `costs` (K, K)) to `totals`
+    (3K + 4,) in place."""
     pred = logits.argmax(dim=1)
     totals[:k] += torch.bincount(labels[pred == labels], minlength=k)
     totals[k:2 * k] += torch.bincount(pred, minlength=k)
@@ -102,6 +118,8 @@ def _add_chunk(totals: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor
     soft = targets.dim() == 2  # soft targets average over rows whatever the class weights (torch's rule)
     totals[3 * k + 1] += len(labels) if class_weight is None or soft else class_weight[labels].double().sum()
     totals[3 * k + 2] += F.cross_entropy(logits.double(), labels, reduction="sum")
+    if costs is not None:
+        totals[3 * k + 3] += decision_costs(logits, labels, costs).sum()
 
 
 class ResidentValidation:
@@ -118,15 +136,16 @@ class ResidentValidation:
         self.labels = targets if targets.dim() == 1 else targets.argmax(dim=1)
 
     @torch.no_grad()
-    def totals(self, model: MLP, class_weight: torch.Tensor | None) -> np.ndarray:
-        """The totals vector of `model` on these rows (see the module docstring)."""
+    def totals(self, model: MLP, class_weight: torch.Tensor | None, costs: torch.Tensor | None = None) -> np.ndarray:
+        """The totals vector of `model` on these rows (see the module docstring); `costs`: a ``val_cost``
+        monitor's (K, K) float64 matrix on the device."""
         model.eval()
         k = model.config.n_classes
-        totals = torch.zeros(3 * k + 3, dtype=torch.float64, device=self.X.device)
+        totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=self.X.device)
         step = chunk_rows(model, most=EVAL_CHUNK)
         for start in range(0, len(self.X), step):
             rows = slice(start, start + step)
-            _add_chunk(totals, model(self.X[rows]), self.targets[rows], self.labels[rows], class_weight, k)
+            _add_chunk(totals, model(self.X[rows]), self.targets[rows], self.labels[rows], class_weight, k, costs)
         model.train()
         return totals.cpu().numpy()
 
@@ -157,16 +176,17 @@ class StreamedValidation:
         self.batches, self.comm = batches, comm
 
     @torch.no_grad()
-    def totals(self, model: MLP, class_weight: torch.Tensor | None) -> np.ndarray:
-        """The totals vector of `model` on the validation rows of every rank (see the module docstring)."""
+    def totals(self, model: MLP, class_weight: torch.Tensor | None, costs: torch.Tensor | None = None) -> np.ndarray:
+        """The totals vector of `model` on the validation rows of every rank (see the module docstring); the
+        decision costs of a ``val_cost`` monitor are a sum like the rest, so they add up over the ranks too."""
         model.eval()
         k, device = model.config.n_classes, self.comm.device
-        totals = torch.zeros(3 * k + 3, dtype=torch.float64, device=device)
+        totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=device)
         step = chunk_rows(model, most=EVAL_CHUNK)
         for X, y in self.batches():
             for start in range(0, len(y), step):
                 xb = torch.from_numpy(X[start:start + step]).to(device)
                 yb = torch.from_numpy(y[start:start + step]).to(device)
-                _add_chunk(totals, model(xb), yb, yb, class_weight, k)
+                _add_chunk(totals, model(xb), yb, yb, class_weight, k, costs)
         model.train()
         return self.comm.broadcast_(self.comm.all_reduce_sum(totals)).cpu().numpy()

@@ -17,7 +17,7 @@ from multiclass.report.render.cells import interval_text
 from multiclass.report.strings import strings
 from multiclass.report.value import Estimate
 
-__all__ = ["comparison_rows", "comparison_to_html", "comparison_to_json", "comparison_verdict", "render_comparison",
+__all__ = ["comparison_rows", "comparison_to_html", "cost_row", "comparison_to_json", "comparison_verdict", "render_comparison",
            "verdict_code"]
 
 _SCORES = ("accuracy", "macro_f1")
@@ -46,14 +46,10 @@ def comparison_verdict(result: PairedComparison | ModelComparison, lang: str = "
     confidence = fmt.percent(result.paired.confidence, 0)
     if result.decided_by == "accuracy+mcnemar":
         return verdict
-    if result.cost is not None:  # every number with the decimals of the larger cost: 0.529, +0.002
-        cost = result.cost
-        digits = fmt.digits(max(abs(cost.cost_a), abs(cost.cost_b)), "quantity")
-        value = fmt.decimal(cost.value, digits)
-        return s["compare_why_cost"].format(verdict=verdict, cost_b=fmt.decimal(cost.cost_b, digits),
-                                            cost_a=fmt.decimal(cost.cost_a, digits),
-                                            value=f"+{value}" if cost.value > 0 else value, confidence=confidence,
-                                            interval=fmt.interval(cost.low, cost.high, digits))
+    if result.decided_by == "cost":
+        _, cost_a, cost_b, value, interval, _ = cost_row(result, lang)
+        return s["compare_why_cost"].format(verdict=verdict, cost_b=cost_b, cost_a=cost_a, value=value,
+                                            confidence=confidence, interval=interval)
     if result.chosen is None:
         diff = result.paired.difference[result.decided_by]
         estimate = Estimate(diff["value"], diff["low"], diff["high"], "bootstrap")
@@ -68,6 +64,21 @@ def comparison_verdict(result: PairedComparison | ModelComparison, lang: str = "
                                           support=fmt.integer(chosen.support), found_a=fmt.integer(chosen.found_a),
                                           value=fmt.value(chosen.value, sign=True), confidence=confidence,
                                           interval=interval_text(fmt, s, estimate))
+
+
+def cost_row(view: ModelComparison, lang: str = "en") -> tuple[str, ...] | None:
+    """The headline table's cost row when a cost matrix is known: its name, A's and B's expected cost per row, B - A
+    (signed), its interval and the share of resamples with B > A (B costing more), every number with the decimals
+    of the larger cost (0.529, +0.002); None without a cost matrix."""
+    cost = view.cost
+    if cost is None:
+        return None
+    s, fmt = strings(lang), Formatter(lang)
+    digits = fmt.digits(max(abs(cost.cost_a), abs(cost.cost_b)), "quantity")
+    value = fmt.decimal(cost.value, digits)
+    return (s["compare_cost_row"], fmt.decimal(cost.cost_a, digits), fmt.decimal(cost.cost_b, digits),
+            f"+{value}" if cost.value > 0 else value, fmt.interval(cost.low, cost.high, digits),
+            fmt.percent(cost.share_b_higher))
 
 
 def comparison_rows(view: ModelComparison, lang: str = "en") -> list[tuple[str, ...]]:
@@ -112,6 +123,9 @@ def render_comparison(result: PairedComparison | ModelComparison, console: Conso
                       fmt.value(diff["value"], sign=True),
                       interval_text(fmt, s, estimate),
                       fmt.percent(diff["share_b_better"]))
+    priced = cost_row(view, lang) if view is not None else None
+    if priced is not None:
+        table.add_row(*priced)
     table.caption = s["compare_caption"].format(n=fmt.integer(result.n_resamples), seed=result.seed,
                                                 confidence=confidence)
     console.print(table, soft_wrap=False)  # its caption wrapped at the width, even on a soft-wrapping console
@@ -165,6 +179,8 @@ def comparison_to_html(view: ModelComparison, names: tuple[str, str] = ("A", "B"
         estimate = Estimate(diff["value"], diff["low"], diff["high"], "bootstrap")
         headline.append((s[key], fmt.value(paired.scores_a[key]), fmt.value(paired.scores_b[key]),
                          fmt.value(diff["value"], sign=True), interval_text(fmt, s, estimate)))
+    if view.cost is not None:
+        headline.append(cost_row(view, lang)[:5])
     m = paired.mcnemar
     test = (s["mcnemar_exact"] if m.method == "exact"
             else s["mcnemar_chi2"].format(statistic=fmt.value(m.statistic, "quantity")))

@@ -66,6 +66,7 @@ CRITICAL = {
                          "{value}, {confidence} interval {interval}).",
                          "{verdict}, por el coste esperado por fila (menor es mejor): B {cost_b}, A {cost_a} (B - A "
                          "{value}, intervalo al {confidence} {interval})."),
+    "compare_cost_row": ("Expected cost per row (lower is better)", "Coste esperado por fila (menor es mejor)"),
     "compare_critical_pooled": ("the critical classes {names}", "las clases críticas {names}"),
     "compare_html_title": ("Comparison of two models", "Comparación de dos modelos"),
 }

@@ -44,6 +44,20 @@ def _rows(kind: str, rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     return model_probs(rng, n, k)[0]
 
 
+def _scores_of_some_entries(probs, draws, rng, *, score, randomized, raps_lambda, raps_k_reg, **_) -> np.ndarray:
+    """(K,) thresholds: for each class, the reference score of that class in a random row (rows need not sum to
+    1), so some scores sit exactly on their threshold."""
+    above, rank = rank_mass(probs)  # (N, K) each
+    lam = raps_lambda if score == "raps" else 0.0
+    if randomized:
+        p = probs.astype(np.float64)
+        scores = ((above + p) - draws[:, None] * p) + lam * np.maximum(rank - raps_k_reg, 0)
+    else:  # the non-randomised rule compares the mass above a label (+ its penalty)
+        scores = above + lam * np.maximum(rank - 1 - raps_k_reg, 0)
+    n, k = probs.shape
+    return scores[rng.integers(0, n, k), np.arange(k)]
+
+
 @settings(max_examples=200, deadline=None)
 @given(k=st.integers(2, 17), kind=st.sampled_from(["ties", "rounded", "model"]), rule=st.sampled_from(RULES),
        on_scores=st.booleans(), float32=st.booleans(), nonempty=st.booleans(), seed=st.integers(0, 2**32 - 1),
@@ -62,14 +76,7 @@ def test_vector_kernel_equals_the_portable_kernel_and_numpy(k, kind, rule, on_sc
     options = dict(score=score, randomized=randomized, u=draws, raps_lambda=data.draw(st.sampled_from([0.0, 0.03])),
                    raps_k_reg=data.draw(st.integers(0, 3)), nonempty=nonempty)
     if on_scores:
-        above, rank = rank_mass(probs)  # (N, K) each; rows need not sum to 1 here
-        lam = options["raps_lambda"] if score == "raps" else 0.0
-        if randomized:
-            p = probs.astype(np.float64)
-            scores = ((above + p) - draws[:, None] * p) + lam * np.maximum(rank - options["raps_k_reg"], 0)
-        else:  # the non-randomised rule compares the mass above a label (+ its penalty)
-            scores = above + lam * np.maximum(rank - 1 - options["raps_k_reg"], 0)
-        thresholds = scores[rng.integers(0, n, k), np.arange(k)]
+        thresholds = _scores_of_some_entries(probs, draws, rng, **options)
         if data.draw(st.booleans()):
             thresholds = np.full(k, thresholds[0])
     else:
@@ -111,3 +118,42 @@ def test_vector_kernel_refuses_values_that_are_not_probabilities(classes, bad, r
         with pytest.raises(DataError, match=r"`probs` must hold probabilities in \[0, 1\] \(no NaN\)"):
             kernel.compute_sets(probs.astype(dtype), np.full(classes, 0.9), score="raps", randomized=True,
                                 u=np.zeros(1000), raps_lambda=0.01, raps_k_reg=1, nonempty=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(k=st.integers(2, 16), randomized=st.booleans(), lam=st.sampled_from([1e-3, 0.3, 1.0, 7.5, 1e6]),
+       k_reg=st.integers(0, 17), float32=st.booleans(), nonempty=st.booleans(), seed=st.integers(0, 2**32 - 1))
+def test_raps_counts_every_rank_on_unnormalised_rows(k, randomized, lam, k_reg, float32, nonempty, seed):
+    """RAPS's sums carry each label's count as a multiple of 16 (`csrc_vector`), read back from their low bits.
+    Rows that need not sum to 1 (masses above up to 15: the largest sum, 15 x 17, in the all-but-one-at-1 rows),
+    distinct values (every count 0 to K - 1), ties, and penalties large enough that the count decides the set;
+    thresholds on reference scores (and so within rounding of the vector kernel's)."""
+    rng = np.random.default_rng(seed)
+    n = 200
+    probs = rng.random((n, k))                               # (n, K): distinct, counts 0 to K - 1
+    probs[:20] = np.round(probs[:20], 1)                     # ties
+    probs[20:40] = 1.0
+    probs[20:40, rng.integers(0, k, 20)] = rng.random(20)    # one label below K - 1 at 1.0
+    probs[40:50] = np.sort(rng.random((10, k)), axis=1) * 1e-300  # tiny masses, absorbed by 16 in the sums
+    probs = probs.astype(np.float32) if float32 else probs
+    draws = rng.random(n)
+    options = dict(score="raps", randomized=randomized, u=draws, raps_lambda=lam, raps_k_reg=k_reg,
+                   nonempty=nonempty)
+    _all_paths_agree(probs, _scores_of_some_entries(probs, draws, rng, **options), **options)
+    grid = np.array([-np.inf, 0.0, 0.5, 1.0, 2.0, lam, 3 * lam, 15.0, np.inf])
+    _all_paths_agree(probs, rng.choice(grid, k), **options)
+
+
+@pytest.mark.parametrize("randomized", [False, True])
+def test_raps_sets_by_rank_worked_example(randomized):
+    """Eight classes at 0.2, 0.19, ..., 0.13 (sum 1.32: not normalised): with lambda = 1 and k_reg = 2 the penalty
+    0, 0, 1, 2, ... by rank outweighs the masses, so a threshold between two penalties cuts the set at a rank."""
+    probs = np.array([[0.13, 0.2, 0.14, 0.19, 0.15, 0.18, 0.16, 0.17]])  # ranks 8 1 7 2 6 3 5 4
+    # non-randomised: label of rank r scores mass above + max(r - 1 - 2, 0) -> ranks 1-3 below 1, rank 4 at 1.57
+    # randomised (u = 0): mass up to it + max(r - 2, 0)                    -> ranks 1-2 below 1, rank 3 at 1.57
+    expected = np.array([[False, True, False, True, False, True, False, False]])
+    if randomized:
+        expected[0, 5] = False
+    got = kernel.compute_sets(probs, np.full(8, 1.2), score="raps", randomized=randomized, u=np.zeros(1),
+                              raps_lambda=1.0, raps_k_reg=2, nonempty=False)
+    np.testing.assert_array_equal(got, expected)

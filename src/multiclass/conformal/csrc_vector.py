@@ -2,18 +2,20 @@
 
 One row sits in two 8-lane float64 registers (classes 0-7 and 8-15) and is never transposed nor sorted. For every
 label i at once, K broadcast-compare-masked-add steps give the mass of the labels with a strictly larger
-probability (``above_i = sum_j p_j [p_j > p_i]``) and, for RAPS, their count; tied labels share both, as in
-`scores.rank_mass`. Each label's score is then compared with its class's threshold: about 4K vector operations per
-row whatever the set sizes, no branch but the rare exact fallback below.
+probability (``above_i = sum_j p_j [p_j > p_i]``); tied labels share it, as in `scores.rank_mass`. RAPS also needs
+their count, and gets it from the same adds: it adds p_j + 16 instead of p_j, so the sum is above_i + 16 count_i
+(above_i <= K - 1 <= 15 < 16), and one add rounding down to 2^56 (ulp 16) leaves count_i in the low bits, which
+index a table of the penalty (one permute). Each label's score is then compared with its class's threshold: about
+4K vector operations per row whatever the set sizes or the score, no branch but the rare exact fallback below.
 
-Exactness. The reference (`scores.sets_numpy`, the row walk of `csrc`) adds the masses by decreasing probability;
-here they are added by class code, so the two sums may differ in the last bits. Both sum the same m < K values in
-[0, 1], so each is within (m - 1) u S of the real sum S <= K (u = 2^-53), and they differ by at most
-2 K^2 u <= 6e-14 for K <= 16; the score's few further operations add a few ulp of its magnitude. A label whose
-score lies within ``1e-11 + 1e-14 |q|`` of its threshold q (a finite one; a comparison with an infinite threshold
-is exact) may therefore be decided differently, so its row is recomputed by the exact walk (`mc_row_exact`), and
-every other decision is the reference's: the sets are the same bit for bit, and the fallback is rare (a score
-within 1e-11 of a threshold) except for rows built to tie with it.
+Exactness. The reference (`scores.sets_numpy`, the row walk of `csrc_walk`) adds the masses by decreasing
+probability; here they are added by class code (RAPS: with 16 per label, then the table's penalty - 16 count), so
+the two scores may differ in the last bits. Every value summed or added lies in [0, 16 K] (plus the penalty), and a
+score takes at most 2K + 4 roundings of 2^-53 times such a value: they differ by less than 2e-12 + 1e-15 |penalty|
+for K <= 16. A label whose score lies within ``1e-11 + 1e-14 |q|`` of its threshold q (a finite one; a comparison
+with an infinite threshold is exact) may therefore be decided differently, so its row is recomputed by the exact
+walk (`mc_row_exact`), and every other decision is the reference's: the sets are the same bit for bit, and the
+fallback is rare (a score within 1e-11 of a threshold) except for rows built to tie with it.
 
 The functions carry ``target("avx512f,avx512bw,avx512vl")``: the library is still built for any x86-64 CPU, and
 `mc_vector_available` asks the CPU (and the OS, for the register state) before `mc_sets` takes this path.
@@ -27,6 +29,7 @@ VECTOR_SOURCE = r"""
 #define MC_VECTOR_MAX 16        /* classes the two registers hold */
 #define MC_NEAR_ABS 1e-11       /* a score this close to its threshold (plus MC_NEAR_REL |q|) is redone exactly */
 #define MC_NEAR_REL 1e-14
+#define MC_RANK_UNIT 16.0       /* > the largest mass above a label (K - 1 <= 15) plus its rounding; a power of 2 */
 
 int mc_vector_available(void) {
     __builtin_cpu_init();
@@ -34,34 +37,34 @@ int mc_vector_available(void) {
         && __builtin_cpu_supports("avx512vl");
 }
 
-/* One label's step: its probability pj goes to the mass above (and the count) of the labels of x below it. */
-MC_V512_INLINE void mc_vstep(__m512d pj, __m512d x, __m512d* above, __m512d* count, const int ranks) {
-    const __mmask8 below = _mm512_cmp_pd_mask(pj, x, _CMP_GT_OQ);
-    *above = _mm512_mask_add_pd(*above, below, *above, pj);
-    if (ranks) *count = _mm512_mask_add_pd(*count, below, *count, _mm512_set1_pd(1.0));
+/* One label's step: pj's `add` goes to the sum of every label of x that pj is larger than: pj itself (APS), or
+   pj + MC_RANK_UNIT (RAPS), whose sum carries the count of those labels as its multiple of MC_RANK_UNIT. */
+MC_V512_INLINE void mc_vstep(__m512d pj, __m512d add, __m512d x, __m512d* sum) {
+    *sum = _mm512_mask_add_pd(*sum, _mm512_cmp_pd_mask(pj, x, _CMP_GT_OQ), *sum, add);
 }
 
-/* The scores of one half (8 classes) of a row and their `in` and `close` masks. `blend`: mode 0 with a threshold
-   at most 0 (within the margin), where the top labels' score must be -inf rather than their mass above, 0. */
-MC_V512_INLINE void mc_vdecide(__m512d p, __m512d above, __m512d count, __m512d q, __m512d near, int64_t mode,
-                               __m512d lam, __m512d k_reg, __m512d ui, const int ranks, int blend, __mmask8 valid,
+/* The scores of one half (8 classes) of a row and their `in` and `close` masks, from `sum` (see mc_vstep).
+   APS: above = sum; `blend`: mode 0 with a threshold at most 0 (within the margin), where the top labels' score
+   must be -inf rather than their mass above, 0. RAPS: sum = above + MC_RANK_UNIT * count, and the penalty minus
+   MC_RANK_UNIT * count is a table of the count (glo: counts 0-7, ghi: 8-15), read by one permute: added to 2^56
+   (whose ulp is MC_RANK_UNIT) rounding down, the sum becomes 2^56 + MC_RANK_UNIT * count, whose low bits are the
+   count (the sum is at least MC_RANK_UNIT * count and below MC_RANK_UNIT * (count + 1): every addend is). */
+MC_V512_INLINE void mc_vdecide(__m512d p, __m512d sum, __m512d q, __m512d near, int64_t mode, __m512d ui,
+                               const int ranks, int blend, __m512d glo, __m512d ghi, __mmask8 valid,
                                __mmask8* in, __mmask8* close) {
-    const __m512d zero = _mm512_setzero_pd();
-    __m512d d;
-    if (mode == 0) {                  /* above + lam * max(rank - 1 - k_reg, 0); -inf for the top labels */
-        d = above;
-        if (ranks) d = _mm512_add_pd(d, _mm512_mul_pd(lam, _mm512_max_pd(_mm512_sub_pd(count, k_reg), zero)));
-        if (blend)                    /* top: no larger label (above is exactly 0 only then: the p_j > 0) */
-            d = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(above, zero, _CMP_EQ_OQ), d, _mm512_set1_pd(-INFINITY));
-        *in = _mm512_mask_cmp_pd_mask(valid, d, q, _CMP_LT_OQ);
-    } else {                          /* ((above + p) - u p) + lam * max(rank - k_reg, 0) */
-        d = _mm512_sub_pd(_mm512_add_pd(above, p), _mm512_mul_pd(ui, p));
-        if (ranks) {
-            const __m512d rank = _mm512_add_pd(count, _mm512_set1_pd(1.0));
-            d = _mm512_add_pd(d, _mm512_mul_pd(lam, _mm512_max_pd(_mm512_sub_pd(rank, k_reg), zero)));
-        }
-        *in = _mm512_mask_cmp_pd_mask(valid, d, q, _CMP_LE_OQ);
+    __m512d d = sum;
+    if (mode == 1)                    /* ((above + p) - u p) + lam * max(rank - k_reg, 0) */
+        d = _mm512_sub_pd(_mm512_add_pd(d, p), _mm512_mul_pd(ui, p));
+    if (ranks) {                      /* mode 0: above + lam * max(rank - 1 - k_reg, 0); -inf for the top labels */
+        const __m512d big = _mm512_set1_pd(72057594037927936.0);   /* 2^56 */
+        const __m512i count = _mm512_castpd_si512(
+            _mm512_add_round_pd(sum, big, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC));
+        d = _mm512_add_pd(d, _mm512_permutex2var_pd(glo, count, ghi));
+    } else if (mode == 0 && blend) {  /* top: no larger label (above is exactly 0 only then: the p_j > 0) */
+        d = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(sum, _mm512_setzero_pd(), _CMP_EQ_OQ), d,
+                                 _mm512_set1_pd(-INFINITY));
     }
+    *in = mode == 0 ? _mm512_mask_cmp_pd_mask(valid, d, q, _CMP_LT_OQ) : _mm512_mask_cmp_pd_mask(valid, d, q, _CMP_LE_OQ);
     *close = _mm512_mask_cmp_pd_mask(valid, _mm512_abs_pd(_mm512_sub_pd(d, q)), near, _CMP_LE_OQ);
 }
 
@@ -97,10 +100,15 @@ MC_V512_INLINE int64_t NAME##_body(const T* P, int64_t n, int64_t k, const doubl
     blend &= mode == 0;                                                                                       \
     const __m512d qa = _mm512_loadu_pd(qbuf), qb = _mm512_loadu_pd(qbuf + 8);                                \
     const __m512d na = _mm512_loadu_pd(nbuf), nb = _mm512_loadu_pd(nbuf + 8);                                \
-    const __m512d zero = _mm512_setzero_pd(), one = _mm512_set1_pd(1.0);                                      \
-    const __m512d vlam = _mm512_set1_pd(lam), vk = _mm512_set1_pd((double)k_reg);                             \
+    const __m512d zero = _mm512_setzero_pd();                                                                 \
+    double gbuf[MC_VECTOR_MAX];          /* RAPS: penalty - MC_RANK_UNIT * count, by count (mc_vdecide) */    \
+    for (int64_t c = 0; c < MC_VECTOR_MAX; c++)                                                               \
+        gbuf[c] = mode == 0 && c == 0 ? -INFINITY                                                             \
+                : lam * (double)mc_pos(c + mode - k_reg) - MC_RANK_UNIT * (double)c;                          \
+    const __m512d glo = _mm512_loadu_pd(gbuf), ghi = _mm512_loadu_pd(gbuf + 8);                              \
     const __m512i one_bits = _mm512_set1_epi64(0x3FF0000000000000LL);                                         \
-    double row[MC_VECTOR_MAX] __attribute__((aligned(64)));                                                   \
+    const __m512d unit = _mm512_set1_pd(MC_RANK_UNIT);                                                        \
+    double row[MC_VECTOR_MAX] __attribute__((aligned(64))), shifted[MC_VECTOR_MAX] __attribute__((aligned(64))); \
     for (int64_t i0 = 0; i0 < n; i0 += MC_VCHUNK) {                                                           \
       const int64_t i1 = n - i0 < MC_VCHUNK ? n : i0 + MC_VCHUNK;                                             \
       __m512i bits = _mm512_setzero_si512();                                                                  \
@@ -115,27 +123,33 @@ MC_V512_INLINE int64_t NAME##_body(const T* P, int64_t n, int64_t k, const doubl
             if (two) _mm512_store_pd(row + 8, b);                                                             \
             src = row;                                                                                        \
         }                                                                                                     \
-        /* label j's mass goes to every label it is larger than; two chains of adds (any order is within the   \
-           bound of the module docstring), so consecutive adds do not wait on each other */                   \
-        __m512d above_a = zero, above_b = zero, count_a = zero, count_b = zero;                               \
-        __m512d above_a2 = zero, above_b2 = zero, count_a2 = zero, count_b2 = zero;                           \
+        /* label j's mass (RAPS: + MC_RANK_UNIT, from `added`) goes to every label it is larger than; two chains \
+           of adds (any order is within the bound of the module docstring), so consecutive adds do not wait */ \
+        const double* added = src;                                                                            \
+        if (ranks) {                                                                                          \
+            _mm512_store_pd(shifted, _mm512_add_pd(a, unit));                                                 \
+            if (two) _mm512_store_pd(shifted + 8, _mm512_add_pd(b, unit));                                    \
+            __asm__ volatile("" : : "r"(shifted) : "memory");  /* broadcast from memory, not from lanes */   \
+            added = shifted;                                                                                  \
+        }                                                                                                     \
+        __m512d sum_a = zero, sum_b = zero, sum_a2 = zero, sum_b2 = zero;                                     \
         int64_t j = 0;                                                                                        \
         for (; j + 2 <= k; j += 2) {                                                                          \
             const __m512d pj = _mm512_set1_pd(src[j]), pk = _mm512_set1_pd(src[j + 1]);                      \
-            mc_vstep(pj, a, &above_a, &count_a, ranks); mc_vstep(pk, a, &above_a2, &count_a2, ranks);         \
-            if (two) { mc_vstep(pj, b, &above_b, &count_b, ranks); mc_vstep(pk, b, &above_b2, &count_b2, ranks); } \
+            const __m512d aj = _mm512_set1_pd(added[j]), ak = _mm512_set1_pd(added[j + 1]);                  \
+            mc_vstep(pj, aj, a, &sum_a); mc_vstep(pk, ak, a, &sum_a2);                                        \
+            if (two) { mc_vstep(pj, aj, b, &sum_b); mc_vstep(pk, ak, b, &sum_b2); }                           \
         }                                                                                                     \
         if (j < k) {                                                                                          \
-            const __m512d pj = _mm512_set1_pd(src[j]);                                                        \
-            mc_vstep(pj, a, &above_a, &count_a, ranks);                                                       \
-            if (two) mc_vstep(pj, b, &above_b, &count_b, ranks);                                              \
+            const __m512d pj = _mm512_set1_pd(src[j]), aj = _mm512_set1_pd(added[j]);                        \
+            mc_vstep(pj, aj, a, &sum_a);                                                                      \
+            if (two) mc_vstep(pj, aj, b, &sum_b);                                                             \
         }                                                                                                     \
-        above_a = _mm512_add_pd(above_a, above_a2); above_b = _mm512_add_pd(above_b, above_b2);               \
-        if (ranks) { count_a = _mm512_add_pd(count_a, count_a2); count_b = _mm512_add_pd(count_b, count_b2); } \
+        sum_a = _mm512_add_pd(sum_a, sum_a2); sum_b = _mm512_add_pd(sum_b, sum_b2);                           \
         const __m512d ui = _mm512_set1_pd(mode == 1 ? u[i] : 0.0);                                            \
         __mmask8 in_a, close_a, in_b = 0, close_b = 0;                                                        \
-        mc_vdecide(a, above_a, count_a, qa, na, mode, vlam, vk, ui, ranks, blend, ma, &in_a, &close_a);       \
-        if (two) mc_vdecide(b, above_b, count_b, qb, nb, mode, vlam, vk, ui, ranks, blend, mb, &in_b, &close_b); \
+        mc_vdecide(a, sum_a, qa, na, mode, ui, ranks, blend, glo, ghi, ma, &in_a, &close_a);                  \
+        if (two) mc_vdecide(b, sum_b, qb, nb, mode, ui, ranks, blend, glo, ghi, mb, &in_b, &close_b);         \
         uint8_t* o = out + i * k;                                                                             \
         if (close_a | close_b) {              /* a score within rounding of its threshold: the exact walk */  \
             mc_row_exact(src, k, q, qmin, qmax, mode, lam, k_reg, mode == 1 ? u[i] : 0.0, nonempty, items, o); \
@@ -143,8 +157,8 @@ MC_V512_INLINE int64_t NAME##_body(const T* P, int64_t n, int64_t k, const doubl
         }                                                                                                     \
         __mmask16 in = (__mmask16)(in_a | ((unsigned)in_b << 8));                                             \
         if (nonempty && !in)                  /* the top labels: nothing above them */                        \
-            in = (__mmask16)(_mm512_mask_cmp_pd_mask(ma, above_a, zero, _CMP_EQ_OQ)                           \
-                             | ((unsigned)_mm512_mask_cmp_pd_mask(mb, above_b, zero, _CMP_EQ_OQ) << 8));      \
+            in = (__mmask16)(_mm512_mask_cmp_pd_mask(ma, sum_a, zero, _CMP_EQ_OQ)                             \
+                             | ((unsigned)_mm512_mask_cmp_pd_mask(mb, sum_b, zero, _CMP_EQ_OQ) << 8));        \
         _mm_mask_storeu_epi8(o, mrow, _mm_maskz_set1_epi8(in, 1));                                            \
       }                                                                                                       \
       if (_mm512_cmpgt_epu64_mask(bits, one_bits) && !VALID(P + i0 * k, i1 - i0, k)) return 1;               \

@@ -49,7 +49,7 @@ MC_V512_INLINE void mc_vstep(__m512d pj, __m512d add, __m512d x, __m512d* sum) {
    MC_RANK_UNIT * count is a table of the count (glo: counts 0-7, ghi: 8-15), read by one permute: added to 2^56
    (whose ulp is MC_RANK_UNIT) rounding down, the sum becomes 2^56 + MC_RANK_UNIT * count, whose low bits are the
    count (the sum is at least MC_RANK_UNIT * count and below MC_RANK_UNIT * (count + 1): every addend is). */
-MC_V512_INLINE void mc_vdecide(__m512d p, __m512d sum, __m512d q, __m512d near, int64_t mode, __m512d ui,
+MC_V512_INLINE void mc_vdecide(__m512d p, __m512d sum, __m512d qlo, __m512d qhi, int64_t mode, __m512d ui,
                                const int ranks, int blend, __m512d glo, __m512d ghi, __mmask8 valid,
                                __mmask8* in, __mmask8* close) {
     __m512d d = sum;
@@ -64,8 +64,13 @@ MC_V512_INLINE void mc_vdecide(__m512d p, __m512d sum, __m512d q, __m512d near, 
         d = _mm512_mask_blend_pd(_mm512_cmp_pd_mask(sum, _mm512_setzero_pd(), _CMP_EQ_OQ), d,
                                  _mm512_set1_pd(-INFINITY));
     }
-    *in = mode == 0 ? _mm512_mask_cmp_pd_mask(valid, d, q, _CMP_LT_OQ) : _mm512_mask_cmp_pd_mask(valid, d, q, _CMP_LE_OQ);
-    *close = _mm512_mask_cmp_pd_mask(valid, _mm512_abs_pd(_mm512_sub_pd(d, q)), near, _CMP_LE_OQ);
+    /* in for sure below q - margin; possibly in below q + margin (mode 1: at or below); close: in between */
+    const __mmask8 sure = mode == 0 ? _mm512_mask_cmp_pd_mask(valid, d, qlo, _CMP_LT_OQ)
+                                    : _mm512_mask_cmp_pd_mask(valid, d, qlo, _CMP_LE_OQ);
+    const __mmask8 maybe = mode == 0 ? _mm512_mask_cmp_pd_mask(valid, d, qhi, _CMP_LT_OQ)
+                                     : _mm512_mask_cmp_pd_mask(valid, d, qhi, _CMP_LE_OQ);
+    *in = sure;
+    *close = maybe & ~sure;
 }
 
 /* Whether rows [0, n) hold only values in [0, 1] (-0.0 included), read again: the fast check below only flags. */
@@ -89,17 +94,17 @@ MC_V512_INLINE int64_t NAME##_body(const T* P, int64_t n, int64_t k, const doubl
     const __mmask8 ma = k >= 8 ? 0xFF : (__mmask8)((1u << k) - 1);                                          \
     const __mmask8 mb = k > 8 ? (__mmask8)((1u << (k - 8)) - 1) : 0;                                         \
     const __mmask16 mrow = (__mmask16)((1u << k) - 1);                                                        \
-    double qbuf[MC_VECTOR_MAX] = {0}, nbuf[MC_VECTOR_MAX] = {0}, qmin = INFINITY, qmax = -INFINITY;          \
+    double lo[MC_VECTOR_MAX] = {0}, hi[MC_VECTOR_MAX] = {0}, qmin = INFINITY, qmax = -INFINITY;              \
     int blend = 0;                                                                                            \
     for (int64_t j = 0; j < k; j++) {                                                                         \
-        qbuf[j] = q[j];                                                                                       \
-        nbuf[j] = isfinite(q[j]) ? MC_NEAR_ABS + MC_NEAR_REL * fabs(q[j]) : 0.0;                              \
-        blend |= !(q[j] > nbuf[j]);      /* a score of 0 may not be decided as -inf would be */              \
+        const double near = isfinite(q[j]) ? MC_NEAR_ABS + MC_NEAR_REL * fabs(q[j]) : 0.0;                  \
+        lo[j] = q[j] - near; hi[j] = q[j] + near;   /* an infinite threshold: no margin (exact compares) */   \
+        blend |= !(q[j] > near);         /* a score of 0 may not be decided as -inf would be */              \
         qmax = q[j] > qmax ? q[j] : qmax; qmin = q[j] < qmin ? q[j] : qmin;                                  \
     }                                                                                                         \
     blend &= mode == 0;                                                                                       \
-    const __m512d qa = _mm512_loadu_pd(qbuf), qb = _mm512_loadu_pd(qbuf + 8);                                \
-    const __m512d na = _mm512_loadu_pd(nbuf), nb = _mm512_loadu_pd(nbuf + 8);                                \
+    const __m512d lo_a = _mm512_loadu_pd(lo), lo_b = _mm512_loadu_pd(lo + 8);                                \
+    const __m512d hi_a = _mm512_loadu_pd(hi), hi_b = _mm512_loadu_pd(hi + 8);                                \
     const __m512d zero = _mm512_setzero_pd();                                                                 \
     double gbuf[MC_VECTOR_MAX];          /* RAPS: penalty - MC_RANK_UNIT * count, by count (mc_vdecide) */    \
     for (int64_t c = 0; c < MC_VECTOR_MAX; c++)                                                               \
@@ -148,8 +153,8 @@ MC_V512_INLINE int64_t NAME##_body(const T* P, int64_t n, int64_t k, const doubl
         sum_a = _mm512_add_pd(sum_a, sum_a2); sum_b = _mm512_add_pd(sum_b, sum_b2);                           \
         const __m512d ui = _mm512_set1_pd(mode == 1 ? u[i] : 0.0);                                            \
         __mmask8 in_a, close_a, in_b = 0, close_b = 0;                                                        \
-        mc_vdecide(a, sum_a, qa, na, mode, ui, ranks, blend, glo, ghi, ma, &in_a, &close_a);                  \
-        if (two) mc_vdecide(b, sum_b, qb, nb, mode, ui, ranks, blend, glo, ghi, mb, &in_b, &close_b);         \
+        mc_vdecide(a, sum_a, lo_a, hi_a, mode, ui, ranks, blend, glo, ghi, ma, &in_a, &close_a);              \
+        if (two) mc_vdecide(b, sum_b, lo_b, hi_b, mode, ui, ranks, blend, glo, ghi, mb, &in_b, &close_b);     \
         uint8_t* o = out + i * k;                                                                             \
         if (close_a | close_b) {              /* a score within rounding of its threshold: the exact walk */  \
             mc_row_exact(src, k, q, qmin, qmax, mode, lam, k_reg, mode == 1 ? u[i] : 0.0, nonempty, items, o); \

@@ -388,6 +388,50 @@ def disk_full_during_save(tmp, model):
     return train_table(data, "--hidden", "none", "--checkpoint-every", "1000", out=model), message
 
 
+_option_case("--precision-floor", "0", r"^`--precision-floor` must be a number in \(0, 1\]; got '0'$")
+
+
+_option_case("--precision-floor", "1.5", r"^`--precision-floor` must be a number in \(0, 1\]; got '1\.5'$")
+
+
+@case("`--monitor val_cost` without `--cost-matrix`")
+def monitor_val_cost_without_costs(tmp, model):
+    data = write(tmp / "data.csv", GOOD)
+    return (train_table(data, "--monitor", "val_cost"),
+            r"^`--monitor` 'val_cost' prices the validation decisions with a cost matrix; give one with "
+            r"`--cost-matrix`\.$")
+
+
+@case("`--set-groups critical` without `--critical`")
+def set_groups_critical_without_critical(tmp, model):
+    data = write(tmp / "data.csv", GOOD)
+    return (train_table(data, "--coverage", "0.9", "--set-groups", "critical"),
+            r"^`--set-groups` 'critical' calibrates each critical class alone, and none is named; name them with "
+            r"`--critical` or choose 'all' or 'marginal'\.$")
+
+
+@case("`--set-groups` without `--coverage`")
+def set_groups_without_coverage(tmp, model):
+    data = write(tmp / "data.csv", GOOD)
+    return (train_table(data, "--set-groups", "all"),
+            r"^`--set-groups` shapes the prediction sets of `--coverage`; set `--coverage` too\.$")
+
+
+@case("`--set-calibration` without `--coverage`")
+def set_calibration_without_coverage(tmp, model):
+    data = write(tmp / "data.csv", GOOD)
+    return (train_table(data, "--set-calibration", "cross"),
+            r"^`--set-calibration` shapes the prediction sets of `--coverage`; set `--coverage` too\.$")
+
+
+@case("`--set-calibration cross`: a class with too few rows for `--coverage` (refused before any model trains)")
+def cross_sets_too_few_rows(tmp, model):
+    data = write(tmp / "data.csv", GOOD)  # 10 rows per class; 95 % coverage needs 19 in each group
+    return (train_table(data, "--coverage", "0.95", "--set-calibration", "cross", "--set-groups", "all"),
+            r"^class 'x' has 10 calibration rows; 95 % coverage needs at least 19\. Give more rows, lower "
+            r"`--coverage` or pool the classes \(`--set-groups` 'marginal'\)\.$")
+
+
 def test_mixed_image_sizes_and_modes_are_resized_and_converted(tmp_path, capsys):
     """Not an error: odd sizes and modes (L, RGB, RGBA, P) are resized and converted, in training and prediction."""
     import json

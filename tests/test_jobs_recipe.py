@@ -62,6 +62,20 @@ def test_plan_keeps_what_the_caller_gives():
     assert chosen.config.epochs == 500  # decided by early stopping, not a 100-epoch cap
 
 
+@pytest.mark.parametrize("sparse, config, monitor", [
+    (True, TrainConfig(), "val_macro_f1"),  # TF-IDF text: the loss turns too early (docs/recipes.md)
+    (False, TrainConfig(), "val_loss"),  # tables keep the loss
+    (True, TrainConfig(monitor="val_accuracy"), "val_accuracy"),  # a monitor the caller gives is kept
+])
+def test_plan_watches_macro_f1_on_text_unless_the_caller_fixed_the_monitor(sparse, config, monitor):
+    chosen = plan("auto", hidden=None, dropout=None, config=config, n_rows=5000, n_features=2000, n_classes=20,
+                  sparse=sparse)
+    assert chosen.config.monitor == monitor
+    seed = plan("seed", hidden=None, dropout=None, config=config, n_rows=5000, n_features=2000, n_classes=20,
+                sparse=sparse)
+    assert seed.config.monitor == (config.monitor if config.monitor != "val_loss" else "val_accuracy")
+
+
 def test_unknown_recipe_names_the_choices():
     with pytest.raises(ConfigError, match=r"`recipe` must be one of \['auto', 'seed'\]; got 'best'"):
         Recipe("best")

@@ -1,7 +1,8 @@
 """What `fit` adds for the classes that matter: the monitor that early stopping and the recipe's search watch for
 them, or for the user's costs (`watch_critical`), the critical classes kept with the model, and conformal prediction
 sets calibrated on the validation rows (`multiclass.conformal`), per critical class when there are any
-(`set_groups`), or on every row's out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`).
+(`set_groups`), or on every row's out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`);
+a group with too few calibration rows is refused before any model trains (`check_calibration_rows`).
 
 The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at a score of all
 rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what

@@ -394,40 +394,39 @@ _option_case("--precision-floor", "0", r"^`--precision-floor` must be a number i
 _option_case("--precision-floor", "1.5", r"^`--precision-floor` must be a number in \(0, 1\]; got '1\.5'$")
 
 
-@case("`--monitor val_cost` without `--cost-matrix`")
-def monitor_val_cost_without_costs(tmp, model):
-    data = write(tmp / "data.csv", GOOD)
-    return (train_table(data, "--monitor", "val_cost"),
+def _flags_case(name: str, situation: str, flags: tuple, message: str) -> None:
+    """A case of `train` on the good table (10 rows per class) with `flags`, refused as `message` says."""
+    def build(tmp, model):
+        return train_table(write(tmp / "data.csv", GOOD), *flags), message
+
+    build.__name__ = name
+    case(situation)(build)
+
+
+_flags_case("monitor_val_cost_without_costs", "`--monitor val_cost` without `--cost-matrix`", ("--monitor", "val_cost"),
             r"^`--monitor` 'val_cost' prices the validation decisions with a cost matrix; give one with "
             r"`--cost-matrix`\.$")
 
 
-@case("`--set-groups critical` without `--critical`")
-def set_groups_critical_without_critical(tmp, model):
-    data = write(tmp / "data.csv", GOOD)
-    return (train_table(data, "--coverage", "0.9", "--set-groups", "critical"),
+_flags_case("set_groups_critical_without_critical", "`--set-groups critical` without `--critical`",
+            ("--coverage", "0.9", "--set-groups", "critical"),
             r"^`--set-groups` 'critical' calibrates each critical class alone, and none is named; name them with "
             r"`--critical` or choose 'all' or 'marginal'\.$")
 
 
-@case("`--set-groups` without `--coverage`")
-def set_groups_without_coverage(tmp, model):
-    data = write(tmp / "data.csv", GOOD)
-    return (train_table(data, "--set-groups", "all"),
+_flags_case("set_groups_without_coverage", "`--set-groups` without `--coverage`", ("--set-groups", "all"),
             r"^`--set-groups` shapes the prediction sets of `--coverage`; set `--coverage` too\.$")
 
 
-@case("`--set-calibration` without `--coverage`")
-def set_calibration_without_coverage(tmp, model):
-    data = write(tmp / "data.csv", GOOD)
-    return (train_table(data, "--set-calibration", "cross"),
+_flags_case("set_calibration_without_coverage", "`--set-calibration` without `--coverage`",
+            ("--set-calibration", "cross"),
             r"^`--set-calibration` shapes the prediction sets of `--coverage`; set `--coverage` too\.$")
 
 
-@case("`--set-calibration cross`: a class with too few rows for `--coverage` (refused before any model trains)")
-def cross_sets_too_few_rows(tmp, model):
-    data = write(tmp / "data.csv", GOOD)  # 10 rows per class; 95 % coverage needs 19 in each group
-    return (train_table(data, "--coverage", "0.95", "--set-calibration", "cross", "--set-groups", "all"),
+# 95 % coverage needs 19 rows in each group; every row calibrates, 10 per class
+_flags_case("cross_sets_too_few_rows",
+            "`--set-calibration cross`: a class with too few rows for `--coverage` (refused before any model trains)",
+            ("--coverage", "0.95", "--set-calibration", "cross", "--set-groups", "all"),
             r"^class 'x' has 10 calibration rows; 95 % coverage needs at least 19\. Give more rows, lower "
             r"`--coverage` or pool the classes \(`--set-groups` 'marginal'\)\.$")
 

@@ -113,6 +113,19 @@ def test_audit_offers_only_the_monitors_its_flags_can_set(capsys):
     assert "`--precision-floor` must be a number in (0, 1]; got '0'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "error: `--monitor` 'val_cost' prices decisions with a cost matrix, which audit does not take; watch "
+           "another monitor"),
+    ("es", "error: `--monitor` 'val_cost' puntúa decisiones con una matriz de costes, que audit no recibe; vigile "
+           "otra métrica"),
+])
+def test_audit_refuses_a_cost_monitor_before_reading_anything(capsys, lang, expected):
+    from multiclass.cli import main
+
+    assert main(["audit", "missing.csv", "--target", "y", "--monitor", "val_cost", "--lang", lang]) == 2
+    assert expected in capsys.readouterr().err.splitlines()
+
+
 def test_audit_fold_models_watch_the_precision_floor(tmp_path, monkeypatch):
     """The floor reaches the fold models' training config, and their monitor counts recall at it."""
     from multiclass.cli import main

@@ -25,6 +25,8 @@ _USAGE = [
      "faltan argumentos obligatorios: --out (o --resume MODEL_DIR)"),
     ("the following arguments are required: {names}", "faltan argumentos obligatorios: {names}"),
     ("unrecognized arguments: {names}", "argumentos no reconocidos: {names}"),
+    ("`{flag}` 'val_cost' prices decisions with a cost matrix, which audit does not take; watch another monitor",
+     "`{flag}` 'val_cost' puntúa decisiones con una matriz de costes, que audit no recibe; vigile otra métrica"),
     ("--out and --resume must name the same model directory; got {out} and {resume}",
      "--out y --resume deben nombrar el mismo directorio de modelo; se recibió {out} y {resume}"),
     ("`{flag}` must be an integer in [{low}, {high}] or 'none'; got {value}",

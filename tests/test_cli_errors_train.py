@@ -388,6 +388,49 @@ def disk_full_during_save(tmp, model):
     return train_table(data, "--hidden", "none", "--checkpoint-every", "1000", out=model), message
 
 
+_option_case("--precision-floor", "0", r"^`--precision-floor` must be a number in \(0, 1\]; got '0'$")
+
+
+_option_case("--precision-floor", "1.5", r"^`--precision-floor` must be a number in \(0, 1\]; got '1\.5'$")
+
+
+def _flags_case(name: str, situation: str, flags: tuple, message: str) -> None:
+    """A case of `train` on the good table (10 rows per class) with `flags`, refused as `message` says."""
+    def build(tmp, model):
+        return train_table(write(tmp / "data.csv", GOOD), *flags), message
+
+    build.__name__ = name
+    case(situation)(build)
+
+
+_flags_case("monitor_val_cost_without_costs", "`--monitor val_cost` without `--cost-matrix`", ("--monitor", "val_cost"),
+            r"^`--monitor` 'val_cost' prices the validation decisions with a cost matrix; give one with "
+            r"`--cost-matrix`\.$")
+
+
+_flags_case("set_groups_critical_without_critical", "`--set-groups critical` without `--critical`",
+            ("--coverage", "0.9", "--set-groups", "critical"),
+            r"^`--set-groups` 'critical' calibrates each critical class alone, and none is named; name them with "
+            r"`--critical` or choose 'all' or 'marginal'\.$")
+
+
+_flags_case("set_groups_without_coverage", "`--set-groups` without `--coverage`", ("--set-groups", "all"),
+            r"^`--set-groups` shapes the prediction sets of `--coverage`; set `--coverage` too\.$")
+
+
+_flags_case("set_calibration_without_coverage", "`--set-calibration` without `--coverage`",
+            ("--set-calibration", "cross"),
+            r"^`--set-calibration` shapes the prediction sets of `--coverage`; set `--coverage` too\.$")
+
+
+# 95 % coverage needs 19 rows in each group; every row calibrates, 10 per class
+_flags_case("cross_sets_too_few_rows",
+            "`--set-calibration cross`: a class with too few rows for `--coverage` (refused before any model trains)",
+            ("--coverage", "0.95", "--set-calibration", "cross", "--set-groups", "all"),
+            r"^class 'x' has 10 calibration rows; 95 % coverage needs at least 19\. Give more rows, lower "
+            r"`--coverage` or pool the classes \(`--set-groups` 'marginal'\)\.$")
+
+
 def test_mixed_image_sizes_and_modes_are_resized_and_converted(tmp_path, capsys):
     """Not an error: odd sizes and modes (L, RGB, RGBA, P) are resized and converted, in training and prediction."""
     import json

@@ -93,3 +93,57 @@ def test_library_messages_name_the_flags_of_the_command():
     assert flags["val_split"] == "--val-split" and flags["kind"] == "--kind"
     message = "`val_split` must be in [0, 1); `X` is not a flag; `kind` must be 'table'."
     assert in_flags(message, flags) == "`--val-split` must be in [0, 1); `X` is not a flag; `--kind` must be 'table'."
+
+
+def test_audit_offers_only_the_monitors_its_flags_can_set(capsys):
+    """`audit` has no --critical or --cost-matrix: its help names neither, nor val_cost; --precision-floor stays, for
+    a val_critical:CLASS monitor of the fold models (see the next test)."""
+    parser = build_parser()
+    audit = parser.commands["audit"]
+    flags = {action.dest: action for action in audit._actions}
+    assert "critical" not in flags and "cost_matrix" not in flags
+    assert "val_cost" not in flags["monitor"].help and "--critical" not in flags["monitor"].help
+    assert "--monitor val_critical:CLASS" in flags["precision_floor"].help
+    assert parser.parse_args(["audit", "d.csv", "--monitor", "val_critical:x", "--precision-floor", "0.3"]) \
+        .precision_floor == 0.3
+    train = {action.dest: action for action in parser.commands["train"]._actions}
+    assert "val_cost" in train["monitor"].help and "--cost-matrix" in train["monitor"].help
+    with pytest.raises(SystemExit):
+        parser.parse_args(["audit", "d.csv", "--precision-floor", "0"])
+    assert "`--precision-floor` must be a number in (0, 1]; got '0'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "error: `--monitor` 'val_cost' prices decisions with a cost matrix, which audit does not take; watch "
+           "another monitor"),
+    ("es", "error: `--monitor` 'val_cost' puntúa decisiones con una matriz de costes, que audit no recibe; vigile "
+           "otra métrica"),
+])
+def test_audit_refuses_a_cost_monitor_before_reading_anything(capsys, lang, expected):
+    from multiclass.cli import main
+
+    assert main(["audit", "missing.csv", "--target", "y", "--monitor", "val_cost", "--lang", lang]) == 2
+    assert expected in capsys.readouterr().err.splitlines()
+
+
+def test_audit_fold_models_watch_the_precision_floor(tmp_path, monkeypatch):
+    """The floor reaches the fold models' training config, and their monitor counts recall at it."""
+    from multiclass.cli import main
+    from multiclass.exceptions import ConfigError
+    from multiclass.training.monitor import watched_of
+
+    seen = {}
+
+    def folds_not_trained(dataset, *, recipe, **options):
+        seen["config"] = recipe.config
+        raise ConfigError("stopped before the fold models train")
+
+    monkeypatch.setattr("multiclass.jobs.audit.audit_arrays", folds_not_trained)
+    data = tmp_path / "d.csv"
+    data.write_text("a,b,y\n" + "".join(f"{i},{i % 7},{'xyz'[i % 3]}\n" for i in range(30)))
+    argv = ["audit", str(data), "--target", "y", "--recipe", "seed", "--monitor", "val_critical:z",
+            "--precision-floor", "0.3", "--quiet", "--out", str(tmp_path / "audit")]
+    assert main(argv) == 2
+    assert seen["config"].precision_floor == 0.3
+    watched = watched_of(seen["config"], ("x", "y", "z"), 3)
+    assert (watched.codes, watched.floor) == ((2,), 0.3)

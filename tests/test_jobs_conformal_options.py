@@ -139,6 +139,57 @@ def test_a_refusal_says_how_many_rows_and_which_flags_calibrate_with_fewer(tmp_p
     assert not (tmp_path / "m").exists()
 
 
+def _forbid_training(monkeypatch) -> None:
+    """Any model trained from here on (the final model, the recipe's search, the fold models) fails the test."""
+    def trained(*args, **kwargs):
+        raise AssertionError("a model was trained before the refusal")
+
+    for trainer in ("multiclass.jobs.fit.train", "multiclass.jobs.fit.search",
+                    "multiclass.jobs.cross_sets.out_of_fold_probabilities"):
+        monkeypatch.setattr(trainer, trained)
+
+
+@pytest.mark.parametrize("calibration", ["split", "cross"])
+def test_too_few_rows_are_refused_before_any_model_trains(monkeypatch, calibration):
+    """The calibration rows' labels are known before training (the validation rows, or every row for "cross"):
+    the refusal comes before any model trains, with the very message the calibration gives after training."""
+    X, y = blobs(300, 0)
+    options = dict(**FIXED, random_state=0, coverage=0.99, set_groups="all", set_calibration=calibration)
+    with monkeypatch.context() as late_check:  # the early check off: the refusal after training, as before
+        late_check.setattr("multiclass.jobs.fit.check_calibration_rows", lambda *args, **kwargs: None)
+        with pytest.raises(DataError) as after_training:
+            SoftmaxClassifier(**options).fit(X, y)
+    _forbid_training(monkeypatch)
+    with pytest.raises(DataError) as before_training:
+        SoftmaxClassifier(**options).fit(X, y)
+    message = str(before_training.value)
+    assert message == str(after_training.value)
+    found = re.fullmatch(r"class '(\d+)' has (\d+) calibration rows; 99 % coverage needs at least 99\. (.+)", message)
+    assert found, message
+    if calibration == "cross":  # every row calibrates: the class's rows in the whole table
+        assert int(found[2]) == np.bincount(y)[int(found[1])]
+        assert found[3] == critical_job.FEWER_ROWS["cross", True]
+    else:
+        assert int(found[2]) < np.bincount(y)[int(found[1])] / 5  # the validation rows alone (10 %)
+        assert found[3] == critical_job.FEWER_ROWS["split", True]
+
+
+def test_the_early_check_counts_the_rows_the_calibration_uses():
+    """Split: the validation rows alone; cross: the training and validation rows together. 95 % coverage needs
+    19 rows of class `a`: 19 pass, 18 are refused."""
+    enough, fewer = np.repeat([0, 1], [19, 40]), np.repeat([0, 1], [18, 40])
+    refused = r"^class 'a' has 18 calibration rows; 95 % coverage needs at least 19\. "
+    split, cross = (DecisionConfig(coverage=0.95, set_groups="all", set_calibration=c) for c in ("split", "cross"))
+    critical_job.check_calibration_rows(split, ["a", "b"], y=fewer, y_val=enough)
+    with pytest.raises(DataError, match=refused):
+        critical_job.check_calibration_rows(split, ["a", "b"], y=enough, y_val=fewer)
+    critical_job.check_calibration_rows(cross, ["a", "b"], y=enough[:10], y_val=enough[10:])
+    critical_job.check_calibration_rows(cross, ["a", "b"], y=enough)  # no validation rows: every row is a fold's
+    for y, y_val in ((fewer[:10], fewer[10:]), (fewer, None)):
+        with pytest.raises(DataError, match=refused):
+            critical_job.check_calibration_rows(cross, ["a", "b"], y=y, y_val=y_val)
+
+
 @pytest.mark.parametrize(("message", "spanish"), [
     ("class 'rare' has 2 calibration rows; 90 % coverage needs at least 9. Hold out more rows (`--val-split`), "
      "lower `--coverage`, pool the classes (`--set-groups` 'marginal') or calibrate on every row "

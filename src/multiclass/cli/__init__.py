@@ -46,6 +46,12 @@ def _check_train_outputs(parser, args) -> None:
                                        f"and {args.resume!r}")
 
 
+def _check_audit_monitor(parser, args) -> None:
+    if args.command == "audit" and getattr(args, "monitor", None) == "val_cost":  # audit takes no cost matrix
+        parser.commands["audit"].error("`--monitor` 'val_cost' prices decisions with a cost matrix, which audit does "
+                                       "not take; watch another monitor")
+
+
 def in_flags(message: str, flags: dict[str, str]) -> str:
     """`message` with the library's parameter names (`` `val_split` ``) written as flags (`` `--val-split` ``)."""
     return _PARAMETER.sub(lambda m: f"`{flags[m.group(1)]}`" if m.group(1) in flags else m.group(0), message)
@@ -74,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         with speaking(requested_lang(argv)):  # the parser's usage errors speak it
             args = parser.parse_args(argv)
             _check_train_outputs(parser, args)
+            _check_audit_monitor(parser, args)
     except SystemExit as stop:  # argparse has printed the usage error (2) or --help / --version (0)
         return stop.code if isinstance(stop.code, int) else 0
     with speaking(args.lang):

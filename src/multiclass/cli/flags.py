@@ -76,9 +76,11 @@ def add_stream_options(parser: argparse.ArgumentParser, *, training: bool) -> No
                            help="rows shuffled together when streaming")
 
 
-def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) -> None:
+def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False, decisions: bool = True) -> None:
     """The network and its training. In `train` and `demo` the recipe's hyperparameters have no default: a flag
-    given is kept fixed, one left out is chosen by ``--recipe`` (argparse.SUPPRESS: absent unless given)."""
+    given is kept fixed, one left out is chosen by ``--recipe`` (argparse.SUPPRESS: absent unless given).
+    ``decisions=False`` (`audit`): the command takes no ``--critical`` or ``--cost-matrix``, so the help names
+    only the monitors its flags can set (a ``val_critical:CLASS`` one, at ``--precision-floor``)."""
     title = "model and training (the base of every configuration)" if sweep else "model and training"
     group = parser.add_argument_group(title)
     chosen = " (default: chosen by --recipe)"
@@ -114,16 +116,19 @@ def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False) -
         group.add_argument("--lr-patience", type=int_in(1, MAX_COUNT, none=True), default=argparse.SUPPRESS,
                            help="multiply the learning rate by 0.2 after this many epochs without improvement "
                                 "(default: none; 5 for --recipe seed)")
+    defaults = " (default: val_loss; val_accuracy for --recipe seed" + (
+        "; val_critical:CLASS for --critical CLASS; val_cost, the expected cost per validation row, for "
+        "--cost-matrix, which wins over --critical)" if decisions else ")")
     group.add_argument("--monitor", default=default("val_loss"),
-                       help=f"what early stopping watches: {MONITOR_HELP}"
-                            + ("" if sweep else " (default: val_loss; val_accuracy for --recipe seed; "
-                                                "val_critical:CLASS for --critical CLASS; val_cost, the expected "
-                                                "cost per validation row, for --cost-matrix, which wins over "
-                                                "--critical)"))
+                       help="what early stopping watches: "
+                            + (MONITOR_HELP if decisions else MONITOR_HELP.replace("val_cost, ", ""))
+                            + ("" if sweep else defaults))
     if not sweep:
         group.add_argument("--precision-floor", type=number_in(0, 1, low_open=True), default=0.5, metavar="P",
-                           help="the precision each critical class must keep on the validation rows for "
-                                "val_critical to count its recall, in (0, 1]")
+                           help=("the precision each critical class must keep on the validation rows for "
+                                 "val_critical to count its recall, in (0, 1]" if decisions else
+                                 "the precision each class of --monitor val_critical:CLASS[,CLASS] must keep on a "
+                                 "fold model's validation rows for its recall to count, in (0, 1]"))
     group.add_argument("--class-weight", type=class_weight, default=None,
                        help="'balanced' or CLASS=W,CLASS=W (classes not named weigh 1)")
     group.add_argument("--label-smoothing", type=number_in(0, 1), default=0.0, help="label smoothing of the loss, in [0, 1]")

@@ -259,7 +259,7 @@ def _audit_parser(commands) -> None:
                        help="train the fold models stacked (one step for all) or one after another; auto: stacked "
                             "on a GPU")
     add_data_options(audit, training=True)
-    add_train_options(audit)
+    add_train_options(audit, decisions=False)
 
 
 def _demo_parsers(commands) -> None:

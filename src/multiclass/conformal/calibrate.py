@@ -12,11 +12,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from multiclass.conformal.calibration import ConformalCalibration
-from multiclass.conformal.quantile import check_level, format_level, rows_needed, threshold
+from multiclass.conformal.quantile import check_level, format_level, order_index, rows_needed, threshold
 from multiclass.conformal.scores import SCORES, check_probs, check_raps, conformity_scores
 from multiclass.exceptions import ConfigError, DataError
 
-__all__ = ["calibrate_cross_sets", "calibrate_sets", "check_labels", "class_name", "group_classes"]
+__all__ = ["calibrate_cross_sets", "calibrate_sets", "check_group_rows", "check_labels", "class_name", "group_classes"]
 
 
 def check_labels(y, n: int, k: int, name: str = "y") -> np.ndarray:
@@ -57,6 +57,44 @@ def group_classes(mondrian, k: int) -> np.ndarray:
     return groups
 
 
+def check_group_rows(class_counts, groups: np.ndarray, coverage: float, confidence: float | None = None,
+                     classes: Sequence | None = None) -> None:
+    """Refuse a group of classes with too few calibration rows for `coverage` (at `confidence`).
+
+    The counts alone decide it, so a caller that knows the calibration rows' labels before it has their
+    probabilities (`train` before fitting any model) refuses with the same message the calibration would.
+
+    Parameters
+    ----------
+    class_counts : array-like of int, shape (K,)
+        Calibration rows of each class.
+    groups : ndarray of int, shape (K,)
+        Group id of each class (`group_classes`).
+    coverage : float
+        1 - alpha, in (0, 1).
+    confidence : float, optional
+        1 - delta; None for coverage on average.
+    classes : sequence of str, optional
+        Class names, for the message.
+
+    Raises
+    ------
+    DataError
+        The first group (by id) with too few rows: how many it has and how many it needs (`rows_needed`).
+
+    Examples
+    --------
+    >>> check_group_rows([30, 5], np.arange(2), 0.9, classes=["ok", "fault"])
+    Traceback (most recent call last):
+    ...
+    multiclass.exceptions.DataError: class 'fault' has 5 calibration rows; 90 % coverage needs at least 9.
+    """
+    counts = np.bincount(groups, weights=np.asarray(class_counts, dtype=np.float64), minlength=int(groups.max()) + 1)
+    for group, n_rows in enumerate(counts.astype(np.int64)):
+        if order_index(int(n_rows), coverage, confidence) is None:
+            raise DataError(_refusal(group, groups, int(n_rows), coverage, confidence, classes))
+
+
 def _refusal(group: int, groups: np.ndarray, n_rows: int, coverage, confidence, classes) -> str:
     members = np.flatnonzero(groups == group)
     if len(np.unique(groups)) == 1:
@@ -89,22 +127,19 @@ def _calibrate(probs, y, *, method: str, n_folds, coverage, score, randomized, m
     if classes is not None and len(classes) != k:
         raise ConfigError(f"`classes` must name the {k} classes of `probs`; got {len(classes)} names.")
     groups = group_classes(mondrian, k)
+    class_counts = np.bincount(codes, minlength=k)  # (K,)
+    check_group_rows(class_counts, groups, coverage, confidence, classes)  # before any score is computed
     # MAPIE's draws: one uniform per calibration row from RandomState(seed), in row order.
     draws = np.random.RandomState(int(random_state)).uniform(size=n) if score != "lac" else None
     scores = conformity_scores(values, codes, score=score, u=draws, raps_lambda=raps_lambda,
                                raps_k_reg=raps_k_reg)  # (N,)
     row_groups = groups[codes]  # (N,)
-    quantiles = []
-    for group in range(int(groups.max()) + 1):
-        in_group = scores[row_groups == group]
-        q = threshold(in_group, coverage, confidence)
-        if q is None:
-            raise DataError(_refusal(group, groups, len(in_group), coverage, confidence, classes))
-        quantiles.append(q)
+    quantiles = [threshold(scores[row_groups == group], coverage, confidence)  # each exists: the rows were counted
+                 for group in range(int(groups.max()) + 1)]
     return ConformalCalibration(
         method=method, score=score, coverage=coverage, confidence=confidence, randomized=randomized,
         groups=tuple(int(g) for g in groups), quantiles=tuple(quantiles),
-        class_counts=tuple(int(c) for c in np.bincount(codes, minlength=k)), random_state=int(random_state),
+        class_counts=tuple(int(c) for c in class_counts), random_state=int(random_state),
         raps_lambda=raps_lambda, raps_k_reg=raps_k_reg, n_folds=n_folds)
 
 

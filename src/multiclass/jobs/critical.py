@@ -1,7 +1,8 @@
 """What `fit` adds for the classes that matter: the monitor that early stopping and the recipe's search watch for
 them, or for the user's costs (`watch_critical`), the critical classes kept with the model, and conformal prediction
 sets calibrated on the validation rows (`multiclass.conformal`), per critical class when there are any
-(`set_groups`), or on every row's out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`).
+(`set_groups`), or on every row's out-of-fold probabilities (`set_calibration` "cross": `multiclass.jobs.cross_sets`);
+a group with too few calibration rows is refused before any model trains (`check_calibration_rows`).
 
 The validation rows also chose the epoch (early stopping) and the recipe; that choice looks at a score of all
 rows at once (the loss, or the critical classes' recall), not at any row's score, so the sets' coverage is what
@@ -10,11 +11,15 @@ split conformal promises up to that mild reuse. Coverage is checked on new data 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 
+import numpy as np
+
 from multiclass.classes import critical_monitor, resolve_class
 from multiclass.conformal import calibrate_cross_sets, calibrate_sets
+from multiclass.conformal.calibrate import check_group_rows, group_classes
 from multiclass.conformal.stored import critical_codes
 from multiclass.decisions import DecisionConfig
 from multiclass.exceptions import ConfigError, DataError
@@ -25,8 +30,8 @@ from multiclass.training.config import check_monitor_costs
 from multiclass.training.monitor import COST_MONITOR, MISSING_COSTS
 from multiclass.training.recipes import Recipe
 
-__all__ = ["FEWER_ROWS", "check_streamed", "fit_critical", "set_groups", "watch_critical",
-           "with_critical_classes"]
+__all__ = ["FEWER_ROWS", "check_calibration_rows", "check_streamed", "fit_critical", "set_groups",
+           "watch_critical", "with_critical_classes"]
 
 
 def watch_critical(resolved: TrainConfig, given: TrainConfig, recipe, decision: DecisionConfig | None) -> TrainConfig:
@@ -97,11 +102,47 @@ def fit_critical(trained: TrainedModel, decision: DecisionConfig, X_val=None, y_
     else:
         _, probs, _ = trained.outputs(X_val)  # calibrated probabilities: what predictions write and serve returns
         calibrate = partial(calibrate_sets, probs, y_val)
-    try:
+    with _fewer_rows_hint(decision, mondrian):
         trained.conformal = calibrate(**options)
-    except DataError as refusal:  # too few rows in a group: say which options calibrate with fewer
-        raise DataError(f"{refusal} {FEWER_ROWS[decision.set_calibration, mondrian is not None]}") from None
     return trained
+
+
+def check_calibration_rows(decision: DecisionConfig, classes, y, y_val=None) -> None:
+    """Refuse, before any model trains, sets that `fit_critical` would refuse for too few calibration rows.
+
+    The calibration rows' labels are known before training: the validation rows (``set_calibration`` "split"),
+    or the training and validation rows together ("cross"; whether the search's fold models are reused or
+    `CV_FOLDS` are trained, every one of those rows is scored once). The message is `fit_critical`'s.
+
+    Parameters
+    ----------
+    decision : DecisionConfig
+    classes : sequence
+        The class names.
+    y, y_val : ndarray of int
+        The class codes of the training and the validation rows (`y_val` None: no validation rows).
+
+    Raises
+    ------
+    DataError
+        A group of classes with too few calibration rows for ``decision.coverage``.
+    """
+    if decision.coverage is None or (decision.set_calibration == "split" and y_val is None):
+        return  # no sets, or no validation rows: `fit_critical` says so
+    labels = y_val if decision.set_calibration == "split" else y if y_val is None else np.concatenate([y, y_val])
+    mondrian = set_groups(decision, classes)
+    with _fewer_rows_hint(decision, mondrian):
+        check_group_rows(np.bincount(labels, minlength=len(classes)), group_classes(mondrian, len(classes)),
+                         decision.coverage, classes=tuple(classes))
+
+
+@contextmanager
+def _fewer_rows_hint(decision: DecisionConfig, mondrian):
+    """A refusal for too few rows in a group, with the options that would calibrate with fewer appended."""
+    try:
+        yield
+    except DataError as refusal:
+        raise DataError(f"{refusal} {FEWER_ROWS[decision.set_calibration, mondrian is not None]}") from None
 
 
 # What a refusal at `train` adds (by calibration, and whether classes are calibrated apart).

@@ -30,7 +30,7 @@ from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.audit import critical_classes, drop_for_training
-from multiclass.jobs.critical import check_streamed, fit_critical, watch_critical
+from multiclass.jobs.critical import check_calibration_rows, check_streamed, fit_critical, watch_critical
 from multiclass.jobs.cross_sets import FoldSource
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
@@ -254,6 +254,7 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     X, y = check_training_data(X, y, n_features, len(classes))  # float32 (dense or CSR) and int64, checked once
     if X_val is not None:
         X_val, y_val = check_training_data(X_val, y_val, n_features, len(classes), name="X_val")
+    check_calibration_rows(decision, classes, y, y_val)  # too few rows for the sets: refused before training
     n_rows = X.shape[0]
     chosen = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=n_rows, n_features=n_features,
                   n_classes=len(classes), sparse=is_sparse(X))

@@ -60,10 +60,8 @@ SEARCH_BUDGET_MACS = 1e12
 # Validation rows a candidate of the search is ranked on, at most (a stratified sample of them; the final model
 # early-stops on all): 3,000 rows measure an accuracy near 95 % to about +-0.4 points.
 SEARCH_VAL_ROWS = 3_000
-# What the auto recipe watches on CSR rows (TF-IDF text) when the caller fixed no monitor: the validation loss
-# is lowest a few epochs in, when the network turns overconfident on words seen in training, long before its
-# decisions stop improving (trump_tweets: best loss at epoch 6, test macro-F1 0.201 watching it, 0.348 watching
-# macro-F1; fortunes 0.364 -> 0.412; austen 0.879 -> 0.877: bench/RESULTS.md 7a).
+# What the auto recipe watches on CSR rows (TF-IDF text) when no monitor is fixed: the validation loss turns a
+# few epochs in, long before the decisions stop improving (docs/recipes.md; bench/RESULTS.md 7a).
 TEXT_MONITOR = "val_macro_f1"
 # Patience and most epochs of a candidate trained on a subsample of the rows (on every row: `AUTO_PATIENCE` and
 # `SEARCH_EPOCHS`): a rung ranks candidates, it need not train them to the end (Hyperband's resource is epochs).

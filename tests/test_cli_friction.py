@@ -162,6 +162,22 @@ def test_warnings_are_one_line_each_in_the_language_of_the_run(tmp_path, capsys,
     assert len(lines) == 1 and lines[0].startswith(word) and "Warning" not in err and ".py:" not in err
 
 
+@pytest.mark.parametrize("given, weight", [([], "balanced"), (["--class-weight", "none"], "none")])
+def test_sparse_text_aims_at_macro_f1_with_balanced_weights_unless_told(tmp_path, capsys, given, weight):
+    rng = np.random.default_rng(0)  # 2,500 distinct words: TF-IDF read as sparse rows (docs/recipes.md)
+    words = np.array([f"w{i}" for i in range(2500)])
+    labels = np.where(rng.random(1000) < 0.8, "common", "rare")
+    texts = [" ".join(rng.choice(words[:2000] if label == "common" else words[2000:], 16)) for label in labels]
+    pd.DataFrame({"text": texts, "label": labels}).to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--text-column", "text",
+                             "--out", str(tmp_path / "m"), "--epochs", "2", *given], capsys)
+    assert code == 0, err
+    document = _model_json(tmp_path / "m")
+    assert document["data"]["kind"] == "text" and document["model_config"]["n_features"] >= 2000
+    assert (document["train_config"]["monitor"], document["train_config"]["class_weight"]) == ("val_macro_f1", weight)
+    assert (", classes weighted balanced (recipe auto" in out) == (weight == "balanced")
+
+
 def test_the_report_says_which_recipe_chose_the_network(tmp_path, capsys):
     _frame().to_csv(tmp_path / "d.csv", index=False)
     code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"),

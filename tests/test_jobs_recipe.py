@@ -62,15 +62,17 @@ def test_plan_keeps_what_the_caller_gives():
     assert chosen.config.epochs == 500  # decided by early stopping, not a 100-epoch cap
 
 
-@pytest.mark.parametrize("sparse, config, monitor", [
-    (True, TrainConfig(), "val_macro_f1"),  # TF-IDF text: the loss turns too early (docs/recipes.md)
-    (False, TrainConfig(), "val_loss"),  # tables keep the loss
-    (True, TrainConfig(monitor="val_accuracy"), "val_accuracy"),  # a monitor the caller gives is kept
+@pytest.mark.parametrize("sparse, config, monitor, weight", [
+    (True, TrainConfig(), "val_macro_f1", "balanced"),  # TF-IDF text: aims at macro-F1 (docs/recipes.md)
+    (False, TrainConfig(), "val_loss", None),  # tables keep the loss, unweighted
+    (True, TrainConfig(monitor="val_accuracy"), "val_accuracy", "balanced"),  # a monitor the caller gives is kept
+    (True, TrainConfig(class_weight="none"), "val_macro_f1", "none"),  # so are weights, "none" included
+    (True, TrainConfig(class_weight={"a": 2.0}), "val_macro_f1", {"a": 2.0}),
 ])
-def test_plan_watches_macro_f1_on_text_unless_the_caller_fixed_the_monitor(sparse, config, monitor):
+def test_plan_aims_text_at_macro_f1_unless_the_caller_says_otherwise(sparse, config, monitor, weight):
     chosen = plan("auto", hidden=None, dropout=None, config=config, n_rows=5000, n_features=2000, n_classes=20,
                   sparse=sparse)
-    assert chosen.config.monitor == monitor
+    assert (chosen.config.monitor, chosen.config.class_weight) == (monitor, weight)
     seed = plan("seed", hidden=None, dropout=None, config=config, n_rows=5000, n_features=2000, n_classes=20,
                 sparse=sparse)
     assert seed.config.monitor == (config.monitor if config.monitor != "val_loss" else "val_accuracy")

@@ -220,7 +220,7 @@ def test_early_stopping_min_delta_and_nan():
         ({"lr": float("nan")}, r"`lr` must be a finite number > 0; got nan\."),
         ({"val_split": 1.0}, r"`val_split` must be in \[0, 1\); got 1\.0\."),
         ({"monitor": "loss"}, r"`monitor` must be one of \[.*\], 'val_recall:<class>' or 'val_critical:<class>\[,<class>\]'; got 'loss'\."),
-        ({"class_weight": "even"}, r"`class_weight` must be None, 'balanced' or a mapping"),
+        ({"class_weight": "even"}, r"`class_weight` must be None, 'none', 'balanced' or a mapping"),
         ({"l2": -1.0}, r"`l2` must be a finite number >= 0; got -1\.0\."),
     ],
 )

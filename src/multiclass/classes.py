@@ -78,13 +78,14 @@ def resolve_class(key, classes: Sequence | None, n_classes: int, what: str) -> i
 
 
 def resolve_class_weight(class_weight, counts, classes: Sequence | None = None) -> np.ndarray | None:
-    """A (K,) weight per class code from None, "balanced" or a mapping class -> weight (missing classes: 1).
+    """A (K,) weight per class code from None, "none", "balanced" or a mapping class -> weight (missing classes: 1).
 
-    "balanced" is scikit-learn's ``n_samples / (n_classes * count_c)``, over the classes present.
+    "balanced" is scikit-learn's ``n_samples / (n_classes * count_c)``, over the classes present; "none" is None said
+    outright (the auto recipe weighs TF-IDF text "balanced" unless told: `multiclass.jobs.recipe.plan`).
 
     Parameters
     ----------
-    class_weight : None, "balanced" or mapping class -> weight
+    class_weight : None, "none", "balanced" or mapping class -> weight
     counts : array-like of int, shape (n_classes,)
         Training rows of each class (``np.bincount(y, minlength=K)``; a streamed scan's class counts).
     classes : sequence of K names, optional
@@ -97,7 +98,7 @@ def resolve_class_weight(class_weight, counts, classes: Sequence | None = None) 
     """
     counts = np.asarray(counts, dtype=np.float64)
     n_classes = len(counts)
-    if class_weight is None:
+    if class_weight is None or (isinstance(class_weight, str) and class_weight == "none"):
         return None
     if isinstance(class_weight, str) and class_weight == "balanced":
         n_present = np.count_nonzero(counts)

@@ -57,7 +57,8 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         its recall.
     patience : int or None, default=None
     min_delta : float, default=0.0
-    class_weight : None, "balanced" or dict, default=None
+    class_weight : None, "none", "balanced" or dict, default=None
+        None: no weights, but "balanced" for TF-IDF text under ``recipe="auto"``; "none" says no weights outright.
     label_smoothing : float, default=0.0
     calibrate : bool, default=False
         Fit a temperature on the held-out `val_split` rows: `predict_proba` then returns calibrated

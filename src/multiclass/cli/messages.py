@@ -52,6 +52,7 @@ MESSAGES = {
                    "{dataset}: {rows} filas de entrenamiento, {features} variables, {classes} clases"),
     "recipe_line": ("network {widths}, dropout {dropout}, l2 {l2}, lr {lr}, batch {batch}",
                     "red {widths}, dropout {dropout}, l2 {l2}, lr {lr}, lote {batch}"),
+    "balanced_weights": ("{line}, classes weighted balanced", "{line}, clases ponderadas balanced"),
     "recipe_searched": ("{line} (recipe {name}: the best of {tried} candidates on the validation rows)",
                         "{line} (receta {name}: la mejor de {tried} candidatas en las filas de validación)"),
     "recipe_searched_folds": ("{line} (recipe {name}: the best of {tried} candidates by {folds}-fold "

@@ -35,6 +35,8 @@ def recipe_line(trained, lang: str = "en") -> str:
         widths = say("fold_widths", lang, widths=widths, folds=folds)
     line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
                lr=_general(config.lr, lang), batch=config.batch_size)
+    if config.class_weight == "balanced":  # the auto recipe's default for TF-IDF text, or asked
+        line = say("balanced_weights", lang, line=line)
     tried = candidates_tried(recipe)
     if tried and folds:
         return say("recipe_searched_folds", lang, line=line, name=recipe["name"], tried=tried, folds=folds)

@@ -60,8 +60,9 @@ SEARCH_BUDGET_MACS = 1e12
 # Validation rows a candidate of the search is ranked on, at most (a stratified sample of them; the final model
 # early-stops on all): 3,000 rows measure an accuracy near 95 % to about +-0.4 points.
 SEARCH_VAL_ROWS = 3_000
-# What the auto recipe watches on CSR rows (TF-IDF text) when no monitor is fixed: the validation loss turns a
-# few epochs in, long before the decisions stop improving (docs/recipes.md; bench/RESULTS.md 7a).
+# What the auto recipe watches on CSR rows (TF-IDF text) when no monitor is fixed -- the validation loss turns a
+# few epochs in, long before the decisions stop improving -- with class weights "balanced" unless given
+# (docs/recipes.md; bench/RESULTS.md 7a).
 TEXT_MONITOR = "val_macro_f1"
 # Patience and most epochs of a candidate trained on a subsample of the rows (on every row: `AUTO_PATIENCE` and
 # `SEARCH_EPOCHS`): a rung ranks candidates, it need not train them to the end (Hyperband's resource is epochs).
@@ -379,7 +380,7 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
 
     Fixed: the recipe's own `fixed`, `hidden` and `dropout` when not None, and the fields of `config` among
     `EXPLICIT_FIELDS` that differ from `TrainConfig`'s defaults. On `sparse` (CSR) rows the auto recipe watches
-    `TEXT_MONITOR` unless the monitor is fixed.
+    `TEXT_MONITOR` unless the monitor is fixed, and weighs the classes "balanced" unless `config` gives weights.
     """
     recipe = recipe if isinstance(recipe, Recipe) else Recipe(str(recipe))
     fixed = {**explicit_fields(config), **recipe.fixed}
@@ -396,6 +397,6 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     searched = {k: v for k, v in fixed.items() if k in SEARCHED}
     candidates = auto_candidates(n_rows, n_features, n_classes, fixed=searched, sparse=sparse)
     settings = {k: v for k, v in fixed.items() if k in SETTINGS}
-    watched = {"monitor": TEXT_MONITOR} if sparse else {}
-    final = replace(config, **{"epochs": AUTO_EPOCHS, **watched, **settings})
+    text = {"monitor": TEXT_MONITOR, **({"class_weight": "balanced"} if config.class_weight is None else {})}
+    final = replace(config, **{"epochs": AUTO_EPOCHS, **(text if sparse else {}), **settings})
     return Plan(Recipe(recipe.name, fixed), candidates, final)

@@ -61,8 +61,9 @@ class TrainConfig:
         Multiply the learning rate by `lr_factor` after this many epochs without improvement of `monitor`
         (Keras' ReduceLROnPlateau); None keeps it constant. Keep it below `patience` to have an effect.
     lr_factor : float in (0, 1), default=0.2
-    class_weight : None, "balanced" or mapping class -> weight, default=None
-        "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn.
+    class_weight : None, "none", "balanced" or mapping class -> weight, default=None
+        "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn. None: no weights, except that the
+        auto recipe weighs TF-IDF text "balanced" (`multiclass.jobs.recipe.plan`); "none": no weights, said.
     seed : int, default=0
         Seeds the split, the initialisation, the shuffling and dropout.
     device : str, default="cpu"
@@ -197,8 +198,9 @@ def validate_train_config(config: TrainConfig) -> None:
     if not (_is_real(config.min_delta) and config.min_delta >= 0):
         raise ConfigError(f"`min_delta` must be a finite number >= 0; got {config.min_delta!r}.")
     weight = config.class_weight
-    if not (weight is None or weight == "balanced" or isinstance(weight, Mapping)):
-        raise ConfigError(f"`class_weight` must be None, 'balanced' or a mapping class -> weight; got {weight!r}.")
+    if not (weight is None or weight in ("balanced", "none") or isinstance(weight, Mapping)):
+        raise ConfigError(f"`class_weight` must be None, 'none', 'balanced' or a mapping class -> weight; got "
+                          f"{weight!r}.")
     if isinstance(weight, Mapping):
         for key, value in weight.items():
             if not (_is_real(value) and value >= 0):

@@ -60,10 +60,9 @@ SEARCH_BUDGET_MACS = 1e12
 # Validation rows a candidate of the search is ranked on, at most (a stratified sample of them; the final model
 # early-stops on all): 3,000 rows measure an accuracy near 95 % to about +-0.4 points.
 SEARCH_VAL_ROWS = 3_000
-# What the auto recipe watches on CSR rows (TF-IDF text) when no monitor is fixed -- the validation loss turns a
-# few epochs in, long before the decisions stop improving -- with class weights "balanced" unless given
-# (docs/recipes.md; bench/RESULTS.md 7a).
-TEXT_MONITOR = "val_macro_f1"
+# What the auto recipe sets on CSR rows (TF-IDF text) where the caller set neither: it aims at macro-F1, as the
+# validation loss turns a few epochs in, long before the decisions stop improving (docs/recipes.md; RESULTS 7a).
+TEXT_SETTINGS = {"monitor": "val_macro_f1", "class_weight": "balanced"}
 # Patience and most epochs of a candidate trained on a subsample of the rows (on every row: `AUTO_PATIENCE` and
 # `SEARCH_EPOCHS`): a rung ranks candidates, it need not train them to the end (Hyperband's resource is epochs).
 SUBSAMPLE_PATIENCE = 8
@@ -379,8 +378,8 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     """Resolve `recipe` ("auto", "seed" or a `Recipe`) against what the caller fixed.
 
     Fixed: the recipe's own `fixed`, `hidden` and `dropout` when not None, and the fields of `config` among
-    `EXPLICIT_FIELDS` that differ from `TrainConfig`'s defaults. On `sparse` (CSR) rows the auto recipe watches
-    `TEXT_MONITOR` unless the monitor is fixed, and weighs the classes "balanced" unless `config` gives weights.
+    `EXPLICIT_FIELDS` that differ from `TrainConfig`'s defaults. On `sparse` (CSR) rows the auto recipe takes
+    `TEXT_SETTINGS` where `config` keeps the defaults.
     """
     recipe = recipe if isinstance(recipe, Recipe) else Recipe(str(recipe))
     fixed = {**explicit_fields(config), **recipe.fixed}
@@ -397,6 +396,6 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     searched = {k: v for k, v in fixed.items() if k in SEARCHED}
     candidates = auto_candidates(n_rows, n_features, n_classes, fixed=searched, sparse=sparse)
     settings = {k: v for k, v in fixed.items() if k in SETTINGS}
-    text = {"monitor": TEXT_MONITOR, **({"class_weight": "balanced"} if config.class_weight is None else {})}
-    final = replace(config, **{"epochs": AUTO_EPOCHS, **(text if sparse else {}), **settings})
+    text = {k: v for k, v in TEXT_SETTINGS.items() if getattr(config, k) == getattr(TrainConfig(), k)} if sparse else {}
+    final = replace(config, **{"epochs": AUTO_EPOCHS, **text, **settings})
     return Plan(Recipe(recipe.name, fixed), candidates, final)

@@ -140,10 +140,19 @@ def warn_codes(where: str, frame: pd.DataFrame, specs, forced) -> None:
     """One `DataWarning` per categorical column of `specs` (a preprocessor's) not in `forced` (``categorical``)
     that holds numbers and text: a code read as categories (`CODE_VALUES`), which may instead hide a typo."""
     for spec in specs:
-        found = None if spec["type"] != "categorical" or spec["name"] in forced else text_among_numbers(
-            frame[spec["name"]])
+        if spec["type"] != "categorical" or spec["name"] in forced or not _mixed(spec["categories"]):
+            continue  # (only a column whose few categories mix numbers and words is read row by row)
+        found = text_among_numbers(frame[spec["name"]])
         if found is not None:
             warn_code(where, spec["name"], *found, len(spec["categories"]))
+
+
+def _mixed(categories) -> bool:
+    """Whether a code's categories (at most `CODE_VALUES`) hold both numbers and words."""
+    if len(categories) > CODE_VALUES:
+        return False
+    numbers = pd.to_numeric(pd.Series(categories, dtype=object), errors="coerce").notna()
+    return bool(numbers.any() and not numbers.all())
 
 
 def warn_code(where: str, name: str, row: int, value, n_categories: int) -> None:

@@ -232,11 +232,13 @@ def test_the_hints_are_the_templates_english():
 
 # ---- what model.json keeps ---------------------------------------------------------------------------------------
 
-def test_cli_cross_conformal_per_class_sets_are_saved_and_predicted(tmp_path):
+def test_cli_cross_conformal_per_class_sets_are_saved_and_predicted(tmp_path, capsys):
     data, new = table(tmp_path / "t.csv", 1500, 1), table(tmp_path / "new.csv", 500, 2)
     model = tmp_path / "m"
     assert main(["train", str(data), "--target", "state", *FAST, "--coverage", "0.8", "--set-groups", "all",
                  "--set-calibration", "cross", "--set-score", "lac", "--out", str(model)]) == 0
+    assert ("prediction sets: 80% coverage, score lac, a threshold per class, calibrated on 1,500 rows "
+            "(out-of-fold, 5 folds); predict --sets writes them") in capsys.readouterr().out.splitlines()
     entry = json.loads((model / "model.json").read_text())["conformal"]
     counts = pd.read_csv(data)["state"].value_counts().reindex(sorted(CLASSES))  # the model's class order
     assert entry["method"] == "cross" and entry["n_folds"] == 5 and entry["score"] == "lac"
@@ -252,12 +254,17 @@ def test_cli_cross_conformal_per_class_sets_are_saved_and_predicted(tmp_path):
                           predict_sets(probs, trained.conformal))
 
 
-def test_cli_split_groups_marginal_overrides_the_critical_default(tmp_path):
+def test_cli_split_groups_marginal_overrides_the_critical_default(tmp_path, capsys):
     data = table(tmp_path / "t.csv", 1500, 1)
+    said = {"auto": "un umbral para 'rare' y uno para las demás clases", "marginal": "un umbral para todas las clases",
+            "critical": "un umbral para 'rare' y uno para las demás clases"}
     for groups, expected in (("auto", [0, 0, 1, 0]), ("marginal", [0, 0, 0, 0]), ("critical", [0, 0, 1, 0])):
         model = tmp_path / groups
         assert main(["train", str(data), "--target", "state", *FAST, "--critical", "rare", "--coverage", "0.8",
-                     "--set-groups", groups, "--out", str(model)]) == 0
+                     "--set-groups", groups, "--out", str(model), "--lang", "es"]) == 0
+        line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("conjuntos"))
+        assert f"cobertura del 80\xa0%, puntuación aps, {said[groups]}, calibrados con " in line
+        assert line.endswith("filas (filas de validación apartadas); predict --sets los escribe")
         document = json.loads((model / "model.json").read_text())
         assert document["classes"] == sorted(CLASSES)  # misalign, ok, rare, wear: `rare` is code 2
         assert document["conformal"]["groups"] == expected and document["conformal"]["method"] == "split"

@@ -16,7 +16,7 @@ from multiclass.atomic import write_bytes_atomic
 from multiclass.audit import AuditConfig
 from multiclass.audit import render_terminal as render_audit
 from multiclass.cli.messages import say
-from multiclass.cli.summary import announce_read, number, recipe_line, stop_line
+from multiclass.cli.summary import announce_read, number, recipe_line, sets_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
 from multiclass.jobs.audit import audit as audit_data
@@ -112,6 +112,8 @@ def train(args, console: Console) -> int:
                           **dropped))
     console.print(recipe_line(trained, lang))
     console.print(stop_line(trained, lang))
+    if (sets := sets_line(trained, lang)) is not None:
+        console.print(sets)
     if result.validation is not None:
         title = say("validation_title", lang, rows=number(result.validation.n_samples, lang))
         render_report(result.validation, console, lang=lang, title=title, details=args.details)

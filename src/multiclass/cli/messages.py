@@ -43,6 +43,17 @@ MESSAGES = {
                              " (ninguna época alcanzó precisión {floor} en {classes}: se conservó la de mejor F1 en "
                              "ellas)"),
     "validation_title": ("validation ({rows} rows)", "validación ({rows} filas)"),
+    # train --coverage: what the prediction sets were calibrated for (summary.sets_line)
+    "sets_line": ("prediction sets: {coverage} coverage, score {score}, {groups}, calibrated on {rows} rows "
+                  "({method}); predict --sets writes them",
+                  "conjuntos de predicción: cobertura del {coverage}, puntuación {score}, {groups}, calibrados con "
+                  "{rows} filas ({method}); predict --sets los escribe"),
+    "sets_marginal": ("one threshold for every class", "un umbral para todas las clases"),
+    "sets_per_class": ("a threshold per class", "un umbral por clase"),
+    "sets_critical": ("a threshold for {names} and one for the other classes",
+                      "un umbral para {names} y uno para las demás clases"),
+    "sets_split": ("held-out validation rows", "filas de validación apartadas"),
+    "sets_cross": ("out-of-fold, {folds} folds", "fuera de pliegue, {folds} pliegues"),
     "interrupted_written": ("interrupted after epoch {epoch}: the best model so far (epoch {best}) was written to "
                             "{path}; continue with --resume {path}",
                             "interrumpido tras la época {epoch}: el mejor modelo hasta ahora (época {best}) se "

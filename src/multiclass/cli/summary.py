@@ -9,7 +9,7 @@ from multiclass.cli.messages import say
 from multiclass.report.formatting import Formatter
 from multiclass.report.value import candidates_tried
 
-__all__ = ["announce_read", "number", "recipe_line", "stop_line"]
+__all__ = ["announce_read", "number", "recipe_line", "sets_line", "stop_line"]
 
 
 def number(value, lang: str, digits: int | None = None) -> str:
@@ -43,6 +43,26 @@ def recipe_line(trained, lang: str = "en") -> str:
     if tried:
         return say("recipe_searched", lang, line=line, name=recipe["name"], tried=tried)
     return say("recipe_named", lang, line=line, name=recipe["name"]) if recipe else line
+
+
+def sets_line(trained, lang: str = "en") -> str | None:
+    """``prediction sets: 95 % coverage, score aps, a threshold for 'critical' and one for the other classes,
+    calibrated on 1,500 rows (held-out validation rows); predict --sets writes them``; None without sets."""
+    sets = trained.conformal
+    if sets is None:
+        return None
+    groups = sets.groups
+    if len(set(groups)) == 1:
+        words = say("sets_marginal", lang)
+    elif len(set(groups)) == len(groups):
+        words = say("sets_per_class", lang)
+    else:
+        names = ", ".join(f"'{name}'" for name, group in zip(trained.classes, groups) if group)
+        words = say("sets_critical", lang, names=names)
+    method = (say("sets_cross", lang, folds=sets.n_folds) if sets.method == "cross" else say("sets_split", lang))
+    digits = 0 if float(100 * sets.coverage).is_integer() else 1
+    return say("sets_line", lang, coverage=Formatter(lang).percent(sets.coverage, digits), score=sets.score,
+               groups=words, rows=number(sum(sets.class_counts), lang), method=method)
 
 
 def stop_line(trained, lang: str = "en") -> str:

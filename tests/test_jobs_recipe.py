@@ -6,7 +6,8 @@ from sklearn.datasets import make_classification
 
 from multiclass.exceptions import ConfigError
 from multiclass.jobs import recipe
-from multiclass.jobs.recipe import MIN_RUNG_ROWS, _cost, _representatives, plan, rung_rows, search
+from multiclass.jobs.plan import plan
+from multiclass.jobs.recipe import MIN_RUNG_ROWS, _cost, _representatives, rung_rows, search
 from multiclass.training import TrainConfig
 from multiclass.training.recipes import SEED, Candidate, Recipe, auto_candidates, batch_size_for
 

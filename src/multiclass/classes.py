@@ -81,7 +81,7 @@ def resolve_class_weight(class_weight, counts, classes: Sequence | None = None) 
     """A (K,) weight per class code from None, "none", "balanced" or a mapping class -> weight (missing classes: 1).
 
     "balanced" is scikit-learn's ``n_samples / (n_classes * count_c)``, over the classes present; "none" is None said
-    outright (the auto recipe weighs TF-IDF text "balanced" unless told: `multiclass.jobs.recipe.plan`).
+    outright (the auto recipe weighs TF-IDF text "balanced" unless told: `multiclass.jobs.plan.plan`).
 
     Parameters
     ----------

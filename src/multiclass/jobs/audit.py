@@ -1,8 +1,8 @@
 """The `audit` verb: from labelled data to the audit folder (``suspects.csv``, ``audit.json``, the HTML report).
 
-The fold models are the model `train` would fit: the recipe (`multiclass.jobs.recipe`: `plan`, then `search` on a
-stratified ``val_split`` of all the rows) picks one network and its training ONCE, and that candidate trains on
-each of the K folds (`multiclass.audit.folds`). The search is not repeated per fold: K searches would cost K
+The fold models are the model `train` would fit: the recipe (`multiclass.jobs.plan.plan`, then
+`multiclass.jobs.recipe.search` on a stratified ``val_split`` of all the rows) picks one network and its training
+ONCE, and that candidate trains on each of the K folds (`multiclass.audit.folds`). The search is not repeated per fold: K searches would cost K
 times as much and could pick K different networks, whose probabilities would not be comparable.
 
 `drop_for_training` is what ``train --drop-suspects AUDIT_DIR`` does to the data before training: it leaves out the
@@ -24,7 +24,8 @@ from multiclass.data.labels import errors_about
 from multiclass.data.split import stratified_split
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.inputs import wants_stream
-from multiclass.jobs.recipe import plan, search
+from multiclass.jobs.plan import plan
+from multiclass.jobs.recipe import search
 from multiclass.training import TrainConfig
 from multiclass.training.arrays import is_sparse
 

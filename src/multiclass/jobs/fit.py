@@ -35,7 +35,8 @@ from multiclass.jobs.cross_sets import FoldSource
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.crossval import FOLD_AVERAGE, averaged_network
-from multiclass.jobs.recipe import plan, search
+from multiclass.jobs.plan import plan
+from multiclass.jobs.recipe import search
 from multiclass.training.recipes import SEED
 from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import save_model

@@ -1,7 +1,7 @@
 """The auto recipe's search: which candidate configuration trains the final model.
 
-`plan` resolves a recipe against what the caller fixed (the candidates of
-`multiclass.training.recipes.auto_candidates`, or the seed's one). `search` ranks candidates: on small data, when 5
+`multiclass.jobs.plan` resolves a recipe against what the caller fixed (the candidates of
+`multiclass.training.recipes.auto_candidates`, or the seed's one); `search` ranks them: on small data, when 5
 folds of every candidate fit the budget, by cross-validation on the training rows (`multiclass.jobs.crossval`: the
 model is then the winner's fold models averaged, no final training); else on the validation rows, every candidate
 on every training row when that fits the budget; otherwise in two stages --
@@ -33,24 +33,10 @@ from multiclass.training import train
 from multiclass.training.arrays import is_sparse
 from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.monitor import watched_of
-from multiclass.training.recipes import (
-    AUTO_EPOCHS,
-    AUTO_PATIENCE,
-    SEARCHED,
-    SEED,
-    SETTINGS,
-    Candidate,
-    Recipe,
-    auto_candidates,
-    batch_size_for,
-    expected_epochs,
-)
+from multiclass.training.recipes import AUTO_PATIENCE, Candidate, batch_size_for, expected_epochs
 from multiclass.training.progress import say_search
 
-__all__ = ["SEARCH_BUDGET_MACS", "Plan", "SearchResult", "explicit_fields", "plan", "rung_rows", "search"]
-
-# TrainConfig fields a library caller fixes by setting them away from their defaults.
-EXPLICIT_FIELDS = ("lr", "l2", "batch_size", "epochs", "patience", "monitor", "lr_patience")
+__all__ = ["SEARCH_BUDGET_MACS", "SearchResult", "rung_rows", "search"]
 
 # Training settings that, fixed by the user, ask for the one final training they shape (not a fold average).
 CONTROLLED = ("epochs", "patience", "lr_patience")
@@ -60,9 +46,6 @@ SEARCH_BUDGET_MACS = 1e12
 # Validation rows a candidate of the search is ranked on, at most (a stratified sample of them; the final model
 # early-stops on all): 3,000 rows measure an accuracy near 95 % to about +-0.4 points.
 SEARCH_VAL_ROWS = 3_000
-# What the auto recipe sets on CSR rows (TF-IDF text) where the caller set neither: it aims at macro-F1, as the
-# validation loss turns a few epochs in, long before the decisions stop improving (docs/recipes.md; RESULTS 7a).
-TEXT_SETTINGS = {"monitor": "val_macro_f1", "class_weight": "balanced"}
 # Patience and most epochs of a candidate trained on a subsample of the rows (on every row: `AUTO_PATIENCE` and
 # `SEARCH_EPOCHS`): a rung ranks candidates, it need not train them to the end (Hyperband's resource is epochs).
 SUBSAMPLE_PATIENCE = 8
@@ -355,47 +338,3 @@ def _subsample(y: np.ndarray, n: int, seed: int) -> np.ndarray:
         take = min(len(members), max(1, round(fraction * len(members))))
         chosen.append(rng.choice(members, size=take, replace=False))
     return np.sort(np.concatenate(chosen))
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a recipe leaves to decide: the candidates (one when nothing is searched) and the config of the final
-    training (its epochs and patience resolved)."""
-
-    recipe: Recipe
-    candidates: list[Candidate]
-    config: TrainConfig
-
-
-def explicit_fields(config: TrainConfig) -> dict:
-    """TrainConfig fields of `EXPLICIT_FIELDS` set away from their defaults: the library's way of saying "fixed"."""
-    default = TrainConfig()
-    return {name: getattr(config, name) for name in EXPLICIT_FIELDS if getattr(config, name) != getattr(default, name)}
-
-
-def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_features: int, n_classes: int,
-         sparse: bool = False) -> Plan:
-    """Resolve `recipe` ("auto", "seed" or a `Recipe`) against what the caller fixed.
-
-    Fixed: the recipe's own `fixed`, `hidden` and `dropout` when not None, and the fields of `config` among
-    `EXPLICIT_FIELDS` that differ from `TrainConfig`'s defaults. On `sparse` (CSR) rows the auto recipe takes
-    `TEXT_SETTINGS` where `config` keeps the defaults.
-    """
-    recipe = recipe if isinstance(recipe, Recipe) else Recipe(str(recipe))
-    fixed = {**explicit_fields(config), **recipe.fixed}
-    if hidden is not None:
-        fixed["hidden"] = tuple(hidden)
-    if dropout is not None:
-        fixed["dropout"] = float(dropout)
-    if recipe.name == "seed":
-        settings = {**SEED, **fixed}
-        candidate = Candidate(tuple(settings["hidden"]), float(settings["dropout"]), float(settings["l2"]),
-                              float(settings["lr"]), int(settings["batch_size"]))
-        training = {k: settings[k] for k in ("epochs", "monitor", "patience", "lr_patience")}
-        return Plan(recipe, [candidate], replace(config, **training))
-    searched = {k: v for k, v in fixed.items() if k in SEARCHED}
-    candidates = auto_candidates(n_rows, n_features, n_classes, fixed=searched, sparse=sparse)
-    settings = {k: v for k, v in fixed.items() if k in SETTINGS}
-    text = {k: v for k, v in TEXT_SETTINGS.items() if getattr(config, k) == getattr(TrainConfig(), k)} if sparse else {}
-    final = replace(config, **{"epochs": AUTO_EPOCHS, **text, **settings})
-    return Plan(Recipe(recipe.name, fixed), candidates, final)

@@ -63,7 +63,7 @@ class TrainConfig:
     lr_factor : float in (0, 1), default=0.2
     class_weight : None, "none", "balanced" or mapping class -> weight, default=None
         "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn. None: no weights, except that the
-        auto recipe weighs TF-IDF text "balanced" (`multiclass.jobs.recipe.plan`); "none": no weights, said.
+        auto recipe weighs TF-IDF text "balanced" (`multiclass.jobs.plan.plan`); "none": no weights, said.
     seed : int, default=0
         Seeds the split, the initialisation, the shuffling and dropout.
     device : str, default="cpu"

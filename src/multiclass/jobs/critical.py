@@ -49,16 +49,13 @@ def watch_critical(resolved: TrainConfig, given: TrainConfig, recipe, decision: 
     ConfigError. With neither costs nor critical classes `resolved` is returned as it is."""
     critical = decision.critical if decision is not None else ()
     costs = decision.cost_matrix if decision is not None else None
-    if COST_MONITOR in (resolved.monitor, given.monitor):
+    fixed = recipe.fixed if isinstance(recipe, Recipe) else {}
+    chosen = "monitor" in fixed or given.monitor != TrainConfig().monitor  # the caller chose the monitor
+    if COST_MONITOR in (resolved.monitor, given.monitor) or (costs is not None and not chosen):
         if costs is None:
             raise ConfigError(MISSING_COSTS)
         return replace(resolved, monitor=COST_MONITOR, cost_matrix=check_monitor_costs(costs))
-    fixed = recipe.fixed if isinstance(recipe, Recipe) else {}
-    if "monitor" in fixed or given.monitor != TrainConfig().monitor:
-        return resolved
-    if costs is not None:
-        return replace(resolved, monitor=COST_MONITOR, cost_matrix=check_monitor_costs(costs))
-    if not critical:
+    if chosen or not critical:
         return resolved
     return replace(resolved, monitor=critical_monitor(critical))
 

@@ -160,3 +160,76 @@ def test_ctrl_c_during_the_search_stops_the_run_and_writes_nothing(tmp_path, cap
     assert main(["train", str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m")]) == 130
     assert "interrupted" in capsys.readouterr().err and calls["n"] == 3
     assert not (tmp_path / "m").exists()
+
+
+def _cost_of(candidates, n_rows, n_features=8, n_classes=3):
+    from multiclass.jobs.recipe import _cost
+
+    fold_rows = n_rows - n_rows // CV_FOLDS
+    return _cost(candidates, fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS, copies=CV_FOLDS)
+
+
+def _three_shapes(n_rows):
+    """Three network shapes, and a budget that cross-validates none of them but fits any one's five fold models."""
+    shapes = {}
+    for candidate in auto_candidates(n_rows, 8, 3):
+        shapes.setdefault(candidate.hidden, candidate)
+    candidates = list(shapes.values())[:3]
+    return candidates, (_cost_of(candidates, n_rows) + max(_cost_of([c], n_rows) for c in candidates)) / 2
+
+
+def test_the_winner_of_the_validation_rows_is_trained_on_the_folds_when_the_rows_are_few(capsys):
+    X, y = _data(1_300, seed=3)
+    X_tr, y_tr, X_va, y_va = X[:1_200], y[:1_200], X[1_200:], y[1_200:]
+    candidates, budget = _three_shapes(1_200)
+    found = search(X_tr, y_tr, X_va, y_va, candidates, classes=["a", "b", "c"], budget=budget,
+                   base=TrainConfig(verbose=True, seed=0, log_every=1000))
+    err = capsys.readouterr().err
+    assert "recipe auto: the chosen network on 5 folds of all 1,200 rows, one model per fold" in err
+    ranked = [e for e in found.board if e["stage"] != "final folds"]
+    assert {e["stage"] for e in ranked} == {"capacity"} and len(ranked) == 3
+    best = min(ranked, key=lambda e: e["val_loss"])  # ranked on the validation rows
+    assert found.winner.to_dict() == {k: best[k] for k in found.winner.to_dict()}
+    folded = [e for e in found.board if e["stage"] == "final folds"]
+    assert len(folded) == 1 and {k: folded[0][k] for k in found.winner.to_dict()} == found.winner.to_dict()
+    assert found.folds == CV_FOLDS and len(found.fold_states) == CV_FOLDS
+    assert found.to_dict()["ranked_on"] == "validation"
+
+
+def test_many_training_rows_train_the_winner_once(monkeypatch):
+    from multiclass.jobs import recipe
+
+    monkeypatch.setattr(recipe, "FOLD_FINAL_ROWS", 999)
+    X, y = _data(1_100, seed=4)
+    candidates, budget = _three_shapes(1_000)
+    found = search(X[:1_000], y[:1_000], X[1_000:], y[1_000:], candidates, classes=["a", "b", "c"], budget=budget,
+                   base=TrainConfig(verbose=False, seed=0))
+    assert found.folds == 0 and not found.fold_results and {e["stage"] for e in found.board} == {"capacity"}
+    assert "ranked_on" not in found.to_dict()
+
+
+@pytest.mark.parametrize("lang, searched, html_text", [
+    ("en", "candidates on the validation rows, then trained on 5 folds)",
+     "candidates on the validation rows; the average of its 5 fold models)"),
+    ("es", "candidatas en las filas de validación, luego entrenada en 5 partes)",
+     "candidatas en las filas de validación; el promedio de sus 5 modelos)"),
+])
+def test_the_command_line_and_report_say_the_winner_of_the_validation_rows_was_trained_on_folds(
+        tmp_path, capsys, monkeypatch, lang, searched, html_text):
+    from multiclass.cli import main
+    from multiclass.jobs import recipe
+
+    cost = recipe._cost
+    # every candidate together is dear (no cross-validation of all of them); one network alone is cheap
+    monkeypatch.setattr(recipe, "_cost", lambda candidates, *args, **kwargs:
+                        cost(candidates, *args, **kwargs) * (1e9 if len(candidates) > 1 else 1.0))
+    X, y = _data(400, seed=5)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=np.array(["a", "b", "c"])[y])
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    assert main(["train", str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"),
+                 "--lang", lang]) == 0
+    out = capsys.readouterr().out
+    assert searched in out and ("x 5 fold models averaged" if lang == "en" else "x 5 modelos de las partes") in out
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--html", str(tmp_path / "r.html"),
+                 "--lang", lang]) == 0
+    assert html_text in (tmp_path / "r.html").read_text()

@@ -8,7 +8,8 @@ on every training row when that fits the budget; otherwise in two stages --
 *capacity*, one candidate per network shape, by successive halving (Jamieson & Talwalkar 2016) with stratified
 subsamples of the training rows as the resource, then *regularisation*, the winning shape's L2 and dropout values in
 one stack on a subsample. The winner is then trained on every training row by the one training loop (checkpoints,
-resume, the fastest engine). Candidates of one network shape train together on the stacked engine
+resume, the fastest engine) -- or, on up to `FOLD_FINAL_ROWS` training rows, on the cross-validation's folds and
+averaged (`_final`). Candidates of one network shape train together on the stacked engine
 (`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping; CSR rows
 train one candidate at a time with the eager loop's sparse first layer. docs/recipes.md says it for users.
 
@@ -259,7 +260,7 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     rows while the rows and the budget last (successive halving, Jamieson & Talwalkar 2016), until one shape is
     left. *Regularisation*: every candidate of that shape (its L2 and dropout values; its dropout values alone
     when the whole grid does not fit) trains in one stack on the most rows the rest of the budget allows. A subsample's L2 is scaled by n / rows. The winner is then trained on
-    every row by the caller.
+    every row by the caller, or here on the folds when the rows are few (`FOLD_FINAL_ROWS`).
 
     Parameters
     ----------

@@ -56,8 +56,9 @@ SUBSAMPLE_EPOCHS = 30
 STEP_MACS = 3e7
 # Most training rows whose final model is the winner's fold models averaged (`_final`) rather than one training
 # early-stopped on the validation split: below this the split holds under ~500 rows, and one early stop on them is
-# noisy (bench/RESULTS.md 7a: hpc's 3,248 rows +1.1 macro-F1 points, digits +0.3, dna -0.1; on larger sets a bag of
-# models on 80 % of the rows measured no better than one model on all: shuttle -2.8, satellite -0.4).
+# noisy (bench/RESULTS.md 7a, the four sets in this range: hpc +1.1 macro-F1 points, digits +0.3, dna -0.1,
+# satellite -0.4; above it, shuttle's 10,140 rows measured -2.8: five models on 80 % of many rows are no better than
+# one on all of them).
 FOLD_FINAL_ROWS = 5_000
 # Fewest training rows a rung trains on: below this, validation scores of different capacities mean little.
 MIN_RUNG_ROWS = 1_000

@@ -329,7 +329,7 @@ def test_the_search_fold_models_are_reused_for_cross_sets(monkeypatch):
     assert 30 <= val.sum() <= 50
     final = clf.predict_proba(X)  # (400, 4)
     nearest = np.abs(probs[val][:, None, :] - final[None, :, :]).max(axis=2).min(axis=1)  # (n_val,)
-    assert nearest.max() < 1e-9
+    assert nearest.max() < 1e-6  # float32 networks: the same row in another batch may differ by an ulp or two
 
 
 # ---- coverage on new rows ----------------------------------------------------------------------------------------

@@ -70,10 +70,6 @@ MESSAGES = {
                               "cross-validation)",
                               "{line} (receta {name}: la mejor de {tried} candidatas por validación cruzada en "
                               "{folds} partes)"),
-    "recipe_searched_final_folds": ("{line} (recipe {name}: the best of {tried} candidates on the validation rows, "
-                                    "then trained on {folds} folds)",
-                                    "{line} (receta {name}: la mejor de {tried} candidatas en las filas de "
-                                    "validación, luego entrenada en {folds} partes)"),
     "fold_widths": ("{widths} x {folds} fold models averaged", "{widths} x {folds} modelos de las partes promediados"),
     "fold_average": ("{folds} fold models, each early-stopped on its own fold (best epochs {epochs}), averaged into "
                      "one network; the learning curve shown is fold 1's.",

@@ -38,8 +38,6 @@ def recipe_line(trained, lang: str = "en") -> str:
     if config.class_weight == "balanced":  # the auto recipe's default for TF-IDF text, or asked
         line = say("balanced_weights", lang, line=line)
     tried = candidates_tried(recipe)
-    if tried and folds and recipe.get("ranked_on") == "validation":
-        return say("recipe_searched_final_folds", lang, line=line, name=recipe["name"], tried=tried, folds=folds)
     if tried and folds:
         return say("recipe_searched_folds", lang, line=line, name=recipe["name"], tried=tried, folds=folds)
     if tried:

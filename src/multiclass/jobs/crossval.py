@@ -12,8 +12,7 @@ pooled out-of-fold loss, accuracy, macro-F1, recall or decision cost: the monito
 The final model is the winner's k fold models averaged (`averaged_network`: their logits' mean, folded into one
 network of k times the width, so every path that runs a network runs it unchanged): an ensemble of models each
 early-stopped on its own fold, trained on the training rows only, so the validation split stays an honest check
-for the report and the decision policy. On up to `multiclass.jobs.recipe.FOLD_FINAL_ROWS` rows, the winner of a
-search ranked on the validation rows is trained on the folds and averaged the same way.
+for the report and the decision policy.
 """
 
 from __future__ import annotations

@@ -8,8 +8,7 @@ on every training row when that fits the budget; otherwise in two stages --
 *capacity*, one candidate per network shape, by successive halving (Jamieson & Talwalkar 2016) with stratified
 subsamples of the training rows as the resource, then *regularisation*, the winning shape's L2 and dropout values in
 one stack on a subsample. The winner is then trained on every training row by the one training loop (checkpoints,
-resume, the fastest engine) -- or, on up to `FOLD_FINAL_ROWS` training rows, on the cross-validation's folds and
-averaged (`_final`). Candidates of one network shape train together on the stacked engine
+resume, the fastest engine). Candidates of one network shape train together on the stacked engine
 (`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping; CSR rows
 train one candidate at a time with the eager loop's sparse first layer. docs/recipes.md says it for users.
 
@@ -54,12 +53,6 @@ SUBSAMPLE_EPOCHS = 30
 # The fixed cost of one step of one stack, in multiply-adds (the launches of a step's small kernels and Adam's pass
 # over the stack, ~2 ms on the 2-core CPU): what makes many small steps of small networks dear.
 STEP_MACS = 3e7
-# Most training rows whose final model is the winner's fold models averaged (`_final`) rather than one training
-# early-stopped on the validation split: below this the split holds under ~500 rows, and one early stop on them is
-# noisy (bench/RESULTS.md 7a, the four sets in this range: hpc +1.1 macro-F1 points, digits +0.3, dna -0.1,
-# satellite -0.4; above it, shuttle's 10,140 rows measured -2.8: five models on 80 % of many rows are no better than
-# one on all of them).
-FOLD_FINAL_ROWS = 5_000
 # Fewest training rows a rung trains on: below this, validation scores of different capacities mean little.
 MIN_RUNG_ROWS = 1_000
 # Each rung keeps the best 1/ETA of its candidates and gives them ETA times the rows (successive halving).
@@ -82,11 +75,8 @@ class SearchResult:
         Training rows of each rung that was run.
     folds : int
         Folds of a cross-validated choice (`multiclass.jobs.crossval`); 0 when ranked on the validation rows.
-    ranked_on : str
-        What ranked the candidates: "folds" (cross-validated) or "validation" (the validation rows; the winner may
-        still be trained on the folds, `folds` > 0, when the training rows are few: `FOLD_FINAL_ROWS`).
     fold_results : list of TrialResult
-        When trained on the folds: how the winner's fold models trained (their best weights, histories, best epochs and
+        When cross-validated: how the winner's fold models trained (their best weights, histories, best epochs and
         stop reasons); the final model is their average (`multiclass.jobs.crossval.averaged_network`).
     """
 
@@ -95,7 +85,6 @@ class SearchResult:
     rungs: list[int] = field(default_factory=list)
     folds: int = 0
     fold_results: list = field(default_factory=list, repr=False)
-    ranked_on: str = "folds"
 
     @property
     def fold_states(self) -> list[dict]:
@@ -109,7 +98,7 @@ class SearchResult:
         chosen = {"chosen": self.winner.to_dict(), "rungs": self.rungs, "candidates": self.board}
         if not self.folds:
             return chosen
-        return {**chosen, "folds": self.folds, "fold_best_epochs": self.fold_best_epochs, "ranked_on": self.ranked_on}
+        return {**chosen, "folds": self.folds, "fold_best_epochs": self.fold_best_epochs}
 
 
 def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, n_classes: int,
@@ -225,14 +214,11 @@ class _Rungs:
         self.rungs.append(int(len(index)))
         return [item[2] for item in sorted(ranked, key=lambda item: item[:2])]
 
-    def cross_validate(self, candidates: list[Candidate], X, y, stage: str = "cross-validation"
-                       ) -> tuple[Candidate, dict]:
+    def cross_validate(self, candidates: list[Candidate], X, y) -> tuple[Candidate, dict]:
         """Rank `candidates` by their out-of-fold scores on (`X`, `y`) (`multiclass.jobs.crossval`); return the
-        best and its record (with its fold models' results). `stage` names the board's entries: "final folds"
-        trains the one winner of the validation rows on the folds."""
+        best and its record (with its fold models' results)."""
         if self.base.verbose:
-            say_search("folds" if stage == "cross-validation" else "final_folds", len(candidates), len(y),
-                       folds=CV_FOLDS)
+            say_search("folds", len(candidates), len(y), folds=CV_FOLDS)
         # every row of a fold: the search's epoch limit (a fold model still improving there raises the
         # EpochLimitWarning, `multiclass.jobs.fit`)
         records = cross_validate(candidates, X, y, trial_of=lambda c, rows: self.trial(c, rows, whole=True),
@@ -240,7 +226,7 @@ class _Rungs:
                                  device=self.device, seed=self.base.seed, verbose=self.base.verbose)
         ranked = []
         for candidate, record in zip(candidates, records):
-            entry = {**candidate.to_dict(), "stage": stage, "rung": len(self.rungs), "rows": int(len(y)),
+            entry = {**candidate.to_dict(), "stage": "cross-validation", "rung": 0, "rows": int(len(y)),
                      "folds": CV_FOLDS, **{k: record.get(k) for k in ("best_epoch", "best_epochs", "epochs",
                                                                       "val_score", "val_loss", "val_accuracy",
                                                                       "val_macro_f1")}}
@@ -261,7 +247,7 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     rows while the rows and the budget last (successive halving, Jamieson & Talwalkar 2016), until one shape is
     left. *Regularisation*: every candidate of that shape (its L2 and dropout values; its dropout values alone
     when the whole grid does not fit) trains in one stack on the most rows the rest of the budget allows. A subsample's L2 is scaled by n / rows. The winner is then trained on
-    every row by the caller, or here on the folds when the rows are few (`FOLD_FINAL_ROWS`).
+    every row by the caller.
 
     Parameters
     ----------
@@ -287,13 +273,12 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
     fold_rows = n_rows - n_rows // CV_FOLDS
     folds = _cost(candidates, fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS, copies=CV_FOLDS)
     controlled = bool(set(fixed) & set(CONTROLLED))
-    foldable = n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled
-    if folds <= budget and foldable:
+    if folds <= budget and n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled:
         winner, record = rungs.cross_validate(candidates, X_tr, y_tr)
         return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_results=record["folds"])
     if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
         winner = rungs.run(candidates, n_rows, "all")[0]
-        return _final(rungs, winner, budget, foldable)
+        return SearchResult(winner, rungs.board, rungs.rungs)
     spent = 0.0
     shapes = _representatives(candidates)
     n_val = len(y_va)
@@ -308,33 +293,17 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
             shapes = shapes[:1]  # no rows or budget left to tell them apart: the best so far
     family = [c for c in candidates if c.hidden == shapes[0].hidden]
     if len(family) == 1:
-        return _final(rungs, family[0], budget, foldable)
+        return SearchResult(family[0], rungs.board, rungs.rungs)
     left = max(budget - spent, 0.0)
     if _cost(family, min(rung_rows(n_rows)), n_rows, n_features, n_classes, n_val) > left:
         # the whole grid does not fit: dropout alone, at the shape's moderate L2 (the more the rows, the less L2
         # matters beside early stopping)
         family = [c for c in family if c.l2 == shapes[0].l2] or family
     if len(family) == 1:
-        return _final(rungs, family[0], budget, foldable)
+        return SearchResult(family[0], rungs.board, rungs.rungs)
     rows = _fitting(family, left, n_rows, n_features, n_classes, n_val, below=n_rows)  # all rows: the final's
     winner = rungs.run(family, rows, "regularisation")[0]
-    return _final(rungs, winner, budget, foldable)
-
-
-def _final(rungs: _Rungs, winner: Candidate, budget: float, foldable: bool) -> SearchResult:
-    """The search's result for `winner`, chosen on the validation rows. On up to `FOLD_FINAL_ROWS` training rows
-    (and when its `CV_FOLDS` trainings fit the `budget`), the final model is fixed here too: `winner` trained on the
-    folds of the training rows (`multiclass.jobs.crossval`), each model early-stopped on its own fold, and averaged;
-    the caller trains nothing more. Otherwise the caller trains `winner` once on every training row."""
-    n_rows, n_features = rungs.X_tr.shape
-    fold_rows = n_rows - n_rows // CV_FOLDS
-    cost = _cost([winner], fold_rows, fold_rows, n_features, len(rungs.classes), n_rows // CV_FOLDS,
-                 copies=CV_FOLDS)
-    if not foldable or n_rows > FOLD_FINAL_ROWS or cost > budget:
-        return SearchResult(winner, rungs.board, rungs.rungs)
-    _, record = rungs.cross_validate([winner], rungs.X_tr, rungs.y_tr, stage="final folds")
-    return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_results=record["folds"],
-                        ranked_on="validation")
+    return SearchResult(winner, rungs.board, rungs.rungs)
 
 
 @dataclass

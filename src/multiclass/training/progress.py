@@ -29,8 +29,6 @@ WORDS = {
                   "receta auto: {n} candidatos con las {rows} filas de entrenamiento"),
     "stage_folds": ("recipe auto: {n} candidates, {folds}-fold cross-validation on all {rows} rows",
                     "receta auto: {n} candidatos, validación cruzada en {folds} partes con las {rows} filas"),
-    "stage_final_folds": ("recipe auto: the chosen network on {folds} folds of all {rows} rows, one model per fold",
-                          "receta auto: la red elegida en {folds} partes de las {rows} filas, un modelo por parte"),
     "stage_capacity": ("recipe auto, capacity: {n} network shapes on {rows} training rows",
                        "receta auto, capacidad: {n} formas de red con {rows} filas de entrenamiento"),
     "stage_regularisation": ("recipe auto, regularisation: {n} settings of L2 and dropout on {rows} training rows",

@@ -185,8 +185,6 @@ def recipe_text(recipe: dict, s, fmt) -> str:
     text = s["recipe_chosen"].format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
                                      l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
     tried = candidates_tried(recipe)
-    if recipe.get("folds") and recipe.get("ranked_on") == "validation":
-        return text + s["recipe_final_folds"].format(n=fmt.integer(tried), folds=recipe["folds"])
     if recipe.get("folds"):
         return text + s["recipe_folds"].format(n=fmt.integer(tried), folds=recipe["folds"])
     return text + (s["recipe_searched"].format(n=fmt.integer(tried)) if tried > 1 else "")

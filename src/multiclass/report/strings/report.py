@@ -137,10 +137,6 @@ REPORT = {
                      "models)",
                      " (la mejor de {n} candidatas por validación cruzada en {folds} partes; el promedio de sus "
                      "{folds} modelos)"),
-    "recipe_final_folds": (" (the best of {n} candidates on the validation rows; the average of its {folds} fold "
-                           "models)",
-                           " (la mejor de {n} candidatas en las filas de validación; el promedio de sus {folds} "
-                           "modelos)"),
     "train_loss": ("Training loss", "Pérdida de entrenamiento"),
     "val_loss": ("Validation loss", "Pérdida de validación"),
     "val_macro_f1": ("Validation macro-F1", "F1 macro de validación"),

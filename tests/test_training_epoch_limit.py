@@ -42,3 +42,26 @@ def test_the_cli_says_it_in_spanish_naming_flags():
                "with more `--epochs` (or a larger `--lr`).")
     assert translate(message, "es") == ("el entrenamiento usó sus 100 épocas y la mejor fue la 97: el modelo aún "
                                         "mejoraba; entrene de nuevo con más `--epochs` (o un `--lr` mayor).")
+
+
+def test_separable_classes_at_the_limit_say_more_epochs_would_not_help():
+    X, y = _data()
+    X[:, 0] += np.where(X[:, 0] > 0, 3.0, -3.0)  # a wide margin: every row is right within a few epochs
+    y = (X[:, 0] > 0).astype(np.int64)
+    model = build_model(ModelConfig(4, 2, (8,)), seed=0)
+    with pytest.warns(EpochLimitWarning) as caught:
+        result = train(model, X, y, TrainConfig(epochs=40, lr=0.01, verbose=False, patience=None))
+    assert result.history[result.best_epoch - 1]["val_accuracy"] == 1.0
+    assert [str(w.message) for w in caught if w.category is EpochLimitWarning] == [
+        f"training used all 40 epochs and its best epoch was {result.best_epoch}: every validation row was already "
+        "right and only the loss still fell (the classes look separable); more epochs would make the model more "
+        "confident, not more accurate."]
+
+
+def test_the_separable_case_is_said_in_spanish():
+    message = ("training used all 300 epochs and its best epoch was 297: every validation row was already right and "
+               "only the loss still fell (the classes look separable); more epochs would make the model more "
+               "confident, not more accurate.")
+    assert translate(message, "es") == ("el entrenamiento usó sus 300 épocas y la mejor fue la 297: todas las filas "
+                                        "de validación ya estaban bien y solo la pérdida seguía bajando (las clases "
+                                        "parecen separables); más épocas harían el modelo más seguro, no más preciso.")

@@ -32,4 +32,10 @@ WARNINGS = [
      "with more `{flag}` (or a larger `{lr_flag}`).",
      "el entrenamiento usó sus {epochs} épocas y la mejor fue la {best}: el modelo aún mejoraba; entrene de nuevo "
      "con más `{flag}` (o un `{lr_flag}` mayor)."),
+    ("training used all {epochs} epochs and its best epoch was {best}: every validation row was already right and "
+     "only the loss still fell (the classes look separable); more epochs would make the model more confident, not "
+     "more accurate.",
+     "el entrenamiento usó sus {epochs} épocas y la mejor fue la {best}: todas las filas de validación ya estaban "
+     "bien y solo la pérdida seguía bajando (las clases parecen separables); más épocas harían el modelo más "
+     "seguro, no más preciso."),
 ]

@@ -275,10 +275,19 @@ def restore_best(result: TrainResult, best_state: dict | None, stopper: EarlySto
 def warn_if_still_improving(result: TrainResult) -> None:
     """Say so when a validated run ran out of epochs with its best epoch in the last 10 % (from 10 epochs on):
     the model had not finished learning, and what to do about it. Reads `result`'s history, best_epoch and
-    stop_reason only (a stacked model's `multiclass.sweep.loop.TrialResult` has them too)."""
+    stop_reason only (a stacked model's `multiclass.sweep.loop.TrialResult` has them too). When every validation
+    row was already right at the best epoch, only the loss was still falling (separable classes: the logits grow
+    without end), and more epochs are no remedy: it says that instead."""
     epochs = len(result.history)
     validated = bool(result.history) and result.history[-1].get("val_score") is not None
-    if result.stop_reason == "max_epochs" and validated and epochs >= 10 and result.best_epoch > 0.9 * epochs:
+    if not (result.stop_reason == "max_epochs" and validated and epochs >= 10 and result.best_epoch > 0.9 * epochs):
+        return
+    if result.history[result.best_epoch - 1].get("val_accuracy") == 1.0:
+        warnings.warn(f"training used all {epochs} epochs and its best epoch was {result.best_epoch}: every "
+                      "validation row was already right and only the loss still fell (the classes look separable); "
+                      "more epochs would make the model more confident, not more accurate.", EpochLimitWarning,
+                      stacklevel=3)
+    else:
         warnings.warn(f"training used all {epochs} epochs and its best epoch was {result.best_epoch}: the model was "
                       "still improving; train again with more `epochs` (or a larger `lr`).", EpochLimitWarning,
                       stacklevel=3)

@@ -283,11 +283,9 @@ def warn_if_still_improving(result: TrainResult) -> None:
     if not (result.stop_reason == "max_epochs" and validated and epochs >= 10 and result.best_epoch > 0.9 * epochs):
         return
     if result.history[result.best_epoch - 1].get("val_accuracy") == 1.0:
-        warnings.warn(f"training used all {epochs} epochs and its best epoch was {result.best_epoch}: every "
-                      "validation row was already right and only the loss still fell (the classes look separable); "
-                      "more epochs would make the model more confident, not more accurate.", EpochLimitWarning,
-                      stacklevel=3)
+        why = ("every validation row was already right and only the loss still fell (the classes look separable); "
+               "more epochs would make the model more confident, not more accurate.")
     else:
-        warnings.warn(f"training used all {epochs} epochs and its best epoch was {result.best_epoch}: the model was "
-                      "still improving; train again with more `epochs` (or a larger `lr`).", EpochLimitWarning,
-                      stacklevel=3)
+        why = "the model was still improving; train again with more `epochs` (or a larger `lr`)."
+    warnings.warn(f"training used all {epochs} epochs and its best epoch was {result.best_epoch}: {why}",
+                  EpochLimitWarning, stacklevel=3)

@@ -83,9 +83,17 @@ class MLP(nn.Module):
         self.drop = nn.Dropout(config.dropout) if config.dropout > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for linear in self.linears[:-1]:
+        return self.head(self.linears[0](x))  # (N, K) logits
+
+    def head(self, z: torch.Tensor) -> torch.Tensor:
+        """The logits (N, K) from the first layer's output `z` (N, width of the first layer): what follows the first
+        linear layer (the sparse engine computes that layer itself, on each batch's vocabulary terms alone)."""
+        if len(self.linears) == 1:
+            return z  # softmax regression: the first layer is the output
+        x = self.drop(self.act(z))
+        for linear in self.linears[1:-1]:
             x = self.drop(self.act(linear(x)))  # (N, hidden_i)
-        return self.linears[-1](x)  # (N, K) logits
+        return self.linears[-1](x)
 
     def weight_matrices(self) -> list[torch.Tensor]:
         """The weight matrices (no biases): what the L2 penalty applies to."""

@@ -13,6 +13,9 @@ the history stay in the loop, identical for every engine.
 "auto"         "cuda_graph" on CUDA, "fused" on CPU; "eager" for a model the hand-written step does not know
 =============  ==========================================================================================
 
+CSR rows (TF-IDF text) have their own step, `SparseEngine` (`sparse.py`): the first layer on each batch's terms
+alone and lazy Adam on their columns; "eager" there asks for the densified reference (`StreamEngine`).
+
 Mixed precision (``precision="bfloat16"``: matrix products in bfloat16, everything else float32) runs on the
 eager engine (``torch.autocast``) and the CUDA-graph engine (explicit casts in `FusedStep`); "auto" then picks
 "eager" on a CPU, where the compiled float32 epoch has no bfloat16 counterpart.
@@ -37,6 +40,7 @@ _EXPORTS = {
     "FusedEngine": "multiclass.engine.fused:FusedEngine",
     "FusedStep": "multiclass.engine.step:FusedStep",
     "Objective": "multiclass.engine.step:Objective",
+    "SparseEngine": "multiclass.engine.sparse:SparseEngine",
     "StreamEngine": "multiclass.engine.stream:StreamEngine",
     "compiled_status": "multiclass.engine.compiled:status",
     "make_engine": "multiclass.engine.select:make_engine",

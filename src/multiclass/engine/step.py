@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from multiclass.models import MLP
 
-__all__ = ["ACTIVATION_CODES", "AdamState", "FusedStep", "Objective", "supports"]
+__all__ = ["ACTIVATION_CODES", "AdamState", "FusedStep", "Objective", "adam_update", "supports"]
 
 # The activations the hand-written backward knows, with their code in the C engine.
 ACTIVATION_CODES = {"relu": 0, "tanh": 1, "sigmoid": 2, "gelu": 3, "elu": 4}
@@ -110,13 +110,7 @@ class AdamState:
 
     def update(self, grads: list[torch.Tensor], step: int) -> None:
         """One Adam update with host scalars: `step` is the 1-based count including this update."""
-        lr, beta1, beta2, eps = self.hyper()
-        self._moments(grads, beta1, beta2)
-        bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
-        denom = torch._foreach_sqrt(self.exp_avg_sqs)
-        torch._foreach_div_(denom, bias_correction2**0.5)
-        torch._foreach_add_(denom, eps)
-        torch._foreach_addcdiv_(self.params, self.exp_avgs, denom, -lr / bias_correction1)
+        adam_update(self.params, self.exp_avgs, self.exp_avg_sqs, grads, self.hyper(), step)
 
     def bias_corrections(self, first_step: int, n_steps: int) -> torch.Tensor:
         """Rows (-lr / (1 - beta1**t), sqrt(1 - beta2**t)) for t = first_step .. first_step + n_steps - 1.  (n, 2)
@@ -143,9 +137,27 @@ class AdamState:
         torch._foreach_addcdiv_(self.params, self.exp_avgs, denom)
 
     def _moments(self, grads, beta1: float, beta2: float) -> None:
-        torch._foreach_lerp_(self.exp_avgs, grads, 1 - beta1)
-        torch._foreach_mul_(self.exp_avg_sqs, beta2)
-        torch._foreach_addcmul_(self.exp_avg_sqs, grads, grads, 1 - beta2)
+        _moments(self.exp_avgs, self.exp_avg_sqs, grads, beta1, beta2)
+
+
+def _moments(exp_avgs, exp_avg_sqs, grads, beta1: float, beta2: float) -> None:
+    torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
+    torch._foreach_mul_(exp_avg_sqs, beta2)
+    torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)
+
+
+def adam_update(params: list[torch.Tensor], exp_avgs: list[torch.Tensor], exp_avg_sqs: list[torch.Tensor],
+                grads: list[torch.Tensor], hyper: tuple[float, float, float, float], step: int) -> None:
+    """``torch.optim.Adam``'s update (foreach, host scalars) of `params` in place, their moments with them: the
+    optimiser's own tensors (`AdamState.update`) or gathered parts of them (the sparse engine's columns).
+    `hyper` is (lr, beta1, beta2, eps); `step` the 1-based count including this update."""
+    lr, beta1, beta2, eps = hyper
+    _moments(exp_avgs, exp_avg_sqs, grads, beta1, beta2)
+    bias_correction1, bias_correction2 = 1 - beta1**step, 1 - beta2**step
+    denom = torch._foreach_sqrt(exp_avg_sqs)
+    torch._foreach_div_(denom, bias_correction2**0.5)
+    torch._foreach_add_(denom, eps)
+    torch._foreach_addcdiv_(params, exp_avgs, denom, -lr / bias_correction1)
 
 
 class FusedStep:

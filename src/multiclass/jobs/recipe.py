@@ -10,7 +10,7 @@ subsamples of the training rows as the resource, then *regularisation*, the winn
 one stack on a subsample. The winner is then trained on every training row by the one training loop (checkpoints,
 resume, the fastest engine). Candidates of one network shape train together on the stacked engine
 (`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping; CSR rows
-train one candidate at a time with the eager loop's sparse first layer. docs/recipes.md says it for users.
+train one candidate at a time on the one loop's sparse engine (`multiclass.engine.sparse`). docs/recipes.md says it for users.
 
 The budget is counted in multiply-adds (and a fixed cost per step), not seconds, so that the same data and seed
 choose the same recipe on any machine, however busy.
@@ -196,7 +196,7 @@ class _Rungs:
         trials = [self.trial(c, len(index)) for c in candidates]
         if self.base.verbose:
             say_search(stage, len(candidates), len(index))
-        if is_sparse(X):  # CSR rows (TF-IDF text): the eager loop's sparse first layer, one candidate at a time
+        if is_sparse(X):  # CSR rows (TF-IDF text): the sparse engine, one candidate at a time
             results = [_train_alone(trial, X, y, self.X_va, self.y_va, self.classes) for trial in trials]
         else:
             results = train_trials(trials, X, y, self.X_va, self.y_va, class_weight=weight,
@@ -308,7 +308,7 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
 
 @dataclass
 class _Alone:
-    """What `search` reads of a candidate trained by the eager loop (as of a `TrialResult`)."""
+    """What `search` reads of a candidate trained alone by the one training loop (as of a `TrialResult`)."""
 
     best_epoch: int
     n_epochs: int

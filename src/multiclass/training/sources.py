@@ -6,7 +6,7 @@ runs over them, with the interface `ResidentData` shows here (``n_rows``, ``gene
 
 - `ResidentData`: arrays held on the training device; each epoch is ``torch.randperm(n, generator)`` and a
   resident engine (`multiclass.engine`: eager, fused, CUDA graphs) runs its batches by index;
-- `SparseData`: a CSR matrix (TF-IDF text) held in memory, densified a batch at a time;
+- `SparseData`: a CSR matrix (TF-IDF text) held in memory, each batch stepped on the terms it uses;
 - `multiclass.training.streaming.StreamedData`: a table read batch by batch, each rank its own pieces.
 
 Both hold the generator of their data order, which a checkpoint saves and a resumed run restores.
@@ -22,6 +22,7 @@ import torch
 from multiclass.distributed import Comm
 from multiclass.engine.adam import make_optimizer
 from multiclass.engine.select import make_engine, resolve_engine
+from multiclass.engine.sparse import SparseEngine
 from multiclass.engine.step import Objective
 from multiclass.engine.stream import StreamEngine
 from multiclass.exceptions import DataError
@@ -81,9 +82,10 @@ class ResidentData:
 class SparseData:
     """Training rows held as a CSR matrix (TF-IDF text): a dense copy would take (rows x vocabulary) floats.
 
-    Each epoch is a permutation from the seeded generator; each batch of rows is densified on its own -- (batch x
-    features) floats -- and stepped by autograd (`multiclass.engine.stream.StreamEngine`, the streamed step, here on
-    one process).
+    Each epoch is a permutation from the seeded generator, cut into contiguous batches. `multiclass.engine.sparse.
+    SparseEngine` steps each batch on its own terms (the first layer's columns of the terms it uses, lazy Adam);
+    ``engine="eager"`` asks for the reference instead: each batch densified -- (batch x features) floats -- and
+    stepped by autograd (`multiclass.engine.stream.StreamEngine`, the streamed step, here on one process).
 
     Parameters
     ----------
@@ -111,13 +113,17 @@ class SparseData:
 
     def start(self, model, objective: Objective, optimizer, config: TrainConfig, first_epoch: int, comm: Comm) -> None:
         self.batch_size = config.batch_size
-        self.engine = StreamEngine(model, model, objective, optimizer, comm, precision=config.precision)
+        if config.engine == "eager":
+            self.engine = StreamEngine(model, model, objective, optimizer, comm, precision=config.precision)
+        else:
+            self.engine = SparseEngine(model, objective, optimizer, comm.device, precision=config.precision)
 
     def run_epoch(self, epoch: int) -> float:
         order = torch.randperm(self.n_rows, generator=self.generator).numpy()
         X, y = self.X[order], self.targets[order]  # one gather per epoch; batches are then contiguous slices
         batches = (slice(start, start + self.batch_size) for start in range(0, self.n_rows, self.batch_size))
-        return self.engine.run_epoch((dense_rows(X, rows), y[rows], len(y[rows])) for rows in batches)
+        rows_of = (lambda rows: X[rows]) if isinstance(self.engine, SparseEngine) else (lambda rows: dense_rows(X, rows))
+        return self.engine.run_epoch((rows_of(rows), y[rows], len(y[rows])) for rows in batches)
 
     @property
     def engine_name(self) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from multiclass.classes import resolve_class
 from multiclass.conformal.calibration import ConformalCalibration
 from multiclass.conformal.sets import predict_sets
 from multiclass.conformal.stored import NO_SETS
@@ -118,6 +119,15 @@ class TrainedModel:
         temperature = self.decision.temperature if self.decision else 1.0
         policy = DecisionPolicy(temperature=temperature, cost_matrix=cost_matrix_from(cost_matrix, self.classes))
         return replace(self, decision=policy)
+
+    def with_critical_classes(self, critical) -> TrainedModel:
+        """A copy whose critical classes are `critical` (class names; none given: this model itself, keeping the
+        classes saved with it). ConfigError names an unknown class."""
+        if not critical:
+            return self
+        names = [str(c) for c in self.classes]
+        return replace(self, critical=tuple(names[resolve_class(name, names, len(names), "critical")]
+                                            for name in critical))
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (n_samples, K): softmax of the logits, divided by the temperature when calibrated."""

@@ -32,8 +32,10 @@ __all__ = ["error_line", "in_flags", "main", "requested_lang"]
 # Wide enough for the per-class and confusion tables when the output is not a terminal (a file, a pipe).
 _CONSOLE_WIDTH = 100
 _PARAMETER = re.compile(r"`([a-z_]+)`")
-_TRAINING, _SERVING = "multiclass.cli.commands", "multiclass.cli.serving"
-_SERVING_COMMANDS = ("predict", "export", "serve")
+# The module of each command's function: each imports only what its commands need (bench/startup.py).
+_MODULES = {**dict.fromkeys(("predict", "export", "serve"), "multiclass.cli.serving"),
+            **dict.fromkeys(("evaluate", "report", "datasets"), "multiclass.cli.reports")}
+_TRAINING = "multiclass.cli.commands"
 
 
 def _check_train_outputs(parser, args) -> None:
@@ -90,8 +92,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(parser, args) -> int:
     from multiclass.cli.console import SafeConsole, safe_stdout, warning_lines
 
-    # the library, imported once the command line is valid; predict / export / serve without torch
-    commands = importlib.import_module(_SERVING if args.command in _SERVING_COMMANDS else _TRAINING)
+    # the library, imported once the command line is valid; predict / export / serve without torch, evaluate
+    # without the training verbs
+    commands = importlib.import_module(_MODULES.get(args.command, _TRAINING))
 
     # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
     # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).

@@ -16,20 +16,18 @@ from multiclass.atomic import write_bytes_atomic
 from multiclass.audit import AuditConfig
 from multiclass.audit import render_terminal as render_audit
 from multiclass.cli.messages import say
+from multiclass.cli.reports import check_report_outputs, write_report
 from multiclass.cli.summary import announce_read, number, recipe_line, sets_line, stop_line
 from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig
 from multiclass.jobs.audit import audit as audit_data
 from multiclass.jobs.compare import compare_models
-from multiclass.jobs.critical import with_critical_classes
 from multiclass.jobs.evaluate import evaluate as evaluate_model
-from multiclass.jobs.evaluate import evaluate_predictions
 from multiclass.jobs.fit import fit, fit_dataset
 from multiclass.jobs.inputs import check_output_path
-from multiclass.jobs.outputs import write_together
 from multiclass.jobs.sweep import sweep as sweep_grid
 from multiclass.persistence import load_model, save_model
-from multiclass.report import ReportConfig, render_datasets, render_html, render_report, report_to_json
+from multiclass.report import ReportConfig, render_report
 from multiclass.report.render.comparison import comparison_to_html, comparison_to_json, render_comparison
 from multiclass.report.strings import strings
 from multiclass.sweep import expand_grid, leaderboard_to_dict, render_leaderboard
@@ -79,23 +77,6 @@ def _read_options(args) -> dict:
     return {**_pick(args, _READ_OPTIONS), **{k: v for k, v in formats.items() if v is not None}}
 
 
-def _write_report(args, console: Console, report, title: str | None = None) -> None:
-    render_report(report, console, lang=args.lang, title=title, details=getattr(args, "details", False))
-    s = strings(args.lang)
-    files = [(args.json_out, lambda: report_to_json(report, args.lang)),
-             (args.html, lambda: render_html(report, lang=args.lang, title=title).encode())]
-    write_together([(path, payload()) for path, payload in files if path])  # both files or neither
-    for path, key in ((args.json_out, "written_json"), (args.html, "written_html")):
-        if path:
-            console.print(s[key].format(path=path))
-
-
-def _check_report_outputs(args, inputs=()) -> None:
-    for path in (args.json_out, args.html):
-        if path:
-            check_output_path(path, inputs=inputs)
-
-
 def train(args, console: Console) -> int:
     out = args.out or args.resume  # the parser has made sure one is given, and the same one if both
     result = fit(args.data, out=out, resume=bool(args.resume), stream=args.stream or "auto",
@@ -122,28 +103,6 @@ def train(args, console: Console) -> int:
               file=sys.stderr)
         return 130
     console.print(say("model_written", lang, path=out))
-    return 0
-
-
-def _model(args, path):
-    """A saved model; `--cost-matrix` on evaluate / predict replaces its decision rule."""
-    trained = with_critical_classes(load_model(path), getattr(args, "critical", ()))
-    return trained.with_cost_matrix(args.cost_matrix) if getattr(args, "cost_matrix", None) else trained
-
-
-def evaluate(args, console: Console) -> int:
-    _check_report_outputs(args, inputs=(args.data, args.model_dir))
-    report = evaluate_model(_model(args, args.model_dir), args.data, config=ReportConfig(bootstrap=args.bootstrap,
-                           seed=args.seed), stream=args.stream or "auto", batch_rows=args.batch_rows,
-                           subject=args.data, model_dir=args.model_dir, **_pick(args, ("kind", "labels", "data_dir")))
-    _write_report(args, console, report)
-    return 0
-
-
-def report(args, console: Console) -> int:
-    _check_report_outputs(args, inputs=(args.predictions,))
-    config = ReportConfig(bootstrap=args.bootstrap, seed=args.seed)
-    _write_report(args, console, evaluate_predictions(args.predictions, config=config, critical=args.critical))
     return 0
 
 
@@ -205,7 +164,7 @@ def demo(args, console: Console) -> int:
     """Train on the built-in dataset's train split and evaluate on its test split."""
     if args.out:
         check_output_path(args.out, model_dir=True)
-    _check_report_outputs(args)
+    check_report_outputs(args)
     lang = args.lang
     train_set = data.load_builtin(args.dataset, split="train", data_dir=args.data_dir)
     console.print(say("demo_intro", lang, dataset=args.dataset, rows=number(train_set.n_samples, lang),
@@ -221,20 +180,11 @@ def demo(args, console: Console) -> int:
     title = say("test_split", lang, dataset=args.dataset)
     report = evaluate_model(trained, args.dataset, kind="builtin", data_dir=args.data_dir,
                            config=ReportConfig(bootstrap=args.bootstrap), subject=title)
-    _write_report(args, console, report, title=title)
+    write_report(args, console, report, title=title)
     headline = report.headline
     console.print(say("demo_result", lang, accuracy=number(headline["accuracy"].value, lang, 3),
                       macro_f1=number(headline["macro_f1"].value, lang, 3), rows=number(report.n_samples, lang)))
     return 0
 
 
-def datasets(args, console: Console) -> int:
-    if args.download:  # the only command that touches the network, and only when asked
-        folder = data.download(args.download, args.data_dir)
-        console.print(say("download_checked", args.lang, name=args.download, folder=folder))
-    render_datasets(data.list_datasets(args.data_dir), console)
-    return 0
-
-
-COMMANDS = {"train": train, "evaluate": evaluate, "report": report, "compare": compare,
-            "sweep": sweep, "demo": demo, "datasets": datasets, "audit": audit}
+COMMANDS = {"train": train, "compare": compare, "sweep": sweep, "demo": demo, "audit": audit}

@@ -17,7 +17,7 @@ from functools import partial
 
 import numpy as np
 
-from multiclass.classes import critical_monitor, resolve_class
+from multiclass.classes import critical_monitor
 from multiclass.conformal import calibrate_cross_sets, calibrate_sets
 from multiclass.conformal.calibrate import check_group_rows, group_classes
 from multiclass.conformal.stored import critical_codes
@@ -31,7 +31,7 @@ from multiclass.training.monitor import COST_MONITOR, MISSING_COSTS
 from multiclass.training.recipes import Recipe
 
 __all__ = ["FEWER_ROWS", "check_calibration_rows", "check_streamed", "fit_critical", "set_groups",
-           "watch_critical", "with_critical_classes"]
+           "watch_critical"]
 
 
 def watch_critical(resolved: TrainConfig, given: TrainConfig, recipe, decision: DecisionConfig | None) -> TrainConfig:
@@ -162,12 +162,3 @@ def set_groups(decision: DecisionConfig, classes) -> str | list[int] | None:
         groups = "critical" if codes else "marginal"
     return {"marginal": None, "all": "all", "critical": codes}[groups]
 
-
-def with_critical_classes(trained: TrainedModel, critical) -> TrainedModel:
-    """A copy of `trained` whose critical classes are `critical` (class names; none given: `trained` itself,
-    keeping the classes saved with it). ConfigError names an unknown class."""
-    if not critical:
-        return trained
-    names = [str(c) for c in trained.classes]
-    return replace(trained, critical=tuple(names[resolve_class(name, names, len(names), "critical")]
-                                           for name in critical))

@@ -139,7 +139,8 @@ def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False, d
     group.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or auto")
     if not sweep:
         group.add_argument("--engine", default="auto", choices=ENGINES,
-                           help="what runs the training steps: auto (fused on CPU, CUDA graphs on GPU) or eager")
+                           help="what runs the training steps: auto (fused on CPU, CUDA graphs on GPU; sparse text: each "
+                                "batch's terms, lazy Adam) or eager (the reference; sparse text densified)")
         group.add_argument("--precision", default="float32", choices=PRECISIONS,
                            help="arithmetic of the matrix products; bfloat16 is mixed precision for wide layers on "
                                 "a GPU")

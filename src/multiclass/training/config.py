@@ -75,7 +75,9 @@ class TrainConfig:
         What runs each epoch's steps (`multiclass.engine`): "eager" (autograd, the reference), "fused" (a
         hand-written step; on CPU a whole epoch in one compiled call, falling back to Python without a C
         compiler), "cuda_graph" (the step replayed from CUDA graphs; CUDA only) or "auto" (cuda_graph on CUDA,
-        fused on CPU). All give the same training to float rounding, except that dropout masks differ.
+        fused on CPU). All give the same training to float rounding, except that dropout masks differ. Sparse
+        (CSR) rows train on `multiclass.engine.sparse.SparseEngine` (each batch's terms alone, lazy Adam) but with
+        "eager", which densifies each batch (the reference).
     precision : {"float32", "bfloat16"}, default="float32"
         Arithmetic of the training steps' matrix products. "bfloat16" is mixed precision: products in bfloat16
         with float32 accumulation, while the weights (the master copy), Adam's moments, activations' gradients

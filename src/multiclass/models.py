@@ -17,7 +17,7 @@ from torch import nn
 from multiclass.exceptions import ConfigError
 from multiclass.membudget import check_allocation
 
-__all__ = ["ModelConfig", "MLP", "build_model", "macs_per_row", "predict_log_proba", "ACTIVATIONS"]
+__all__ = ["ModelConfig", "MLP", "build_model", "macs_per_row", "predict_log_proba", "sparse_logits", "ACTIVATIONS"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid, "elu": nn.ELU}
 
@@ -143,20 +143,36 @@ def chunk_rows(model: MLP, most: int = 65536) -> int:
     return max(1, min(most, _ACTIVATION_ENTRIES // widest))
 
 
+def sparse_logits(model: MLP, X) -> torch.Tensor:
+    """The logits (n, K) of CSR rows `X` (n, n_features), never densified: the first layer is the sparse product
+    (nnz x width multiply-adds, not n x n_features x width), the rest `MLP.head`. Call under ``torch.no_grad``."""
+    first = model.linears[0]
+    weight = first.weight.detach()  # (width, n_features)
+    if weight.device.type == "cpu":
+        z = torch.from_numpy(np.ascontiguousarray(X @ weight.numpy().T, dtype=np.float32))  # scipy's CSR product
+    else:
+        X = X.tocsr()
+        rows = torch.sparse_csr_tensor(torch.from_numpy(X.indptr.astype(np.int64)),
+                                       torch.from_numpy(X.indices.astype(np.int64)),
+                                       torch.from_numpy(X.data.astype(np.float32)), size=X.shape, device=weight.device)
+        z = rows @ weight.T
+    return model.head(z + first.bias.detach())
+
+
 def predict_log_proba(model: MLP, X: np.ndarray) -> np.ndarray:
     """Log-probabilities (N, K) in float64 of float32 features X (N, n_features), in chunks, in eval mode.
 
     float64 so that probability rows sum to 1 within 1e-15, not float32's 1e-7. `X` may be a scipy sparse matrix
-    (TF-IDF rows): each chunk is then densified on its own, (rows x n_features) within the chunk budget.
+    (TF-IDF rows): its first layer is then the sparse product (`sparse_logits`).
     """
     model.eval()
     chunks = []
     sparse = hasattr(X, "tocsr")
-    step = chunk_rows(model, most=max(1, _ACTIVATION_ENTRIES // model.config.n_features) if sparse else 65536)
+    step = chunk_rows(model)
     with torch.no_grad():
         for start in range(0, X.shape[0], step):
             part = X[start : start + step]
-            part = part.toarray() if sparse else part
-            logits = model(torch.tensor(part, dtype=torch.float32))  # (n, K); a copy: X may be read-only
+            # (n, K); a dense chunk is copied: X may be read-only
+            logits = sparse_logits(model, part) if sparse else model(torch.tensor(part, dtype=torch.float32))
             chunks.append(torch.log_softmax(logits.double(), dim=1).numpy())
     return np.concatenate(chunks) if chunks else np.empty((0, model.config.n_classes))

@@ -36,7 +36,7 @@ from multiclass.training.plateau import PlateauSchedule
 from multiclass.training.progress import make_progress
 from multiclass.training.sources import ResidentData, SparseData
 from multiclass.training.monitor import cost_tensor, watched_of
-from multiclass.training.validation import (ResidentValidation, StreamedValidation, dense_chunks, monitored_value,
+from multiclass.training.validation import (ResidentValidation, SparseValidation, monitored_value,
                                            scores_of_totals, tiebreak_of)
 
 __all__ = ["Run", "TrainResult", "restore_best", "run_of", "run_training", "settings_of", "train"]
@@ -130,10 +130,10 @@ def train(model: MLP, X, y, config: TrainConfig | None = None, *, X_val=None, y_
     X_tr, y_tr, X_va, y_va = split_training_data(X, targets, config, X_val, y_val, classes, n_features, n_classes)
     device = resolve_device(config.device)
     validation = None
-    if is_sparse(X_tr):  # TF-IDF rows: densified a batch at a time, never whole
+    if is_sparse(X_tr):  # TF-IDF rows: never densified whole
         data = SparseData(X_tr, y_tr, device, config.seed)
         if X_va is not None:
-            validation = StreamedValidation(lambda: dense_chunks(X_va, y_va, n_features), Comm(device=device))
+            validation = SparseValidation(X_va, y_va, device)
     else:
         data = ResidentData(X_tr, y_tr, device, config.seed)
         if X_va is not None:

@@ -1,7 +1,7 @@
 """One epoch's validation: class totals and loss sums on held-out rows, then the scores early stopping watches.
 
-Whatever holds the rows -- device-resident arrays (`ResidentValidation`) or batches streamed from a table and
-spread over ranks (`StreamedValidation`) -- a validation pass produces the same vector of sums, and
+Whatever holds the rows -- device-resident arrays (`ResidentValidation`), a CSR matrix of TF-IDF rows
+(`SparseValidation`) or batches streamed from a table and spread over ranks (`StreamedValidation`) -- a validation pass produces the same vector of sums, and
 `validation_scores` turns it into the epoch's record with the one definition of the scores
 (`multiclass.metrics.headline_scores`); the sweep's M stacked models go through the same function.
 
@@ -23,11 +23,10 @@ from multiclass.classes import Watched
 from multiclass.distributed import Comm
 from multiclass.exceptions import DataError
 from multiclass.metrics.totals import headline_scores
-from multiclass.models import MLP, chunk_rows
-from multiclass.training.arrays import dense_rows
+from multiclass.models import MLP, chunk_rows, sparse_logits
 from multiclass.training.monitor import Priced, decision_costs
 
-__all__ = ["EVAL_CHUNK", "ResidentValidation", "StreamedValidation", "dense_chunks", "monitored_value", "scores_of_totals",
+__all__ = ["EVAL_CHUNK", "ResidentValidation", "SparseValidation", "StreamedValidation", "monitored_value", "scores_of_totals",
            "summary_from_totals", "tiebreak_of", "validation_scores", "watched_score"]
 
 # Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
@@ -150,13 +149,32 @@ class ResidentValidation:
         return totals.cpu().numpy()
 
 
-def dense_chunks(X, y, n_features: int):
-    """``(X rows densified, y)`` chunks of sparse validation rows, each at most ~2**22 floats (a 20,000-term
-    vocabulary: 209 rows at a time)."""
-    step = max(1, (1 << 22) // max(1, n_features))
-    for start in range(0, X.shape[0], step):
-        rows = slice(start, start + step)
-        yield dense_rows(X, rows), y[rows]
+class SparseValidation:
+    """Validation rows held as a CSR matrix (TF-IDF text) in memory: each chunk's logits by `models.sparse_logits`
+    (the first layer as a sparse product, never densified).
+
+    Parameters
+    ----------
+    X : scipy.sparse.csr_matrix of shape (n, F), float32
+    y : ndarray of shape (n,), int64 class codes
+    device : torch.device
+    """
+
+    def __init__(self, X, y: np.ndarray, device: torch.device):
+        self.X, self.y = X, torch.from_numpy(y).to(device)
+
+    @torch.no_grad()
+    def totals(self, model: MLP, class_weight: torch.Tensor | None, costs: torch.Tensor | None = None) -> np.ndarray:
+        """The totals vector of `model` on these rows (see the module docstring)."""
+        model.eval()
+        k = model.config.n_classes
+        totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=self.y.device)
+        step = chunk_rows(model, most=EVAL_CHUNK)
+        for start in range(0, self.X.shape[0], step):
+            rows = slice(start, start + step)
+            _add_chunk(totals, sparse_logits(model, self.X[rows]), self.y[rows], self.y[rows], class_weight, k, costs)
+        model.train()
+        return totals.cpu().numpy()
 
 
 class StreamedValidation:

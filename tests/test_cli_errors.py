@@ -192,7 +192,9 @@ def test_unexpected_exception_is_exit_1_one_line(trained, tmp_path, monkeypatch,
 
 def test_cuda_without_gpu_is_exit_2_before_reading_data(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    # The data file does not exist: the device is refused first, so the message is about the device.
+    # The data file is not readable data: the device is refused first, so the message is about the device. (A file
+    # that does not exist is said before either: `multiclass.cli.plan.check_command_inputs`.)
+    (tmp_path / "later.csv").write_bytes(b"\x00\x01\x02 not a table")
     argv = ["train", str(tmp_path / "later.csv"), "--target", "y", "--device", "cuda", "--out", str(tmp_path / "m")]
     assert main(argv) == 2
     line = _one_error_line(capsys.readouterr().err)

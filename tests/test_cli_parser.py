@@ -37,6 +37,39 @@ def test_parsing_the_command_line_imports_nothing_heavy(argv, code):
     assert result == {"code": code, "loaded": []}
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["train", "no-such.csv", "--target", "y", "--out", "m"], "error: no-such.csv: no such file or folder, and not "
+                                                              "a built-in dataset (iris, wine, digits, mnist, "
+                                                              "fashion-mnist)."),
+    (["train", "iris", "--val-data", "no-such.csv", "--out", "m"], "error: no-such.csv: no such file or folder"),
+    (["evaluate", "no-model", "iris"], "error: no-model: not a model directory (expected a folder with model.json "
+                                       "and weights.safetensors)."),
+    (["compare", "no-a", "no-b", "iris"], "error: no-a: not a model directory"),
+    (["sweep", "no-such.csv", "--grid", "lr=0.1"], "error: no-such.csv: no such file or folder"),
+    (["audit", "no-such.csv", "--out", "a"], "error: no-such.csv: no such file or folder"),
+])
+def test_a_path_that_names_nothing_is_said_before_the_library_is_imported(tmp_path, argv, message):
+    """The first output of a mistyped path comes at once: neither torch, pandas, scipy nor scikit-learn is
+    imported to say it (the check is `multiclass.cli.plan.check_command_inputs`; the library says the same)."""
+    done = subprocess.run([sys.executable, "-c", _PROBE_ERRORS, *argv], capture_output=True, text=True, timeout=60,
+                          check=True, cwd=tmp_path)
+    result = json.loads(done.stdout)
+    assert result["code"] == 2 and result["loaded"] == []
+    assert result["stderr"].startswith(message) and result["stderr"].count("\n") == 1
+
+
+_PROBE_ERRORS = """
+import contextlib, io, json, sys
+from multiclass.cli import main
+err = io.StringIO()
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+    code = main(sys.argv[1:])
+print(json.dumps({"code": code, "stderr": err.getvalue(),
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "pandas", "sklearn",
+                                                                                  "scipy", "matplotlib"))}))
+"""
+
+
 def test_every_flag_has_a_sentence_and_every_command_examples():
     parser = build_parser()
     for name, sub in parser.commands.items():

@@ -24,8 +24,8 @@ from multiclass._version import __version__
 from multiclass.exceptions import ModelFileError
 from multiclass.modelschema import check_document, check_signature
 
-__all__ = ["CONFIG_FILE", "FORMAT", "FORMAT_VERSION", "WEIGHTS_FILE", "canonical_json", "model_shapes",
-           "read_document", "read_weights"]
+__all__ = ["CONFIG_FILE", "FORMAT", "FORMAT_VERSION", "WEIGHTS_FILE", "canonical_json", "check_model_directory",
+           "model_shapes", "read_document", "read_weights"]
 
 FORMAT = "multiclass-model"
 FORMAT_VERSION = 1
@@ -43,6 +43,17 @@ def canonical_json(document: dict) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
 
 
+def check_model_directory(path: str | Path) -> None:
+    """Raise ModelFileError unless `path` is a folder holding both files of a model (their content is
+    `read_document`'s to check)."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelFileError(f"{path}: not a model directory (expected a folder with {CONFIG_FILE} and {WEIGHTS_FILE}).")
+    for name in (CONFIG_FILE, WEIGHTS_FILE):
+        if not (path / name).is_file():
+            raise ModelFileError(f"{path}: the model directory is missing {name}.")
+
+
 def read_document(path: str | Path) -> dict:
     """The checked content of ``path/model.json`` (without its ``checksum`` entry).
 
@@ -54,11 +65,7 @@ def read_document(path: str | Path) -> dict:
     """
     path = Path(path)
     config_path = path / CONFIG_FILE
-    if not path.is_dir():
-        raise ModelFileError(f"{path}: not a model directory (expected a folder with {CONFIG_FILE} and {WEIGHTS_FILE}).")
-    for name in (CONFIG_FILE, WEIGHTS_FILE):
-        if not (path / name).is_file():
-            raise ModelFileError(f"{path}: the model directory is missing {name}.")
+    check_model_directory(path)
     if config_path.stat().st_size > MAX_JSON_BYTES:
         raise ModelFileError(f"{config_path}: file is larger than {MAX_JSON_BYTES} bytes; not a model.json.")
     try:

@@ -92,10 +92,6 @@ def main(argv: list[str] | None = None) -> int:
 def _run(parser, args) -> int:
     from multiclass.cli.console import SafeConsole, safe_stdout, warning_lines
 
-    # the library, imported once the command line is valid; predict / export / serve without torch, evaluate
-    # without the training verbs
-    commands = importlib.import_module(_MODULES.get(args.command, _TRAINING))
-
     # soft_wrap: a line holding a path is never broken inside it (tables and the report's sentences still fit
     # the width). markup=False: paths and class names are printed as they are ('runs[final]' is no style tag).
     width = None if sys.stdout.isatty() else _CONSOLE_WIDTH  # a terminal: its real width
@@ -107,16 +103,20 @@ def _run(parser, args) -> int:
 
     with safe_stdout() as stdout, warning_lines(words):  # a closed pipe or an ASCII terminal never stops the work
         console = SafeConsole(file=stdout, width=width, highlight=False, soft_wrap=True, markup=False)
-        return _guarded(parser, args, commands, console)
+        return _guarded(parser, args, console)
 
 
-def _guarded(parser, args, commands, console) -> int:
+def _guarded(parser, args, console) -> int:
     """Run the command: its errors become one line on stderr and an exit code."""
-    from multiclass.cli.plan import check_command_outputs
+    from multiclass.cli.plan import check_command_inputs, check_command_outputs
 
     lang = args.lang
     try:
         check_command_outputs(args)
+        check_command_inputs(args)
+        # the library, imported once the command line and its paths are valid; predict / export / serve without
+        # torch, evaluate without the training verbs
+        commands = importlib.import_module(_MODULES.get(args.command, _TRAINING))
         return commands.COMMANDS[args.command](args, console)
     except MulticlassError as error:
         print(error_line(in_flags(str(error), flag_names(parser, args.command)), lang), file=sys.stderr)

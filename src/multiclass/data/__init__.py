@@ -35,7 +35,7 @@ _EXPORTS = {
     "write_idx": "multiclass.data.idx:write_idx",
     "list_datasets": "multiclass.data.builtin:list_datasets",
     "DatasetInfo": "multiclass.data.builtin:DatasetInfo",
-    "BUILTIN_NAMES": "multiclass.data.builtin:BUILTIN_NAMES",
+    "BUILTIN_NAMES": "multiclass.data.names:BUILTIN_NAMES",
     "download": "multiclass.data.builtin:download",
     "fit_classes": "multiclass.data.labels:fit_classes",
     "encode_labels": "multiclass.data.labels:encode_labels",

@@ -26,6 +26,7 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.dataset import Dataset
 from multiclass.data.idx import PIXEL_MAX, atomic_write, read_idx
 from multiclass.data.labels import encode_labels, errors_about
+from multiclass.data.names import BUILTIN_NAMES
 from multiclass.data.preprocessing import Preprocessor, ScalePreprocessor, StandardizePreprocessor
 
 __all__ = ["DatasetInfo", "BUILTIN_NAMES", "list_datasets", "load_builtin", "download", "verify_checksum"]
@@ -85,7 +86,8 @@ _SKLEARN_SETS = {
     "wine": ("Italian wines: 13 chemical measurements, 3 cultivars", 178, 13, 3, None),
     "digits": ("Handwritten digits 0-9, 8x8 pixels of 0..16 (UCI)", 1797, 64, 10, (8, 8, 1)),
 }
-BUILTIN_NAMES = tuple(_SKLEARN_SETS) + tuple(_IDX_SETS)
+if BUILTIN_NAMES != tuple(_SKLEARN_SETS) + tuple(_IDX_SETS):  # the light list of names is these sets'
+    raise ImportError("multiclass.data.names.BUILTIN_NAMES must list the built-in sets in order")
 
 
 @dataclass(frozen=True)

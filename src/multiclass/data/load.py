@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.data.builtin import BUILTIN_NAMES, load_builtin
+from multiclass.data.builtin import load_builtin
 from multiclass.data.dataset import KINDS, Dataset
 from multiclass.data.idx import is_idx_file, load_idx
 from multiclass.data.images import load_images
+from multiclass.data.names import check_source, is_builtin
 from multiclass.data.npz import ZIP_MAGIC, load_npz
 from multiclass.data.preprocessing import (
     Preprocessor,
@@ -66,10 +67,9 @@ def detect_kind(path_or_name: str | Path) -> str:
         If the path does not exist (and is not a built-in name) or its format cannot be recognised.
     """
     path = Path(path_or_name)
-    if isinstance(path_or_name, str) and path_or_name in BUILTIN_NAMES and not path.exists():
+    if is_builtin(path_or_name):
         return "builtin"
-    if not path.exists():
-        raise DataError(f"{path}: no such file or folder, and not a built-in dataset ({', '.join(BUILTIN_NAMES)}).")
+    check_source(path)
     if path.is_dir():  # class sub-folders of documents or of images, told apart by the files' content
         return "text" if is_text_folder(path) else "images"
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".xz", ".zip", ".zst")]

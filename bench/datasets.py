@@ -45,6 +45,7 @@ class Spec:
     max_rows: int | None = None  # stratified subsample (every class keeps at least min(its rows, 20))
     quick: bool = False  # part of `quality.py --quick`
     note: str = ""
+    heldout: bool = False  # never in the default run nor tuned on: `quality.py --heldout` runs these alone
 
 
 # ---------------------------------------------------------------------------------------------------- builders
@@ -232,6 +233,20 @@ SPECS = {spec.name: spec for spec in [
     Spec("digits", "images", "", "scikit-learn (load_digits)", "BSD-3-Clause (scikit-learn); data UCI",
          f"{UCI}, Optical Recognition of Handwritten Digits (8x8)", _digits, quick=True,
          note="a folder of class sub-folders of 8x8 PNGs"),
+    # Held out: added on 2026-12-02 after the defaults were settled, to see them on data they were not tuned on.
+    Spec("scat", "table", "Species", "Debian r-cran-modeldata (scat)", "MIT (R package modeldata)",
+         "Reid (2015), morphometrics and DNA of carnivore scat, Journal of Mammalogy", _modeldata("scat", "Species"),
+         heldout=True, note="110 rows, 3 species, categorical and missing values"),
+    Spec("stackoverflow", "table", "Country", "Debian r-cran-modeldata (stackoverflow)", "MIT (R package modeldata)",
+         "Stack Overflow Developer Survey 2017 (modeldata subset); class = the respondent's country",
+         _modeldata("stackoverflow", "Country"), heldout=True, note="5 countries, survey answers"),
+    Spec("ames", "table", "Neighborhood", "Debian r-cran-modeldata (ames)", "MIT (R package modeldata)",
+         "De Cock (2011), Ames Iowa housing data; class = the neighbourhood",
+         _modeldata("ames", "Neighborhood", drop=("Longitude", "Latitude")), heldout=True,
+         note="28 classes, 73 mixed columns; the coordinates are dropped (they give the answer away)"),
+    Spec("sacramento", "table", "type", "Debian r-cran-modeldata (Sacramento)", "MIT (R package modeldata)",
+         "Sacramento real-estate transactions, 2008 (SpatialKey); class = residential, condo or multi-family",
+         _modeldata("Sacramento", "type"), heldout=True, note="3 classes, 93 % residential"),
 ]}
 
 

@@ -20,6 +20,7 @@ run of ours that fails counts as a loss and its error is recorded.
 
     python bench/quality.py                                   # every dataset, today's defaults
     python bench/quality.py --quick                           # the small ones, for development
+    python bench/quality.py --heldout                         # the sets added after the defaults were settled
     python bench/quality.py --datasets glass,oils --extra-args "--hidden 100"
     python bench/quality.py --extra-args "" --extra-args "--hidden 100"   # two recipes of ours, peers once
     python bench/quality.py --extra-args "--hidden 100" --peers-from bench/results/quality.json --out /tmp/q.json
@@ -305,6 +306,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default=None, help=f"comma-separated subset of {','.join(SPECS)}")
     parser.add_argument("--quick", action="store_true", help="the small datasets only, for development")
+    parser.add_argument("--heldout", action="store_true",
+                        help="the held-out datasets alone (added after the defaults were settled)")
     parser.add_argument("--extra-args", action="append", default=None,
                         help="arguments added to our `train` (repeat for several recipes; default: none)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test splits (default: 0)")
@@ -318,7 +321,8 @@ def main(argv=None) -> None:
                         "(same test rows), so comparing recipes of ours does not rerun the slow peers")
     args = parser.parse_args(argv)
 
-    names = args.datasets.split(",") if args.datasets else [n for n, s in SPECS.items() if s.quick or not args.quick]
+    names = args.datasets.split(",") if args.datasets else [
+        n for n, s in SPECS.items() if (s.heldout if args.heldout else not s.heldout and (s.quick or not args.quick))]
     unknown = [n for n in names if n not in SPECS]
     if unknown:
         parser.error(f"--datasets: unknown {', '.join(unknown)}; known: {', '.join(SPECS)}")

@@ -41,6 +41,17 @@ def imbalanced():
 
 
 @pytest.fixture(scope="session")
+def text_like():
+    """600 rows of a 400-term vocabulary as CSR, ~2 % non-zero (as TF-IDF rows are), 3 classes."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    X = sp.random(600, 400, density=0.02, format="csr", random_state=1, dtype=np.float32)
+    y = np.argmax(X @ rng.normal(size=(400, 3)) + rng.normal(scale=0.01, size=(600, 3)), axis=1)
+    return X, y
+
+
+@pytest.fixture(scope="session")
 def mnist_dir():
     """The shared MNIST IDX files; tests needing them skip when ../shared is absent."""
     if not (MNIST_DIR / "train-images-idx3-ubyte.gz").exists():

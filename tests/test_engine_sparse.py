@@ -23,15 +23,6 @@ def weights(model) -> np.ndarray:
     return np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
 
 
-@pytest.fixture(scope="module")
-def text_like():
-    """600 rows of a 400-term vocabulary, ~2 % non-zero (as TF-IDF rows are), 3 classes."""
-    rng = np.random.default_rng(0)
-    X = sp.random(600, 400, density=0.02, format="csr", random_state=1, dtype=np.float32)
-    y = np.argmax(X @ rng.normal(size=(400, 3)) + rng.normal(scale=0.01, size=(600, 3)), axis=1)
-    return X, y
-
-
 @given(st.integers(1, 12), st.integers(1, 30), st.floats(0.0, 1.0), st.integers(0, 10_000))
 @settings(max_examples=40, deadline=None)
 def test_batch_terms_are_the_used_columns_densified(rows, vocabulary, density, seed):

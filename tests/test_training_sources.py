@@ -9,22 +9,11 @@ import sys
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
-import torch
 
 from multiclass.exceptions import DataError
 from multiclass.models import ModelConfig, build_model
 from multiclass.trained import TrainedModel
 from multiclass.training import TrainConfig, train
-
-
-@pytest.fixture(scope="module")
-def text_like():
-    """600 rows of a 400-term vocabulary, ~2 % non-zero (as TF-IDF rows are), 3 classes."""
-    rng = np.random.default_rng(0)
-    X = sp.random(600, 400, density=0.02, format="csr", random_state=1, dtype=np.float32)
-    y = np.argmax(X @ rng.normal(size=(400, 3)) + rng.normal(scale=0.01, size=(600, 3)), axis=1)
-    return X, y
 
 
 def weights(model) -> np.ndarray:

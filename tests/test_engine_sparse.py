@@ -105,3 +105,17 @@ def test_a_resumed_sparse_run_is_bit_identical(tmp_path, text_like):
     assert [r["epoch"] for r in result.history] == list(range(1, 7))
     for a, b in zip(reference.state_dict().values(), resumed.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_bfloat16_autocast_trains_sparse_rows_close_to_float32(text_like):
+    X, y = text_like
+    runs = {}
+    for precision in ("float32", "bfloat16"):
+        model = build_model(ModelConfig(400, 3, (8,)), seed=0)
+        result = train(model, X, y, TrainConfig(epochs=3, lr=1e-2, verbose=False, precision=precision))
+        runs[precision] = (result, weights(model))
+    assert runs["bfloat16"][0].engine.endswith("bfloat16 autocast, sparse rows)")
+    assert np.isfinite(runs["bfloat16"][1]).all()
+    # Adam follows the gradients' signs, so a few weights part ways; the fit does not
+    low, full = (runs[p][0].history[-1]["val_loss"] for p in ("bfloat16", "float32"))
+    assert low == pytest.approx(full, rel=0.02)

@@ -35,7 +35,7 @@ ALLOWED = {
     "sweep": {"metrics", "engine", "training"},
     "trained": {"decisions", "conformal", "training"},
     "report": {"metrics", "decisions", "conformal"},
-    "persistence": {"data", "decisions", "conformal", "trained", "training"},
+    "persistence": {"data", "decisions", "conformal", "trained", "training", "runtime"},
     "jobs": {"data", "metrics", "engine", "decisions", "conformal", "training", "predictions", "sweep", "trained",
              "report", "persistence", "runtime", "export", "audit"},
     "audit": {"data", "metrics", "training", "sweep", "report"},

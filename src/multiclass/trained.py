@@ -9,7 +9,7 @@ every verb that turns log-probabilities into probabilities and decisions calls `
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,8 +24,10 @@ from multiclass.decisions import (
     decide,
 )
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.models import MLP, predict_log_proba
 from multiclass.training.config import TrainConfig
+
+if TYPE_CHECKING:  # torch is imported only by a model that holds a torch network
+    from multiclass.models import MLP
 
 __all__ = ["TrainedModel"]
 
@@ -36,7 +38,9 @@ class TrainedModel:
 
     Attributes
     ----------
-    model : MLP
+    model : MLP, or a numpy network (`multiclass.runtime.network.Network`)
+        The torch network trains; a model read to be evaluated may hold the numpy one (``load_model(path,
+        network="numpy")``), which computes the same log-probabilities to float32 rounding without torch.
     classes : tuple of str
         Class names in the order of the logits.
     preprocessor : multiclass.data.Preprocessor or None
@@ -63,7 +67,7 @@ class TrainedModel:
         Prediction sets calibrated on the validation rows (``--coverage``); `predict_set` uses them.
     """
 
-    model: MLP
+    model: MLP | Any
     classes: tuple[str, ...]
     preprocessor: Any = None
     train_config: TrainConfig | None = None
@@ -79,7 +83,7 @@ class TrainedModel:
 
     @property
     def n_features(self) -> int:
-        return self.model.config.n_features
+        return self.model.n_features if hasattr(self.model, "log_proba") else self.model.config.n_features
 
     def predict_log_proba(self, X, *, calibrated: bool = True) -> np.ndarray:
         """Log-probabilities (n_samples, K) in float64 from ready features X (n_samples, n_features).
@@ -90,7 +94,12 @@ class TrainedModel:
         X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float32)  # sparse rows stay sparse
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
-        log_probs = predict_log_proba(self.model, X)  # (N, K)
+        if hasattr(self.model, "log_proba"):  # the numpy network
+            log_probs = self.model.log_proba(X)  # (N, K)
+        else:
+            from multiclass.models import predict_log_proba  # torch: imported with a torch network only
+
+            log_probs = predict_log_proba(self.model, X)  # (N, K)
         return self.calibrate(log_probs) if calibrated else log_probs
 
     def calibrate(self, log_probs: np.ndarray) -> np.ndarray:

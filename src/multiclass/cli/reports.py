@@ -2,8 +2,8 @@
 report, which `demo` shares.
 
 Apart from `multiclass.cli.commands` so that they import neither the training verbs nor the search, the stacked
-trainer or the label audit: ``multiclass evaluate`` starts in the time of torch, pandas and the report
-(bench/startup.py).
+trainer or the label audit; `evaluate` reads the model on the numpy network, so it imports no torch either (a
+streamed table's reader excepted): it starts in the time of pandas and the report.
 """
 
 from __future__ import annotations
@@ -43,8 +43,9 @@ def check_report_outputs(args, inputs=()) -> None:
 
 
 def _model(args, path):
-    """A saved model; ``--critical`` names its critical classes, ``--cost-matrix`` replaces its decision rule."""
-    trained = load_model(path).with_critical_classes(getattr(args, "critical", ()))
+    """A saved model on the numpy network (`predict`'s: no torch to import); ``--critical`` names its critical
+    classes, ``--cost-matrix`` replaces its decision rule."""
+    trained = load_model(path, network="numpy").with_critical_classes(getattr(args, "critical", ()))
     return trained.with_cost_matrix(args.cost_matrix) if getattr(args, "cost_matrix", None) else trained
 
 

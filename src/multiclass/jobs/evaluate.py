@@ -15,7 +15,7 @@ from __future__ import annotations
 import multiclass.metrics as metrics
 from multiclass.classes import resolve_class
 from multiclass.conformal.stored import critical_codes
-from multiclass.data.stream import DEFAULT_BATCH_ROWS, TableSource, iter_encoded
+from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
 from multiclass.exceptions import DataError
 from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
 from multiclass.predictions import read_predictions
@@ -115,6 +115,8 @@ def evaluate_arrays(trained: TrainedModel, X, y, *, config: ReportConfig | None 
 
 def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch_rows: int, subject,
                      model_dir) -> Report:
+    from multiclass.data.stream import TableSource, iter_encoded  # the streamed reader (torch) only here
+
     source = TableSource(path, batch_rows=batch_rows)
     scan = model_scan(trained, source, with_labels=True)
     k = len(trained.classes)

@@ -20,7 +20,7 @@ from multiclass.runtime.network import ACTIVATIONS, Network
 from multiclass.runtime.policy import Policy
 from multiclass.runtime.values import InputError
 
-__all__ = ["Prediction", "RuntimeModel", "load_runtime"]
+__all__ = ["Prediction", "RuntimeModel", "load_runtime", "read_network"]
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,29 @@ class RuntimeModel:
         return np.array(self.classes, dtype=object)[codes]
 
 
+def read_network(path: Path, document: dict) -> tuple[Network, dict]:
+    """The numpy network of a model directory whose checked model.json is `document`, and every saved array.
+
+    Raises
+    ------
+    ModelFileError
+        An unknown activation, as many class names as outputs not, arrays of the wrong shapes.
+    """
+    config = document["model_config"]
+    shapes = model_shapes(config)
+    if config.get("activation", "relu") not in ACTIVATIONS:
+        raise ModelFileError(f"{path / CONFIG_FILE}: malformed model file (unknown activation "
+                             f"{config.get('activation')!r:.50}).")
+    if len(document["classes"]) != config["n_classes"]:
+        raise ModelFileError(f"{path / CONFIG_FILE}: {len(document['classes'])} class names for "
+                             f"{config['n_classes']} outputs.")
+    arrays = read_weights(path, document, shapes)
+    n_layers = len(shapes) // 2
+    network = Network([arrays[f"model.linears.{i}.weight"] for i in range(n_layers)],
+                      [arrays[f"model.linears.{i}.bias"] for i in range(n_layers)], config.get("activation", "relu"))
+    return network, arrays
+
+
 def load_runtime(path: str | Path) -> RuntimeModel:
     """Read and check a model directory (the checks of `multiclass.persistence.load_model`) for numpy inference.
 
@@ -116,18 +139,8 @@ def load_runtime(path: str | Path) -> RuntimeModel:
     """
     path = Path(path)
     document = read_document(path)
-    config = document["model_config"]
-    shapes = model_shapes(config)
-    if config.get("activation", "relu") not in ACTIVATIONS:
-        raise ModelFileError(f"{path / CONFIG_FILE}: malformed model file (unknown activation "
-                             f"{config.get('activation')!r:.50}).")
     classes = tuple(document["classes"])
-    if len(classes) != config["n_classes"]:
-        raise ModelFileError(f"{path / CONFIG_FILE}: {len(classes)} class names for {config['n_classes']} outputs.")
-    arrays = read_weights(path, document, shapes)
-    n_layers = len(shapes) // 2
-    network = Network([arrays[f"model.linears.{i}.weight"] for i in range(n_layers)],
-                      [arrays[f"model.linears.{i}.bias"] for i in range(n_layers)], config.get("activation", "relu"))
+    network, arrays = read_network(path, document)
     features = build_features(document, arrays)
     policy = Policy.from_document(document.get("decision"), len(classes))
     version = hashlib.sha256(canonical_json(document)).hexdigest()[:12]  # = model.json's checked checksum

@@ -105,13 +105,15 @@ class Network:
         """Float32 logits (N, K) of float32 features X (N, n_features)."""
         x = X
         for i, (weight, bias) in enumerate(zip(self.weights, self.biases)):
-            x = x @ weight  # (N, width_i)
+            x = np.asarray(x @ weight, dtype=np.float32)  # (N, width_i); a CSR product gives an ndarray too
             x += bias
             if i < len(self.weights) - 1:
                 x = self.activation(x)
         return x
 
     def log_proba(self, X: np.ndarray) -> np.ndarray:
-        """Float64 log-probabilities (N, K), in chunks of bounded memory."""
-        chunks = [log_softmax(self.logits(X[start:start + self.chunk])) for start in range(0, len(X), self.chunk)]
+        """Float64 log-probabilities (N, K), in chunks of bounded memory; `X` may be a scipy CSR matrix (TF-IDF
+        rows: the first product is then the sparse one)."""
+        chunks = [log_softmax(self.logits(X[start:start + self.chunk]))
+                  for start in range(0, X.shape[0], self.chunk)]
         return np.concatenate(chunks) if chunks else np.empty((0, self.n_classes))

@@ -31,7 +31,7 @@ from multiclass.training import TrainConfig, train
 from multiclass.training.monitor import Priced, watched_of
 from multiclass.training.progress import describe_epoch
 from multiclass.training.recipes import Candidate, Recipe
-from multiclass.training.validation import ResidentValidation, StreamedValidation
+from multiclass.training.validation import ResidentValidation, SparseValidation
 from tests.test_critical_monitor import best_epochs, faults, oracle
 
 CLASSES = ["ok", "minor", "fault"]
@@ -93,16 +93,16 @@ def test_every_epoch_of_the_eager_loop_is_the_oracle_and_the_best_is_kept(split,
     assert oracle_cost(y_val, probs_of(result.model, X_val)) == pytest.approx(min(expected), abs=1e-12)
 
 
-def test_csr_rows_are_priced_by_the_streamed_validation_alike(split, monkeypatch):
+def test_csr_rows_are_priced_by_the_sparse_validation_alike(split, monkeypatch):
     X, y, X_val, y_val = split
     seen = []
-    original = StreamedValidation.totals
+    original = SparseValidation.totals
 
     def totals(self, model, class_weight, costs=None):
         seen.append(costs is not None)
         return original(self, model, class_weight, costs)
 
-    monkeypatch.setattr(StreamedValidation, "totals", totals)
+    monkeypatch.setattr(SparseValidation, "totals", totals)
     config = TrainConfig(epochs=6, lr=3e-3, batch_size=64, monitor="val_cost", cost_matrix=COSTS, patience=None,
                          engine="eager", verbose=False)
     model = build_model(ModelConfig(4, 3), seed=0)

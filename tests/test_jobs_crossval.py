@@ -71,7 +71,7 @@ def test_averaged_network_computes_the_mean_of_the_members_logits(hidden, member
         assert torch.allclose(merged(x).double(), expected, atol=1e-5)
 
 
-def test_search_cross_validates_small_data_and_ranks_by_pooled_out_of_fold_loss(capsys):
+def test_search_cross_validates_small_data_and_ranks_by_pooled_out_of_fold_macro_f1(capsys):
     X, y = _data(300)
     candidates = auto_candidates(270, 8, 3)[:4]
     found = search(X[:270], y[:270], X[270:], y[270:], candidates, classes=["a", "b", "c"],
@@ -79,7 +79,8 @@ def test_search_cross_validates_small_data_and_ranks_by_pooled_out_of_fold_loss(
     assert "recipe auto: 4 candidates, 5-fold cross-validation on all 270 rows" in capsys.readouterr().err
     assert found.folds == CV_FOLDS and {e["stage"] for e in found.board} == {"cross-validation"}
     assert len(found.board) == len(candidates) and all(len(e["best_epochs"]) == CV_FOLDS for e in found.board)
-    best = min(found.board, key=lambda e: e["val_loss"])  # the default monitor
+    # the default monitor (the loss) stops the fold models; the pooled macro-F1 ranks, ties by the loss
+    best = min(found.board, key=lambda e: (-e["val_macro_f1"], e["val_loss"]))
     assert found.winner.to_dict() == {k: best[k] for k in found.winner.to_dict()}
     assert len(found.fold_states) == CV_FOLDS and found.fold_best_epochs == best["best_epochs"]
     assert found.to_dict()["fold_best_epochs"] == best["best_epochs"]
@@ -160,3 +161,26 @@ def test_ctrl_c_during_the_search_stops_the_run_and_writes_nothing(tmp_path, cap
     assert main(["train", str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m")]) == 130
     assert "interrupted" in capsys.readouterr().err and calls["n"] == 3
     assert not (tmp_path / "m").exists()
+
+
+def test_cross_validated_candidates_rank_by_out_of_fold_macro_f1_under_the_default_monitor(monkeypatch):
+    """The candidate with the lowest pooled loss passes over a rare class; the one with the best pooled macro-F1
+    wins under the default monitor, and the loss still breaks ties; an explicit monitor ranks by itself."""
+    import multiclass.jobs.recipe as recipe
+
+    records = [{"val_score": 0.30, "val_loss": 0.30, "val_accuracy": 0.95, "val_macro_f1": 0.60},
+               {"val_score": 0.35, "val_loss": 0.35, "val_accuracy": 0.94, "val_macro_f1": 0.80},
+               {"val_score": 0.33, "val_loss": 0.33, "val_accuracy": 0.94, "val_macro_f1": 0.80}]
+    for record in records:
+        record.update(best_epoch=5, best_epochs=[5] * CV_FOLDS, epochs=5 * CV_FOLDS, folds=[{}] * CV_FOLDS)
+    monkeypatch.setattr(recipe, "cross_validate", lambda candidates, X, y, **kw: records[:len(candidates)])
+    X, y = _data(300)
+    candidates = auto_candidates(270, 8, 3)[:3]
+    found = search(X[:270], y[:270], X[270:], y[270:], candidates, classes=["a", "b", "c"],
+                   base=TrainConfig(verbose=False, seed=0))
+    assert found.winner == candidates[2]  # macro-F1 0.80, then the lower loss of the two
+    for record, score in zip(records, (0.95, 0.94, 0.94)):
+        record["val_score"] = score
+    found = search(X[:270], y[:270], X[270:], y[270:], candidates, classes=["a", "b", "c"],
+                   base=TrainConfig(verbose=False, seed=0, monitor="val_accuracy"))
+    assert found.winner == candidates[0]

@@ -156,6 +156,15 @@ def _score_key(record: dict, monitor: str, mode: str) -> tuple:
     return (score, record.get("val_loss") or math.inf, -(record.get("val_macro_f1") or 0.0))
 
 
+def _cv_key(record: dict, monitor: str, mode: str) -> tuple:
+    """Sort key of a cross-validated candidate, best first. Under the default monitor (the validation loss, which
+    still stops every fold model) the pooled out-of-fold macro-F1 ranks first, then `_score_key`: every training row
+    is predicted once, so that macro-F1 is a sound estimate, and the rare classes count as the report counts them
+    (the loss alone chose confident models that passed over them; docs/recipes.md, bench/RESULTS.md 7a)."""
+    key = _score_key(record, monitor, mode)
+    return (-(record.get("val_macro_f1") or 0.0), *key) if monitor == "val_loss" else key
+
+
 class _Rungs:
     """Trains rungs of candidates on stratified subsamples and keeps the board (what `search` shares)."""
 
@@ -231,7 +240,7 @@ class _Rungs:
                                                                       "val_score", "val_loss", "val_accuracy",
                                                                       "val_macro_f1")}}
             self.board.append(entry)
-            ranked.append((_score_key(entry, self.base.monitor, self.mode), len(ranked), candidate, entry))
+            ranked.append((_cv_key(entry, self.base.monitor, self.mode), len(ranked), candidate, entry))
         self.rungs.append(int(len(y)))
         best = sorted(ranked, key=lambda item: item[:2])[0]
         return best[2], records[best[1]]

@@ -63,7 +63,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _tensors(trained: TrainedModel) -> tuple[dict[str, np.ndarray], dict | None]:
-    if hasattr(trained.model, "log_proba"):
+    if trained.on_numpy:
         raise ConfigError("a model read with `network='numpy'` cannot be saved: read it with the torch network "
                           "(the default) to save it.")
     tensors = {f"model.{k}": v.detach().cpu().numpy() for k, v in trained.model.state_dict().items()}
@@ -220,6 +220,6 @@ def _torch_network(path: Path, document: dict, classes: tuple[str, ...]):
         raise ModelFileError(f"{path / CONFIG_FILE}: {len(classes)} class names for {config.n_classes} outputs.")
     arrays = read_weights(path, document, model_shapes(config.to_dict()))
     model = MLP(config)
-    model.load_state_dict({k[len("model.") :]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")})
+    model.load_state_dict({k[len("model."):]: torch.from_numpy(v) for k, v in arrays.items() if k.startswith("model.")})
     model.eval()
     return model, arrays

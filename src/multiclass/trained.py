@@ -82,8 +82,14 @@ class TrainedModel:
     conformal: ConformalCalibration | None = None
 
     @property
+    def on_numpy(self) -> bool:
+        """Whether the network is the numpy one (``load_model(path, network="numpy")``): it predicts; it is not
+        saved."""
+        return hasattr(self.model, "log_proba")
+
+    @property
     def n_features(self) -> int:
-        return self.model.n_features if hasattr(self.model, "log_proba") else self.model.config.n_features
+        return self.model.n_features if self.on_numpy else self.model.config.n_features
 
     def predict_log_proba(self, X, *, calibrated: bool = True) -> np.ndarray:
         """Log-probabilities (n_samples, K) in float64 from ready features X (n_samples, n_features).
@@ -94,7 +100,7 @@ class TrainedModel:
         X = X.tocsr() if hasattr(X, "tocsr") else np.asarray(X, dtype=np.float32)  # sparse rows stay sparse
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise DataError(f"`X` must have shape (n_samples, {self.n_features}); got {X.shape}.")
-        if hasattr(self.model, "log_proba"):  # the numpy network
+        if self.on_numpy:
             log_probs = self.model.log_proba(X)  # (N, K)
         else:
             from multiclass.models import predict_log_proba  # torch: imported with a torch network only

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from multiclass.engine.step import AdamState, Objective, adam_update
 from multiclass.engine.threads import intra_op_threads
+from multiclass.functional import l2_penalty
 
 __all__ = ["SparseEngine", "batch_terms"]
 
@@ -105,10 +106,7 @@ class SparseEngine:
         denominator = len(y) if objective.class_weight is None else objective.class_weight[yb].sum()
         loss = ce / denominator
         if objective.l2 > 0:  # on the columns this step uses, and the later layers whole
-            penalty = (part**2).sum()
-            for w in self.later_weights:
-                penalty = penalty + (w**2).sum()
-            loss = loss + objective.l2 * penalty
+            loss = loss + l2_penalty([part, *self.later_weights], objective.l2)
         for p in self.params:
             p.grad = None
         loss.backward()

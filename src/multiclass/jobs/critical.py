@@ -161,4 +161,3 @@ def set_groups(decision: DecisionConfig, classes) -> str | list[int] | None:
     if groups == "auto":
         groups = "critical" if codes else "marginal"
     return {"marginal": None, "all": "all", "critical": codes}[groups]
-

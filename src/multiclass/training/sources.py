@@ -103,6 +103,7 @@ class SparseData:
         self.generator = torch.Generator().manual_seed(seed)  # the permutation is drawn on the CPU, beside X
         self.engine = None
         self.batch_size = 0
+        self.densify = False
 
     def class_counts(self, n_classes: int) -> np.ndarray:
         return np.bincount(self.targets, minlength=n_classes)
@@ -113,7 +114,8 @@ class SparseData:
 
     def start(self, model, objective: Objective, optimizer, config: TrainConfig, first_epoch: int, comm: Comm) -> None:
         self.batch_size = config.batch_size
-        if config.engine == "eager":
+        self.densify = config.engine == "eager"
+        if self.densify:
             self.engine = StreamEngine(model, model, objective, optimizer, comm, precision=config.precision)
         else:
             self.engine = SparseEngine(model, objective, optimizer, comm.device, precision=config.precision)
@@ -122,8 +124,8 @@ class SparseData:
         order = torch.randperm(self.n_rows, generator=self.generator).numpy()
         X, y = self.X[order], self.targets[order]  # one gather per epoch; batches are then contiguous slices
         batches = (slice(start, start + self.batch_size) for start in range(0, self.n_rows, self.batch_size))
-        rows_of = (lambda rows: X[rows]) if isinstance(self.engine, SparseEngine) else (lambda rows: dense_rows(X, rows))
-        return self.engine.run_epoch((rows_of(rows), y[rows], len(y[rows])) for rows in batches)
+        return self.engine.run_epoch((dense_rows(X, rows) if self.densify else X[rows], y[rows], len(y[rows]))
+                                     for rows in batches)
 
     @property
     def engine_name(self) -> str:

@@ -1,9 +1,10 @@
 """One epoch's validation: class totals and loss sums on held-out rows, then the scores early stopping watches.
 
 Whatever holds the rows -- device-resident arrays (`ResidentValidation`), a CSR matrix of TF-IDF rows
-(`SparseValidation`) or batches streamed from a table and spread over ranks (`StreamedValidation`) -- a validation pass produces the same vector of sums, and
-`validation_scores` turns it into the epoch's record with the one definition of the scores
-(`multiclass.metrics.headline_scores`); the sweep's M stacked models go through the same function.
+(`SparseValidation`) or batches streamed from a table and spread over ranks (`StreamedValidation`) -- a validation
+pass produces the same vector of sums, and `validation_scores` turns it into the epoch's record with the one
+definition of the scores (`multiclass.metrics.headline_scores`); the sweep's M stacked models go through the same
+function.
 
 The totals vector, float64, ``(3K + 4,)``: ``[tp (K), pred_sum (K), true_sum (K), loss_sum, weight_sum,
 nll_sum, cost_sum]``. ``loss_sum / weight_sum`` is the validation loss weighted by the class weights exactly as the
@@ -26,8 +27,8 @@ from multiclass.metrics.totals import headline_scores
 from multiclass.models import MLP, chunk_rows, sparse_logits
 from multiclass.training.monitor import Priced, decision_costs
 
-__all__ = ["EVAL_CHUNK", "ResidentValidation", "SparseValidation", "StreamedValidation", "monitored_value", "scores_of_totals",
-           "summary_from_totals", "tiebreak_of", "validation_scores", "watched_score"]
+__all__ = ["EVAL_CHUNK", "ResidentValidation", "SparseValidation", "StreamedValidation", "monitored_value",
+           "scores_of_totals", "summary_from_totals", "tiebreak_of", "validation_scores", "watched_score"]
 
 # Rows per forward pass when scoring validation rows (fewer for a wide network: `models.chunk_rows`): large enough
 # to amortise per-call overhead, small enough that (rows x widest layer) activations stay in the tens of MB.
@@ -134,24 +135,27 @@ class ResidentValidation:
         self.X, self.targets = X, targets
         self.labels = targets if targets.dim() == 1 else targets.argmax(dim=1)
 
+    def logits(self, model: MLP, rows: slice) -> torch.Tensor:
+        return model(self.X[rows])
+
     @torch.no_grad()
     def totals(self, model: MLP, class_weight: torch.Tensor | None, costs: torch.Tensor | None = None) -> np.ndarray:
         """The totals vector of `model` on these rows (see the module docstring); `costs`: a ``val_cost``
         monitor's (K, K) float64 matrix on the device."""
         model.eval()
         k = model.config.n_classes
-        totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=self.X.device)
+        totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=self.targets.device)
         step = chunk_rows(model, most=EVAL_CHUNK)
-        for start in range(0, len(self.X), step):
+        for start in range(0, self.X.shape[0], step):
             rows = slice(start, start + step)
-            _add_chunk(totals, model(self.X[rows]), self.targets[rows], self.labels[rows], class_weight, k, costs)
+            _add_chunk(totals, self.logits(model, rows), self.targets[rows], self.labels[rows], class_weight, k, costs)
         model.train()
         return totals.cpu().numpy()
 
 
-class SparseValidation:
-    """Validation rows held as a CSR matrix (TF-IDF text) in memory: each chunk's logits by `models.sparse_logits`
-    (the first layer as a sparse product, never densified).
+class SparseValidation(ResidentValidation):
+    """Validation rows held as a CSR matrix (TF-IDF text) in memory, their class codes on the device: each chunk's
+    logits by `models.sparse_logits` (the first layer as a sparse product, never densified).
 
     Parameters
     ----------
@@ -161,20 +165,10 @@ class SparseValidation:
     """
 
     def __init__(self, X, y: np.ndarray, device: torch.device):
-        self.X, self.y = X, torch.from_numpy(y).to(device)
+        super().__init__(X, torch.from_numpy(y).to(device))
 
-    @torch.no_grad()
-    def totals(self, model: MLP, class_weight: torch.Tensor | None, costs: torch.Tensor | None = None) -> np.ndarray:
-        """The totals vector of `model` on these rows (see the module docstring)."""
-        model.eval()
-        k = model.config.n_classes
-        totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=self.y.device)
-        step = chunk_rows(model, most=EVAL_CHUNK)
-        for start in range(0, self.X.shape[0], step):
-            rows = slice(start, start + step)
-            _add_chunk(totals, sparse_logits(model, self.X[rows]), self.y[rows], self.y[rows], class_weight, k, costs)
-        model.train()
-        return totals.cpu().numpy()
+    def logits(self, model: MLP, rows: slice) -> torch.Tensor:
+        return sparse_logits(model, self.X[rows])
 
 
 class StreamedValidation:

@@ -172,6 +172,31 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
     return pixels, digits.target.astype(str)
 
 
+def _dslabs(obj: str, target: str, drop: tuple[str, ...] = ()) -> Callable[[], pd.DataFrame]:
+    def build() -> pd.DataFrame:
+        return _target_last(_lazy("dslabs", "r-cran-dslabs", obj).drop(columns=list(drop)), target)
+
+    return build
+
+
+def _mass(obj: str, target: str) -> Callable[[], pd.DataFrame]:
+    def build() -> pd.DataFrame:  # the row names (a cereal's, a painter's) identify the row: left out
+        return _target_last(_lazy("MASS", "r-cran-mass", obj), target)
+
+    return build
+
+
+TATE_ARTISTS = 20  # the artists with the most works in modeldata's tate_text (each has 35 or more)
+
+
+def _tate() -> pd.DataFrame:
+    works = _lazy("modeldata", "r-cran-modeldata", "tate_text")
+    top = works["artist"].value_counts().index[:TATE_ARTISTS]
+    works = works[works["artist"].isin(top)]
+    text = works["title"].astype(str) + ". " + works["medium"].fillna("").astype(str)
+    return pd.DataFrame({"text": _one_line_breaks(text), "label": works["artist"].astype(str)})
+
+
 UCI = "UCI Machine Learning Repository"
 SPECS = {spec.name: spec for spec in [
     Spec("soybean", "table", "Class", "Debian r-cran-mlbench (Soybean)", "GPL-2 (R package); data UCI",
@@ -247,6 +272,29 @@ SPECS = {spec.name: spec for spec in [
     Spec("sacramento", "table", "type", "Debian r-cran-modeldata (Sacramento)", "MIT (R package modeldata)",
          "Sacramento real-estate transactions, 2008 (SpatialKey); class = residential, condo or multi-family",
          _modeldata("Sacramento", "type"), heldout=True, note="3 classes, 93 % residential"),
+    # Held out, second group: added on 2026-12-03, run once with the defaults of that day (bench/RESULTS.md 7a).
+    Spec("gapminder", "table", "continent", "Debian r-cran-dslabs (gapminder)", "Artistic-2.0 (R package dslabs)",
+         "Gapminder Foundation country statistics 1960-2016; class = the continent",
+         _dslabs("gapminder", "continent", drop=("country", "region")), heldout=True,
+         note="5 classes, missing values; the country and region are dropped (they give the answer away)"),
+    Spec("diseases", "table", "disease", "Debian r-cran-dslabs (us_contagious_diseases)",
+         "Artistic-2.0 (R package dslabs)", "Project Tycho, US state counts of 7 diseases 1928-2011",
+         _dslabs("us_contagious_diseases", "disease"), heldout=True, note="7 classes, a 51-level state column"),
+    Spec("stars", "table", "type", "Debian r-cran-dslabs (stars)", "Artistic-2.0 (R package dslabs)",
+         "Stars' magnitude and temperature; class = the spectral type", _dslabs("stars", "type"), heldout=True,
+         note="96 rows, 10 classes, 3 of them of one row; the star's name is unique per row"),
+    Spec("cereal", "table", "mfr", "Debian r-cran-mass (UScereal)", "GPL-2 | GPL-3 (R package MASS)",
+         "US cereal nutrition labels (1993 ASA data expo); class = the manufacturer", _mass("UScereal", "mfr"),
+         heldout=True, note="65 rows, 6 classes"),
+    Spec("painters", "table", "School", "Debian r-cran-mass (painters)", "GPL-2 | GPL-3 (R package MASS)",
+         "de Piles' scores of 54 painters; class = the school", _mass("painters", "School"), heldout=True,
+         note="54 rows, 8 classes, 4 numeric scores"),
+    Spec("survey", "table", "Exer", "Debian r-cran-mass (survey)", "GPL-2 | GPL-3 (R package MASS)",
+         "Venables & Ripley's student survey (Adelaide); class = how often the student exercises",
+         _mass("survey", "Exer"), heldout=True, note="237 rows, 3 classes, categorical and missing values"),
+    Spec("tate", "text", "label", "Debian r-cran-modeldata (tate_text)", "MIT (R package modeldata)",
+         "Tate collection metadata; text = a work's title and medium, class = the artist (the 20 with most works)",
+         _tate, heldout=True, note="20 classes, short texts"),
 ]}
 
 

@@ -86,6 +86,16 @@ def test_search_cross_validates_small_data_and_ranks_by_pooled_out_of_fold_macro
     assert found.to_dict()["fold_best_epochs"] == best["best_epochs"]
 
 
+def test_a_few_dozen_rows_are_cross_validated_not_ranked_on_a_handful_of_split_rows():
+    X, y = _data(40, seed=2)
+    trained, _ = fit_arrays(X[:32], y[:32], classes=["a", "b", "c"], X_val=X[32:], y_val=y[32:],
+                            config=TrainConfig(verbose=False, seed=0))
+    assert trained.recipe["folds"] == CV_FOLDS and trained.stop_reason == "fold_average"
+    few, _ = fit_arrays(X[:16], y[:16], classes=["a", "b", "c"], X_val=X[32:], y_val=y[32:],
+                        config=TrainConfig(verbose=False, seed=0))
+    assert "folds" not in few.recipe and few.stop_reason != "fold_average"  # 16 rows: 3 per fold, too few
+
+
 def test_small_data_model_is_the_mean_of_its_fold_models_and_validation_stays_held_out():
     X, y = _data(300, seed=1)
     X_tr, y_tr, X_va, y_va = X[:250], y[:250], X[250:], y[250:]

@@ -243,3 +243,24 @@ def test_na_values_keeps_a_class_named_na(tmp_path, capsys):
                      str(out)]) == 0
         kept[runtime] = [line.split(",")[0] for line in out.read_text().splitlines()[1:]]
     assert kept["numpy"] == kept["torch"] == [["NA", "x", "y"][i % 3] for i in range(30)]
+
+
+def test_a_class_named_none_is_a_class_not_a_missing_label(tmp_path, capsys):
+    """MASS's survey: Exer is "Freq", "Some" or "None". pandas reads the word None as missing; in the label column it
+    is a class (a missing Python None is written as an empty field), while "NA" stays missing there and "None" in a
+    feature column stays missing too."""
+    rows = "".join(f"{i % 5},{['None', 'a'][i % 2]},{['None', 'Some', 'Freq'][i % 3]}\n" for i in range(30))
+    data = write(tmp_path / "data.csv", "a,b,Exer\n" + rows)
+    model = tmp_path / "m"
+    assert main(["train", str(data), "--target", "Exer", "--hidden", "none", *QUIET, "--out", str(model)]) == 0
+    document = json.loads((model / "model.json").read_text())
+    assert document["classes"] == ["Freq", "None", "Some"]
+    report = tmp_path / "r.json"
+    assert main(["evaluate", str(model), str(data), "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["summary"]["n_samples"] == 30
+    assert main(["predict", str(model), str(data), "--out", str(tmp_path / "p.csv")]) == 0
+    missing = write(tmp_path / "missing.csv", "a,b,Exer\n" + rows + "1,a,NA\n")
+    capsys.readouterr()
+    assert main(["train", str(missing), "--target", "Exer", "--hidden", "none", *QUIET, "--out",
+                 str(tmp_path / "m2")]) == 2
+    assert "column 'Exer' row 31: the label is missing." in capsys.readouterr().err

@@ -290,7 +290,7 @@ def load_table(
     if not fitting:
         text_columns += [s["name"] for s in preprocessor.specs_ if s["type"] == "categorical"]
     formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
-    frame = read_table(path, string_columns=text_columns, na_values=na_values, **formats)
+    frame = read_table(path, string_columns=text_columns, na_values=na_values, label_column=target, **formats)
     with errors_about(str(path)):
         if fitting:
             if target is None:

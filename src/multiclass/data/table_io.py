@@ -14,6 +14,15 @@ from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
 from multiclass.data.table_format import TableFormat, sniff_format
 
+# pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES), so a CSV field is missing here iff
+# pandas.read_csv would read it as missing.
+PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+                    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
+# The missing-value texts of a label column: "None" is a class there (an exercise level, a grade of injury), not a
+# missing label -- pandas and the csv module write a missing Python None as an empty field, so the word in a file is
+# a word (MASS's survey: "Freq", "Some", "None").
+LABEL_NA_VALUES = tuple(text for text in PANDAS_NA_VALUES if text != "None")
+
 __all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
 
 
@@ -44,7 +53,7 @@ def columns_listing(columns: Sequence[Any]) -> str:
 
 def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str | None = None,
                header: bool | None = None, names: Sequence[str] | None = None,
-               na_values: Sequence[str] | None = None) -> pd.DataFrame:
+               na_values: Sequence[str] | None = None, label_column: str | None = None) -> pd.DataFrame:
     """Read a delimited text table (CSV, TSV, ``.txt``, ``.data``, ..., compressed or not) or a Parquet file into a
     DataFrame with str column names.
 
@@ -55,7 +64,8 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
     text, so codes like ``007`` survive. Text files must be UTF-8 with lines of at most
     `csv_checks.MAX_LINE_BYTES` (16 MiB), unique column names and the same number of fields on every line (see
     `multiclass.data.csv_checks`). ``na_values``, when given, are the only texts read as a missing value (and the
-    empty cell): a class literally named ``NA`` is then kept; by default pandas' list (``NA``, ``null``, ``NaN``...).
+    empty cell): a class literally named ``NA`` is then kept; by default pandas' list (``NA``, ``null``, ``NaN``...),
+    except in `label_column`, where ``None`` is a class name (`LABEL_NA_VALUES`).
 
     Raises
     ------
@@ -80,7 +90,7 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
                 raise ConfigError(f"`sep`, `header` and `names` apply to delimited text files; {path} is Parquet.")
             frame = pd.read_parquet(path)
         else:
-            frame, fmt = _read_delimited(path, ext, string_columns, sep, header, names, na_values)
+            frame, fmt = _read_delimited(path, ext, string_columns, sep, header, names, na_values, label_column)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         if isinstance(exc, (DataError, ConfigError)):
             raise
@@ -99,14 +109,14 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
     return frame
 
 
-def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, header, names, na_values=None
-                    ) -> tuple[pd.DataFrame, TableFormat]:
+def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, header, names, na_values=None,
+                    label_column: str | None = None) -> tuple[pd.DataFrame, TableFormat]:
     scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
     fmt = sniff_format(path, default_sep=DELIMITERS.get(ext, ""), sep=sep, header=header, names=names)
     first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
-        missing = {} if na_values is None else {"keep_default_na": False, "na_values": sorted({"", *na_values})}
+        missing = _missing_texts(list(fmt.names) if fmt.names is not None else first or [], na_values, label_column)
         frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **missing,
                             **EXACT_FLOATS)
     except pd.errors.ParserError:
@@ -118,6 +128,17 @@ def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, he
     if inferred_index or frame.isna().to_numpy().any():
         check_ragged(path, fmt.sep)
     return frame, fmt
+
+
+def _missing_texts(columns: list[str], na_values, label_column: str | None) -> dict:
+    """The `pandas.read_csv` options that say which texts are missing values: `na_values` (and the empty cell) in
+    every column when given; else pandas' list, `LABEL_NA_VALUES` in `label_column`."""
+    if na_values is not None:
+        return {"keep_default_na": False, "na_values": sorted({"", *na_values})}
+    if label_column is None or label_column not in columns:
+        return {}
+    return {"keep_default_na": False, "na_values": {
+        column: list(LABEL_NA_VALUES if column == label_column else PANDAS_NA_VALUES) for column in columns}}
 
 
 def available_columns(columns: Sequence[Any]) -> str:

@@ -277,7 +277,7 @@ def _read_texts(path: Path, text_column: str, target: str | None, id_column: str
             raise DataError(f"{path}: no class sub-folders; training needs one folder of text files per class.")
         ids = np.array([p.relative_to(path).as_posix() for p in paths], dtype=object)
         return texts, None if labels is None else np.asarray(labels, dtype=object), ids, {}
-    frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []))
+    frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []), label_column=target)
     listing = available_columns(frame.columns)
     with errors_about(str(path)):
         for option, name in (("text", text_column), ("target", target), ("id", id_column)):

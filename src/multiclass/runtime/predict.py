@@ -129,7 +129,7 @@ def _read_large_table(path, model: RuntimeModel, kept=()) -> tuple[np.ndarray, A
     id_column = options.get("id_column")
     text = [f.name for f in model.features.fields if f.type in ("category", "text")]
     frame = read_table(path, string_columns=text + ([id_column] if id_column else []) + list(kept),
-                       **_format_options(model))
+                       label_column=options.get("target"), **_format_options(model))
     columns = _frame_columns(frame)
     try:
         X = model.features_of(columns)

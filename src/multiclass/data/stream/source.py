@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
+from multiclass.data.table_io import PANDAS_NA_VALUES
 from multiclass.data.table_format import WHITESPACE, TableFormat, looks_like_table, sniff_format
 from multiclass.data.stream.shards import COMPRESSION, DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
@@ -37,10 +38,6 @@ __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "sho
 DELIMITERS = {".csv": ",", ".tsv": "\t"}  # the extension's delimiter, as the in-memory reader's
 # Bytes per CSV block: pyarrow parses a block at a time; 8 MiB holds ~100k short rows, and bounds a batch's size.
 _CSV_BLOCK_BYTES = 8 * 2**20
-# pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES), so a CSV field is missing here iff
-# pandas.read_csv would read it as missing.
-PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
 
 
 @dataclass(frozen=True)

@@ -264,3 +264,33 @@ def test_a_class_named_none_is_a_class_not_a_missing_label(tmp_path, capsys):
     assert main(["train", str(missing), "--target", "Exer", "--hidden", "none", *QUIET, "--out",
                  str(tmp_path / "m2")]) == 2
     assert "column 'Exer' row 31: the label is missing." in capsys.readouterr().err
+
+
+def test_a_question_mark_is_a_missing_value_as_in_uci_data_files(tmp_path, capsys):
+    """UCI's .data files mark a missing value with '?' (breast-cancer-wisconsin's bare nuclei): a column of numbers
+    with '?' in it is numbers with some missing, read alike in memory, streamed and by the numpy runtime."""
+    rows = "".join(f"{'?' if i % 7 == 0 else i % 10},{['x', 'z', '?'][i % 3]},{['benign', 'malignant'][i % 2]}\n"
+                   for i in range(60))
+    data = write(tmp_path / "cancer.data", rows)
+    names = ["--no-header", "--names", "nuclei,shape,class"]
+    model = tmp_path / "m"
+    assert main(["train", str(data), "--target", "class", *names, "--hidden", "none", *QUIET, "--out",
+                 str(model)]) == 0
+    document = json.loads((model / "model.json").read_text())
+    columns = {c["name"]: c for c in document["preprocessor"]["params"]["columns"]}
+    assert columns["nuclei"]["type"] == "numeric" and columns["nuclei"]["missing_indicator"]
+    assert columns["shape"]["categories"] == ["x", "z"] and columns["shape"]["missing_indicator"]  # '?': missing
+    streamed = tmp_path / "s"
+    assert main(["train", str(data), "--target", "class", *names, "--stream", "--hidden", "none", *QUIET, "--out",
+                 str(streamed)]) == 0
+    assert json.loads((streamed / "model.json").read_text())["preprocessor"]["params"]["columns"] == \
+        document["preprocessor"]["params"]["columns"]
+    for model_dir in (model, streamed):  # the streamed readers read it with the model's --names too
+        assert main(["evaluate", str(model_dir), str(data), "--stream", "--json", str(tmp_path / "r.json")]) == 0
+        assert json.loads((tmp_path / "r.json").read_text())["summary"]["n_samples"] == 60
+        assert main(["predict", str(model_dir), str(data), "--stream", "--out", str(tmp_path / "s.csv")]) == 0
+    assert main(["predict", str(model), str(data), "--out", str(tmp_path / "p.csv")]) == 0
+    assert main(["predict", str(model), str(data), "--runtime", "torch", "--out", str(tmp_path / "t.csv")]) == 0
+    numpy_rows, torch_rows = ((tmp_path / f).read_text().splitlines() for f in ("p.csv", "t.csv"))
+    assert [r.split(",")[0] for r in numpy_rows] == [r.split(",")[0] for r in torch_rows]
+    capsys.readouterr()

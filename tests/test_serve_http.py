@@ -168,6 +168,8 @@ def test_a_slow_body_gets_408(server):
 
 
 def test_metrics_count_requests_classes_and_rejections(server):
+    """Reads the counters of this module's earlier requests on the one server (a 200, a 413): run the module whole,
+    as CI's `--dist loadfile` does."""
     http("POST", f"{server}/predict", b"nope", "text/plain")
     text = http("GET", f"{server}/metrics").body.decode()
     assert 'multiclass_requests_total{route="/predict",status="200"}' in text

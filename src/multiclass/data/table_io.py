@@ -12,16 +12,8 @@ import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
+from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import TableFormat, sniff_format
-
-# pandas' default NA strings (pandas._libs.parsers.STR_NA_VALUES), so a CSV field is missing here iff
-# pandas.read_csv would read it as missing.
-PANDAS_NA_VALUES = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")
-# The missing-value texts of a label column: "None" is a class there (an exercise level, a grade of injury), not a
-# missing label -- pandas and the csv module write a missing Python None as an empty field, so the word in a file is
-# a word (MASS's survey: "Freq", "Some", "None").
-LABEL_NA_VALUES = tuple(text for text in PANDAS_NA_VALUES if text != "None")
 
 __all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
 
@@ -64,8 +56,8 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
     text, so codes like ``007`` survive. Text files must be UTF-8 with lines of at most
     `csv_checks.MAX_LINE_BYTES` (16 MiB), unique column names and the same number of fields on every line (see
     `multiclass.data.csv_checks`). ``na_values``, when given, are the only texts read as a missing value (and the
-    empty cell): a class literally named ``NA`` is then kept; by default pandas' list (``NA``, ``null``, ``NaN``...),
-    except in `label_column`, where ``None`` is a class name (`LABEL_NA_VALUES`).
+    empty cell): a class literally named ``NA`` is then kept; by default `multiclass.data.missing.NA_VALUES` (pandas'
+    list -- ``NA``, ``null``, ``NaN``... -- and UCI's ``?``), except in `label_column`, where ``None`` is a class.
 
     Raises
     ------
@@ -132,13 +124,13 @@ def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, he
 
 def _missing_texts(columns: list[str], na_values, label_column: str | None) -> dict:
     """The `pandas.read_csv` options that say which texts are missing values: `na_values` (and the empty cell) in
-    every column when given; else pandas' list, `LABEL_NA_VALUES` in `label_column`."""
+    every column when given; else `NA_VALUES`, `LABEL_NA_VALUES` in `label_column`."""
     if na_values is not None:
         return {"keep_default_na": False, "na_values": sorted({"", *na_values})}
     if label_column is None or label_column not in columns:
-        return {}
+        return {"keep_default_na": False, "na_values": list(NA_VALUES)}
     return {"keep_default_na": False, "na_values": {
-        column: list(LABEL_NA_VALUES if column == label_column else PANDAS_NA_VALUES) for column in columns}}
+        column: list(LABEL_NA_VALUES if column == label_column else NA_VALUES) for column in columns}}
 
 
 def available_columns(columns: Sequence[Any]) -> str:

@@ -17,7 +17,7 @@ from multiclass.classes import resolve_class
 from multiclass.conformal.stored import critical_codes
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
 from multiclass.exceptions import DataError
-from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
+from multiclass.jobs.inputs import load_for_model, model_scan, model_source, wants_stream
 from multiclass.predictions import read_predictions
 from multiclass.report import Report, ReportConfig, build_report
 from multiclass.report.build import build_report_from_counts
@@ -115,9 +115,9 @@ def evaluate_arrays(trained: TrainedModel, X, y, *, config: ReportConfig | None 
 
 def _evaluate_stream(trained: TrainedModel, path, *, config: ReportConfig, batch_rows: int, subject,
                      model_dir) -> Report:
-    from multiclass.data.stream import TableSource, iter_encoded  # the streamed reader (torch) only here
+    from multiclass.data.stream import iter_encoded  # the streamed reader (torch) only here
 
-    source = TableSource(path, batch_rows=batch_rows)
+    source = model_source(trained, path, batch_rows=batch_rows)
     scan = model_scan(trained, source, with_labels=True)
     k = len(trained.classes)
     counts = metrics.EvaluationCounts(k, n_bins=config.n_bins, sparse=k > metrics.DENSE_MAX_CLASSES)

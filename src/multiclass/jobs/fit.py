@@ -54,6 +54,9 @@ __all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_st
 # The network of a streamed table when none is given: the rows are too many to search on, and plenty to train
 # two layers of a few hundred units (the auto recipe's choice on the large tables of bench/quality.py).
 STREAM_HIDDEN = (256, 128)
+# How a delimited file is written (given, not read off it), and what a streamed table can be read with.
+TABLE_FORMAT_OPTIONS = ("sep", "header", "names")
+STREAM_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", *TABLE_FORMAT_OPTIONS)
 # Reader options of `fit` saved with the model and reused by `evaluate` / `predict`.
 READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
 
@@ -187,15 +190,16 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
 
 def _fit_streamed(source, config, stream_config, val_data, checkpoint, resume, network, read_options,
                   announce) -> FitResult:
-    unknown = set(read_options) - {"kind", "target", "id_column", "ignore", "categorical"}
-    if any(read_options[name] for name in unknown):
-        raise ConfigError(f"`{sorted(unknown)[0]}` does not apply to a streamed table; streaming reads Parquet or "
-                          "CSV tables (options: target, id_column, ignore, categorical).")
+    given = sorted(name for name in set(read_options) - set(STREAM_READ_OPTIONS) if read_options[name])
+    if given:
+        raise ConfigError(f"`{given[0]}` does not apply to a streamed table; streaming reads Parquet or CSV tables "
+                          f"(options: {', '.join(STREAM_READ_OPTIONS[1:])}).")
+    formats = {name: read_options.get(name) for name in TABLE_FORMAT_OPTIONS}
     comm = init_distributed(config.device)
     try:
         result = fit_stream(source, target=read_options.get("target"), id_column=read_options.get("id_column"),
                             ignore=read_options.get("ignore") or (), categorical=read_options.get("categorical") or (),
-                            **network, config=config, stream=stream_config, val_data=val_data, comm=comm,
+                            **formats, **network, config=config, stream=stream_config, val_data=val_data, comm=comm,
                             checkpoint=checkpoint, resume=resume, announce=announce)
         comm.barrier()  # no rank leaves (and tears the group down) before every rank has finished training
         return result
@@ -316,7 +320,8 @@ def _fold_average(found, n_features: int, n_classes: int, activation: str, winne
 def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),
                max_categories: int = 1000, hidden=STREAM_HIDDEN, activation: str = "relu", dropout: float = 0.0,
                config: TrainConfig | None = None, stream: StreamConfig | None = None, val_data=None,
-               comm: Comm | None = None, checkpoint=None, resume: bool = False, announce=None) -> FitResult:
+               comm: Comm | None = None, checkpoint=None, resume: bool = False, announce=None, sep=None,
+               header=None, names=None) -> FitResult:
     """Scan a table (file or folder of shards), build the network, train it streaming.
 
     The model file it makes is the one in-memory training makes (same preprocessor state and classes), so
@@ -342,12 +347,16 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
         As in `multiclass.training.train_stream`.
     announce : callable, optional
         As in `fit`.
+    sep, header, names : optional
+        How the CSV files are written, as in `multiclass.data.load_table` (the validation data's too); kept in the
+        model's load options for `evaluate` and `predict`.
     """
     config = config or TrainConfig()
     stream = stream or StreamConfig()
+    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
     comm = comm or Comm(device=resolve_device(config.device))
-    source = TableSource(path, batch_rows=stream.batch_rows)
-    val_source = TableSource(val_data, batch_rows=stream.batch_rows) if val_data is not None else None
+    source = TableSource(path, batch_rows=stream.batch_rows, **formats)
+    val_source = TableSource(val_data, batch_rows=stream.batch_rows, **formats) if val_data is not None else None
     scan = scan_table(source, target=target, id_column=id_column, ignore=ignore, categorical=categorical,
                       max_categories=max_categories, val_fraction=0.0 if val_source else config.val_split,
                       seed=config.seed, rank=comm.rank, world_size=comm.world_size, gather=comm.all_gather_object)
@@ -360,6 +369,7 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
     result = train_stream(model, source, scan, config, stream, val_source=val_source, comm=comm,
                           checkpoint=checkpoint, resume=resume)
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
+    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
     info = {"kind": "table", "source": str(path), "n_samples": scan.n_rows,
             "feature_names": list(scan.preprocessor.feature_names_), "target_dtype": scan.target_dtype,
             "image_shape": None, "load_options": options,

@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # annotations only: this module is imported by `multiclass pr
     from multiclass.data.stream import TableScan, TableSource
     from multiclass.trained import TrainedModel
 
-__all__ = ["check_output_path", "load_for_model", "model_scan", "wants_stream"]
+__all__ = ["check_output_path", "load_for_model", "model_scan", "model_source", "wants_stream"]
 
 # Reader options that do not apply to a streamed table (other kinds of data).
 _NOT_STREAMED = ("text_column", "labels", "split", "data_dir", "na_values")
@@ -84,6 +84,14 @@ def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = No
     return data.load_for_prediction(path_or_name, trained.preprocessor, kind=kind, classes=trained.classes,
                                     target_dtype=trained.data_info.get("target_dtype", "str"),
                                     with_labels=with_labels, **saved)
+
+
+def model_source(trained: TrainedModel, path, *, batch_rows: int) -> TableSource:
+    """A `TableSource` of `path` that reads its CSV files the way `trained` read its training table (the delimiter,
+    header line and column names it was given)."""
+    options = trained.data_info.get("load_options", {})
+    return stream_.TableSource(path, batch_rows=batch_rows, sep=options.get("sep"), header=options.get("header"),
+                               names=options.get("names"))
 
 
 def model_scan(trained: TrainedModel, source: TableSource, *, with_labels: bool) -> TableScan:

@@ -21,12 +21,11 @@ import pandas as pd
 from multiclass.atomic import open_atomic
 from multiclass.conformal.stored import NO_SETS
 from multiclass.data.labels import decode_labels
-from multiclass.data.stream import TableSource
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
 from multiclass.data.table_io import columns_listing, read_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.evaluate import row_chunks
-from multiclass.jobs.inputs import load_for_model, model_scan, wants_stream
+from multiclass.jobs.inputs import load_for_model, model_scan, model_source, wants_stream
 from multiclass.predictions import (
     PredictionWriter,
     is_parquet,
@@ -133,7 +132,7 @@ def predictions_frame(trained: TrainedModel, dataset, *, top_k: int = 1, kept: d
 def _predict_stream(trained: TrainedModel, path, out, *, top_k: int, batch_rows: int, kept: dict,
                     calibration=None, critical=()) -> int:
     """Predict a table batch by batch into `out`; the target column is read only when it is kept."""
-    source = TableSource(path, batch_rows=batch_rows)
+    source = model_source(trained, path, batch_rows=batch_rows)
     scan = model_scan(trained, source, with_labels=False)
     specs = trained.preprocessor.specs_
     id_column = scan.id_column if scan.id_column in source.columns else None

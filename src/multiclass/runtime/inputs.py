@@ -13,13 +13,13 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from multiclass.data.missing import NA_VALUES
 from multiclass.runtime.values import InputError
 
 __all__ = ["NA_STRINGS", "arrow_columns", "columns_from_mapping", "csv_columns", "record_columns"]
 
-# pandas' default missing-value words (pandas._libs.parsers.STR_NA_VALUES; a test checks they still agree).
-NA_STRINGS = frozenset({"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-                        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"})
+# the texts every reader takes for a missing value (pandas' words and UCI's "?": multiclass.data.missing)
+NA_STRINGS = frozenset(NA_VALUES)
 _NAME_CHARS = 100  # a field name quoted in an error is cut to this many characters
 
 

@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
-from multiclass.data.table_io import PANDAS_NA_VALUES
+from multiclass.data.missing import NA_VALUES
 from multiclass.data.table_format import WHITESPACE, TableFormat, looks_like_table, sniff_format
 from multiclass.data.stream.shards import COMPRESSION, DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
@@ -179,7 +179,7 @@ class TableSource:
     def _csv_options(self, index: int, columns: Sequence[str] | None) -> dict:
         fmt = self.formats[index]
         types = {name: pa.string() for name in (columns if columns is not None else [])}
-        convert = pa_csv.ConvertOptions(column_types=types, null_values=list(PANDAS_NA_VALUES),
+        convert = pa_csv.ConvertOptions(column_types=types, null_values=list(NA_VALUES),
                                         strings_can_be_null=True, quoted_strings_can_be_null=True,
                                         include_columns=list(columns) if columns is not None else None)
         names = list(fmt.names) if fmt.names is not None else None
@@ -194,7 +194,7 @@ class TableSource:
         pandas' chunked reader, with every field read as text and its NA strings as missing."""
         fmt = self.formats[index]
         options = {**fmt.pandas_options(), "dtype": str, "usecols": list(columns), "chunksize": self.batch_rows,
-                   "keep_default_na": False, "na_values": list(PANDAS_NA_VALUES)}
+                   "keep_default_na": False, "na_values": list(NA_VALUES)}
         options.pop("decimal")  # fields stay text here; `_csv_frame` reads the numbers
         with pd.read_csv(self.shards[index], **options) as chunks:
             for chunk in chunks:

@@ -4,8 +4,8 @@ For every dataset of `datasets.py` (public multiclass sets installed from the pa
 stratified train/test split (`split_rows`: 25 % of each class to test, at least one row of every class of 2+ rows
 on each side, a 1-row class in training only), then:
 
-1. ours, as a user runs it: ``multiclass train train.csv --target T --out m`` (text: ``--text-column text``; an
-   image folder: no target) and ``multiclass evaluate m test.csv --json r.json``, each a subprocess, wall time
+1. ours, as a user runs it: ``multiclass train train.csv --target T --out m`` (a text table too: its column of
+   free text is found, `multiclass.data.free_text`; an image folder: no target) and ``multiclass evaluate m test.csv --json r.json``, each a subprocess, wall time
    measured (Python start-up and `import torch` included, as a user waits for them);
 2. ``MLPClassifier(random_state=0, max_iter=500)`` and 3. ``LogisticRegression(max_iter=2000)``, each in the
    usual pipeline: tables ``ColumnTransformer`` of numeric columns (``SimpleImputer`` + ``StandardScaler``) and the
@@ -130,11 +130,7 @@ def pairs_from_report(report: dict) -> tuple[np.ndarray, np.ndarray]:
 
 # ---------------------------------------------------------------------------------------------------- ours
 def ours_args(meta: dict) -> list[str]:
-    if meta["kind"] == "images":
-        return []
-    if meta["kind"] == "text":
-        return ["--target", meta["target"], "--text-column", "text"]
-    return ["--target", meta["target"]]
+    return [] if meta["kind"] == "images" else ["--target", meta["target"]]
 
 
 def run_ours(meta: dict, split: dict, extra: list[str], work: Path, src: Path) -> dict:

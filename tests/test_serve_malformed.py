@@ -9,14 +9,13 @@ import base64
 import io
 import json
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import torch
 
-from tests.runtime_helpers import table_frame, train_pixels, train_table, train_text
+from tests.runtime_helpers import train_pixels, train_table, train_text
 from tests.serve_helpers import call, started_app
 
 torch.set_num_threads(1)

@@ -15,7 +15,6 @@ import shutil
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import numpy as np

@@ -12,6 +12,7 @@ from typing import Any
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.builtin import load_builtin
 from multiclass.data.dataset import KINDS, Dataset
+from multiclass.data.free_text import read_free_text
 from multiclass.data.idx import is_idx_file, load_idx
 from multiclass.data.images import load_images
 from multiclass.data.names import check_source, is_builtin
@@ -173,7 +174,10 @@ def load_dataset(
         }
     )
     given.update(options)  # passed explicitly, so kept even when None (max_features=None means no cap)
+    forced = kind
     kind = _resolve_kind(path_or_name, kind, given)
+    if forced is None and kind == "table":  # a column of sentences is text, not categories
+        kind, given = read_free_text(path_or_name, given)
     return _call(kind, path_or_name, given)
 
 def load_for_prediction(

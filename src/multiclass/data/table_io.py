@@ -15,7 +15,7 @@ from multiclass.data.csv_checks import check_ragged, check_unique_names, header_
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import TableFormat, sniff_format
 
-__all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "read_table"]
+__all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "missing_value_options", "read_table"]
 
 
 def _exact_float_options() -> dict[str, str]:
@@ -108,7 +108,8 @@ def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, he
     first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
-        missing = _missing_texts(list(fmt.names) if fmt.names is not None else first or [], na_values, label_column)
+        columns = list(fmt.names) if fmt.names is not None else first or []
+        missing = missing_value_options(columns, na_values, label_column)
         frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **missing,
                             **EXACT_FLOATS)
     except pd.errors.ParserError:
@@ -122,7 +123,7 @@ def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, he
     return frame, fmt
 
 
-def _missing_texts(columns: list[str], na_values, label_column: str | None) -> dict:
+def missing_value_options(columns: list[str], na_values, label_column: str | None) -> dict:
     """The `pandas.read_csv` options that say which texts are missing values: `na_values` (and the empty cell) in
     every column when given; else `NA_VALUES`, `LABEL_NA_VALUES` in `label_column`."""
     if na_values is not None:

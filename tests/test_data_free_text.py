@@ -36,7 +36,7 @@ def test_free_text_is_told_from_categories_numbers_and_identifiers():
 def test_a_table_of_sentences_and_labels_is_text_without_flags(tmp_path, capsys):
     texts, labels = _sentences(90)
     data = tmp_path / "docs.csv"
-    pd.DataFrame({"body": texts, "topic": labels}).to_csv(data, index=False)
+    pd.DataFrame({"doc_id": [f"d{i:03d}" for i in range(90)], "body": texts, "topic": labels}).to_csv(data, index=False)
     model = tmp_path / "m"
     assert main(["train", str(data), "--target", "topic", "--hidden", "none", "--quiet", "--out", str(model)]) == 0
     err = capsys.readouterr().err

@@ -60,6 +60,23 @@ def _peek(path: Path, rows: int, columns: Sequence[str] | None = None, as_text: 
         return None
 
 
+def _features_besides(head: pd.DataFrame, excluded: set, texts: list[str]) -> list[str]:
+    """The columns of `head` the table reader would keep as features besides `texts`: not excluded, not left out
+    as missing or as a row identifier (`multiclass.data.screening`)."""
+    from multiclass.data.screening import column_facts, left_out_reason
+
+    kept = []
+    for name in head.columns:
+        if name in excluded or name in texts:
+            continue
+        try:
+            if left_out_reason(column_facts(head[name], name)) is None:
+                kept.append(name)
+        except Exception:  # noqa: BLE001 - a typo in a column of numbers: a feature the table reader reports
+            kept.append(name)
+    return kept
+
+
 def read_free_text(path: str | Path, options: dict) -> tuple[str, dict]:
     """(kind, reader options) for a table at `path` with its free text seen to: "text" with its ``text_column``
     when that column is the table's only feature and the `options` given all apply to text; else "table", a
@@ -78,7 +95,7 @@ def read_free_text(path: str | Path, options: dict) -> tuple[str, dict]:
     texts = [] if frame is None else free_text_columns(frame, words)
     if not texts:
         return "table", options
-    if [c for c in head.columns if c not in excluded] == texts[:1] and set(options) <= set(TEXT_OPTIONS):
+    if _features_besides(head, excluded, texts) == [] and len(texts) == 1 and set(options) <= set(TEXT_OPTIONS):
         warnings.warn(f"{path}: column {texts[0]!r} is free text, so the table is read as text (TF-IDF), as "
                       f"`text_column` {texts[0]!r} asks; name it in `categorical` to one-hot encode it instead.",
                       DataWarning, stacklevel=3)

@@ -248,7 +248,7 @@ def test_na_values_keeps_a_class_named_na(tmp_path, capsys):
 def test_a_class_named_none_is_a_class_not_a_missing_label(tmp_path, capsys):
     """MASS's survey: Exer is "Freq", "Some" or "None". pandas reads the word None as missing; in the label column it
     is a class (a missing Python None is written as an empty field), while "NA" stays missing there and "None" in a
-    feature column stays missing too."""
+    feature column stays missing too; in memory and streamed alike."""
     rows = "".join(f"{i % 5},{['None', 'a'][i % 2]},{['None', 'Some', 'Freq'][i % 3]}\n" for i in range(30))
     data = write(tmp_path / "data.csv", "a,b,Exer\n" + rows)
     model = tmp_path / "m"
@@ -259,6 +259,13 @@ def test_a_class_named_none_is_a_class_not_a_missing_label(tmp_path, capsys):
     assert main(["evaluate", str(model), str(data), "--json", str(report)]) == 0
     assert json.loads(report.read_text())["summary"]["n_samples"] == 30
     assert main(["predict", str(model), str(data), "--out", str(tmp_path / "p.csv")]) == 0
+    streamed = tmp_path / "s"  # the streamed reader alike: the same classes and the same preprocessor
+    assert main(["train", str(data), "--target", "Exer", "--stream", "--hidden", "none", *QUIET, "--out",
+                 str(streamed)]) == 0
+    twin = json.loads((streamed / "model.json").read_text())
+    assert twin["classes"] == document["classes"] and twin["preprocessor"] == document["preprocessor"]
+    assert main(["evaluate", str(streamed), str(data), "--stream", "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["summary"]["n_samples"] == 30
     missing = write(tmp_path / "missing.csv", "a,b,Exer\n" + rows + "1,a,NA\n")
     capsys.readouterr()
     assert main(["train", str(missing), "--target", "Exer", "--hidden", "none", *QUIET, "--out",

@@ -355,8 +355,9 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
     stream = stream or StreamConfig()
     formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
     comm = comm or Comm(device=resolve_device(config.device))
-    source = TableSource(path, batch_rows=stream.batch_rows, **formats)
-    val_source = TableSource(val_data, batch_rows=stream.batch_rows, **formats) if val_data is not None else None
+    source = TableSource(path, batch_rows=stream.batch_rows, label_column=target, **formats)
+    val_source = (TableSource(val_data, batch_rows=stream.batch_rows, label_column=target, **formats)
+                  if val_data is not None else None)
     scan = scan_table(source, target=target, id_column=id_column, ignore=ignore, categorical=categorical,
                       max_categories=max_categories, val_fraction=0.0 if val_source else config.val_split,
                       seed=config.seed, rank=comm.rank, world_size=comm.world_size, gather=comm.all_gather_object)

@@ -88,10 +88,10 @@ def load_for_model(trained: TrainedModel, path_or_name, *, kind: str | None = No
 
 def model_source(trained: TrainedModel, path, *, batch_rows: int) -> TableSource:
     """A `TableSource` of `path` that reads its CSV files the way `trained` read its training table (the delimiter,
-    header line and column names it was given)."""
+    header line and column names it was given, its label column's missing texts)."""
     options = trained.data_info.get("load_options", {})
     return stream_.TableSource(path, batch_rows=batch_rows, sep=options.get("sep"), header=options.get("header"),
-                               names=options.get("names"))
+                               names=options.get("names"), label_column=options.get("target"))
 
 
 def model_scan(trained: TrainedModel, source: TableSource, *, with_labels: bool) -> TableScan:

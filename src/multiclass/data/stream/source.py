@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
-from multiclass.data.missing import NA_VALUES
+from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import WHITESPACE, TableFormat, looks_like_table, sniff_format
 from multiclass.data.stream.shards import COMPRESSION, DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
@@ -95,8 +95,9 @@ class TableSource:
     """
 
     def __init__(self, path: str | Path, *, batch_rows: int = DEFAULT_BATCH_ROWS, sep: str | None = None,
-                 header: bool | None = None, names: Sequence[str] | None = None):
+                 header: bool | None = None, names: Sequence[str] | None = None, label_column: str | None = None):
         self.path = Path(path)
+        self.label_column = label_column  # its CSV texts are missing by LABEL_NA_VALUES ("None" is a class)
         self._format_options = {"sep": sep, "header": header, "names": names}
         self.batch_rows = int(batch_rows)
         if self.batch_rows < 1:
@@ -179,7 +180,8 @@ class TableSource:
     def _csv_options(self, index: int, columns: Sequence[str] | None) -> dict:
         fmt = self.formats[index]
         types = {name: pa.string() for name in (columns if columns is not None else [])}
-        convert = pa_csv.ConvertOptions(column_types=types, null_values=list(NA_VALUES),
+        # "None" is read as text here; `_csv_frame` makes it missing again outside the label column
+        convert = pa_csv.ConvertOptions(column_types=types, null_values=list(LABEL_NA_VALUES),
                                         strings_can_be_null=True, quoted_strings_can_be_null=True,
                                         include_columns=list(columns) if columns is not None else None)
         names = list(fmt.names) if fmt.names is not None else None
@@ -194,7 +196,7 @@ class TableSource:
         pandas' chunked reader, with every field read as text and its NA strings as missing."""
         fmt = self.formats[index]
         options = {**fmt.pandas_options(), "dtype": str, "usecols": list(columns), "chunksize": self.batch_rows,
-                   "keep_default_na": False, "na_values": list(NA_VALUES)}
+                   "keep_default_na": False, "na_values": list(LABEL_NA_VALUES)}
         options.pop("decimal")  # fields stay text here; `_csv_frame` reads the numbers
         with pd.read_csv(self.shards[index], **options) as chunks:
             for chunk in chunks:
@@ -217,22 +219,30 @@ class TableSource:
             decimal = self.formats[piece.shard].decimal
             if self.formats[piece.shard].sep == WHITESPACE:
                 for batch in self._whitespace_batches(piece.shard, columns):
-                    yield _csv_frame(batch, numeric, decimal)
+                    yield _csv_frame(batch, numeric, decimal, self.label_column)
                 return
             stream = pa.input_stream(shard, compression="detect")
             with pa_csv.open_csv(stream, **self._csv_options(piece.shard, columns)) as reader:
                 for batch in reader:
-                    yield _csv_frame(batch, numeric, decimal)
+                    yield _csv_frame(batch, numeric, decimal, self.label_column)
         except (OSError, pa.ArrowException) as error:
             raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
 
 
-def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str], decimal: str = ".") -> pd.DataFrame:
+# What a CSV batch reads as text that is missing outside the label column.
+_TEXT_NA = pa.array(sorted(set(NA_VALUES) - set(LABEL_NA_VALUES)), pa.string())
+
+
+def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str], decimal: str = ".",
+               label_column: str | None = None) -> pd.DataFrame:
     """A batch of CSV text as a DataFrame; `numeric` columns cast to int64 where every value is a whole number
     (as `pandas.read_csv` types them), else to float64 where every value parses (``12,5`` too with a decimal
-    comma, as ``read_csv(decimal=",")``)."""
+    comma, as ``read_csv(decimal=",")``). The texts of `NA_VALUES` the batch was read with as text (``None``) are
+    missing outside `label_column`, as `multiclass.data.table_io.read_table` reads them."""
     arrays = {}
     for name, column in zip(batch.schema.names, batch.columns):
+        if name != label_column and pa.types.is_string(column.type):
+            column = pc.if_else(pc.is_in(column, value_set=_TEXT_NA), pa.scalar(None, pa.string()), column)
         if name in numeric:
             text = pc.replace_substring(column, ",", ".") if decimal == "," else column
             for numbers in (pa.int64(), pa.float64()):

@@ -22,6 +22,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -68,20 +69,19 @@ def _target_last(frame: pd.DataFrame, target: str) -> pd.DataFrame:
     return frame[[c for c in frame.columns if c != target] + [target]]
 
 
-def _cars93() -> pd.DataFrame:
-    return _target_last(_lazy("MASS", "r-cran-mass", "Cars93"), "Type")
-
-
-def _modeldata(obj: str, target: str, drop: tuple[str, ...] = ()) -> Callable[[], pd.DataFrame]:
+def _r_table(package: str, debian_name: str, obj: str, target: str,
+             drop: tuple[str, ...] = ()) -> Callable[[], pd.DataFrame]:
+    """A data frame of an R package shipped by Debian, `drop` columns left out, the target last (the row names,
+    when they identify the row -- a cereal's, a painter's -- are left out too)."""
     def build() -> pd.DataFrame:
-        return _target_last(_lazy("modeldata", "r-cran-modeldata", obj).drop(columns=list(drop)), target)
+        return _target_last(_lazy(package, debian_name, obj).drop(columns=list(drop)), target)
 
     return build
 
 
-def _olive() -> pd.DataFrame:
-    # `region` is a grouping of `area` (3 regions of 9 areas): it would give the answer away, so it is dropped
-    return _target_last(_lazy("dslabs", "r-cran-dslabs", "olive").drop(columns=["region"]), "area")
+_modeldata = partial(_r_table, "modeldata", "r-cran-modeldata")
+_dslabs = partial(_r_table, "dslabs", "r-cran-dslabs")
+_mass = partial(_r_table, "MASS", "r-cran-mass")
 
 
 def _tissue() -> pd.DataFrame:
@@ -172,20 +172,6 @@ def _digits() -> tuple[np.ndarray, np.ndarray]:
     return pixels, digits.target.astype(str)
 
 
-def _dslabs(obj: str, target: str, drop: tuple[str, ...] = ()) -> Callable[[], pd.DataFrame]:
-    def build() -> pd.DataFrame:
-        return _target_last(_lazy("dslabs", "r-cran-dslabs", obj).drop(columns=list(drop)), target)
-
-    return build
-
-
-def _mass(obj: str, target: str) -> Callable[[], pd.DataFrame]:
-    def build() -> pd.DataFrame:  # the row names (a cereal's, a painter's) identify the row: left out
-        return _target_last(_lazy("MASS", "r-cran-mass", obj), target)
-
-    return build
-
-
 TATE_ARTISTS = 20  # the artists with the most works in modeldata's tate_text (each has 35 or more)
 
 
@@ -225,7 +211,7 @@ SPECS = {spec.name: spec for spec in [
          f"{UCI}, Zoo, Forsyth 1990", _mlbench("Zoo", "type", index_name="animal"), quick=True,
          note="7 classes, 4 rows in the rarest; the animal's name is a near-unique text column"),
     Spec("cars93", "table", "Type", "Debian r-cran-mass (Cars93)", "GPL-2 | GPL-3 (R package MASS)",
-         "Lock (1993), 1993 New Car Data, Journal of Statistics Education 1(1)", _cars93, quick=True,
+         "Lock (1993), 1993 New Car Data, Journal of Statistics Education 1(1)", _mass("Cars93", "Type"), quick=True,
          note="93 rows, 6 classes, categorical and missing values, unique Make/Model columns"),
     Spec("penguins", "table", "species", "PyPI palmerpenguins 0.1.6", "CC0-1.0",
          "Gorman, Williams & Fraser (2014), Palmer Station LTER", _penguins, quick=True,
@@ -237,7 +223,8 @@ SPECS = {spec.name: spec for spec in [
          "Brodnjak-Vončina et al. (2005), fatty acid composition of commercial oils", _modeldata("oils", "class"),
          quick=True, note="96 rows, 7 classes, 2 and 3 rows in the rarest"),
     Spec("olive", "table", "area", "Debian r-cran-dslabs (olive)", "Artistic-2.0 (R package dslabs)",
-         "Forina et al. (1983), Italian olive oils", _olive, note="9 areas; the region column is dropped"),
+         "Forina et al. (1983), Italian olive oils", _dslabs("olive", "area", drop=("region",)),
+         note="9 areas; the region column (3 groupings of the areas) is dropped: it gives the answer away"),
     Spec("tissue", "table", "tissue", "Debian r-cran-dslabs (tissue_gene_expression)",
          "Artistic-2.0 (R package dslabs)", "GEO GSE1133/GSE3526 subset by Irizarry (dslabs)", _tissue,
          note="189 rows x 500 genes, 6 rows in the rarest class"),

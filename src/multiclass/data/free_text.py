@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from multiclass.data.screening import column_facts, left_out_reason
+from multiclass.data.table_format import sniff_format
+from multiclass.data.table_io import DELIMITERS, missing_value_options
 from multiclass.exceptions import DataWarning
 
 __all__ = ["FREE_TEXT_MIN_WORDS", "free_text_columns", "read_free_text"]
@@ -49,9 +52,6 @@ def free_text_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
 def _peek(path: Path, rows: int, columns: Sequence[str] | None = None, as_text: bool = False) -> pd.DataFrame | None:
     """The first `rows` rows (of `columns`) of a delimited text table, or None when they cannot be read (the
     table's reader then says why)."""
-    from multiclass.data.table_format import sniff_format
-    from multiclass.data.table_io import DELIMITERS, missing_value_options
-
     try:
         fmt = sniff_format(path, default_sep=DELIMITERS.get(path.suffix.lower(), ""))
         return pd.read_csv(path, nrows=rows, usecols=columns, dtype=str if as_text else None,
@@ -63,8 +63,6 @@ def _peek(path: Path, rows: int, columns: Sequence[str] | None = None, as_text: 
 def _features_besides(head: pd.DataFrame, excluded: set, texts: list[str]) -> list[str]:
     """The columns of `head` the table reader would keep as features besides `texts`: not excluded, not left out
     as missing or as a row identifier (`multiclass.data.screening`)."""
-    from multiclass.data.screening import column_facts, left_out_reason
-
     kept = []
     for name in head.columns:
         if name in excluded or name in texts:

@@ -61,3 +61,23 @@ def test_free_text_among_other_features_stays_a_table_and_is_named(tmp_path):
                                          r"its sentences would match only those seen in training; `text_column` "):
         dataset = load_dataset(data, target="y")
     assert dataset.preprocessor.kind == "table" and tuple(dataset.preprocessor.feature_names_) == ("age",)
+
+
+def test_a_headerless_file_of_labels_and_messages_is_text_with_its_names(tmp_path, capsys):
+    """The SMS spam collection's layout: label TAB message, no header line; --no-header --names say it."""
+    texts, labels = _sentences(90, seed=1)
+    data = write(tmp_path / "SMSCollection", "".join(f"{y}\t{t}\n" for t, y in zip(texts, labels)))
+    model = tmp_path / "m"
+    assert main(["train", str(data), "--no-header", "--names", "topic,message", "--target", "topic",
+                 "--hidden", "none", "--quiet", "--out", str(model)]) == 0
+    document = json.loads((model / "model.json").read_text())
+    assert document["preprocessor"]["kind"] == "tfidf"
+    assert document["data"]["load_options"] == {"text_column": "message", "target": "topic", "header": False,
+                                                "names": ["topic", "message"]}
+    rows = {}
+    for runtime in ("numpy", "torch"):
+        out = tmp_path / f"{runtime}.csv"
+        assert main(["predict", str(model), str(data), "--runtime", runtime, "--out", str(out)]) == 0
+        rows[runtime] = [line.split(",")[0] for line in out.read_text().splitlines()]
+    assert rows["numpy"] == rows["torch"] and len(rows["numpy"]) == 91
+    capsys.readouterr()

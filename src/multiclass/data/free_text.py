@@ -29,8 +29,9 @@ FREE_TEXT_MIN_DISTINCT = 0.5
 FREE_TEXT_MIN_VALUES = 10
 PEEK_ROWS = 2_000
 HEAD_ROWS = 50
-# The options a table read as text still takes (`multiclass.data.text.load_text`).
-TEXT_OPTIONS = ("target", "id_column")
+# The options a table read as text still takes (`multiclass.data.text.load_text`), and how a table is written.
+FORMAT_OPTIONS = ("sep", "header", "names")
+TEXT_OPTIONS = ("target", "id_column", *FORMAT_OPTIONS)
 
 
 def free_text_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
@@ -49,11 +50,12 @@ def free_text_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return found
 
 
-def _peek(path: Path, rows: int, columns: Sequence[str] | None = None, as_text: bool = False) -> pd.DataFrame | None:
-    """The first `rows` rows (of `columns`) of a delimited text table, or None when they cannot be read (the
-    table's reader then says why)."""
+def _peek(path: Path, formats: dict, rows: int, columns: Sequence[str] | None = None,
+          as_text: bool = False) -> pd.DataFrame | None:
+    """The first `rows` rows (of `columns`) of a delimited text table written as `formats` say (or as read off
+    it), or None when they cannot be read (the table's reader then says why)."""
     try:
-        fmt = sniff_format(path, default_sep=DELIMITERS.get(path.suffix.lower(), ""))
+        fmt = sniff_format(path, default_sep=DELIMITERS.get(path.suffix.lower(), ""), **formats)
         return pd.read_csv(path, nrows=rows, usecols=columns, dtype=str if as_text else None,
                            **fmt.pandas_options(), **missing_value_options([], None, None))
     except Exception:  # noqa: BLE001 - a peek: whatever fails here, the table's reader reports
@@ -83,13 +85,14 @@ def read_free_text(path: str | Path, options: dict) -> tuple[str, dict]:
     target = options.get("target")
     if target is None or not path.is_file() or path.suffix.lower() in (".parquet", ".pq"):  # a FIFO is read once
         return "table", options
-    head = _peek(path, HEAD_ROWS)  # the numeric columns are told apart on a few rows
+    formats = {name: options[name] for name in FORMAT_OPTIONS if options.get(name) is not None}
+    head = _peek(path, formats, HEAD_ROWS)  # the numeric columns are told apart on a few rows
     if head is None or target not in head.columns:
         return "table", options
     excluded = {target, options.get("id_column"), *(options.get("ignore") or ())}
     words = [c for c in head.columns if c not in excluded and c not in (options.get("categorical") or ())
              and not pd.api.types.is_numeric_dtype(head[c]) and not pd.api.types.is_bool_dtype(head[c])]
-    frame = _peek(path, PEEK_ROWS, words, as_text=True) if words else None
+    frame = _peek(path, formats, PEEK_ROWS, words, as_text=True) if words else None
     texts = [] if frame is None else free_text_columns(frame, words)
     if not texts:
         return "table", options

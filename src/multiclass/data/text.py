@@ -267,9 +267,12 @@ def _texts(series: pd.Series) -> list[str]:
 
 
 def _read_texts(path: Path, text_column: str, target: str | None, id_column: str | None,
-                fitting: bool) -> tuple[list[str], Any, Any, dict[str, str]]:
-    """(texts, raw labels or None, ids or None, load options) from a table or a text folder."""
+                fitting: bool, formats: dict) -> tuple[list[str], Any, Any, dict[str, str]]:
+    """(texts, raw labels or None, ids or None, load options) from a table (read with `formats`: ``sep``,
+    ``header``, ``names`` given) or a text folder."""
     if path.is_dir():
+        if formats:
+            raise ConfigError(f"`{next(iter(formats))}` applies to a table; {path} is a folder of text files.")
         if not (text_column == "text" and id_column is None):
             raise ConfigError(f"`text_column` and `id_column` apply to a table; {path} is a folder of text files.")
         texts, labels, paths = read_text_folder(path)
@@ -277,7 +280,8 @@ def _read_texts(path: Path, text_column: str, target: str | None, id_column: str
             raise DataError(f"{path}: no class sub-folders; training needs one folder of text files per class.")
         ids = np.array([p.relative_to(path).as_posix() for p in paths], dtype=object)
         return texts, None if labels is None else np.asarray(labels, dtype=object), ids, {}
-    frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []), label_column=target)
+    frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []), label_column=target,
+                       **formats)
     listing = available_columns(frame.columns)
     with errors_about(str(path)):
         for option, name in (("text", text_column), ("target", target), ("id", id_column)):
@@ -292,6 +296,7 @@ def _read_texts(path: Path, text_column: str, target: str | None, id_column: str
     options = {
         k: v for k, v in (("text_column", text_column), ("target", target), ("id_column", id_column)) if v is not None
     }
+    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
     return _texts(frame[text_column]), labels, ids, options
 
 
@@ -310,6 +315,9 @@ def load_text(
     preprocessor: TfidfPreprocessor | None = None,
     classes: Sequence[str] = (),
     target_dtype: str = "str",
+    sep: str | None = None,
+    header: bool | None = None,
+    names: Sequence[str] | None = None,
 ) -> Dataset:
     """Load texts and labels -- a table with a text column and a label column, or a folder of class sub-folders of
     text files (`multiclass.data.text_folder`) -- as TF-IDF features.
@@ -339,6 +347,8 @@ def load_text(
         A fitted preprocessor: prediction mode.
     classes, target_dtype
         The training classes and label dtype, used in prediction mode.
+    sep, header, names : optional
+        How a delimited table is written, as in `multiclass.data.load_table` (kept in ``load_options``).
 
     Raises
     ------
@@ -350,7 +360,8 @@ def load_text(
     if not (preprocessor is None or isinstance(preprocessor, TfidfPreprocessor)):
         raise ConfigError(f"`preprocessor` must be a TfidfPreprocessor; got {type(preprocessor).__name__}.")
     fitting = preprocessor is None
-    texts, labels, ids, options = _read_texts(path, text_column, target, id_column, fitting)
+    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
+    texts, labels, ids, options = _read_texts(path, text_column, target, id_column, fitting, formats)
     with errors_about(str(path)):
         y = None
         where = f"column {target!r}" if options else "class folders"

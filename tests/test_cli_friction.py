@@ -205,3 +205,19 @@ def test_the_training_summary_is_printed_in_the_language_of_the_run(tmp_path, ca
     assert "240 filas leídas: 3 variables, 4 clases" in out
     assert "  columnas: 3 numéricas, 0 booleanas" in out and "clases raras (< 10 filas): 'solo'" in out
     assert "rows" not in out.split("época")[0]  # nothing of the summary left in English
+
+
+@pytest.mark.parametrize("lang, hint", [
+    ("en", "(the first line was read as the column names: if it is data, `--no-header` names the columns column_1, "
+           "column_2, ...)."),
+    ("es", "(la primera línea se leyó como nombres de columna: si es de datos, `--no-header` llama a las columnas "
+           "column_1, column_2, ...)."),
+])
+def test_a_headerless_name_for_a_file_read_with_a_header_line_points_at_no_header(tmp_path, capsys, lang, hint):
+    """A file whose every field is text (label TAB message) reads its first line as names; --target column_1 then
+    says which flag reads it as data."""
+    (tmp_path / "sms").write_text("".join(f"{['ham', 'spam'][i % 2]}\tsee you at {i} o'clock today\n"
+                                          for i in range(30)))
+    code, _, err = _train([str(tmp_path / "sms"), "--target", "column_1", "--lang", lang, "--out",
+                           str(tmp_path / "m"), *QUICK], capsys)
+    assert code == 2 and err.count("\n") == 1 and err.strip().endswith(hint), err

@@ -60,6 +60,10 @@ _TABLES = [
      "its delimiter one of , ; tab |?).",
      "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns} (el archivo se leyó como "
      "una sola columna: ¿es su delimitador uno de , ; tabulador |?)."),
+    ("{path}: target column {column} not found; available columns: {columns} (the first line was read as the "
+     "column names: if it is data, {flag} names the columns column_1, column_2, ...).",
+     "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns} (la primera línea se leyó "
+     "como nombres de columna: si es de datos, {flag} llama a las columnas column_1, column_2, ...)."),
     ("{path}: target column {column} not found; available columns: {columns}.",
      "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns}."),
     ("{path}: text column {column} not found; available columns: {columns}.",

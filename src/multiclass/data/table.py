@@ -299,7 +299,7 @@ def load_table(
                     f"{columns_listing(frame.columns)}."
                 )
             if target not in frame.columns:
-                raise DataError(f"target column {target!r} not found; {available_columns(frame.columns)}.")
+                raise DataError(f"target column {target!r} not found; {available_columns(frame.columns, target)}.")
             _check_names("ignore", ignore, frame, path)
             _check_names("categorical", categorical, frame, path)
         if id_column is not None and fitting and id_column not in frame.columns:

@@ -4,6 +4,7 @@ errors naming the file, the line and what is wrong. Typing and preprocessing are
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -134,11 +135,19 @@ def missing_value_options(columns: list[str], na_values, label_column: str | Non
         column: list(LABEL_NA_VALUES if column == label_column else NA_VALUES) for column in columns}}
 
 
-def available_columns(columns: Sequence[Any]) -> str:
-    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column."""
+_HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's names of a headerless file's columns
+
+
+def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
+    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, or when `wanted`
+    is a headerless file's column name (``column_2``) and the first line was read as names."""
     listing = f"available columns: {columns_listing(columns)}"
     if len(columns) == 1:
         listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
+    elif wanted is not None and _HEADERLESS_NAME.fullmatch(str(wanted)) and not any(
+            _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
+        listing += (" (the first line was read as the column names: if it is data, `header` names the columns "
+                    "column_1, column_2, ...)")
     return listing
 
 

@@ -286,7 +286,7 @@ def _read_texts(path: Path, text_column: str, target: str | None, id_column: str
     with errors_about(str(path)):
         for option, name in (("text", text_column), ("target", target), ("id", id_column)):
             if name is not None and name not in frame.columns and (fitting or option == "text"):
-                raise DataError(f"{option} column {name!r} not found; {listing}.")
+                raise DataError(f"{option} column {name!r} not found; {available_columns(frame.columns, name)}.")
         if fitting and target is None:
             raise ConfigError(f"`target` must name the label column of {path}; got None. A{listing[1:]}.")
     labels = None

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from multiclass.data.screening import column_facts, left_out_reason
-from multiclass.data.table_format import sniff_format
+from multiclass.data.table_format import FORMAT_OPTIONS, given_formats, sniff_format
 from multiclass.data.table_io import DELIMITERS, missing_value_options
 from multiclass.exceptions import DataWarning
 
@@ -29,8 +29,7 @@ FREE_TEXT_MIN_DISTINCT = 0.5
 FREE_TEXT_MIN_VALUES = 10
 PEEK_ROWS = 2_000
 HEAD_ROWS = 50
-# The options a table read as text still takes (`multiclass.data.text.load_text`), and how a table is written.
-FORMAT_OPTIONS = ("sep", "header", "names")
+# The options a table read as text still takes (`multiclass.data.text.load_text`).
 TEXT_OPTIONS = ("target", "id_column", *FORMAT_OPTIONS)
 
 
@@ -85,7 +84,7 @@ def read_free_text(path: str | Path, options: dict) -> tuple[str, dict]:
     target = options.get("target")
     if target is None or not path.is_file() or path.suffix.lower() in (".parquet", ".pq"):  # a FIFO is read once
         return "table", options
-    formats = {name: options[name] for name in FORMAT_OPTIONS if options.get(name) is not None}
+    formats = given_formats(options)
     head = _peek(path, formats, HEAD_ROWS)  # the numeric columns are told apart on a few rows
     if head is None or target not in head.columns:
         return "table", options

@@ -24,6 +24,7 @@ import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
 from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values, warn_codes
+from multiclass.data.table_format import format_load_options, given_formats
 from multiclass.data.table_io import columns_listing, available_columns, read_table
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes
@@ -289,7 +290,7 @@ def load_table(
     text_columns = list(categorical) + ([id_column] if id_column else [])
     if not fitting:
         text_columns += [s["name"] for s in preprocessor.specs_ if s["type"] == "categorical"]
-    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
+    formats = given_formats({"sep": sep, "header": header, "names": names})
     frame = read_table(path, string_columns=text_columns, na_values=na_values, label_column=target, **formats)
     with errors_about(str(path)):
         if fitting:
@@ -324,7 +325,7 @@ def load_table(
         X = preprocessor.transform(frame)
     ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
-    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
+    options.update(format_load_options(formats))
     if na_values is not None:
         options["na_values"] = sorted({"", *na_values})
     notes = {"left_out": left_out} if left_out else {}

@@ -30,14 +30,26 @@ from pathlib import Path
 from multiclass.exceptions import ConfigError
 from multiclass.data.csv_checks import open_text_head
 
-__all__ = ["SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "has_table_extension", "looks_like_table",
-           "sniff_format", "split_fields"]
+__all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "format_load_options",
+           "given_formats", "has_table_extension", "looks_like_table", "sniff_format", "split_fields"]
 
 TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})  # a table by its name alone
 _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")
 SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
 SNIFF_LINES = 200  # lines of the sample parsed for the header and decimal-mark decisions
 WHITESPACE = "whitespace"  # the `sep` of a table whose fields are separated by runs of spaces or tabs
+# How a delimited file is written, as a user may say it (`sniff_format` reads what is not said off the file).
+FORMAT_OPTIONS = ("sep", "header", "names")
+
+
+def given_formats(options) -> dict:
+    """The `FORMAT_OPTIONS` given in the mapping `options` (None: read off the file)."""
+    return {name: options[name] for name in FORMAT_OPTIONS if options.get(name) is not None}
+
+
+def format_load_options(formats) -> dict:
+    """`formats` as a model's load options keep them, for `evaluate` and `predict` (JSON: the names a list)."""
+    return {name: list(value) if name == "names" else value for name, value in formats.items()}
 _CANDIDATES = ",;\t|"
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")

@@ -34,6 +34,7 @@ from multiclass.data.preprocessing import (
     register_preprocessor,
 )
 from multiclass.data.table import available_columns, read_table
+from multiclass.data.table_format import format_load_options, given_formats
 from multiclass.data.text_folder import read_text_folder
 
 __all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
@@ -296,7 +297,7 @@ def _read_texts(path: Path, text_column: str, target: str | None, id_column: str
     options = {
         k: v for k, v in (("text_column", text_column), ("target", target), ("id_column", id_column)) if v is not None
     }
-    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
+    options.update(format_load_options(formats))
     return _texts(frame[text_column]), labels, ids, options
 
 
@@ -360,7 +361,7 @@ def load_text(
     if not (preprocessor is None or isinstance(preprocessor, TfidfPreprocessor)):
         raise ConfigError(f"`preprocessor` must be a TfidfPreprocessor; got {type(preprocessor).__name__}.")
     fitting = preprocessor is None
-    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
+    formats = given_formats({"sep": sep, "header": header, "names": names})
     texts, labels, ids, options = _read_texts(path, text_column, target, id_column, fitting, formats)
     with errors_about(str(path)):
         y = None

@@ -24,6 +24,7 @@ from multiclass.atomic import remove_stale_temporaries
 from multiclass.data.labels import errors_about
 from multiclass.data.split import stratified_split
 from multiclass.data.stream import StreamConfig, TableSource, scan_table
+from multiclass.data.table_format import FORMAT_OPTIONS, format_load_options, given_formats
 from multiclass.decisions import DecisionConfig, fit_policy
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
@@ -54,9 +55,8 @@ __all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_st
 # The network of a streamed table when none is given: the rows are too many to search on, and plenty to train
 # two layers of a few hundred units (the auto recipe's choice on the large tables of bench/quality.py).
 STREAM_HIDDEN = (256, 128)
-# How a delimited file is written (given, not read off it), and what a streamed table can be read with.
-TABLE_FORMAT_OPTIONS = ("sep", "header", "names")
-STREAM_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", *TABLE_FORMAT_OPTIONS)
+# What a streamed table can be read with.
+STREAM_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", *FORMAT_OPTIONS)
 # Reader options of `fit` saved with the model and reused by `evaluate` / `predict`.
 READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
 
@@ -194,7 +194,7 @@ def _fit_streamed(source, config, stream_config, val_data, checkpoint, resume, n
     if given:
         raise ConfigError(f"`{given[0]}` does not apply to a streamed table; streaming reads Parquet or CSV tables "
                           f"(options: {', '.join(STREAM_READ_OPTIONS[1:])}).")
-    formats = {name: read_options.get(name) for name in TABLE_FORMAT_OPTIONS}
+    formats = given_formats(read_options)
     comm = init_distributed(config.device)
     try:
         result = fit_stream(source, target=read_options.get("target"), id_column=read_options.get("id_column"),
@@ -353,7 +353,7 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
     """
     config = config or TrainConfig()
     stream = stream or StreamConfig()
-    formats = {k: v for k, v in (("sep", sep), ("header", header), ("names", names)) if v is not None}
+    formats = given_formats({"sep": sep, "header": header, "names": names})
     comm = comm or Comm(device=resolve_device(config.device))
     source = TableSource(path, batch_rows=stream.batch_rows, label_column=target, **formats)
     val_source = (TableSource(val_data, batch_rows=stream.batch_rows, label_column=target, **formats)
@@ -370,7 +370,7 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
     result = train_stream(model, source, scan, config, stream, val_source=val_source, comm=comm,
                           checkpoint=checkpoint, resume=resume)
     options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
-    options.update({k: list(v) if k == "names" else v for k, v in formats.items()})
+    options.update(format_load_options(formats))
     info = {"kind": "table", "source": str(path), "n_samples": scan.n_rows,
             "feature_names": list(scan.preprocessor.feature_names_), "target_dtype": scan.target_dtype,
             "image_shape": None, "load_options": options,

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from multiclass.data.table_format import FORMAT_OPTIONS
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.runtime.inputs import csv_columns
 from multiclass.runtime.model import RuntimeModel
@@ -31,7 +32,6 @@ __all__ = ["SMALL_TABLE_BYTES", "check_top_k", "is_small_table", "predictions_of
 SMALL_TABLE_BYTES = 4 * 2**20
 _DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _TEXT_TABLES = (".csv", ".tsv", ".txt")
-_FORMAT_OPTIONS = ("sep", "header", "names")
 
 
 def check_top_k(top_k: Any, n_classes: int) -> None:
@@ -57,7 +57,7 @@ def one_blas_thread():
 def _format_options(model: RuntimeModel) -> dict[str, Any]:
     """The table format options the model's training data was read with (``sep``, ``header``, ``names``)."""
     options = (model.document.get("data") or {}).get("load_options") or {}
-    return {name: options.get(name) for name in _FORMAT_OPTIONS}
+    return {name: options.get(name) for name in FORMAT_OPTIONS}
 
 
 def _simple_format(path: Path, model: RuntimeModel):

@@ -81,3 +81,21 @@ def test_a_headerless_file_of_labels_and_messages_is_text_with_its_names(tmp_pat
         rows[runtime] = [line.split(",")[0] for line in out.read_text().splitlines()]
     assert rows["numpy"] == rows["torch"] and len(rows["numpy"]) == 91
     capsys.readouterr()
+
+
+def test_the_free_text_warnings_read_in_spanish(tmp_path, capsys):
+    texts, labels = _sentences(60, seed=2)
+    data = tmp_path / "docs.csv"
+    pd.DataFrame({"body": texts, "topic": labels}).to_csv(data, index=False)
+    assert main(["train", str(data), "--target", "topic", "--lang", "es", "--hidden", "none", "--quiet", "--out",
+                 str(tmp_path / "m")]) == 0
+    assert (f"aviso: {data}: la columna 'body' es texto libre, así que la tabla se lee como texto (TF-IDF), como pide "
+            "`--text-column` 'body'; nómbrela en `--categorical` para codificarla como categorías.") in \
+        capsys.readouterr().err
+    mixed = tmp_path / "mixed.csv"
+    pd.DataFrame({"body": texts, "age": np.arange(60) % 7, "topic": labels}).to_csv(mixed, index=False)
+    assert main(["train", str(mixed), "--target", "topic", "--lang", "es", "--hidden", "none", "--quiet", "--out",
+                 str(tmp_path / "t")]) == 0
+    assert (f"aviso: {mixed}: la columna 'body' se deja fuera: parece texto libre, y codificada como categorías sus "
+            "frases solo coincidirían con las vistas al entrenar; `--text-column` 'body' lee la tabla como texto (y "
+            "deja fuera sus demás columnas), `--categorical` la usa como categorías.") in capsys.readouterr().err

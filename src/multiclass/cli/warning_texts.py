@@ -16,6 +16,16 @@ WARNINGS = [
      "{path}: la columna {name} se deja fuera: parece un identificador de fila ({distinct} valores distintos en "
      "{rows} filas); nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para llevarla a las "
      "predicciones."),
+    ("{path}: column {name} is free text, so the table is read as text (TF-IDF), as `{flag}` {same} asks; name it "
+     "in `{categorical}` to one-hot encode it instead.",
+     "{path}: la columna {name} es texto libre, así que la tabla se lee como texto (TF-IDF), como pide `{flag}` "
+     "{same}; nómbrela en `{categorical}` para codificarla como categorías."),
+    ("{path}: column {name} is left out: it looks like free text, and one-hot encoded its sentences would match "
+     "only those seen in training; `{flag}` {same} reads the table as text (its other columns are then left out), "
+     "`{categorical}` keeps it as categories.",
+     "{path}: la columna {name} se deja fuera: parece texto libre, y codificada como categorías sus frases solo "
+     "coincidirían con las vistas al entrenar; `{flag}` {same} lee la tabla como texto (y deja fuera sus demás "
+     "columnas), `{categorical}` la usa como categorías."),
     ("{path}: column {name} holds numbers and text (row {row}: {value}): read as {n} categories; name it in "
      "`{flag}` to say so, or fix the value.",
      "{path}: la columna {name} mezcla números y texto (fila {row}: {value}): se lee como {n} categorías; "

@@ -15,9 +15,9 @@ from pathlib import Path
 import pandas as pd
 
 from multiclass.data.screening import column_facts, left_out_reason
-from multiclass.data.table_format import FORMAT_OPTIONS, given_formats, sniff_format
+from multiclass.data.table_format import FORMAT_OPTIONS, TableFormat, given_formats, sniff_format
 from multiclass.data.table_io import DELIMITERS, missing_value_options
-from multiclass.exceptions import DataWarning
+from multiclass.exceptions import ConfigError, DataError, DataWarning
 
 __all__ = ["FREE_TEXT_MIN_WORDS", "free_text_columns", "read_free_text"]
 
@@ -49,15 +49,23 @@ def free_text_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
     return found
 
 
-def _peek(path: Path, formats: dict, rows: int, columns: Sequence[str] | None = None,
-          as_text: bool = False) -> pd.DataFrame | None:
-    """The first `rows` rows (of `columns`) of a delimited text table written as `formats` say (or as read off
-    it), or None when they cannot be read (the table's reader then says why)."""
+def _format(path: Path, formats: dict) -> TableFormat | None:
+    """How the table at `path` is written (`formats` given, the rest read off it), or None when that cannot be told
+    (the table's reader then says why)."""
     try:
-        fmt = sniff_format(path, default_sep=DELIMITERS.get(path.suffix.lower(), ""), **formats)
+        return sniff_format(path, default_sep=DELIMITERS.get(path.suffix.lower(), ""), **formats)
+    except (OSError, ValueError, DataError, ConfigError):
+        return None
+
+
+def _peek(path: Path, fmt: TableFormat, rows: int, columns: Sequence[str] | None = None,
+          as_text: bool = False) -> pd.DataFrame | None:
+    """The first `rows` rows (of `columns`) of the table at `path` written as `fmt`, or None when they cannot be
+    read (the table's reader then says why)."""
+    try:
         return pd.read_csv(path, nrows=rows, usecols=columns, dtype=str if as_text else None,
                            **fmt.pandas_options(), **missing_value_options([], None, None))
-    except Exception:  # noqa: BLE001 - a peek: whatever fails here, the table's reader reports
+    except (OSError, ValueError):  # pandas' parser and empty-data errors are ValueErrors
         return None
 
 
@@ -71,7 +79,7 @@ def _features_besides(head: pd.DataFrame, excluded: set, texts: list[str]) -> li
         try:
             if left_out_reason(column_facts(head[name], name)) is None:
                 kept.append(name)
-        except Exception:  # noqa: BLE001 - a typo in a column of numbers: a feature the table reader reports
+        except DataError:  # a typo in a column of numbers: a feature, and the table reader reports it
             kept.append(name)
     return kept
 
@@ -84,14 +92,14 @@ def read_free_text(path: str | Path, options: dict) -> tuple[str, dict]:
     target = options.get("target")
     if target is None or not path.is_file() or path.suffix.lower() in (".parquet", ".pq"):  # a FIFO is read once
         return "table", options
-    formats = given_formats(options)
-    head = _peek(path, formats, HEAD_ROWS)  # the numeric columns are told apart on a few rows
+    fmt = _format(path, given_formats(options))
+    head = None if fmt is None else _peek(path, fmt, HEAD_ROWS)  # numeric columns are told apart on a few rows
     if head is None or target not in head.columns:
         return "table", options
     excluded = {target, options.get("id_column"), *(options.get("ignore") or ())}
     words = [c for c in head.columns if c not in excluded and c not in (options.get("categorical") or ())
              and not pd.api.types.is_numeric_dtype(head[c]) and not pd.api.types.is_bool_dtype(head[c])]
-    frame = _peek(path, formats, PEEK_ROWS, words, as_text=True) if words else None
+    frame = _peek(path, fmt, PEEK_ROWS, words, as_text=True) if words else None
     texts = [] if frame is None else free_text_columns(frame, words)
     if not texts:
         return "table", options

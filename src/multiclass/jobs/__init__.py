@@ -13,14 +13,14 @@ verb's name is its module. Helpers are imported on first use (`multiclass.lazy`)
 from multiclass.lazy import lazy_face
 
 _EXPORTS = {
-    "FitResult": "multiclass.jobs.fit:FitResult",
+    "FitResult": "multiclass.jobs.fit_result:FitResult",
     "SweepResult": "multiclass.jobs.sweep:SweepResult",
     "check_output_path": "multiclass.jobs.inputs:check_output_path",
     "evaluate_dataset": "multiclass.jobs.evaluate:evaluate_dataset",
     "evaluate_predictions": "multiclass.jobs.evaluate:evaluate_predictions",
     "fit_arrays": "multiclass.jobs.fit:fit_arrays",
     "fit_dataset": "multiclass.jobs.fit:fit_dataset",
-    "fit_stream": "multiclass.jobs.fit:fit_stream",
+    "fit_stream": "multiclass.jobs.streamed:fit_stream",
     "load_for_model": "multiclass.jobs.inputs:load_for_model",
     "predictions_frame": "multiclass.jobs.predict_trained:predictions_frame",
 }

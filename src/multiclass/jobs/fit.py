@@ -1,10 +1,10 @@
 """The `fit` verb: from data to a trained model (and its model directory), in memory or streamed, on 1 or N ranks.
 
 `fit` decides how the work runs -- the data read whole (`fit_dataset`), or a table streamed batch by batch on one
-process or on every rank under torchrun (`fit_stream`) -- and owns the run's files: the checkpoint beside the
-model directory (written every ``checkpoint_every`` epochs, resumed with ``resume=True``, removed once the model
-is saved) and the model directory itself, which is written before anything else is reported, so no later
-failure can lose a trained model. The estimator calls `fit_arrays`.
+process or on every rank under torchrun (`fit_stream`, in `multiclass.jobs.streamed`) -- and owns the run's files:
+the checkpoint beside the model directory (written every ``checkpoint_every`` epochs, resumed with ``resume=True``,
+removed once the model is saved) and the model directory itself, which is written before anything else is
+reported, so no later failure can lose a trained model. The estimator calls `fit_arrays`.
 
 In memory, the stratified validation split (``config.val_split``) -- or the validation data given -- feeds early
 stopping, the decision policy (temperature, recall offsets; fitted after training) and the validation report, so
@@ -13,21 +13,17 @@ the three see the same held-out rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 
 import multiclass.data as data
-import multiclass.metrics as metrics
 from multiclass.atomic import remove_stale_temporaries
 from multiclass.data.labels import errors_about
 from multiclass.data.split import stratified_split
-from multiclass.data.stream import StreamConfig, TableSource, scan_table
-from multiclass.data.table_format import FORMAT_OPTIONS, format_load_options, given_formats
+from multiclass.data.stream import StreamConfig
 from multiclass.decisions import DecisionConfig, fit_policy
 from multiclass.devices import resolve_device
-from multiclass.distributed import Comm, init_distributed, shutdown
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.summary import summarize_dataset
 from multiclass.jobs.audit import critical_classes, drop_for_training
@@ -36,69 +32,23 @@ from multiclass.jobs.cross_sets import FoldSource
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
 from multiclass.jobs.crossval import FOLD_AVERAGE, averaged_network
+from multiclass.jobs.fit_result import FitResult, build_network, data_info
+from multiclass.jobs.streamed import STREAM_HIDDEN, fit_stream, fit_streamed
 from multiclass.jobs.plan import plan
 from multiclass.jobs.recipe import search
 from multiclass.training.recipes import SEED
-from multiclass.models import ModelConfig, build_model
 from multiclass.persistence import save_model
-from multiclass.report import Report, ReportConfig
-from multiclass.report.build import build_report_from_counts
+from multiclass.report import Report
 from multiclass.trained import TrainedModel
-from multiclass.training import TrainConfig, TrainResult, train, train_stream
+from multiclass.training import TrainConfig, TrainResult, train
 from multiclass.training.loop import warn_if_still_improving
 from multiclass.training.arrays import check_training_data, is_sparse
 from multiclass.training.checkpoint import checkpoint_path
-from multiclass.training.streaming import validation_batches
 
 __all__ = ["FitResult", "data_info", "fit", "fit_arrays", "fit_dataset", "fit_stream"]
 
-# The network of a streamed table when none is given: the rows are too many to search on, and plenty to train
-# two layers of a few hundred units (the auto recipe's choice on the large tables of bench/quality.py).
-STREAM_HIDDEN = (256, 128)
-# What a streamed table can be read with.
-STREAM_READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", *FORMAT_OPTIONS)
 # Reader options of `fit` saved with the model and reused by `evaluate` / `predict`.
 READ_OPTIONS = ("kind", "target", "id_column", "ignore", "categorical", "text_column", "labels", "split", "data_dir")
-
-
-@dataclass
-class FitResult:
-    """What `fit` returns.
-
-    Attributes
-    ----------
-    trained : TrainedModel
-    validation : Report or None
-        The report of the validation rows (no intervals): what `render_report(..., details=False)` shows.
-    written : Path or None
-        The model directory written (None without `out`, and on every rank but rank 0).
-    is_main : bool
-        False on the ranks of a torchrun job other than rank 0, which print and write nothing.
-    n_ranks : int
-    """
-
-    trained: TrainedModel
-    validation: Report | None = None
-    written: Path | None = None
-    is_main: bool = True
-    n_ranks: int = 1
-
-
-def data_info(dataset) -> dict:
-    """The JSON-able description of the training data that a model file keeps."""
-    return {
-        "kind": dataset.kind,
-        "source": str(dataset.source),
-        "n_samples": int(dataset.n_samples),
-        "feature_names": list(dataset.feature_names),
-        "target_dtype": dataset.target_dtype,
-        "image_shape": list(dataset.image_shape) if dataset.image_shape else None,
-        "load_options": dataset.load_options,
-    }
-
-
-def _network(n_features: int, n_classes: int, hidden, activation: str, dropout: float, seed: int):
-    return build_model(ModelConfig(n_features, n_classes, tuple(hidden), activation, dropout), seed=seed)
 
 
 def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, activation: str = "relu",
@@ -162,7 +112,7 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
                               "probabilities, which streamed training does not keep; train in memory.")
         check_streamed(decision)
         config = watch_critical(config, config, recipe, decision)
-        result = _fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
+        result = fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
                                network, read_options, announce)
         fit_critical(result.trained, decision or DecisionConfig())
     else:
@@ -186,25 +136,6 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         if result.trained.stop_reason != "interrupted" and checkpoint is not None:
             checkpoint.unlink(missing_ok=True)  # kept after Ctrl-C: `resume=True` continues from it
     return result
-
-
-def _fit_streamed(source, config, stream_config, val_data, checkpoint, resume, network, read_options,
-                  announce) -> FitResult:
-    given = sorted(name for name in set(read_options) - set(STREAM_READ_OPTIONS) if read_options[name])
-    if given:
-        raise ConfigError(f"`{given[0]}` does not apply to a streamed table; streaming reads Parquet or CSV tables "
-                          f"(options: {', '.join(STREAM_READ_OPTIONS[1:])}).")
-    formats = given_formats(read_options)
-    comm = init_distributed(config.device)
-    try:
-        result = fit_stream(source, target=read_options.get("target"), id_column=read_options.get("id_column"),
-                            ignore=read_options.get("ignore") or (), categorical=read_options.get("categorical") or (),
-                            **formats, **network, config=config, stream=stream_config, val_data=val_data, comm=comm,
-                            checkpoint=checkpoint, resume=resume, announce=announce)
-        comm.barrier()  # no rank leaves (and tears the group down) before every rank has finished training
-        return result
-    finally:
-        shutdown(comm)
 
 
 def fit_dataset(dataset, *, hidden=None, activation: str = "relu", dropout=None,
@@ -281,7 +212,7 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     if found is not None and found.fold_states:
         result = _fold_average(found, n_features, len(classes), activation, winner, config.seed)
     else:
-        model = _network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
+        model = build_network(n_features, len(classes), winner.hidden, activation, winner.dropout, config.seed)
         watched = (X_val, y_val) if early_stopping else (None, None)
         result = train(model, X, y, config, X_val=watched[0], y_val=watched[1], classes=classes,
                        checkpoint=checkpoint, resume=resume)
@@ -307,7 +238,7 @@ def _fold_average(found, n_features: int, n_classes: int, activation: str, winne
     """The cross-validated search's final model (`multiclass.jobs.crossval`): its winner's fold models, each
     early-stopped on its own fold, averaged into one network; the learning curve is fold 1's."""
     hidden, state = averaged_network(found.fold_states, winner.hidden)
-    model = _network(n_features, n_classes, hidden, activation, winner.dropout, seed)
+    model = build_network(n_features, n_classes, hidden, activation, winner.dropout, seed)
     model.load_state_dict(state)
     model.eval()
     cut_short = [fold for fold in found.fold_results if fold.stop_reason == "max_epochs"]
@@ -316,87 +247,4 @@ def _fold_average(found, n_features: int, n_classes: int, activation: str, winne
     first = found.fold_results[0]
     return TrainResult(model=model, history=first.history, best_epoch=first.best_epoch, stop_reason=FOLD_AVERAGE)
 
-
-def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore=(), categorical=(),
-               max_categories: int = 1000, hidden=STREAM_HIDDEN, activation: str = "relu", dropout: float = 0.0,
-               config: TrainConfig | None = None, stream: StreamConfig | None = None, val_data=None,
-               comm: Comm | None = None, checkpoint=None, resume: bool = False, announce=None, sep=None,
-               header=None, names=None) -> FitResult:
-    """Scan a table (file or folder of shards), build the network, train it streaming.
-
-    The model file it makes is the one in-memory training makes (same preprocessor state and classes), so
-    `predict` and `evaluate` read new data the same way. ``trained.validation`` holds the validation summary of
-    the restored weights, summed over the ranks.
-
-    Parameters
-    ----------
-    path : str or Path
-        A Parquet or CSV file, or a folder of shards.
-    target, id_column, ignore, categorical, max_categories
-        As in `multiclass.data.load_table`.
-    hidden, activation, dropout
-        The network (`multiclass.models.ModelConfig`).
-    config : TrainConfig, optional
-    stream : StreamConfig, optional
-    val_data : str or Path, optional
-        Validation data; otherwise ``config.val_split`` of each class is held out, stratified with the counts of
-        in-memory training (`multiclass.data.stream.split`).
-    comm : Comm, optional
-        From `multiclass.distributed.init_distributed` under torchrun; each rank then reads its own pieces.
-    checkpoint, resume
-        As in `multiclass.training.train_stream`.
-    announce : callable, optional
-        As in `fit`.
-    sep, header, names : optional
-        How the CSV files are written, as in `multiclass.data.load_table` (the validation data's too); kept in the
-        model's load options for `evaluate` and `predict`.
-    """
-    config = config or TrainConfig()
-    stream = stream or StreamConfig()
-    formats = given_formats({"sep": sep, "header": header, "names": names})
-    comm = comm or Comm(device=resolve_device(config.device))
-    source = TableSource(path, batch_rows=stream.batch_rows, label_column=target, **formats)
-    val_source = (TableSource(val_data, batch_rows=stream.batch_rows, label_column=target, **formats)
-                  if val_data is not None else None)
-    scan = scan_table(source, target=target, id_column=id_column, ignore=ignore, categorical=categorical,
-                      max_categories=max_categories, val_fraction=0.0 if val_source else config.val_split,
-                      seed=config.seed, rank=comm.rank, world_size=comm.world_size, gather=comm.all_gather_object)
-    if scan.n_classes < 2:
-        raise DataError(f"{path}: training needs at least 2 classes; got {scan.n_classes}.")
-    if announce is not None and comm.is_main:
-        announce({"rows": scan.n_rows, "features": scan.n_features, "classes": scan.n_classes, "read": "streamed",
-                  "ranks": comm.world_size})
-    model = _network(scan.n_features, scan.n_classes, hidden, activation, dropout, config.seed)
-    result = train_stream(model, source, scan, config, stream, val_source=val_source, comm=comm,
-                          checkpoint=checkpoint, resume=resume)
-    options = {k: v for k, v in (("target", target), ("id_column", id_column)) if v is not None}
-    options.update(format_load_options(formats))
-    info = {"kind": "table", "source": str(path), "n_samples": scan.n_rows,
-            "feature_names": list(scan.preprocessor.feature_names_), "target_dtype": scan.target_dtype,
-            "image_shape": None, "load_options": options,
-            "stream": {**stream.to_dict(), "world_size": comm.world_size,
-                       "val_data": None if val_data is None else str(val_data)}}
-    trained = TrainedModel(model=model, classes=scan.classes, preprocessor=scan.preprocessor, train_config=config,
-                           history=result.history, best_epoch=result.best_epoch, stop_reason=result.stop_reason,
-                           data_info=info)
-    validation = None
-    if val_source is not None or scan.val_fraction > 0:
-        validation = _streamed_validation(trained, validation_batches(source, scan, val_source, comm), comm)
-        trained.validation = validation_summary(validation)
-    trained.model = model.cpu()
-    return FitResult(trained, validation, is_main=comm.is_main, n_ranks=comm.world_size)
-
-
-def _streamed_validation(trained: TrainedModel, batches, comm: Comm) -> Report:
-    """The validation report of the restored weights from this rank's batches, the counts merged over ranks."""
-    trained.model.cpu()
-    counts = metrics.EvaluationCounts(len(trained.classes), sparse=len(trained.classes) > metrics.DENSE_MAX_CLASSES)
-    for X, y in batches:
-        _, probs, decided = trained.outputs(X)
-        counts.update(y, decided, probs)
-    merged = comm.all_gather_object(counts)
-    for other in merged[1:]:
-        merged[0].merge(other)
-    return build_report_from_counts(merged[0], trained.classes, config=ReportConfig(bootstrap=0),
-                                    subject="validation")
 

@@ -33,7 +33,7 @@ from multiclass.sweep.grid import expand_grid
 from multiclass.sweep.leaderboard import LeaderboardRow, leaderboard
 from multiclass.sweep.loop import TrialResult, train_trials
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
-from multiclass.jobs.fit import data_info
+from multiclass.jobs.fit_result import data_info
 from multiclass.trained import TrainedModel
 from multiclass.classes import resolve_class_weight
 from multiclass.data.split import stratified_split

@@ -36,7 +36,7 @@ torch.set_num_threads(1)
 
 
 def mixed_frame(n: int = 600, seed: int = 0, labels: str = "str") -> pd.DataFrame:
-    """Every column type the table loader knows, with missing values in some."""
+    """Every column type the table loader knows, with missing values in some, and a heavy-tailed column."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 3, n)
     return pd.DataFrame({
@@ -46,6 +46,7 @@ def mixed_frame(n: int = 600, seed: int = 0, labels: str = "str") -> pd.DataFram
         "member": rng.choice([True, False], n),
         "score": np.where(rng.random(n) < 0.1, np.nan, rng.random(n)),
         "zip": rng.choice([10, 20, 30], n),  # numeric, forced categorical below
+        "amount": np.where(rng.random(n) < 0.05, np.nan, rng.lognormal(3, 1.5, n)),  # heavy-tailed: a log scale
         "label": np.array(["cat", "dog", "eel"])[y] if labels == "str" else y * 10,
     })
 

@@ -43,7 +43,8 @@ def test_summary_of_a_messy_table(messy):
         "rows": 25,
         "features": 1 + 1 + (3 + 1 + 1),  # size, ok, color's 3 categories + <missing> + <unknown>
         "sparse": False,
-        "columns": {"numeric": ["size"], "bool": ["ok"], "categorical": {"color": 5}, "with_missing": ["color"]},
+        "columns": {"numeric": ["size"], "bool": ["ok"], "categorical": {"color": 5}, "with_missing": ["color"],
+                    "log_scale": []},
         "classes": {"count": 3, "rows": {"common": 20, "one": 1, "rare": 4}, "rare": ["one", "rare"],
                     "single": ["one"], "imbalance_ratio": 20.0},
         "left_out": {"code": "it looks like a row identifier (25 distinct values in 25 rows)",

@@ -18,7 +18,8 @@ import pytest
 SOURCE = Path(__file__).resolve().parents[1] / "src"
 
 GROUND = {"_version", "exceptions", "lazy", "atomic", "native", "classes", "functional", "models", "devices",
-          "distributed", "launch", "language", "membudget", "modelfile", "modelschema", "savedstate", "safetext"}
+          "distributed", "launch", "language", "membudget", "modelfile", "modelschema", "savedstate", "safetext",
+          "skew"}
 # layer -> the layers it may import (every layer may import itself and the ground).
 ALLOWED = {
     "ground": set(),

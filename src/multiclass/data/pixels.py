@@ -65,7 +65,10 @@ def pixel_divisor(kinds: Sequence[str], stats: Sequence[tuple[float, float, bool
 
 
 def apply_pixel_scale(preprocessor, divisor: float) -> None:
-    """Make a fitted table preprocessor map every (numeric) column x to x / divisor."""
+    """Make a fitted table preprocessor map every (numeric) column x to x / divisor (no log scale: a border
+    pixel is heavy-tailed, but an image's pixels are read alike)."""
+    for spec in preprocessor.specs_:
+        spec.pop("log", None)
     preprocessor.mean_ = np.zeros_like(preprocessor.mean_)
     preprocessor.scale_ = np.full_like(preprocessor.scale_, divisor)
 

@@ -33,6 +33,7 @@ def _columns(dataset: Dataset) -> dict[str, Any] | None:
         else:
             by_type[spec["type"]].append(spec["name"])
     by_type["with_missing"] = [s["name"] for s in specs if s["missing_indicator"]]
+    by_type["log_scale"] = [s["name"] for s in specs if s.get("log")]
     return by_type
 
 
@@ -54,7 +55,8 @@ def summarize_dataset(dataset: Dataset) -> dict[str, Any]:
     -------
     dict
         ``source``, ``kind``, ``rows``, ``features`` (the width of ``X``), ``sparse``; ``columns`` for a table
-        (``numeric`` and ``bool`` names, ``categorical`` name -> one-hot width, ``with_missing`` names);
+        (``numeric`` and ``bool`` names, ``categorical`` name -> one-hot width, ``with_missing`` names,
+        ``log_scale``: the heavy-tailed numeric columns read as ``sign(x) ln(1 + |x|)``, `multiclass.skew`);
         ``classes`` (``count``, and for labelled data ``rows`` per class, ``rare`` (fewer than `RARE_ROWS`),
         ``single`` (1 row: not validated) and ``imbalance_ratio``); the loader's decisions ``left_out``,
         ``format``, ``pixels``, ``text`` where it made them; ``image_shape`` for pixels.
@@ -97,6 +99,7 @@ _WORDS = {
     "bool": ("{n} bool", "{n} booleanas"),
     "categorical": ("{n} categorical one-hot encoded ({widths})", "{n} categóricas en one-hot ({widths})"),
     "columns": ("columns: {parts}", "columnas: {parts}"),
+    "log_scale": ("on a log scale (heavy-tailed): {names}", "en escala logarítmica (cola pesada): {names}"),
     "left_out": ("left out: {name!r} ({reason})", "excluida: {name!r} ({reason})"),
     "format": ("read with delimiter {sep!r}, {header} header line, decimal mark {decimal!r}",
                "leído con separador {sep!r}, {header} línea de cabecera, separador decimal {decimal!r}"),
@@ -166,6 +169,8 @@ def summary_lines(summary: dict[str, Any], lang: str = "en") -> list[str]:
             widths = ", ".join(f"{name} -> {width}" for name, width in list(columns["categorical"].items())[:_NAMED])
             parts.append(_say("categorical", lang, n=len(columns["categorical"]), widths=widths))
         lines.append(_say("columns", lang, parts=", ".join(parts)))
+        if columns.get("log_scale"):
+            lines.append(_say("log_scale", lang, names=_named(columns["log_scale"], lang)))
     for name, reason in summary.get("left_out", {}).items():
         lines.append(_say("left_out", lang, name=name, reason=_reason(reason, lang)))
     if "format" in summary:

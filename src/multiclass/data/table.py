@@ -1,7 +1,8 @@
 """Tables (CSV, TSV, Parquet) -> `Dataset`: typed columns, standardization, one-hot encoding and imputation.
 
 Column types are decided on the training data and stored, so prediction files are read the same way:
-- *numeric* (int/float columns): standardized with the training mean and population std (std 0 -> 1);
+- *numeric* (int/float columns): standardized with the training mean and population std (std 0 -> 1); a
+  heavy-tailed column on a log scale first, ``sign(x) ln(1 + |x|)`` (`multiclass.skew`: spec ``"log": true``);
 - *bool* (``True``/``False`` values): 0/1, not standardized;
 - *categorical* (anything else, or named in ``categorical=``): one-hot over the training categories (sorted; the
   ``max_categories`` most frequent kept) plus an ``<unknown>`` column that catches, at prediction time, categories
@@ -23,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
+from multiclass.skew import central_moments, signed_log, wants_log
 from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values, warn_codes
 from multiclass.data.table_format import format_load_options, given_formats
 from multiclass.data.table_io import columns_listing, available_columns, read_table
@@ -90,6 +92,10 @@ class TablePreprocessor(Preprocessor):
                 if present.size == 0:
                     raise DataError(f"column {name!r}: every value is missing; drop it with `ignore`.")
                 if kind == "numeric":
+                    with np.errstate(invalid="ignore", over="ignore"):
+                        logged = signed_log(present)
+                        if wants_log(central_moments(present), central_moments(logged)):  # heavy-tailed
+                            spec["log"], present = True, logged
                     std = present.std()
                     means.append(present.mean())
                     scales.append(std if std > 0 else 1.0)  # a constant column maps to 0, not NaN
@@ -124,6 +130,8 @@ class TablePreprocessor(Preprocessor):
                 continue
             if spec["type"] == "numeric":
                 values = numeric_values(series, name)
+                if spec.get("log"):
+                    values = signed_log(values)
                 values = (values - self.mean_[numeric]) / self.scale_[numeric]
                 fill, numeric = 0.0, numeric + 1  # the mean, standardized
             else:
@@ -181,7 +189,7 @@ class TablePreprocessor(Preprocessor):
         for spec in specs:
             if not _valid_spec(spec):
                 raise ModelFileError(
-                    "preprocessor 'table': column spec must be {name, type, missing_indicator[, categories]}; "
+                    "preprocessor 'table': column spec must be {name, type, missing_indicator[, categories][, log]}; "
                     f"got {spec!r}."
                 )
         n_numeric = sum(s["type"] == "numeric" for s in specs)
@@ -199,7 +207,9 @@ def _valid_spec(spec: Any) -> bool:
     keys = {"name", "type", "missing_indicator"} | ({"categories"} if spec.get("type") == "categorical" else set())
     categories = spec.get("categories", [])
     return (
-        set(spec) == keys
+        set(spec) - {"log"} == keys
+        and spec.get("log", True) is True
+        and (spec["type"] == "numeric" or "log" not in spec)
         and spec["type"] in ("numeric", "bool", "categorical")
         and isinstance(spec["missing_indicator"], bool)
         and isinstance(categories, list)

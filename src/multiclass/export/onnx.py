@@ -53,6 +53,11 @@ def _table(g: Graph, features) -> str:
             "Concat", [spec["name"] for _, spec in group], axis=1)  # (N, n) float64
         missing = g.op("IsNaN", [raw])
         if standardize:
+            logged = np.array([bool(spec.get("log")) for _, spec in group])
+            if logged.any():  # heavy-tailed columns: sign(x) ln(1 + |x|) first (`multiclass.skew`)
+                log = g.op("Mul", [g.op("Sign", [raw]), g.op("Log", [g.op("Add", [g.op("Abs", [raw]),
+                                                                                  g.const(np.float64(1.0))])])])
+                raw = g.op("Where", [g.const(logged), log, raw]) if not logged.all() else log
             value = g.op("Div", [g.op("Sub", [raw, g.const(stats[0])]), g.const(stats[1])])
             fill = g.const(np.zeros(len(group)))
         else:

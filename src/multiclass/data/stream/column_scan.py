@@ -2,8 +2,9 @@
 `TablePreprocessor.fit` on (see `multiclass.data.stream.scan`).
 
 Per column: present, missing, bool-word and number counts, the first offending value with its place (for the
-in-memory loader's error messages), numeric moments merged by Chan, Golub & LeVeque's parallel update (a batch's
-terms computed exactly as ``np.mean`` / ``np.std`` compute them), and exact category counts up to `MAX_DISTINCT`
+in-memory loader's error messages), numeric moments (up to the third, of the numbers and of their signed log: the
+skew rule of `multiclass.skew`) merged by Chan, Golub & LeVeque's parallel update (a batch's terms computed exactly
+as ``np.mean`` / ``np.std`` compute them), and exact category counts up to `MAX_DISTINCT`
 distinct values.
 """
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 from multiclass.exceptions import DataError
 from multiclass.data.columns import NUMERIC_TYPO_FRACTION, category_values, is_code
+from multiclass.skew import central_moments, merge_moments, signed_log
 
 __all__ = ["MAX_DISTINCT"]
 
@@ -32,30 +34,26 @@ def _first(a, b):
 
 @dataclass
 class _Moments:
-    """Count, mean and sum of squared deviations, merged by Chan, Golub & LeVeque (1979)."""
+    """Count, mean and sums of squared and cubed deviations, merged by Chan, Golub & LeVeque (1979) and Pébay
+    (2008) (`multiclass.skew.merge_moments`)."""
 
     n: int = 0
     mean: float = 0.0
     m2: float = 0.0
+    m3: float = 0.0
 
     def add(self, values: np.ndarray) -> None:
         if len(values):
             with np.errstate(invalid="ignore", over="ignore"):  # an infinity is reported by its row, later
-                mean = values.mean()  # as np.mean / np.std compute it: pairwise sum / n
-                self.merge(_Moments(len(values), float(mean), float(np.sum(np.square(values - mean)))))
+                self.merge(_Moments(*central_moments(values)))  # as np.mean / np.std compute them
 
     def merge(self, other: _Moments) -> None:
-        if other.n == 0:
-            return
-        if self.n == 0:  # exact copy: one batch gives np.mean / np.std to the bit
-            self.n, self.mean, self.m2 = other.n, other.mean, other.m2
-            return
-        n = self.n + other.n
         with np.errstate(invalid="ignore", over="ignore"):
-            delta = other.mean - self.mean
-            self.mean += delta * (other.n / n)
-            self.m2 += other.m2 + delta * delta * (self.n * other.n / n)
-        self.n = n
+            self.n, self.mean, self.m2, self.m3 = merge_moments(self.state, other.state)
+
+    @property
+    def state(self) -> tuple[int, float, float, float]:
+        return self.n, self.mean, self.m2, self.m3
 
 
 @dataclass
@@ -74,6 +72,7 @@ class ColumnScan:
     high: float = -np.inf
     bool_dtype: bool = True  # every batch had pandas' bool dtype
     moments: _Moments = field(default_factory=_Moments)
+    log_moments: _Moments = field(default_factory=_Moments)  # of `signed_log` of the numbers (`multiclass.skew`)
     first_text: tuple | None = None  # (location, value) of the first present value that is not a number
     first_inf: tuple | None = None
     categories: Counter | None = field(default_factory=Counter)
@@ -114,6 +113,8 @@ class ColumnScan:
         """Present values (in row order) of a batch that holds only numbers; `positions` are their batch rows."""
         self.n_number += len(present)
         self.moments.add(present)
+        with np.errstate(invalid="ignore", over="ignore"):
+            self.log_moments.add(signed_log(present))
         if len(present):
             self.low, self.high = min(self.low, float(present.min())), max(self.high, float(present.max()))
         infinite = np.isinf(present)
@@ -153,6 +154,7 @@ class ColumnScan:
         self.bool_dtype &= other.bool_dtype
         self.low, self.high = min(self.low, other.low), max(self.high, other.high)
         self.moments.merge(other.moments)
+        self.log_moments.merge(other.log_moments)
         self.first_text = _first(self.first_text, other.first_text)
         self.first_inf = _first(self.first_inf, other.first_inf)
         self.complete &= other.complete

@@ -1,7 +1,8 @@
 """``table`` state -> features: the arithmetic of `multiclass.data.table.TablePreprocessor.transform`, column by
-column into one preallocated matrix (numeric: standardized, missing -> 0 = the mean; bool: 0/1, missing -> the
-training mean; a 0/1 indicator where training had missing values; categorical: one-hot over the training
-categories, then ``<missing>`` when training had missing values, then ``<unknown>``)."""
+column into one preallocated matrix (numeric: standardized -- a ``log`` column's ``sign(x) ln(1 + |x|)`` --,
+missing -> 0 = the mean; bool: 0/1, missing -> the training mean; a 0/1 indicator where training had missing
+values; categorical: one-hot over the training categories, then ``<missing>`` when training had missing values,
+then ``<unknown>``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from multiclass.exceptions import ModelFileError
 from multiclass.runtime.features.base import FeatureMap
 from multiclass.savedstate import is_positive_int
+from multiclass.skew import signed_log
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import bool_column, category_column, numeric_column
 
@@ -28,7 +30,9 @@ def _valid_spec(spec: Any) -> bool:
         return False
     keys = {"name", "type", "missing_indicator"} | ({"categories"} if spec.get("type") == "categorical" else set())
     categories = spec.get("categories", [])
-    return (set(spec) == keys and isinstance(spec["type"], str) and spec["type"] in _FIELD_TYPES
+    if "log" in spec and (spec["log"] is not True or spec.get("type") != "numeric"):
+        return False
+    return (set(spec) - {"log"} == keys and isinstance(spec["type"], str) and spec["type"] in _FIELD_TYPES
             and isinstance(spec["missing_indicator"], bool) and isinstance(categories, list) and all(isinstance(c, str) for c in categories))
 
 
@@ -46,7 +50,7 @@ class TableFeatures(FeatureMap):
         for spec in specs:
             if not _valid_spec(spec):
                 raise ModelFileError("preprocessor 'table': column spec must be {name, type, missing_indicator"
-                                     f"[, categories]}}; got {spec!r:.200}.")
+                                     f"[, categories][, log]}}; got {spec!r:.200}.")
         self.specs = [dict(s) for s in specs]
         self.mean = self.array("mean", (sum(s["type"] == "numeric" for s in specs),))
         self.scale = self.array("scale", self.mean.shape)
@@ -75,6 +79,8 @@ class TableFeatures(FeatureMap):
         self.bool_flagged = [i for i, s in enumerate(s for s in self.specs if s["type"] == "bool")
                              if s["missing_indicator"]]
         self.numeric_fields = [i for i, s in enumerate(self.specs) if s["type"] == "numeric"]
+        self.numeric_logged = np.array([j for j, i in enumerate(self.numeric_fields) if self.specs[i].get("log")],
+                                       dtype=np.intp)  # heavy-tailed: on a log scale first
         self.bool_fields = [i for i, s in enumerate(self.specs) if s["type"] == "bool"]
         # index arrays for the writes (a list would be converted on every call)
         self.numeric_index = _index(self.numeric_at)
@@ -101,6 +107,9 @@ class TableFeatures(FeatureMap):
             block = X[rows]
             if self.numeric_at:
                 raw = numeric[rows] if isinstance(numeric, np.ndarray) else _rows(numeric, rows)  # (rows, n)
+                if self.numeric_logged.size:
+                    raw = raw.copy() if raw.base is not None else raw
+                    raw[:, self.numeric_logged] = signed_log(raw[:, self.numeric_logged])
                 standardized = np.subtract(raw, self.mean, out=raw if raw.base is None else None)
                 _fill(block, np.divide(standardized, self.scale, out=standardized), 0.0, self.numeric_index,
                       self.numeric_flagged, self.numeric_flag_index)

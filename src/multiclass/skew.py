@@ -9,7 +9,7 @@ training rows: the column's skewness is beyond `SKEW_LIMIT` and the transform at
 or a column already on a log scale (gene expressions) keeps its shape under the log and stays as it is.
 
 Measured on bench/quality.py's nine tables with such columns, four train/test splits each (bench/RESULTS.md 7a):
-+1.9 macro-F1 points on average; diseases, gapminder and hpc gain on every split, glass (43 test rows) loses.
++1.9 macro-F1 points on average; diseases, gapminder and hpc gain on every split, glass (53 test rows) loses.
 
 Here with numpy alone: the in-memory reader (`multiclass.data.table`), the streamed scan
 (`multiclass.data.stream.column_scan`), the torch-free runtime and the ONNX export share it.

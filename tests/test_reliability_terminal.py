@@ -146,7 +146,13 @@ def test_csv_guard_round_trips_and_never_starts_a_formula(text):
         float(guarded)  # only a plain number may start so
 
 
+@pytest.mark.parametrize("text", ["'\t", "'=x", "''=x", "'''-a", "'-1", "'", "''", "'cat"])
+def test_csv_guard_gives_back_texts_that_already_look_guarded(text):  # hypothesis found "'\t" on 2026-12-03
+    assert csv_uncell(csv_cell(text)) == text
+
+
 def test_csv_guard_keeps_numbers():
+
     assert [csv_cell(v) for v in ["-1", "+3.5", "-2e3", "=1", "-2+3", "@x", "'=x", "cat"]] == [
         "-1", "+3.5", "-2e3", "'=1", "'-2+3", "'@x", "''=x", "cat"]
 

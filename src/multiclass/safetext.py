@@ -49,21 +49,29 @@ def file_name_text(name: str) -> str:
 def csv_cell(text: str) -> str:
     """`text` as a spreadsheet will not run it: ``'`` before a cell that starts like a formula (OWASP).
 
+    A text that already looks guarded (quotes before a formula) gets one more quote, so `csv_uncell` gives every
+    text back: ``'=x`` is written ``''=x``.
+
     Examples
     --------
-    >>> csv_cell("=1+2"), csv_cell("-1"), csv_cell("cat")
-    ("'=1+2", '-1', 'cat')
+    >>> csv_cell("=1+2"), csv_cell("-1"), csv_cell("cat"), csv_cell("'=x")
+    ("'=1+2", '-1', 'cat', "''=x")
     """
-    if (text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text)) or csv_uncell(text) != text:
-        return "'" + text  # (a label that already looks guarded is guarded too, so `csv_uncell` gives it back)
-    return text
+    return "'" + text if _starts_a_formula(text) or _looks_guarded(text) else text
 
 
 def csv_uncell(text: str) -> str:
     """The value `csv_cell` was given: the ``'`` it added taken off (other cells are returned as they are)."""
-    if text.startswith("'") and text[1:].startswith(_FORMULA_START) and not _NUMBER.fullmatch(text[1:]):
-        return text[1:]
-    return text
+    return text[1:] if _looks_guarded(text) else text
+
+
+def _starts_a_formula(text: str) -> bool:
+    return text.startswith(_FORMULA_START) and not _NUMBER.fullmatch(text)
+
+
+def _looks_guarded(text: str) -> bool:
+    """Quotes, then what starts a formula: a cell `csv_cell` guarded (or a text it must quote once more)."""
+    return text.startswith("'") and _starts_a_formula(text.lstrip("'"))
 
 
 def csv_columns(columns: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

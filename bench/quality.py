@@ -230,8 +230,13 @@ def run_peer(model_name: str, meta: dict, split: dict) -> dict:
         X_train, y_train = read(split["train"])
         X_test, y_test = read(split["test"])
         pipeline = make_pipeline(clone(features), estimator[model_name])
-        pipeline.fit(X_train, y_train)
-        y_pred = pipeline.predict(X_test)
+        try:
+            pipeline.fit(X_train, y_train)
+            y_pred = pipeline.predict(X_test)
+        except ValueError as error:  # e.g. a test row's text in a column of numbers (cars93 split 3: 'rotary')
+            message = str(error).replace("\n", " ")
+            return {"error": f"{type(error).__name__}: {message}", "macro_f1": 0.0, "accuracy": 0.0,
+                    "wall_s": time.perf_counter() - tic}
     wall = time.perf_counter() - tic
     fitted = pipeline[-1]
     return {

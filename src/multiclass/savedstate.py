@@ -12,7 +12,7 @@ import numpy as np
 
 from multiclass.exceptions import ModelFileError
 
-__all__ = ["SavedState", "is_name_list", "is_positive_int"]
+__all__ = ["SavedState", "is_name_list", "is_positive_int", "is_table_column_spec"]
 
 
 class SavedState:
@@ -71,3 +71,18 @@ def is_positive_int(value: Any) -> bool:
 def is_name_list(value: Any, n: int | None = None) -> bool:
     """True for a list of str (of length ``n`` when given)."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value) and (n is None or len(value) == n)
+
+
+def is_table_column_spec(spec: Any) -> bool:
+    """True for one column of a ``table`` preprocessor's state: ``{name, type, missing_indicator[, categories]
+    [, log]}``, ``categories`` (a list of str) on a categorical column alone, ``log: true`` on a numeric one alone
+    (the torch reader and the torch-free runtime check it alike)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        return False
+    kind = spec.get("type")
+    keys = {"name", "type", "missing_indicator"} | ({"categories"} if kind == "categorical" else set())
+    if "log" in spec and (spec["log"] is not True or kind != "numeric"):
+        return False
+    categories = spec.get("categories", [])
+    return (set(spec) - {"log"} == keys and kind in ("numeric", "bool", "categorical")
+            and isinstance(spec["missing_indicator"], bool) and is_name_list(categories))

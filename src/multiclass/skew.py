@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SKEW_LIMIT", "central_moments", "merge_moments", "signed_log", "skewness", "wants_log"]
+__all__ = ["SKEW_LIMIT", "central_moments", "merge_moments", "signed_log", "skewness", "standardization", "wants_log"]
 
 # |skewness| beyond which a column is heavy-tailed (an exponential's is 2; a normal's 0).
 SKEW_LIMIT = 2.0
@@ -67,3 +67,14 @@ def wants_log(raw: tuple[int, float, float, float], logged: tuple[int, float, fl
     scale: its skewness is beyond `SKEW_LIMIT` and the log at least halves it."""
     before, after = abs(skewness(raw[0], raw[2], raw[3])), abs(skewness(logged[0], logged[2], logged[3]))
     return bool(np.isfinite(before) and before > SKEW_LIMIT and after <= before / 2)
+
+
+def standardization(raw: tuple[int, float, float, float], logged: tuple[int, float, float, float]
+                    ) -> tuple[bool, float, float]:
+    """(on a log scale?, mean, scale) a numeric column is standardized with, from the central moments of its
+    numbers (`raw`) and of their `signed_log` (`logged`): the mean and population std (as ``np.mean`` / ``np.std``
+    give them, to the bit for one batch) of the scale `wants_log` chooses; a constant column's scale is 1."""
+    log = wants_log(raw, logged)
+    n, mean, m2, _ = logged if log else raw
+    std = float(np.sqrt(m2 / n))
+    return log, mean, std if std > 0 else 1.0  # a constant column maps to 0, not NaN

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
-from multiclass.skew import central_moments, signed_log, wants_log
+from multiclass.savedstate import is_table_column_spec
+from multiclass.skew import central_moments, signed_log, standardization
 from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values, warn_codes
 from multiclass.data.table_format import format_load_options, given_formats
 from multiclass.data.table_io import columns_listing, available_columns, read_table
@@ -93,12 +94,12 @@ class TablePreprocessor(Preprocessor):
                     raise DataError(f"column {name!r}: every value is missing; drop it with `ignore`.")
                 if kind == "numeric":
                     with np.errstate(invalid="ignore", over="ignore"):
-                        logged = signed_log(present)
-                        if wants_log(central_moments(present), central_moments(logged)):  # heavy-tailed
-                            spec["log"], present = True, logged
-                    std = present.std()
-                    means.append(present.mean())
-                    scales.append(std if std > 0 else 1.0)  # a constant column maps to 0, not NaN
+                        log, mean, scale = standardization(central_moments(present),
+                                                           central_moments(signed_log(present)))
+                    if log:  # heavy-tailed: on a log scale
+                        spec["log"] = True
+                    means.append(mean)
+                    scales.append(scale)
                 else:
                     fills.append(present.mean())
             specs.append(spec)
@@ -187,7 +188,7 @@ class TablePreprocessor(Preprocessor):
         max_categories = saved.param("max_categories", is_positive_int, "an int >= 1")
         specs = saved.param("columns", lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list of column specs")
         for spec in specs:
-            if not _valid_spec(spec):
+            if not is_table_column_spec(spec):
                 raise ModelFileError(
                     "preprocessor 'table': column spec must be {name, type, missing_indicator[, categories][, log]}; "
                     f"got {spec!r}."
@@ -199,22 +200,6 @@ class TablePreprocessor(Preprocessor):
         pre.mean_, pre.scale_ = saved.array("mean", (n_numeric,)), saved.array("scale", (n_numeric,))
         pre.bool_fill_ = saved.array("bool_fill", (n_bool,))
         return pre
-
-
-def _valid_spec(spec: Any) -> bool:
-    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        return False
-    keys = {"name", "type", "missing_indicator"} | ({"categories"} if spec.get("type") == "categorical" else set())
-    categories = spec.get("categories", [])
-    return (
-        set(spec) - {"log"} == keys
-        and spec.get("log", True) is True
-        and (spec["type"] == "numeric" or "log" not in spec)
-        and spec["type"] in ("numeric", "bool", "categorical")
-        and isinstance(spec["missing_indicator"], bool)
-        and isinstance(categories, list)
-        and all(isinstance(c, str) for c in categories)
-    )
 
 
 # --- the loader ---------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from numbers import Real
 import numpy as np
 
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.skew import wants_log
+from multiclass.skew import standardization
 from multiclass.data.pixels import apply_pixel_scale, pixel_divisor, pixel_note
 from multiclass.data.columns import warn_code
 from multiclass.data.preprocessing import is_positive_int
@@ -233,12 +233,11 @@ def _fit_columns(source, features, categorical, max_categories, columns) -> Tabl
             (shard, row), value = scan.first_inf
             raise DataError(f"{located(source, shard)}: column {name!r} row {row + 1}: value {value!r} is not finite.")
         elif kind == "numeric":
-            moments = scan.moments
-            if wants_log(scan.moments.state, scan.log_moments.state):  # heavy-tailed: on a log scale
-                spec["log"], moments = True, scan.log_moments
-            std = np.sqrt(moments.m2 / moments.n)  # population std, as np.std
-            means.append(moments.mean)
-            scales.append(std if std > 0 else 1.0)  # a constant column maps to 0, not NaN
+            log, mean, scale = standardization(scan.moments.state, scan.log_moments.state)
+            if log:  # heavy-tailed: on a log scale
+                spec["log"] = True
+            means.append(mean)
+            scales.append(scale)
         else:
             fills.append(scan.n_true / scan.n_present)  # the mean of 0/1 values
         specs.append(spec)

@@ -13,7 +13,7 @@ import numpy as np
 
 from multiclass.exceptions import ModelFileError
 from multiclass.runtime.features.base import FeatureMap
-from multiclass.savedstate import is_positive_int
+from multiclass.savedstate import is_positive_int, is_table_column_spec
 from multiclass.skew import signed_log
 from multiclass.runtime.schema import Field
 from multiclass.runtime.values import bool_column, category_column, numeric_column
@@ -23,17 +23,6 @@ __all__ = ["TableFeatures", "MISSING", "UNKNOWN"]
 MISSING, UNKNOWN = "<missing>", "<unknown>"
 _FIELD_TYPES = {"numeric": "number", "bool": "boolean", "categorical": "category"}
 _CHUNK_ROWS = 8192  # rows filled at a time: a chunk of 100 features is 3 MB, within the CPU caches
-
-
-def _valid_spec(spec: Any) -> bool:
-    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
-        return False
-    keys = {"name", "type", "missing_indicator"} | ({"categories"} if spec.get("type") == "categorical" else set())
-    categories = spec.get("categories", [])
-    if "log" in spec and (spec["log"] is not True or spec.get("type") != "numeric"):
-        return False
-    return (set(spec) - {"log"} == keys and isinstance(spec["type"], str) and spec["type"] in _FIELD_TYPES
-            and isinstance(spec["missing_indicator"], bool) and isinstance(categories, list) and all(isinstance(c, str) for c in categories))
 
 
 class TableFeatures(FeatureMap):
@@ -48,7 +37,7 @@ class TableFeatures(FeatureMap):
         self.param("max_categories", is_positive_int, "an int >= 1")
         specs = self.param("columns", lambda v: isinstance(v, list) and len(v) > 0, "a non-empty list of column specs")
         for spec in specs:
-            if not _valid_spec(spec):
+            if not is_table_column_spec(spec):
                 raise ModelFileError("preprocessor 'table': column spec must be {name, type, missing_indicator"
                                      f"[, categories][, log]}}; got {spec!r:.200}.")
         self.specs = [dict(s) for s in specs]

@@ -44,6 +44,24 @@ def test_a_class_of_one_row_stays_in_training_and_is_named(tmp_path, capsys):
     assert "solo" in _model_json(tmp_path / "m")["classes"]
 
 
+def test_streamed_training_prints_the_summary_before_training(tmp_path, capsys):
+    frame = _frame()
+    frame.insert(1, "kind", (["p", "q", "r"] * 80)[:len(frame)])
+    frame.loc[:4, "label"] = "rare"
+    frame.to_csv(tmp_path / "d.csv", sep=";", index=False)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--stream", "--out",
+                             str(tmp_path / "m"), "--epochs", "2"], capsys)
+    assert code == 0, err
+    lines = out.splitlines()
+    first = lines.index("240 rows streamed: 7 features, 4 classes")  # before the first epoch's line
+    assert lines[first + 1:first + 4] == [
+        "  columns: 3 numeric, 0 bool, 1 categorical one-hot encoded (kind -> 4)",
+        "  read with delimiter ';', a header line, decimal mark '.'",
+        "  rare classes (< 10 rows): 'rare'",
+    ]
+    assert not any("epoch" in line for line in lines[:first])
+
+
 def test_an_all_missing_column_is_dropped_with_a_warning(tmp_path, capsys):
     frame = _frame()
     frame.insert(1, "empty", np.nan)

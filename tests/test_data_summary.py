@@ -90,3 +90,15 @@ def test_summary_of_a_text_folder_and_a_pixel_table(tmp_path):
     assert summary["pixels"] == {"columns": 64, "divisor": 255.0, "image_shape": [8, 8, 1]}
     assert summary["image_shape"] == [8, 8, 1]
     assert "pixels: 64 columns scaled /255 as images (8x8), not standardised" in summary_lines(summary)
+
+
+def test_a_streamed_scan_summarizes_as_the_loaded_table(messy):
+    """`--stream` prints the same summary before training: counted in its one pass, equal to the in-memory one."""
+    from multiclass.data.stream import TableSource, scan_table
+    from multiclass.data.summary import summarize_scan
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        loaded = summarize_dataset(load_dataset(messy, target="label"))
+        scan = scan_table(TableSource(messy, batch_rows=7, label_column="label"), target="label", val_fraction=0.0)
+    assert summarize_scan(messy, scan) == loaded

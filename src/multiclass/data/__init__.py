@@ -22,6 +22,7 @@ _EXPORTS = {
     "load_dataset": "multiclass.data.load:load_dataset",
     "load_for_prediction": "multiclass.data.load:load_for_prediction",
     "summarize_dataset": "multiclass.data.summary:summarize_dataset",
+    "summarize_scan": "multiclass.data.summary:summarize_scan",
     "summary_lines": "multiclass.data.summary:summary_lines",
     "detect_kind": "multiclass.data.load:detect_kind",
     "load_table": "multiclass.data.table:load_table",

@@ -1,8 +1,9 @@
 """What a training run is about to learn from, before it starts: rows, columns by type, what was left out or encoded
 and how wide, class counts with the rare ones named, and the loader's pixel, text and format decisions.
 
-`summarize_dataset` returns a JSON-able dict (for a model file or a report); `summary_lines` says it in a few
-lines for a terminal. Both read only the `Dataset` (its preprocessor and ``notes``): nothing is recomputed.
+`summarize_dataset` returns a JSON-able dict (for a model file or a report), `summarize_scan` the same dict for a
+streamed table from its one pass; `summary_lines` says it in a few lines for a terminal. They read only the
+`Dataset` or the scan (its preprocessor, class counts and ``notes``): nothing is recomputed.
 """
 
 from __future__ import annotations
@@ -14,17 +15,17 @@ import numpy as np
 
 from multiclass.data.dataset import Dataset
 
-__all__ = ["RARE_ROWS", "summarize_dataset", "summary_lines"]
+__all__ = ["RARE_ROWS", "summarize_dataset", "summarize_scan", "summary_lines"]
 
 RARE_ROWS = 10  # a class with fewer rows than this is named as rare: its scores rest on a handful of examples
 _NAMED = 10  # names listed in a line before "and N more"
 
 
-def _columns(dataset: Dataset) -> dict[str, Any] | None:
-    """The table preprocessor's columns by type, with the width each one takes in ``X``."""
-    if dataset.preprocessor.kind != "table":
+def _columns(preprocessor) -> dict[str, Any] | None:
+    """A table preprocessor's columns by type, with the width each one takes in ``X``."""
+    if preprocessor.kind != "table":
         return None
-    specs = dataset.preprocessor.specs_
+    specs = preprocessor.specs_
     by_type: dict[str, Any] = {"numeric": [], "bool": [], "categorical": {}}
     for spec in specs:
         if spec["type"] == "categorical":
@@ -37,13 +38,12 @@ def _columns(dataset: Dataset) -> dict[str, Any] | None:
     return by_type
 
 
-def _classes(dataset: Dataset) -> dict[str, Any]:
-    counts = np.bincount(dataset.y, minlength=dataset.n_classes) if dataset.y is not None else None
-    summary: dict[str, Any] = {"count": dataset.n_classes}
+def _classes(classes, counts: np.ndarray | None) -> dict[str, Any]:
+    summary: dict[str, Any] = {"count": len(classes)}
     if counts is not None:
-        summary["rows"] = {name: int(n) for name, n in zip(dataset.classes, counts)}
-        summary["rare"] = [name for name, n in zip(dataset.classes, counts) if n < RARE_ROWS]
-        summary["single"] = [name for name, n in zip(dataset.classes, counts) if n == 1]
+        summary["rows"] = {name: int(n) for name, n in zip(classes, counts)}
+        summary["rare"] = [name for name, n in zip(classes, counts) if n < RARE_ROWS]
+        summary["single"] = [name for name, n in zip(classes, counts) if n == 1]
         summary["imbalance_ratio"] = float(counts.max() / max(counts.min(), 1))
     return summary
 
@@ -71,22 +71,31 @@ def summarize_dataset(dataset: Dataset) -> dict[str, Any]:
     >>> summarize_dataset(ds)["classes"]["rare"]
     ['a', 'b']
     """
-    summary: dict[str, Any] = {
-        "source": dataset.source,
-        "kind": dataset.kind,
-        "rows": dataset.n_samples,
-        "features": dataset.n_features,
-        "sparse": dataset.is_sparse,
-    }
-    columns = _columns(dataset)
-    if columns is not None:
-        summary["columns"] = columns
-    summary["classes"] = _classes(dataset)
-    for key in ("left_out", "format", "pixels", "text"):
-        if key in dataset.notes:
-            summary[key] = dataset.notes[key]
+    counts = np.bincount(dataset.y, minlength=dataset.n_classes) if dataset.y is not None else None
+    summary = _summary(dataset.source, dataset.kind, dataset.n_samples, dataset.n_features, dataset.is_sparse,
+                       dataset.preprocessor, dataset.classes, counts, dataset.notes)
     if dataset.image_shape is not None:
         summary["image_shape"] = list(dataset.image_shape)
+    return summary
+
+
+def summarize_scan(source: str, scan) -> dict[str, Any]:
+    """The same summary of a streamed table, from its one pass (`multiclass.data.stream.TableScan`): what
+    ``--stream`` training is about to learn from, counted over every row without loading them."""
+    return _summary(str(source), "table", scan.n_rows, scan.n_features, False, scan.preprocessor, scan.classes,
+                    np.asarray(scan.class_counts), scan.notes)
+
+
+def _summary(source: str, kind: str, rows: int, features: int, sparse: bool, preprocessor, classes,
+             counts: np.ndarray | None, notes: dict) -> dict[str, Any]:
+    summary: dict[str, Any] = {"source": source, "kind": kind, "rows": rows, "features": features, "sparse": sparse}
+    columns = _columns(preprocessor)
+    if columns is not None:
+        summary["columns"] = columns
+    summary["classes"] = _classes(classes, counts)
+    for key in ("left_out", "format", "pixels", "text"):
+        if key in notes:
+            summary[key] = notes[key]
     return summary
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiclass.metrics as metrics
 from multiclass.data.stream import StreamConfig, TableSource, scan_table
+from multiclass.data.summary import summarize_scan
 from multiclass.data.table_format import FORMAT_OPTIONS, format_load_options, given_formats
 from multiclass.devices import resolve_device
 from multiclass.distributed import Comm, init_distributed, shutdown
@@ -97,7 +98,7 @@ def fit_stream(path, *, target: str | None, id_column: str | None = None, ignore
         raise DataError(f"{path}: training needs at least 2 classes; got {scan.n_classes}.")
     if announce is not None and comm.is_main:
         announce({"rows": scan.n_rows, "features": scan.n_features, "classes": scan.n_classes, "read": "streamed",
-                  "ranks": comm.world_size})
+                  "ranks": comm.world_size, "summary": summarize_scan(path, scan)})
     model = build_network(scan.n_features, scan.n_classes, hidden, activation, dropout, config.seed)
     result = train_stream(model, source, scan, config, stream, val_source=val_source, comm=comm,
                           checkpoint=checkpoint, resume=resume)

@@ -83,7 +83,7 @@ def summarize_scan(source: str, scan) -> dict[str, Any]:
     """The same summary of a streamed table, from its one pass (`multiclass.data.stream.TableScan`): what
     ``--stream`` training is about to learn from, counted over every row without loading them."""
     return _summary(str(source), "table", scan.n_rows, scan.n_features, False, scan.preprocessor, scan.classes,
-                    np.asarray(scan.class_counts), scan.notes)
+                    scan.class_counts, scan.notes)
 
 
 def _summary(source: str, kind: str, rows: int, features: int, sparse: bool, preprocessor, classes,

@@ -117,3 +117,23 @@ def test_stacked_training_leaves_the_global_rng_untouched(split):
     base = TrainConfig(epochs=1, patience=None, verbose=False)
     train_stacked(expand_grid("dropout=0.3;seed=0,1", base, n_features=64, n_classes=10, hidden=(8,)), *split)
     torch.testing.assert_close(torch.rand(3), expected)
+
+
+def test_a_keep_last_trial_runs_its_epochs_and_keeps_the_last_weights_beside_one_that_keeps_its_best(split):
+    """A fixed-length trial (`Trial.keep_last`) keeps its last epoch's weights, while a trial of the same stack on
+    the same path restores its own best epoch: each state's validation loss is that of its epoch's record."""
+    base = TrainConfig(epochs=12, batch_size=64, patience=None, monitor="val_loss", verbose=False)
+    best, last = expand_grid("lr=0.3", base, n_features=64, n_classes=10, hidden=(16,)) * 2
+    last = dataclasses.replace(last, keep_last=True)
+    kept, fixed = train_stacked([best, last], *split)
+    losses = [r["val_loss"] for r in fixed.history]
+    assert fixed.stop_reason == "fixed_length" and kept.stop_reason == "max_epochs"
+    assert fixed.n_epochs == fixed.best_epoch == 12 and fixed.best_score == pytest.approx(losses[-1])
+    assert kept.best_epoch == int(np.argmin(losses)) + 1 < 12  # lr 0.3: the loss's best epoch is not the last
+    for result, epoch in ((fixed, 12), (kept, kept.best_epoch)):
+        model = build_model(last.model_config)
+        model.load_state_dict(result.state)
+        with torch.no_grad():
+            logits = model(torch.from_numpy(split[2]))
+        val_loss = float(torch.nn.functional.cross_entropy(logits, torch.from_numpy(split[3])))
+        assert val_loss == pytest.approx(losses[epoch - 1], rel=1e-5)

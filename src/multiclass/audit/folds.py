@@ -23,7 +23,7 @@ from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
-from multiclass.sweep.loop import train_stacked
+from multiclass.sweep.loop import FIXED_LENGTH, train_stacked
 from multiclass.training import TrainConfig, train
 from multiclass.training.monitor import watched_of
 
@@ -47,6 +47,9 @@ class FoldRecipe:
     activation: str = "relu"
     dropout: float = 0.0
     config: TrainConfig = field(default_factory=lambda: TrainConfig(verbose=False))
+    # a fixed-length recipe (`multiclass.training.recipes.fixed_length_candidates`): every fold model runs
+    # ``config.epochs`` and keeps its last epoch's weights
+    keep_last: bool = False
 
     def model_config(self, n_features: int, n_classes: int) -> ModelConfig:
         return ModelConfig(n_features, n_classes, tuple(self.hidden), self.activation, self.dropout)
@@ -203,9 +206,9 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     started = time.perf_counter()
     if engine == "stacked":
         states, histories, best, stops = _train_stacked(X, y, plan, model_config, config, weight, names, n_classes,
-                                                        device)
+                                                        device, recipe.keep_last)
     else:
-        states, histories, best, stops = _train_separately(X, y, plan, model_config, config, names)
+        states, histories, best, stops = _train_separately(X, y, plan, model_config, config, names, recipe.keep_last)
     probs = np.empty((len(y), n_classes))
     for j, state in enumerate(states):
         model = build_model(model_config, seed=config.seed)
@@ -215,8 +218,8 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     return OutOfFold(probs, plan, histories, best, stops, engine, time.perf_counter() - started)
 
 
-def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device):
-    trials = [Trial((("fold", j),), config, model_config) for j in range(len(plan.train_rows))]
+def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device, keep_last=False):
+    trials = [Trial((("fold", j),), config, model_config, keep_last) for j in range(len(plan.train_rows))]
     results = train_stacked(trials, X, y, X, y, class_weight=weight,
                             recall_of=watched_of(config, names, n_classes), device=device,
                             dropout_seed=config.seed, verbose=config.verbose, rows=plan.train_rows,
@@ -225,13 +228,16 @@ def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, d
             [r.stop_reason for r in results])
 
 
-def _train_separately(X, y, plan, model_config, config, names):
+def _train_separately(X, y, plan, model_config, config, names, keep_last=False):
     states, histories, best, stops = [], [], [], []
     for rows, val in zip(plan.train_rows, plan.val_rows):
         model = build_model(model_config, seed=config.seed)
-        result = train(model, X[rows], y[rows], config, X_val=X[val], y_val=y[val], classes=names)
+        if keep_last:  # no validation rows: `train` keeps the last epoch's weights
+            result = train(model, X[rows], y[rows], replace(config, val_split=0.0), classes=names)
+        else:
+            result = train(model, X[rows], y[rows], config, X_val=X[val], y_val=y[val], classes=names)
         states.append({k: v.detach().cpu() for k, v in result.model.state_dict().items()})
         histories.append(result.history)
         best.append(result.best_epoch)
-        stops.append(result.stop_reason)
+        stops.append(FIXED_LENGTH if keep_last and result.stop_reason == "max_epochs" else result.stop_reason)
     return states, histories, best, stops

@@ -63,6 +63,8 @@ MESSAGES = {
                    "{dataset}: {rows} filas de entrenamiento, {features} variables, {classes} clases"),
     "recipe_line": ("network {widths}, dropout {dropout}, l2 {l2}, lr {lr}, batch {batch}",
                     "red {widths}, dropout {dropout}, l2 {l2}, lr {lr}, lote {batch}"),
+    "fixed_epochs_line": ("{line}, {epochs} epochs with no early stopping",
+                          "{line}, {epochs} épocas sin parada temprana"),
     "balanced_weights": ("{line}, classes weighted balanced", "{line}, clases ponderadas balanced"),
     "recipe_searched": ("{line} (recipe {name}: the best of {tried} candidates on the validation rows)",
                         "{line} (receta {name}: la mejor de {tried} candidatas en las filas de validación)"),
@@ -75,6 +77,12 @@ MESSAGES = {
                      "one network; the learning curve shown is fold 1's.",
                      "{folds} modelos, uno por parte, cada uno detenido a tiempo en su propia parte (mejores épocas "
                      "{epochs}), promediados en una sola red; la curva de aprendizaje mostrada es la de la parte 1."),
+    "fold_fixed": ("{folds} fold models, each trained for {epochs} epochs with no early stopping (as scikit-learn's "
+                   "MLPClassifier trains: the folds scored it best), averaged into one network; the learning curve "
+                   "shown is fold 1's.",
+                   "{folds} modelos, uno por parte, cada uno entrenado {epochs} épocas sin parada temprana (como "
+                   "entrena MLPClassifier de scikit-learn: las partes lo puntuaron mejor), promediados en una sola "
+                   "red; la curva de aprendizaje mostrada es la de la parte 1."),
     "recipe_named": ("{line} (recipe {name})", "{line} (receta {name})"),
     "test_split": ("test split of {dataset}", "partición de prueba de {dataset}"),
     "demo_result": ("test accuracy {accuracy} (macro-F1 {macro_f1}, {rows} rows)",

@@ -35,6 +35,9 @@ def recipe_line(trained, lang: str = "en") -> str:
         widths = say("fold_widths", lang, widths=widths, folds=folds)
     line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
                lr=_general(config.lr, lang), batch=config.batch_size)
+    fixed_epochs = recipe.get("chosen", {}).get("fixed_epochs") if folds else None
+    if fixed_epochs:
+        line = say("fixed_epochs_line", lang, line=line, epochs=number(fixed_epochs, lang))
     if config.class_weight == "balanced":  # the auto recipe's default for TF-IDF text, or asked
         line = say("balanced_weights", lang, line=line)
     tried = candidates_tried(recipe)
@@ -83,6 +86,9 @@ def stop_line(trained, lang: str = "en") -> str:
     if reason == "fold_average":
         epochs = (trained.recipe or {}).get("fold_best_epochs") or []
         return say("fold_average", lang, folds=len(epochs), epochs=", ".join(number(e, lang) for e in epochs))
+    if reason == "fold_fixed":
+        recipe = trained.recipe or {}
+        return say("fold_fixed", lang, folds=recipe.get("folds", 0), epochs=number(len(history), lang))
     if reason == "early_stopping":
         return say("stopped_early", lang, epoch=len(history), epochs=epochs, monitor=monitor,
                    patience=config.patience if config is not None else "?", best=best, value=value)

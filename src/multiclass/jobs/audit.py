@@ -28,6 +28,7 @@ from multiclass.jobs.plan import plan
 from multiclass.jobs.recipe import search
 from multiclass.training import TrainConfig
 from multiclass.training.arrays import is_sparse
+from multiclass.training.recipes import with_candidate
 
 __all__ = ["AuditRun", "audit", "choose_fold_recipe", "critical_classes", "drop_for_training"]
 
@@ -70,10 +71,10 @@ def choose_fold_recipe(X, y, classes, *, recipe="auto", hidden=None, activation:
     winner = chosen.candidates[len(chosen.candidates) // 2]
     if len(chosen.candidates) > 1 and tr is not None:
         winner = search(X[tr], y[tr], X[va], y[va], chosen.candidates, classes=classes, base=chosen.config,
-                        activation=activation, fixed=chosen.recipe.fixed).winner
-    fold_config = replace(chosen.config, lr=winner.lr, l2=winner.l2, batch_size=winner.batch_size, verbose=False)
+                        activation=activation, fixed=chosen.recipe.fixed, fixed_length=chosen.fixed_length).winner
+    fold_config = replace(with_candidate(chosen.config, winner), verbose=False)
     record = {**chosen.recipe.to_dict(), "chosen": winner.to_dict(), "search_seconds": time.perf_counter() - started}
-    return FoldRecipe(tuple(winner.hidden), activation, winner.dropout, fold_config), record
+    return FoldRecipe(tuple(winner.hidden), activation, winner.dropout, fold_config, bool(winner.fixed_epochs)), record
 
 
 def _check_out(out) -> Path:

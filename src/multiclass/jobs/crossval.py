@@ -17,6 +17,8 @@ for the report and the decision policy.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -24,19 +26,20 @@ from multiclass.audit.folds import stratified_folds
 from multiclass.classes import Watched
 from multiclass.decisions import bayes_decision
 from multiclass.models import build_model, predict_log_proba
-from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
 from multiclass.training.recipes import Candidate
 from multiclass.training.monitor import Priced
 from multiclass.training.validation import monitored_value, validation_scores
 
-__all__ = ["CV_FOLDS", "FOLD_AVERAGE", "MIN_CV_ROWS", "averaged_network", "cross_validate", "fold_rows",
+__all__ = ["CV_FOLDS", "FOLD_AVERAGE", "FOLD_FIXED", "MIN_CV_ROWS", "averaged_network", "cross_validate", "fold_rows",
            "pooled_scores"]
 
 # Folds of the cross-validated choice: each candidate trains this many times on 80 % of the rows.
 CV_FOLDS = 5
 # The stop reason of a model that is the average of its fold models (model.json's training.stop_reason).
 FOLD_AVERAGE = "fold_average"
+# ... and of one whose fold models trained for a fixed number of epochs, keeping the last (a fixed-length winner)
+FOLD_FIXED = "fold_fixed"
 # Fewest rows to cross-validate on: 4 validation rows per fold. Fewer rows are too few to stop a training on; a
 # few more are still better ranked by 5 folds than by the handful of rows a 10 % split holds (MASS's UScereal, 41
 # training rows: 8 split rows chose an underfit softmax regression at 0.19 test accuracy, the folds 0.50; RESULTS 7a).
@@ -104,7 +107,7 @@ def cross_validate(candidates: list[Candidate], X: np.ndarray, y: np.ndarray, *,
     trials = []
     for candidate, j in jobs:
         trial = trial_of(candidate, len(train_rows[j]))
-        trials.append(Trial((*trial.params, ("fold", j)), trial.train_config, trial.model_config))
+        trials.append(replace(trial, params=(*trial.params, ("fold", j))))
     results = train_trials(trials, X, y, X, y, class_weight=class_weight, recall_of=recall_of, device=device,
                            dropout_seed=seed, verbose=verbose, label="search",
                            rows=[train_rows[j] for _, j in jobs], val_rows=[val_rows[j] for _, j in jobs],

@@ -4,10 +4,11 @@ and the config of the final training. `multiclass.jobs.recipe.search` then ranks
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from multiclass.training.config import TrainConfig
-from multiclass.training.recipes import AUTO_EPOCHS, SEARCHED, SEED, SETTINGS, Candidate, Recipe, auto_candidates
+from multiclass.training.recipes import (AUTO_EPOCHS, SEARCHED, SEED, SETTINGS, Candidate, Recipe, auto_candidates,
+                                         fixed_length_candidates)
 
 __all__ = ["EXPLICIT_FIELDS", "TEXT_SETTINGS", "Plan", "explicit_fields", "plan"]
 
@@ -26,6 +27,8 @@ class Plan:
     recipe: Recipe
     candidates: list[Candidate]
     config: TrainConfig
+    # tried beside `candidates` when the search cross-validates (`multiclass.jobs.recipe.search`)
+    fixed_length: list[Candidate] = field(default_factory=list)
 
 
 def explicit_fields(config: TrainConfig) -> dict:
@@ -59,4 +62,5 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     settings = {k: v for k, v in fixed.items() if k in SETTINGS}
     text = {k: v for k, v in TEXT_SETTINGS.items() if getattr(config, k) == getattr(TrainConfig(), k)} if sparse else {}
     final = replace(config, **{"epochs": AUTO_EPOCHS, **text, **settings})
-    return Plan(Recipe(recipe.name, fixed), candidates, final)
+    lengths = fixed_length_candidates(n_rows, fixed=fixed) if len(candidates) > 1 and not sparse else []
+    return Plan(Recipe(recipe.name, fixed), candidates, final, lengths)

@@ -33,7 +33,7 @@ from multiclass.training import train
 from multiclass.training.arrays import is_sparse
 from multiclass.training.config import TrainConfig, monitor_mode
 from multiclass.training.monitor import watched_of
-from multiclass.training.recipes import AUTO_PATIENCE, Candidate, batch_size_for, expected_epochs
+from multiclass.training.recipes import AUTO_PATIENCE, Candidate, batch_size_for, expected_epochs, with_candidate
 from multiclass.training.progress import say_search
 
 __all__ = ["SEARCH_BUDGET_MACS", "SearchResult", "rung_rows", "search"]
@@ -103,16 +103,20 @@ class SearchResult:
 
 def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, n_classes: int,
           val_rows: int = 0, copies: int = 1) -> float:
-    """Multiply-adds of training `candidates` on `rows` rows for their expected epochs, validating on `val_rows`
-    rows (at most `SEARCH_VAL_ROWS`; a forward pass, a third of a training row) every epoch, plus `STEP_MACS` for
-    every step of every stack (one per network shape). `copies` of each candidate (cross-validation's folds) share
-    their stack's steps."""
-    per_row = sum(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)) for c in candidates)
-    epochs = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
-    stacks = len({c.hidden for c in candidates})
-    steps = math.ceil(rows / min(min(c.batch_size for c in candidates), batch_size_for(rows)))
-    arithmetic = copies * float(per_row) * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3)
-    return (arithmetic + stacks * steps * STEP_MACS) * epochs
+    """Multiply-adds of training `candidates` on `rows` rows for their expected epochs (a fixed-length candidate's
+    own), validating on `val_rows` rows (at most `SEARCH_VAL_ROWS`; a forward pass, a third of a training row)
+    every epoch, plus `STEP_MACS` for every step of every stack (one per network shape and batch size). `copies` of
+    each candidate (cross-validation's folds) share their stack's steps."""
+    expected = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
+    arithmetic, stacks = 0.0, {}
+    for c in candidates:
+        epochs = c.fixed_epochs or expected
+        per_row = float(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)))
+        arithmetic += copies * per_row * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) * epochs
+        batch = min(c.batch_size, rows if c.fixed_epochs else batch_size_for(rows))
+        steps = math.ceil(rows / max(batch, 1))
+        stacks[(c.hidden, batch)] = max(stacks.get((c.hidden, batch), 0.0), steps * epochs * STEP_MACS)
+    return arithmetic + sum(stacks.values())
 
 
 def rung_rows(n_rows: int) -> list[int]:
@@ -186,15 +190,16 @@ class _Rungs:
         fixed, the batch size of that many rows."""
         n_rows = self.X_tr.shape[0]
         scaled = replace(candidate, l2=candidate.l2 * n_rows / rows)
-        if "batch_size" not in self.fixed:
-            scaled = replace(scaled, batch_size=min(candidate.batch_size, batch_size_for(rows)))
+        if "batch_size" not in self.fixed:  # a fixed-length candidate's batch: up to its whole rows
+            scaled = replace(scaled, batch_size=min(candidate.batch_size,
+                                                    rows if candidate.fixed_epochs else batch_size_for(rows)))
         whole = rows >= n_rows if whole is None else whole
-        config = replace(self.base, lr=scaled.lr, l2=scaled.l2, batch_size=scaled.batch_size,
-                         epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
+        config = replace(self.base, epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
                          patience=AUTO_PATIENCE if whole else SUBSAMPLE_PATIENCE, lr_patience=None, verbose=False)
         model = ModelConfig(self.X_tr.shape[1], len(self.classes), candidate.hidden, self.activation,
                             candidate.dropout)
-        return Trial(tuple(candidate.to_dict().items()), config, model)
+        return Trial(tuple(candidate.to_dict().items()), with_candidate(config, scaled), model,
+                     keep_last=bool(candidate.fixed_epochs))
 
     def run(self, candidates: list[Candidate], rows: int, stage: str) -> list[Candidate]:
         """Train `candidates` on `rows` rows; return them best first (diverged ones last)."""
@@ -247,7 +252,7 @@ class _Rungs:
 
 
 def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base: TrainConfig,
-           activation: str = "relu", budget: float | None = None, fixed=()) -> SearchResult:
+           activation: str = "relu", budget: float | None = None, fixed=(), fixed_length=()) -> SearchResult:
     """Choose among `candidates` on the validation rows, within `budget` multiply-adds.
 
     When every candidate fits the budget on every training row, they all train on all of them and the best wins.
@@ -275,15 +280,20 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
         Hyperparameters the user fixed (a fixed ``batch_size`` is kept on subsamples too). A fixed training setting
         of `CONTROLLED` asks for one training run the user controls (its epochs, patience, checkpoints): no
         cross-validated fold average then.
+    fixed_length : sequence of Candidate, default=()
+        Fixed-length candidates (`multiclass.training.recipes.fixed_length_candidates`): tried beside `candidates`
+        when the search cross-validates (their cost counted in its budget), left out otherwise (a validation split's
+        few rows cannot tell whether training past the loss's best epoch pays).
     """
     budget = SEARCH_BUDGET_MACS if budget is None else budget
     n_rows, n_features, n_classes = X_tr.shape[0], X_tr.shape[1], len(classes)
     rungs = _Rungs(X_tr, y_tr, X_va, y_va, classes=classes, base=base, activation=activation, fixed=fixed)
     fold_rows = n_rows - n_rows // CV_FOLDS
-    folds = _cost(candidates, fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS, copies=CV_FOLDS)
+    folds = _cost([*candidates, *fixed_length], fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS,
+                  copies=CV_FOLDS)
     controlled = bool(set(fixed) & set(CONTROLLED))
     if folds <= budget and n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled:
-        winner, record = rungs.cross_validate(candidates, X_tr, y_tr)
+        winner, record = rungs.cross_validate([*candidates, *fixed_length], X_tr, y_tr)
         return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_results=record["folds"])
     if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
         winner = rungs.run(candidates, n_rows, "all")[0]

@@ -66,11 +66,16 @@ class Trial:
         The base training config with the grid's training keys applied.
     model_config : ModelConfig
         The network; all trials of one stack share its shape (`stack_key`).
+    keep_last : bool, default=False
+        A fixed-length training: it runs its ``train_config.epochs`` (give it ``patience=None``) and keeps its last
+        epoch's weights, as scikit-learn's MLPClassifier does; else the best epoch's (the validation rows still
+        score every epoch).
     """
 
     params: tuple[tuple[str, Any], ...]
     train_config: TrainConfig
     model_config: ModelConfig
+    keep_last: bool = False
 
     @property
     def stack_key(self) -> tuple:

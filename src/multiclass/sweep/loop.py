@@ -2,7 +2,8 @@
 
 Each model keeps everything that makes it itself: its Glorot initialisation (`build_model` with its seed),
 its data order (a ``torch.randperm`` per epoch from its own generator seeded as the eager loop seeds it), its
-learning rate, L2, dropout and label smoothing, its early stopping and its best weights. A model whose early
+learning rate, L2, dropout and label smoothing, its early stopping and its best weights (a `Trial.keep_last` trial
+runs its epochs and keeps its last weights instead). A model whose early
 stopping fires is dropped from the stack at the end of that epoch (frozen: its best weights are already
 saved), so the ones still training no longer pay for it. Training ends when every model has stopped.
 
@@ -34,7 +35,10 @@ from multiclass.training.progress import make_progress
 from multiclass.training.monitor import Priced, cost_tensor, decision_costs
 from multiclass.training.validation import monitored_value, tiebreak_of, validation_scores
 
-__all__ = ["MAX_STACK", "TrialResult", "train_stacked", "train_trials"]
+__all__ = ["FIXED_LENGTH", "MAX_STACK", "TrialResult", "train_stacked", "train_trials"]
+
+# The stop reason of a `Trial.keep_last` trial that ran its epochs (not "max_epochs": it was not cut short).
+FIXED_LENGTH = "fixed_length"
 
 # Most models in one stack: beyond this the per-epoch permutations (M x N int64) and activations grow
 # without making a step cheaper per model; larger groups train as several stacks, one after another.
@@ -57,7 +61,7 @@ class TrialResult:
     best_epoch : int
     best_score : float or None
     monitor : str
-    stop_reason : {"early_stopping", "max_epochs", "interrupted"}
+    stop_reason : {"early_stopping", "max_epochs", "fixed_length", "interrupted"}
     state : dict of str -> Tensor
         The best epoch's weights as an `MLP` state dict (CPU).
     """
@@ -318,7 +322,7 @@ def train_stacked(
                     score = {name: float(values[row]) for name, values in scores.items()}
                     value = monitored_value(score, config.monitor)
                     should_stop = stoppers[j].step(value, tiebreak_of(score, recall_of))
-                    if stoppers[j].improved:
+                    if stoppers[j].improved or trials[j].keep_last:
                         improved.append(row)
                     results[j].history.append({"epoch": epoch, "train_loss": train_losses[row], "lr": config.lr,
                                                **score, "val_score": value, "epoch_time": elapsed})
@@ -326,7 +330,7 @@ def train_stacked(
                     if should_stop:
                         results[j].stop_reason = "early_stopping"
                     elif epoch >= config.epochs:
-                        results[j].stop_reason = "max_epochs"
+                        results[j].stop_reason = FIXED_LENGTH if trials[j].keep_last else "max_epochs"
                     else:
                         going_on.append(row)
                 state.snapshot(improved)
@@ -344,6 +348,10 @@ def train_stacked(
                 results[j].stop_reason = "interrupted"
                 results[j].state = state.state_dict(row, stoppers[j].best_epoch > 0)
     for j, result in enumerate(results):
+        if trials[j].keep_last:  # its weights are the last epoch's: so are its best epoch and score
+            result.best_epoch = result.n_epochs
+            result.best_score = result.history[-1]["val_score"] if result.history else None
+            continue
         result.best_epoch = stoppers[j].best_epoch or result.n_epochs
         result.best_score = stoppers[j].best_score if stoppers[j].best_epoch else None
     return results

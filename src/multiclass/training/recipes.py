@@ -7,19 +7,22 @@ on plateaus; early stopping on validation accuracy).
 ``"auto"`` (the default) lets the data choose: the candidates of `auto_candidates` -- softmax regression, the seed's
 25-15, one and two layers of a few hundred units, each with a range of L2 and dropout -- are trained together on
 the stacked engine and the best on the validation rows wins (`multiclass.jobs.recipe`). Every hyperparameter the
-user gave stays fixed in every candidate. Epochs are decided by early stopping, not by a cap.
+user gave stays fixed in every candidate. Epochs are decided by early stopping, not by a cap -- except that a
+cross-validated search on small data also tries `fixed_length_candidates`, trained for a fixed number of epochs as
+scikit-learn's MLPClassifier is, and keeps one only when its out-of-fold predictions are the best.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from multiclass.exceptions import ConfigError
 
-__all__ = ["RECIPES", "SEARCHED", "SEED", "SETTINGS", "Candidate", "Recipe", "auto_candidates", "batch_size_for"]
+__all__ = ["RECIPES", "SEARCHED", "SEED", "SETTINGS", "Candidate", "Recipe", "auto_candidates", "batch_size_for",
+           "fixed_length_candidates", "with_candidate"]
 
 RECIPES = ("auto", "seed")
 # The hyperparameters a recipe chooses; one the user gives is fixed (`Recipe.fixed`).
@@ -33,6 +36,9 @@ SEED = {"hidden": (25, 15), "dropout": 0.0, "l2": 3e-4, "lr": 1e-3, "batch_size"
 AUTO_EPOCHS = 500
 # Patience of the auto recipe's candidates, in epochs without improvement of the monitored score.
 AUTO_PATIENCE = 12
+# The fixed-length candidate of a cross-validated search (`fixed_length_candidates`): scikit-learn's MLPClassifier
+# defaults (100 units, batches of min(200, n) rows, up to 500 epochs), on this recipe's 128-unit layer.
+FIXED_HIDDEN, FIXED_BATCH, FIXED_EPOCHS = 128, 200, 500
 
 
 @dataclass(frozen=True)
@@ -70,14 +76,19 @@ class Candidate:
     l2: float
     lr: float
     batch_size: int
+    # 0: early stopping on the validation rows ends it and its best epoch's weights are kept; N: it trains exactly
+    # N epochs and keeps the last (`fixed_length_candidates`; cross-validation only)
+    fixed_epochs: int = 0
 
     def label(self) -> str:
         hidden = "x".join(map(str, self.hidden)) or "none"
-        return f"hidden={hidden} dropout={self.dropout:g} l2={self.l2:g} lr={self.lr:g} batch={self.batch_size}"
+        text = f"hidden={hidden} dropout={self.dropout:g} l2={self.l2:g} lr={self.lr:g} batch={self.batch_size}"
+        return text + (f" fixed_epochs={self.fixed_epochs}" if self.fixed_epochs else "")
 
     def to_dict(self) -> dict:
-        return {"hidden": list(self.hidden), "dropout": self.dropout, "l2": self.l2, "lr": self.lr,
-                "batch_size": self.batch_size}
+        out = {"hidden": list(self.hidden), "dropout": self.dropout, "l2": self.l2, "lr": self.lr,
+               "batch_size": self.batch_size}
+        return {**out, "fixed_epochs": self.fixed_epochs} if self.fixed_epochs else out
 
 
 def batch_size_for(n_rows: int) -> int:
@@ -142,6 +153,34 @@ def auto_candidates(n_rows: int, n_features: int, n_classes: int, *, fixed: Mapp
         out.append(Candidate(tuple(fixed.get("hidden", ())), float(fixed.get("dropout", 0.0)),
                              float(fixed.get("l2", 0.0)), float(fixed.get("lr", 1e-3)), int(batch)))
     return out
+
+
+def fixed_length_candidates(n_rows: int, *, fixed: Mapping[str, Any] | None = None) -> list[Candidate]:
+    """The candidates that train as scikit-learn's MLPClassifier does: one layer of `FIXED_HIDDEN` units, Adam
+    1e-3, batches of up to `FIXED_BATCH` rows (the whole of a small table), no L2, `FIXED_EPOCHS` epochs with no
+    early stopping, the last epoch's weights. On a few hundred rows the validation loss bottoms out long before the
+    decisions stop improving (glass, painters, a rare class of 2 % of the rows); only cross-validation can say when
+    that is so (`multiclass.jobs.recipe.search`), so these join the candidates only there. Hyperparameters the user
+    fixed are kept; none when the user fixed the training's length (``epochs``, ``patience``).
+
+    Examples
+    --------
+    >>> [c.label() for c in fixed_length_candidates(150)]
+    ['hidden=128 dropout=0 l2=0 lr=0.001 batch=150 fixed_epochs=500']
+    """
+    fixed = dict(fixed or {})
+    if {"epochs", "patience"} & set(fixed):
+        return []
+    return [Candidate(tuple(fixed.get("hidden", (FIXED_HIDDEN,))), float(fixed.get("dropout", 0.0)),
+                      float(fixed.get("l2", 0.0)), float(fixed.get("lr", 1e-3)),
+                      int(fixed.get("batch_size", min(FIXED_BATCH, max(n_rows, 1)))), FIXED_EPOCHS)]
+
+
+def with_candidate(config, candidate: Candidate):
+    """`config` (a `TrainConfig`) as `candidate` trains: its learning rate, L2 and batch size, and for a
+    fixed-length candidate its epochs and no early stopping (``patience=None``; keep its last epoch's weights)."""
+    length = {"epochs": candidate.fixed_epochs, "patience": None} if candidate.fixed_epochs else {}
+    return replace(config, lr=candidate.lr, l2=candidate.l2, batch_size=candidate.batch_size, **length)
 
 
 def expected_epochs(n_rows: int) -> int:

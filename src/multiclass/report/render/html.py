@@ -184,6 +184,8 @@ def recipe_text(recipe: dict, s, fmt) -> str:
     hidden = "-".join(str(w) for w in chosen["hidden"]) or s["recipe_no_hidden"]
     text = s["recipe_chosen"].format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
                                      l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
+    if chosen.get("fixed_epochs"):
+        text += s["recipe_fixed_epochs"].format(epochs=fmt.integer(chosen["fixed_epochs"]))
     tried = candidates_tried(recipe)
     if recipe.get("folds"):
         return text + s["recipe_folds"].format(n=fmt.integer(tried), folds=recipe["folds"])

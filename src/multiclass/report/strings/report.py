@@ -124,6 +124,7 @@ REPORT = {
     "recipe": ("Recipe", "Receta"),
     "recipe_chosen": ("{name}: hidden {hidden}, dropout {dropout}, L2 {l2}, lr {lr}, batch {batch}",
                       "{name}: capas ocultas {hidden}, dropout {dropout}, L2 {l2}, lr {lr}, lote {batch}"),
+    "recipe_fixed_epochs": (", {epochs} epochs with no early stopping", ", {epochs} épocas sin parada temprana"),
     "recipe_no_hidden": ("none (softmax regression)", "ninguna (regresión softmax)"),
     "recipe_searched": (" (the best of {n} candidates on the validation rows)",
                         " (la mejor de {n} candidatas en las filas de validación)"),
@@ -133,6 +134,8 @@ REPORT = {
     "stop_interrupted": ("an interruption", "interrupción"),
     "stop_fold_average": ("early stopping of each fold model (the curve: fold 1's)",
                           "parada temprana de cada modelo de las partes (la curva: la de la parte 1)"),
+    "stop_fold_fixed": ("a fixed number of epochs for each fold model (the curve: fold 1's)",
+                        "un número fijo de épocas para cada modelo de las partes (la curva: la de la parte 1)"),
     "recipe_folds": (" (the best of {n} candidates by {folds}-fold cross-validation; the average of its {folds} fold "
                      "models)",
                      " (la mejor de {n} candidatas por validación cruzada en {folds} partes; el promedio de sus "

@@ -118,7 +118,13 @@ def test_the_command_line_and_the_report_say_the_winner_trained_a_fixed_length(t
     assert network in out and stop in out
     assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--html", str(tmp_path / "r.html"),
                  "--lang", lang]) == 0
-    assert html in (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text()
+    assert html in page
+    assert ("Epoch of the weights (the last: no early stopping)" if lang == "en" else
+            "Época de los pesos (la última: sin parada temprana)") in page
+    assert main(["evaluate", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--lang", lang]) == 0
+    assert ("a fixed number of epochs for each fold model" if lang == "en" else
+            "un número fijo de épocas para cada modelo") in " ".join(capsys.readouterr().out.split())
 
 
 @pytest.mark.parametrize("engine", ["stacked", "separate"])

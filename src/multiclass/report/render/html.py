@@ -203,7 +203,8 @@ def _training(report: Report, s, fmt, plots) -> dict | None:
                                                                                              "quantity"),
                "val_macro_f1": fmt.value(r.get("val_macro_f1"))}
               for i, r in enumerate(training.epochs) if i % step == 0 or r["epoch"] == training.best_epoch]
-    rows = [(s["best_epoch"], fmt.integer(training.best_epoch)),
+    epoch = s["last_epoch"] if training.stop_reason == "fold_fixed" else s["best_epoch"]
+    rows = [(epoch, fmt.integer(training.best_epoch)),
             (s["epochs_run"], fmt.integer(len(training.epochs))), (s["stop_reason"], stop)]
     if training.recipe and training.recipe.get("chosen"):
         rows.insert(0, (s["recipe"], recipe_text(training.recipe, s, fmt)))

@@ -209,7 +209,8 @@ def _calibration_tables(report: Report, s, fmt) -> list[Table]:
 def _training_summary(report: Report, s, fmt) -> str:
     training = report.training
     stop = s.get(f"stop_{training.stop_reason}", training.stop_reason)
-    return (f"{s['best_epoch']}: {fmt.integer(training.best_epoch)} · {s['epochs_run']}: "
+    epoch = s["last_epoch"] if training.stop_reason == "fold_fixed" else s["best_epoch"]
+    return (f"{epoch}: {fmt.integer(training.best_epoch)} · {s['epochs_run']}: "
             f"{fmt.integer(len(training.epochs))} · {s['stop_reason']}: {stop}")
 
 

@@ -118,6 +118,8 @@ REPORT = {
     "training": ("Training", "Entrenamiento"),
     "learning_curves": ("Learning curves", "Curvas de aprendizaje"),
     "best_epoch": ("Best epoch (weights restored)", "Mejor época (pesos restaurados)"),
+    "last_epoch": ("Epoch of the weights (the last: no early stopping)",
+                   "Época de los pesos (la última: sin parada temprana)"),
     "best_epoch_short": ("best epoch", "mejor época"),
     "epoch": ("Epoch", "Época"),
     "epochs_run": ("Epochs run", "Épocas ejecutadas"),

@@ -16,6 +16,7 @@ from multiclass.jobs.fit import fit_arrays
 from multiclass.jobs.plan import plan
 from multiclass.jobs import recipe as recipe_module
 from multiclass.jobs.recipe import search
+from multiclass.persistence import load_model, save_model
 from multiclass.training import TrainConfig
 from multiclass.training.recipes import Candidate, auto_candidates, fixed_length_candidates, with_candidate
 
@@ -84,7 +85,7 @@ def fixed_length_wins(monkeypatch):
                         lambda n_rows, fixed=None: [Candidate((16,), 0.0, 0.0, 1e-2, min(200, n_rows), 40)])
 
 
-def test_a_fixed_length_winner_is_the_average_of_its_fold_models_last_epochs(fixed_length_wins):
+def test_a_fixed_length_winner_is_the_average_of_its_fold_models_last_epochs(fixed_length_wins, tmp_path):
     X, y = _data(300, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("error", EpochLimitWarning)  # all 40 epochs by design: not "still improving"
@@ -93,8 +94,11 @@ def test_a_fixed_length_winner_is_the_average_of_its_fold_models_last_epochs(fix
     assert trained.recipe["chosen"]["fixed_epochs"] == 40 and trained.stop_reason == "fold_fixed"
     assert trained.recipe["fold_best_epochs"] == [40] * CV_FOLDS and trained.best_epoch == 40
     assert trained.model.config.hidden == (16 * CV_FOLDS,)
-    assert (trained.train_config.epochs, trained.train_config.patience) == (40, None)  # model.json tells the truth
     assert trained.validation["accuracy"] > 0.6
+    loaded = load_model(save_model(trained, tmp_path / "m"))  # model.json tells the truth: 40 epochs, no patience
+    assert (loaded.train_config.epochs, loaded.train_config.patience) == (40, None)
+    assert loaded.stop_reason == "fold_fixed" and loaded.recipe["chosen"]["fixed_epochs"] == 40
+    np.testing.assert_allclose(loaded.predict_proba(X[250:]), trained.predict_proba(X[250:]), atol=1e-6)
 
 
 @pytest.mark.parametrize("lang, network, stop, html", [

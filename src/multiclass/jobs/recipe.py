@@ -113,10 +113,16 @@ def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, 
         epochs = c.fixed_epochs or expected
         per_row = float(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)))
         arithmetic += copies * per_row * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) * epochs
-        batch = min(c.batch_size, rows if c.fixed_epochs else batch_size_for(rows))
+        batch = _batch_on(c, rows)
         steps = math.ceil(rows / max(batch, 1))
         stacks[(c.hidden, batch)] = max(stacks.get((c.hidden, batch), 0.0), steps * epochs * STEP_MACS)
     return arithmetic + sum(stacks.values())
+
+
+def _batch_on(candidate: Candidate, rows: int) -> int:
+    """The candidate's batch size on `rows` rows: at most `batch_size_for` them (a fixed-length candidate's: up to
+    all of them, full-batch as MLPClassifier on a small table)."""
+    return min(candidate.batch_size, rows if candidate.fixed_epochs else batch_size_for(rows))
 
 
 def rung_rows(n_rows: int) -> list[int]:
@@ -190,9 +196,8 @@ class _Rungs:
         fixed, the batch size of that many rows."""
         n_rows = self.X_tr.shape[0]
         scaled = replace(candidate, l2=candidate.l2 * n_rows / rows)
-        if "batch_size" not in self.fixed:  # a fixed-length candidate's batch: up to its whole rows
-            scaled = replace(scaled, batch_size=min(candidate.batch_size,
-                                                    rows if candidate.fixed_epochs else batch_size_for(rows)))
+        if "batch_size" not in self.fixed:
+            scaled = replace(scaled, batch_size=_batch_on(candidate, rows))
         whole = rows >= n_rows if whole is None else whole
         config = replace(self.base, epochs=SEARCH_EPOCHS if whole else SUBSAMPLE_EPOCHS,
                          patience=AUTO_PATIENCE if whole else SUBSAMPLE_PATIENCE, lr_patience=None, verbose=False)

@@ -322,7 +322,7 @@ def train_stacked(
                     score = {name: float(values[row]) for name, values in scores.items()}
                     value = monitored_value(score, config.monitor)
                     should_stop = stoppers[j].step(value, tiebreak_of(score, recall_of))
-                    if stoppers[j].improved or trials[j].keep_last:
+                    if stoppers[j].improved and not trials[j].keep_last:  # a keep_last trial's are its last
                         improved.append(row)
                     results[j].history.append({"epoch": epoch, "train_loss": train_losses[row], "lr": config.lr,
                                                **score, "val_score": value, "epoch_time": elapsed})
@@ -337,7 +337,7 @@ def train_stacked(
                 if len(going_on) < len(state.active):
                     for row, j in enumerate(state.active):
                         if row not in going_on:
-                            results[j].state = state.state_dict(row, stoppers[j].best_epoch > 0)
+                            results[j].state = state.state_dict(row, _kept_best(trials[j], stoppers[j]))
                     state.keep_only(going_on)
                 display.advance(f"{len(state.active)}/{len(trials)} training  best val_macro_f1 {best_f1:.4f}")
                 if not state.active:
@@ -346,7 +346,7 @@ def train_stacked(
             # Ctrl-C ends every model still training like patience does: best weights kept, reason recorded.
             for row, j in enumerate(state.active):
                 results[j].stop_reason = "interrupted"
-                results[j].state = state.state_dict(row, stoppers[j].best_epoch > 0)
+                results[j].state = state.state_dict(row, _kept_best(trials[j], stoppers[j]))
     for j, result in enumerate(results):
         if trials[j].keep_last:  # its weights are the last epoch's: so are its best epoch and score
             result.best_epoch = result.n_epochs
@@ -355,6 +355,12 @@ def train_stacked(
         result.best_epoch = stoppers[j].best_epoch or result.n_epochs
         result.best_score = stoppers[j].best_score if stoppers[j].best_epoch else None
     return results
+
+
+def _kept_best(trial: Trial, stopper: EarlyStopping) -> bool:
+    """Whether a stopping trial's weights are its best buffer's (it improved at least once) rather than its current
+    ones (a `Trial.keep_last` trial, or one whose every score was NaN)."""
+    return stopper.best_epoch > 0 and not trial.keep_last
 
 
 def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None,

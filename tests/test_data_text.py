@@ -262,10 +262,34 @@ def test_a_folder_of_class_sub_folders_of_text_files_is_a_text_source(tmp_path):
     np.testing.assert_array_equal(again.y, ds.y)
 
 
+def test_a_text_folder_of_latin_1_posts_is_read_with_one_warning(tmp_path):
+    """The classic 20 Newsgroups folders hold posts in Latin-1 / Windows-1252: read, counted, the first named."""
+    from multiclass.data import detect_kind
+    from multiclass.exceptions import DataWarning
+
+    texts, labels = _corpus(40)
+    root = tmp_path / "news"
+    for i, (text, label) in enumerate(zip(texts, labels)):
+        (root / label).mkdir(parents=True, exist_ok=True)
+        body = f"From: Jos\xe9 M\xfcller\nSubject: \u201c{label}\u201d\n\n{text} caf\xe9"  # no extension, as 20 Newsgroups
+        (root / label / f"{50000 + i}").write_bytes(body.encode("cp1252" if i % 2 else "utf-8"))
+    assert detect_kind(root) == "text"
+    with pytest.warns(DataWarning) as caught:
+        ds = load_dataset(root)
+    assert [str(w.message) for w in caught] == [
+        f"{root}: 20 of 40 files are not UTF-8 and were read as Windows-1252 (Latin-1), as old mail and news posts "
+        f"are written; the first: space/50001."
+    ]
+    assert ds.n_samples == 40 and {"josé", "müller", "café"} <= set(ds.preprocessor.vocabulary_)
+    jose = ds.preprocessor.vocabulary_.index("josé")  # the same word whichever code a post is in
+    assert (ds.X[:, jose] > 0).all()
+
+
 def test_text_folder_messages(tmp_path):
     root = _text_folder(tmp_path / "docs", {"a": ["x y"], "b": ["z"]})
-    (root / "b" / "bad.txt").write_bytes(b"caf\xe9 latin-1")
-    with pytest.raises(DataError, match=r"docs/b/bad\.txt: not UTF-8 text \(byte 3\); a text folder holds UTF-8 files\.$"):
+    (root / "b" / "bad.txt").write_bytes(b"caf\xe9\x00 binary")
+    with pytest.raises(DataError, match=r"docs/b/bad\.txt: holds a NUL byte, so it is not a text file; a text folder "
+                                        r"holds text files\.$"):
         load_text(root)
     (root / "b" / "bad.txt").unlink()
     flat = tmp_path / "flat"

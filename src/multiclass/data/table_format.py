@@ -173,10 +173,11 @@ def _sample_lines(path: Path) -> list[str]:
 
 def looks_like_table(path: str | Path) -> bool:
     """Whether a text file of unknown extension (UCI's ``.data``, ``.dat``, none) is a delimited table: 2+ lines of
-    printable UTF-8 that split, by the delimiter `sniff_format` would choose, into one same number (2+) of fields."""
+    printable text that split, by the delimiter `sniff_format` would choose, into one same number (2+) of fields.
+    A file that is not UTF-8 (Latin-1) can still be a table: the table reader then says so, naming the line."""
     lines = _sample_lines(Path(path))
     text = "".join(lines)
-    if len(lines) < 2 or "\ufffd" in text or any(ord(c) < 32 and c != "\t" for c in text):
+    if len(lines) < 2 or any(ord(c) < 32 and c != "\t" for c in text):
         return False  # a header and a row at least, printable text only
     sep = _guess_sep(lines, "")
     widths = {len(split_fields(line, sep)) for line in lines}

@@ -314,3 +314,23 @@ def test_large_vocabularies_are_read_as_csr_rows_by_default(tmp_path):
     assert sp.issparse(big.X) and big.X.shape[1] >= SPARSE_TERMS and big.notes["text"]["sparse"]
     (tmp_path / "small.csv").write_text("text,label\nred apple,a\ngreen car,b\nred car,b\ngreen apple,a\n")
     assert isinstance(load_text(tmp_path / "small.csv", target="label", min_df=1).X, np.ndarray)
+
+
+def test_sparse_rows_keep_a_vocabulary_beyond_the_dense_cap(tmp_path, monkeypatch):
+    """`load_text` caps dense rows at MAX_FEATURES terms, sparse ones at SPARSE_MAX_FEATURES: rare words are a
+    classifier's best evidence, and CSR rows cost their stored terms, not the vocabulary."""
+    import multiclass.data.text as text
+
+    monkeypatch.setattr(text, "MAX_FEATURES", 300)  # the rule, on a small corpus
+    monkeypatch.setattr(text, "SPARSE_TERMS", 100)
+    monkeypatch.setattr(text, "SPARSE_MAX_FEATURES", 500)
+    # 40 documents; word j is in documents j % 20 and j % 20 + 20 (two each: kept by min_df 2), 600 words in all
+    docs = [" ".join(f"w{j}" for j in range(600) if j % 20 == i % 20) for i in range(40)]
+    path = tmp_path / "docs.csv"
+    pd.DataFrame({"text": docs, "label": ["ab"[i % 2] for i in range(40)]}).to_csv(path, index=False)
+    sparse = load_text(path, target="label")
+    assert sparse.is_sparse and len(sparse.preprocessor.vocabulary_) == 500
+    dense = load_text(path, target="label", sparse=False)
+    assert not dense.is_sparse and len(dense.preprocessor.vocabulary_) == 300
+    assert len(load_text(path, target="label", max_features=None).preprocessor.vocabulary_) == 600
+    assert through_model_file(sparse.preprocessor).state()[0]["max_features"] == 500

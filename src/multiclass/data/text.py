@@ -7,7 +7,8 @@ scaled to unit L2 norm (an empty row stays zero), and an alphabetically sorted v
 ``str.lower`` and normalised to Unicode NFC, and tokens are runs of Unicode word characters (``\\w+``), so accented
 words such as "canción" and "niño" stay whole even when the file stores accents as combining marks. The output is
 dense float32, or a CSR matrix when asked (``sparse=True``); the vocabulary is capped at ``max_features`` (default
-20000 terms: 80 KB per dense row). `load_text` defaults to sublinear tf and ``min_df="auto"`` (see there).
+20000 terms: 80 KB per dense row). `load_text` defaults to sublinear tf, ``min_df="auto"`` and, for sparse rows, a
+cap of `SPARSE_MAX_FEATURES` terms (see there).
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ __all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
 TOKEN_PATTERN = r"\w+"
 _TOKEN = re.compile(TOKEN_PATTERN, re.UNICODE)
 MAX_FEATURES = 20_000  # dense float32 output: 20000 terms * 4 bytes = 80 KB per document
+# `load_text`'s cap for sparse rows, whose cost is their stored terms, not the vocabulary: a classifier's best words
+# include rare ones (names, places, a sender's signature), and keeping the 20,000 most frequent of a larger
+# vocabulary cost LogisticRegression on a third of it 2.1 macro-F1 points on austen and 11.6 on trump_tweets
+# (bench/RESULTS.md 7a). scikit-learn's TfidfVectorizer keeps every term; this bound keeps one layer of 256 units
+# within 100 MB (20 Newsgroups' posts have ~60,000 terms in 2+ documents).
+SPARSE_MAX_FEATURES = 100_000
 # load_text's default: word pairs did not help on the benchmark's text sets (bench/text_features.py, LogisticRegression
 # on our TF-IDF: macro-F1 fortunes 0.295 -> 0.281, austen 0.857 -> 0.839, trump_tweets 0.266 -> 0.267) and cost
 # 2-4x the time to build; pass ngram_range=(1, 2) to try them.
@@ -310,7 +317,7 @@ def load_text(
     ngram_range: tuple[int, int] = NGRAM_RANGE,
     min_df: float | str = "auto",
     max_df: float = 1.0,
-    max_features: int | None = MAX_FEATURES,
+    max_features: int | None | str = "auto",
     sublinear_tf: bool = True,
     sparse: bool | str = "auto",
     preprocessor: TfidfPreprocessor | None = None,
@@ -340,7 +347,9 @@ def load_text(
     id_column : str, optional
         A column carried through to predictions as ``ids`` (a folder's ids are the file paths).
     ngram_range, min_df, max_df, max_features, sublinear_tf
-        See `TfidfPreprocessor` (training only).
+        See `TfidfPreprocessor` (training only). ``max_features="auto"`` caps the vocabulary at `MAX_FEATURES`
+        terms for dense rows (``sparse=False``) and at `SPARSE_MAX_FEATURES` for sparse ones (``"auto"`` reads a
+        vocabulary of `SPARSE_TERMS` or more as sparse, so every cap above it is a sparse one).
     sparse : bool or "auto", default="auto"
         Return ``X`` as a float32 CSR matrix (see `Dataset`) instead of a dense array; "auto" does so from
         `SPARSE_TERMS` terms on (a dense row of 20,000 terms is 80 KB, almost all zeros).
@@ -368,6 +377,8 @@ def load_text(
         where = f"column {target!r}" if options else "class folders"
         if fitting:
             classes, target_dtype, y = fit_classes(labels, where=where)
+            if max_features == "auto":
+                max_features = MAX_FEATURES if sparse is False else SPARSE_MAX_FEATURES
             preprocessor = TfidfPreprocessor(ngram_range, min_df, max_df, max_features, sublinear_tf=sublinear_tf)
             with errors_about(f"column {text_column!r}" if options else "texts"):
                 preprocessor.fit(texts)

@@ -52,6 +52,23 @@ def test_log_every_writes_every_nth_epoch_and_always_the_last():
     assert epochs == [5, 10, 12]
 
 
+def test_min_interval_writes_a_line_once_that_many_seconds_passed_and_always_the_last(monkeypatch):
+    """The search's stacks in a log (`log_policy`): a line when 10 s have passed since the last one, and the last."""
+    import multiclass.training.progress as progress
+
+    clock = iter([0.0, 3.0, 7.0, 11.0, 12.0, 19.0, 22.0, 23.0])  # the start, then each epoch's end
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: next(clock))
+    stream = io.StringIO()
+    with make_progress(True, 100, stream=stream, log_every=1, min_interval=10.0, label="search") as display:
+        for epoch in range(1, 8):  # every candidate stopped at epoch 7
+            display.advance(f"{epoch}/3 training")
+    epochs = [int(re.match(r"search epoch (\d+)/100", line)[1]) for line in stream.getvalue().splitlines()]
+    assert epochs == [3, 6, 7]  # at 11 s, at 22 s (11 s after), and the last
+    assert progress.log_policy("search", io.StringIO()) == (1, progress.SEARCH_LOG_SECONDS)
+    assert progress.log_policy("search", _Terminal()) == (None, 0.0)  # the live bar
+    assert progress.log_policy("sweep", io.StringIO()) == (None, 0.0)  # a line an epoch
+
+
 def test_progress_speaks_spanish():
     stream = io.StringIO()
     with speaking("es"), Display(3, patience=2, stream=stream) as display:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import sys
 import time
 from dataclasses import dataclass, field
 
@@ -31,7 +30,7 @@ from multiclass.sweep.rows import own_order, padded, row_sets
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
 from multiclass.training.config import monitor_mode
 from multiclass.training.early_stopping import EarlyStopping
-from multiclass.training.progress import make_progress
+from multiclass.training.progress import log_policy, make_progress
 from multiclass.training.monitor import Priced, cost_tensor, decision_costs
 from multiclass.training.validation import monitored_value, tiebreak_of, validation_scores
 
@@ -226,12 +225,6 @@ class _Stack:
         self.active = [self.active[row] for row in rows]
 
 
-def _log_every(label: str) -> int | None:
-    """The auto recipe's search writes a log line every 10 epochs of each stack (a sweep, every epoch); a terminal
-    gets the live bar either way."""
-    return 10 if label == "search" and not sys.stderr.isatty() else None
-
-
 def train_stacked(
     trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None, recall_of: Watched | Priced | None = None,
     device="cpu", dropout_seed: int = 0, verbose: bool = False, label: str = "sweep", rows=None, val_rows=None,
@@ -298,7 +291,9 @@ def train_stacked(
     step_macs = len(trials) * min(batch, n) * macs_per_row(trials[0].model_config)
     threads = intra_op_threads(threads_for(step_macs)) if device.type == "cpu" else contextlib.nullcontext()
     best_f1 = -math.inf
-    with threads, make_progress(verbose, max_epochs, label=label, log_every=_log_every(label)) as display:
+    log_every, min_interval = log_policy(label)
+    with threads, make_progress(verbose, max_epochs, label=label, log_every=log_every,
+                                min_interval=min_interval) as display:
         try:
             for epoch in range(1, max_epochs + 1):
                 tic = time.perf_counter()

@@ -3,8 +3,8 @@
 On a terminal (stderr is a TTY) a rich bar shows the epochs done, the latest losses, the best epoch so far, the
 epochs of patience left, the seconds per epoch and the time left (an upper bound: early stopping usually ends
 sooner). When stderr is a file or a pipe -- CI logs, ``nohup``, ``2> train.log`` -- a bar would print nothing
-until the end, so one plain line is written (and flushed) every `log_every` epochs instead, and the last epoch's
-line always. When a run ends before its epoch limit (early stopping, Ctrl-C), the bar is completed at the epoch
+until the end, so one plain line is written (and flushed) every `log_every` epochs instead -- at most one every
+`min_interval` seconds when that is given (the search's many short stacks) -- and the last epoch's line always. When a run ends before its epoch limit (early stopping, Ctrl-C), the bar is completed at the epoch
 reached and says so; the command line then writes why, in words. The words are English or Spanish (``key:
 (English, Spanish)`` below), in the language the run speaks (`multiclass.language.current_lang`). The sweep
 uses the same display with its own text (`Display.advance`).
@@ -19,7 +19,7 @@ from typing import TextIO
 from multiclass.classes import CRITICAL_MONITOR_PREFIX
 from multiclass.language import LANGS, current_lang
 
-__all__ = ["WORDS", "Display", "describe_epoch", "make_progress", "say_search"]
+__all__ = ["WORDS", "Display", "describe_epoch", "log_policy", "make_progress", "say_search"]
 
 WORDS = {
     "train": ("train", "entrenamiento"),
@@ -106,17 +106,22 @@ class Display:
         Write a line every this many epochs; None: a live bar on a terminal, a line per epoch elsewhere.
     monitor : str or None
         What early stopping watches: a ``val_critical`` monitor's score is shown (`describe_epoch`).
+    min_interval : float, default=0
+        Without a bar: write a line only once this many seconds have passed since the last one written (or the
+        start); the last epoch's line is written in any case.
     """
 
     def __init__(self, total_epochs: int, *, label: str = "train", patience: int | None = None,
-                 stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None):
+                 stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None,
+                 min_interval: float = 0.0):
         self.total, self.label, self.patience, self.monitor = total_epochs, label, patience, monitor
+        self.min_interval = min_interval
         self.lang = current_lang()
         self.words = _words(self.lang)
         self.stream = stream or sys.stderr
         self.done = 0
         self.last_line = ""  # the latest line not yet written (log lines every `log_every` epochs)
-        self.started = time.perf_counter()
+        self.started = self.written = time.perf_counter()
         live = log_every is None and getattr(self.stream, "isatty", lambda: False)()
         self.log_every = None if live else (log_every or 1)
         self.bar = self._bar() if live else None
@@ -156,7 +161,8 @@ class Display:
     def advance(self, text: str) -> None:
         """One more epoch done, described by `text`."""
         self.done += 1
-        elapsed = time.perf_counter() - self.started
+        now = time.perf_counter()
+        elapsed = now - self.started
         per_epoch = elapsed / self.done
         w, lang = self.words, self.lang
         speed = f"{_number(per_epoch, 2, lang)} {w['per_epoch']}"
@@ -166,9 +172,10 @@ class Display:
         left = w["at_most_left"].format(time=_duration(per_epoch * (self.total - self.done), lang))
         line = f"{w.get(self.label, self.label)} {w['epoch']} {self.done}/{self.total}  {text}  {speed}  {left}"
         self.last_line = line
-        if self.done % self.log_every == 0 or self.done == self.total:
+        due = self.done % self.log_every == 0 and now - self.written >= self.min_interval
+        if due or self.done == self.total:
             print(line, file=self.stream, flush=True)
-            self.last_line = ""
+            self.last_line, self.written = "", now
 
 
 class _Silent:
@@ -188,11 +195,28 @@ class _Silent:
 
 
 def make_progress(verbose: bool, total_epochs: int, *, label: str = "train", patience: int | None = None,
-                  stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None):
+                  stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None,
+                  min_interval: float = 0.0):
     """A `Display` when `verbose`, else a context manager that shows nothing."""
     if not verbose:
         return _Silent()
-    return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every, monitor=monitor)
+    return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every, monitor=monitor,
+                   min_interval=min_interval)
+
+
+# Without a terminal, the auto recipe's search writes a line at most every this many seconds of a stack, and its
+# last: a small table's stacks take a second or two each, and a line every 10 epochs of them filled 150 lines of
+# a log before the first word about the model.
+SEARCH_LOG_SECONDS = 10.0
+
+
+def log_policy(label: str, stream: TextIO | None = None) -> tuple[int | None, float]:
+    """``(log_every, min_interval)`` of a stack's progress (`multiclass.sweep.loop`) on `stream` (default stderr):
+    without a terminal, the auto recipe's search writes a line every `SEARCH_LOG_SECONDS` and its last, a sweep
+    one every epoch; a terminal gets the live bar either way."""
+    if label == "search" and not getattr(stream or sys.stderr, "isatty", lambda: False)():
+        return 1, SEARCH_LOG_SECONDS
+    return None, 0.0
 
 
 def say_search(stage: str, n: int, rows: int, stream: TextIO | None = None, folds: int = 0) -> None:

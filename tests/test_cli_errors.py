@@ -83,9 +83,18 @@ def test_predict_ignores_missing_or_unseen_labels(trained, tmp_path, capsys):
     table.to_csv(path, index=False)
     assert main(["predict", str(model), str(path), "--out", str(tmp_path / "p.csv")]) == 0
     assert len(pd.read_csv(tmp_path / "p.csv")) == len(table)
-    # evaluate does need every label, and says which row lacks one
+    # evaluate leaves the unlabelled row out, saying so, and stops at the label it cannot score
     assert main(["evaluate", str(model), str(path)]) == 2
-    assert "column 'animal' row 2: the label is missing" in _one_error_line(capsys.readouterr().err)
+    err = capsys.readouterr().err
+    assert f"warning: {path}: 1 of 30 rows have no label in column 'animal' (the first: row 2); they are left out " \
+           "of the evaluation." in err
+    assert err.strip().splitlines()[-1].endswith("labels never seen in training: 'unicorn'; the model knows 'bird', "
+                                                 "'cat', 'dog'.")
+    table.loc[0, "animal"] = "cat"
+    table.to_csv(path, index=False)
+    report = tmp_path / "r.json"
+    assert main(["evaluate", str(model), str(path), "--json", str(report)]) == 0
+    assert json.loads(report.read_text())["summary"]["n_samples"] == len(table) - 1
 
 
 def test_predict_missing_column_is_exit_2_and_writes_nothing(trained, tmp_path, capsys):

@@ -78,10 +78,10 @@ def one_class_per_row(tmp, model):
                             r"to 0\)\.$")
 
 
-@case("missing (NaN) label")
+@case("every label missing (NaN); a row without a label is left out with a warning")
 def nan_label(tmp, model):
-    p = write(tmp / "data.csv", "a,y\n1,x\n2,NaN\n3,z\n")
-    return train_table(p), rf"^{q(p)}: column 'y' row 2: the label is missing\.$"
+    p = write(tmp / "data.csv", "a,y\n1,NaN\n2,\n3,NA\n")
+    return train_table(p), rf"^{q(p)}: column 'y': every label is missing; training needs labelled rows\.$"
 
 
 @case("infinity in a numeric column")

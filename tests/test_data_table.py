@@ -218,7 +218,7 @@ def test_option_errors(train_csv, kwargs, error, message):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("a,label\n1,x\n2,\n", r"bad\.csv: column 'label' row 2: the label is missing\.$"),
+        ("a,label\n1,\n2,\n", r"bad\.csv: column 'label': every label is missing; training needs labelled rows\.$"),
         ("a,label\n1,x\ninf,y\n", r"bad\.csv: column 'a' row 2: value inf is not finite\.$"),
         ("a,label\n,x\n,y\n", r"bad\.csv: there are no feature columns left to learn from \(left out: 'a': every value "
                                r"is missing\)\.$"),
@@ -275,3 +275,33 @@ def test_any_frame_round_trips_and_ignores_column_order(frames):
     X = pre.transform(frame)
     assert X.shape == (len(frame), len(pre.feature_names_)) and np.isfinite(X).all()
     assert_same_bytes(through_model_file(pre).transform(shuffled), X)
+
+
+def test_rows_without_a_label_are_left_out_of_training_and_evaluation_with_one_warning(tmp_path):
+    """carData's Chile: an unknown vote is NA. Training and evaluation leave such rows out (one warning, the first
+    row named); prediction reads no label; the same rule for a text table."""
+    from multiclass.data import load_text
+
+    votes = ["Y", "N", None, "A", "Y", None, "N", "A"] * 5
+    frame = pd.DataFrame({"age": np.arange(40) % 9, "vote": votes})
+    path = tmp_path / "chile.csv"
+    frame.to_csv(path, index=False)
+    with pytest.warns(DataWarning) as caught:
+        ds = load_table(path, target="vote")
+    assert [str(w.message) for w in caught] == [
+        f"{path}: 10 of 40 rows have no label in column 'vote' (the first: row 3); they are left out of training."]
+    labelled = frame[frame["vote"].notna()]
+    assert ds.n_samples == 30 and ds.classes == ("A", "N", "Y")
+    np.testing.assert_array_equal(np.array(ds.classes)[ds.y], labelled["vote"].to_numpy())
+    np.testing.assert_allclose(ds.preprocessor.mean_[0], labelled["age"].mean())  # fitted on those rows alone
+    with pytest.warns(DataWarning, match=r"10 of 40 rows .* left out of the evaluation\.$"):
+        again = load_for_prediction(path, ds.preprocessor, classes=ds.classes, target="vote")
+    np.testing.assert_array_equal(again.y, ds.y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_for_prediction(path, ds.preprocessor, classes=ds.classes, target="vote",
+                                   with_labels=False).n_samples == 40
+    texts = tmp_path / "texts.csv"
+    pd.DataFrame({"text": [f"word{i % 4} other" for i in range(40)], "vote": votes}).to_csv(texts, index=False)
+    with pytest.warns(DataWarning, match=r"10 of 40 rows have no label in column 'vote' \(the first: row 3\)"):
+        assert load_text(texts, target="vote").n_samples == 30

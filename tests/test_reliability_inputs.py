@@ -229,8 +229,10 @@ def test_na_values_keeps_a_class_named_na(tmp_path, capsys):
     rows = "".join(f"{i % 5},{(i * 3) % 7},{['NA', 'x', 'y'][i % 3]}\n" for i in range(30))
     data = write(tmp_path / "data.csv", "a,b,y\n" + rows)
     model = tmp_path / "m"
-    assert main(["train", str(data), "--target", "y", "--hidden", "none", *QUIET, "--out", str(model)]) == 2
-    assert "column 'y' row 1: the label is missing." in capsys.readouterr().err
+    assert main(["train", str(data), "--target", "y", "--hidden", "none", *QUIET, "--out", str(model)]) == 0
+    assert ("10 of 30 rows have no label in column 'y' (the first: row 1); they are left out of training."
+            in capsys.readouterr().err)  # NA is a missing label by default
+    assert json.loads((model / "model.json").read_text())["classes"] == ["x", "y"]
     assert main(["train", str(data), "--target", "y", "--hidden", "none", "--na-values", "", *QUIET, "--out",
                  str(model)]) == 0
     document = json.loads((model / "model.json").read_text())
@@ -269,7 +271,10 @@ def test_a_class_named_none_is_a_class_not_a_missing_label(tmp_path, capsys):
     missing = write(tmp_path / "missing.csv", "a,b,Exer\n" + rows + "1,a,NA\n")
     capsys.readouterr()
     assert main(["train", str(missing), "--target", "Exer", "--hidden", "none", *QUIET, "--out",
-                 str(tmp_path / "m2")]) == 2
+                 str(tmp_path / "m2")]) == 0
+    assert "1 of 31 rows have no label in column 'Exer' (the first: row 31)" in capsys.readouterr().err
+    assert main(["train", str(missing), "--target", "Exer", "--stream", "--hidden", "none", *QUIET, "--out",
+                 str(tmp_path / "m3")]) == 2  # the streamed reader needs every row labelled
     assert "column 'Exer' row 31: the label is missing." in capsys.readouterr().err
 
 

@@ -96,6 +96,8 @@ _TABLES = [
      "parece un número de fila (cada entero de {low} a {high} una vez)"),
     ("{path}: column {column} row {row}: the label is missing.",
      "{path}: columna {column}, fila {row}: falta la etiqueta."),
+    ("{path}: column {column}: every label is missing; training needs labelled rows.",
+     "{path}: columna {column}: faltan todas las etiquetas; el entrenamiento necesita filas etiquetadas."),
     ("{path}: column {column} row {row}: value {value} is not finite.",
      "{path}: columna {column}, fila {row}: el valor {value} no es finito."),
     ("{path}: column {column} row {row}: value {value} is not numeric (the other values are numbers; fix it, or name "

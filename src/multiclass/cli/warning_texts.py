@@ -9,6 +9,18 @@ __all__ = ["WARNINGS"]
 
 # Warnings (``warning: ...`` lines): the data used, but not as given; a run that ran out of epochs.
 WARNINGS = [
+    ("{path}: {n} of {rows} rows have no label in column {name} (the first: row {row}); they are left out of "
+     "training.",
+     "{path}: {n} de {rows} filas no tienen etiqueta en la columna {name} (la primera: fila {row}); se dejan fuera "
+     "del entrenamiento."),
+    ("{path}: {n} of {rows} rows have no label in column {name} (the first: row {row}); they are left out of the "
+     "evaluation.",
+     "{path}: {n} de {rows} filas no tienen etiqueta en la columna {name} (la primera: fila {row}); se dejan fuera "
+     "de la evaluación."),
+    ("{path}: {n} of {files} files are not UTF-8 and were read as Windows-1252 (Latin-1), as old mail and news "
+     "posts are written; the first: {file}.",
+     "{path}: {n} de {files} archivos no son UTF-8 y se leyeron como Windows-1252 (Latin-1), como se escriben el "
+     "correo y las noticias antiguos; el primero: {file}."),
     ("{path}: column {name} is left out: every value is missing.",
      "{path}: la columna {name} se deja fuera: le faltan todos los valores."),
     ("{path}: column {name} is left out: it looks like a row identifier ({distinct} distinct values in {rows} rows); "

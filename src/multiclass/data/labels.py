@@ -14,15 +14,16 @@ Rules (shared by every source):
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from multiclass.exceptions import DataError
+from multiclass.exceptions import DataError, DataWarning
 
-__all__ = ["check_label_values", "fit_classes", "encode_labels", "decode_labels", "errors_about"]
+__all__ = ["check_label_values", "fit_classes", "encode_labels", "decode_labels", "errors_about", "labelled_rows"]
 
 _SHOWN = 10  # how many offending labels an error message lists before "..."
 _INT64_MAX = 2**63 - 1
@@ -96,6 +97,30 @@ def _normalize(values: Any, where: str | None) -> tuple[np.ndarray, np.ndarray |
 
 def _is_missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType"
+
+
+def labelled_rows(labels: Any, *, source: str, column: str, purpose: str) -> np.ndarray | None:
+    """Where a file's labels are given: None when all are (or none is, outside training), else a boolean mask of the labelled rows, and one `DataWarning` saying how many rows are left out of
+    `purpose` ("training", "the evaluation") and naming the first (rows counted from 1, as every error counts them).
+
+    A row without a label cannot be learnt from or scored: R's and pandas' data sets mark an unknown answer ``NA``
+    (carData's Chile: 168 of 2,700 voters), and one such row stopped training. The estimator's `y` stays strict
+    (`check_label_values`), as scikit-learn's is.
+
+    Raises
+    ------
+    DataError
+        Every label is missing and `purpose` is "training".
+    """
+    missing = np.array([_is_missing(value) for value in np.asarray(labels, dtype=object).tolist()], dtype=bool)
+    if missing.size and missing.all() and purpose == "training":
+        raise DataError(f"column {column!r}: every label is missing; training needs labelled rows.")
+    if not missing.any() or missing.all():
+        return None
+    first = int(np.flatnonzero(missing)[0]) + 1
+    warnings.warn(f"{source}: {int(missing.sum()):,} of {len(missing):,} rows have no label in column {column!r} "
+                  f"(the first: row {first}); they are left out of {purpose}.", DataWarning, stacklevel=3)
+    return ~missing
 
 
 def check_label_values(values: Any, *, name: str = "y") -> None:

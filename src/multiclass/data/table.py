@@ -30,7 +30,7 @@ from multiclass.data.columns import bool_values, category_values, infer_column_t
 from multiclass.data.table_format import format_load_options, given_formats
 from multiclass.data.table_io import columns_listing, available_columns, read_table
 from multiclass.data.dataset import Dataset
-from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.labels import encode_labels, errors_about, fit_classes, labelled_rows
 from multiclass.data.pixels import apply_pixel_scale, column_stats, pixel_divisor, pixel_note
 from multiclass.data.screening import screen_columns
 from multiclass.data.preprocessing import (
@@ -301,6 +301,10 @@ def load_table(
         if id_column is not None and fitting and id_column not in frame.columns:
             raise DataError(f"id column {id_column!r} not found; {available_columns(frame.columns)}.")
         y, left_out, divisor = None, {}, None
+        if target is not None and target in frame.columns:
+            kept = labelled_rows(frame[target].to_numpy(), source=str(path), column=target,
+                                 purpose="training" if fitting else "the evaluation")
+            frame = frame if kept is None else frame.loc[kept].reset_index(drop=True)
         if fitting:
             classes, target_dtype, y = fit_classes(frame[target].to_numpy(), where=f"column {target!r}")
             excluded = {target, id_column, *ignore}

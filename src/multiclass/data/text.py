@@ -26,7 +26,7 @@ import scipy.sparse as sp
 
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
 from multiclass.data.dataset import Dataset
-from multiclass.data.labels import encode_labels, errors_about, fit_classes
+from multiclass.data.labels import encode_labels, errors_about, fit_classes, labelled_rows
 from multiclass.data.preprocessing import (
     Preprocessor,
     SavedState,
@@ -299,6 +299,9 @@ def _read_texts(path: Path, text_column: str, target: str | None, id_column: str
             raise ConfigError(f"`target` must name the label column of {path}; got None. A{listing[1:]}.")
     labels = None
     if target is not None and target in frame.columns and (fitting or frame[target].notna().any()):
+        kept = labelled_rows(frame[target].to_numpy(), source=str(path), column=target,
+                             purpose="training" if fitting else "the evaluation")
+        frame = frame if kept is None else frame.loc[kept].reset_index(drop=True)
         labels = frame[target].to_numpy()
     ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
     options = {

@@ -154,6 +154,13 @@ def binary_named_csv(tmp, model):
     return train_table(p), rf"^{q(p)}: line \d+ is not UTF-8 \(byte 0x[0-9A-F]{{2}}\)"
 
 
+@case("an Excel workbook (.xlsx: a zip file, once taken for an npz)")
+def spreadsheet(tmp, model):
+    p = write(tmp / "data.xlsx", b"PK\x03\x04" + bytes(60))
+    return train_table(p), (rf"^{q(p)}: multiclass does not read \.xlsx files \(spreadsheets, JSON, pickles\.\.\.\); "
+                            r"save the data as CSV \(or Parquet\) and pass that file\.$")
+
+
 @case("duplicated column names")
 def duplicated_columns(tmp, model):
     p = write(tmp / "data.csv", "a,b,a,y\n1,2,3,x\n4,5,6,z\n")

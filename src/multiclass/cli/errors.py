@@ -174,6 +174,10 @@ _SOURCES = [
      "(data.csv.gz) or decompress it.",
      "{path}: está comprimido con gzip (empieza por los bytes 1F 8B de gzip) pero su nombre no lo dice; llámelo .gz "
      "(data.csv.gz) o descomprímalo."),
+    ("{path}: multiclass does not read {ext} files (spreadsheets, JSON, pickles...); save the data as CSV (or "
+     "Parquet) and pass that file.",
+     "{path}: multiclass no lee archivos {ext} (hojas de cálculo, JSON, pickles...); guarde los datos como CSV (o "
+     "Parquet) y pase ese archivo."),
     ("{path}: cannot tell the format from the name or the first bytes; pass `--kind` ({kinds}).",
      "{path}: no se puede deducir el formato del nombre ni de los primeros bytes; indique `--kind` ({kinds})."),
     ("{path}: not an IDX file: magic number {magic} must start with two zero bytes.",

@@ -26,6 +26,10 @@ from multiclass.data.text import load_text
 from multiclass.data.text_folder import is_text_file, is_text_folder
 
 _PARQUET_MAGIC = b"PAR1"
+# Formats a user may hand over that no reader takes, by extension: said outright, with what to do (an .xlsx is a
+# zip file, and its magic bytes alone made it an npz: "`--target` does not apply to npz data").
+_NOT_READ = {".xlsx", ".xlsm", ".xls", ".ods", ".json", ".jsonl", ".feather", ".arrow", ".h5", ".hdf5", ".sav",
+             ".dta", ".sas7bdat", ".rds", ".rda", ".rdata", ".pkl", ".pickle"}
 _LOADERS: dict[str, Callable[..., Dataset]] = {
     "table": load_table,
     "text": load_text,
@@ -74,6 +78,9 @@ def detect_kind(path_or_name: str | Path) -> str:
     if path.is_dir():  # class sub-folders of documents or of images, told apart by the files' content
         return "text" if is_text_folder(path) else "images"
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in (".gz", ".bz2", ".xz", ".zip", ".zst")]
+    if suffixes and suffixes[-1] in _NOT_READ:
+        raise DataError(f"{path}: multiclass does not read {suffixes[-1]} files (spreadsheets, JSON, pickles...); "
+                        "save the data as CSV (or Parquet) and pass that file.")
     if suffixes and suffixes[-1] == ".npz":
         return "npz"
     if has_table_extension(path):

@@ -90,6 +90,8 @@ def located(source: TableSource, shard: int) -> str:
 def fit_labels(source: TableSource, target: str, labels: LabelScan):
     """`labels.fit_classes` on the distinct labels, typed as pandas would type the whole column."""
     where = f"column {target!r}"
+    if labels.first_missing is not None and not labels.counts:  # the in-memory reader's words
+        raise DataError(f"{source.path}: {where}: every label is missing; training needs labelled rows.")
     if labels.first_missing is not None:
         shard, row = labels.first_missing
         raise DataError(f"{located(source, shard)}: {where} row {row + 1}: the label is missing.")

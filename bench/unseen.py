@@ -12,6 +12,7 @@ by ours (with a warning) and dropped for the peers, which cannot take them.
 
     python bench/unseen.py --out bench/results/unseen.json     # all six packages (~10 min on 2 cores)
     python bench/unseen.py --packages carData --seed 1          # one package, another split
+    python bench/unseen.py --min-rows 3000 --extra-args "--class-weight balanced" --out /tmp/u.json
 
 Many of these frames are tiny (66-300 rows, 20-75 test rows) and many targets are barely predictable from the
 other columns (a survey's education level, a panel's year): single-split margins move by several points.
@@ -80,7 +81,7 @@ def pick_target(frame: pd.DataFrame) -> str | None:
     return chosen
 
 
-def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path) -> dict:
+def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path, extra: list[str]) -> dict:
     folder = work / tag
     folder.mkdir(parents=True, exist_ok=True)
     labels = np.array([str(v) for v in frame[target].tolist()])
@@ -91,7 +92,7 @@ def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path) -
     meta = {"kind": "table", "target": target}
     row = {"name": tag, "target": target, "rows": len(frame), "columns": frame.shape[1] - 1,
            "classes": int(frame[target].nunique()), "unlabelled": int(frame[target].isna().sum())}
-    ours = quality.run_ours(meta, split, [], work, REPO_DIR / "src")
+    ours = quality.run_ours(meta, split, extra, work, REPO_DIR / "src")
     row["ours"] = {k: ours.get(k) for k in ("macro_f1", "accuracy", "wall_s", "error", "stop_reason")}
     labelled = {}
     for part in ("train", "test"):  # the peers cannot take a row without a label
@@ -124,6 +125,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", default=",".join(PACKAGES), help="comma-separated R packages")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test splits")
+    parser.add_argument("--frames", default=None, help="comma-separated PACKAGE.FRAME names: only these")
+    parser.add_argument("--min-rows", type=int, default=ROWS[0], help="skip frames with fewer rows")
+    parser.add_argument("--extra-args", default="", help="added to our `train` (e.g. \"--class-weight balanced\")")
     parser.add_argument("--out", default=None, help="results JSON (default: bench/results/unseen.json)")
     args = parser.parse_args(argv)
     info = machine()
@@ -134,13 +138,15 @@ def main(argv=None) -> None:
     for package in args.packages.split(","):
         for name, frame in frames(package):
             target = pick_target(frame)
-            if target is None or not ROWS[0] <= len(frame) <= ROWS[1] or frame.shape[1] < 2:
+            if target is None or not max(ROWS[0], args.min_rows) <= len(frame) <= ROWS[1] or frame.shape[1] < 2:
+                continue
+            if args.frames and f"{package}.{name}" not in args.frames.split(","):
                 continue
             if len(frame) > MAX_ROWS:
                 frame = frame.sample(MAX_ROWS, random_state=0)
             frame = frame.reset_index(drop=True)
             frame = frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
-            row = run_one(f"{package}.{name}", frame, target, args.seed, work)
+            row = run_one(f"{package}.{name}", frame, target, args.seed, work, args.extra_args.split())
             rows.append(row)
             o, m, lr = row["ours"], row["mlp"], row["logreg"]
             ours_f1 = "failed" if o.get("macro_f1") is None else f"{o['macro_f1']:.3f}"
@@ -151,6 +157,7 @@ def main(argv=None) -> None:
     print(json.dumps(result, indent=1))
     out = Path(args.out) if args.out else None
     path = write_json("unseen", "cpu", {"seed": args.seed, "packages": args.packages.split(","),
+                                         "extra_args": args.extra_args,
                                          "load_average": os.getloadavg(), "summary": result, "frames": rows},
                       info=info, results_dir=out.parent if out else None, filename=out.name if out else "unseen.json")
     print(f"wrote {path}")

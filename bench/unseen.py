@@ -81,7 +81,7 @@ def pick_target(frame: pd.DataFrame) -> str | None:
     return chosen
 
 
-def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path, extra: list[str]) -> dict:
+def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path, extra: list[str], src: Path) -> dict:
     folder = work / tag
     folder.mkdir(parents=True, exist_ok=True)
     labels = np.array([str(v) for v in frame[target].tolist()])
@@ -92,7 +92,7 @@ def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path, e
     meta = {"kind": "table", "target": target}
     row = {"name": tag, "target": target, "rows": len(frame), "columns": frame.shape[1] - 1,
            "classes": int(frame[target].nunique()), "unlabelled": int(frame[target].isna().sum())}
-    ours = quality.run_ours(meta, split, extra, work, REPO_DIR / "src")
+    ours = quality.run_ours(meta, split, extra, work, src)
     row["ours"] = {k: ours.get(k) for k in ("macro_f1", "accuracy", "wall_s", "error", "stop_reason")}
     labelled = {}
     for part in ("train", "test"):  # the peers cannot take a row without a label
@@ -128,6 +128,8 @@ def main(argv=None) -> None:
     parser.add_argument("--frames", default=None, help="comma-separated PACKAGE.FRAME names: only these")
     parser.add_argument("--min-rows", type=int, default=ROWS[0], help="skip frames with fewer rows")
     parser.add_argument("--extra-args", default="", help="added to our `train` (e.g. \"--class-weight balanced\")")
+    parser.add_argument("--src", default=str(REPO_DIR / "src"), help="the package's source to run (a copy while you "
+                        "edit)")
     parser.add_argument("--out", default=None, help="results JSON (default: bench/results/unseen.json)")
     args = parser.parse_args(argv)
     info = machine()
@@ -146,7 +148,7 @@ def main(argv=None) -> None:
                 frame = frame.sample(MAX_ROWS, random_state=0)
             frame = frame.reset_index(drop=True)
             frame = frame.astype({c: object for c in frame.columns if isinstance(frame[c].dtype, pd.CategoricalDtype)})
-            row = run_one(f"{package}.{name}", frame, target, args.seed, work, args.extra_args.split())
+            row = run_one(f"{package}.{name}", frame, target, args.seed, work, args.extra_args.split(), Path(args.src))
             rows.append(row)
             o, m, lr = row["ours"], row["mlp"], row["logreg"]
             ours_f1 = "failed" if o.get("macro_f1") is None else f"{o['macro_f1']:.3f}"

@@ -100,8 +100,9 @@ def _is_missing(value: Any) -> bool:
 
 
 def labelled_rows(labels: Any, *, source: str, column: str, purpose: str) -> np.ndarray | None:
-    """Where a file's labels are given: None when all are (or none is, outside training), else a boolean mask of the labelled rows, and one `DataWarning` saying how many rows are left out of
-    `purpose` ("training", "the evaluation") and naming the first (rows counted from 1, as every error counts them).
+    """Where a file's labels are given: None when all are (or none is, outside training), else a boolean mask of
+    the labelled rows, and one `DataWarning` saying how many rows are left out of `purpose` ("training", "the
+    evaluation") and naming the first (rows counted from 1, as every error counts them).
 
     A row without a label cannot be learnt from or scored: R's and pandas' data sets mark an unknown answer ``NA``
     (carData's Chile: 168 of 2,700 voters), and one such row stopped training. The estimator's `y` stays strict

@@ -139,7 +139,7 @@ def test_bad_usage_is_exit_2_with_one_line_and_a_hint(argv, capsys):
 
 def test_class_weight_usage_message(capsys):
     assert main(["train", "x.csv", "--out", "m", "--class-weight", "cat=heavy"]) == 2
-    assert "error: `--class-weight` must be 'balanced', 'none' or name=weight" in capsys.readouterr().err
+    assert "error: `--class-weight` must be 'balanced', 'sqrt_balanced', 'none' or name=weight" in capsys.readouterr().err
 
 
 def test_a_mistyped_command_or_choice_is_named_with_the_closest_one(capsys):

@@ -170,7 +170,8 @@ def test_demo_in_spanish_end_to_end(tmp_path, capsys):
                  "--html", str(html), "--json", str(report)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("iris: 114 filas de entrenamiento, 4 variables, 3 clases\nred 4-")
-    assert re.search(r"^red 4-[\dx-]*3, dropout [\d,]+, l2 [\d,e-]+, lr [\d,e-]+, lote \d+ \(receta auto", printed,
+    assert re.search(r"^red 4-[\dx-]*3, dropout [\d,]+, l2 [\d,e-]+, lr [\d,e-]+, lote \d+, clases ponderadas por la "
+                     r"raíz de balanced \(receta auto", printed,
                      re.MULTILINE)
     assert "partición de prueba de iris" in printed and "exactitud en la prueba" in printed
     for english in ("training rows", "test accuracy", "written to", "weights of epoch", "Per-class"):

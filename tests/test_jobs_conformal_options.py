@@ -311,7 +311,10 @@ def test_the_search_fold_models_are_reused_for_cross_sets(monkeypatch):
     monkeypatch.setattr(critical_job, "calibrate_cross_sets", spy)
     monkeypatch.setattr("multiclass.jobs.cross_sets.out_of_fold_probabilities", no_training)
     X, y = blobs(400, 5)
-    clf = SoftmaxClassifier(random_state=0, coverage=0.8, set_calibration="cross", set_score="lac").fit(X, y)
+    # unweighted, so that the search's pooled loss is the plain mean computed below (the auto recipe's default
+    # weighs the classes, and its losses with them)
+    clf = SoftmaxClassifier(random_state=0, coverage=0.8, set_calibration="cross", set_score="lac",
+                            class_weight="none").fit(X, y)
     recipe = clf.trained_.recipe
     assert recipe["folds"] == 5 and clf.trained_.conformal.n_folds == 6
     folds, probs, labels = seen["folds"], seen["probs"], seen["y"]

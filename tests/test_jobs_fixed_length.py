@@ -102,10 +102,12 @@ def test_a_fixed_length_winner_is_the_average_of_its_fold_models_last_epochs(fix
 
 
 @pytest.mark.parametrize("lang, network, stop, html", [
-    ("en", "batch 200, 40 epochs with no early stopping (recipe auto: the best of 3 candidates by 5-fold",
+    ("en", "batch 200, 40 epochs with no early stopping, classes weighted by the square root of balanced (recipe auto: "
+           "the best of 3 candidates by 5-fold",
      "5 fold models, each trained for 40 epochs with no early stopping (as scikit-learn's MLPClassifier",
      "40 epochs with no early stopping (the best of 3 candidates by 5-fold cross-validation"),
-    ("es", "lote 200, 40 épocas sin parada temprana (receta auto: la mejor de 3 candidatas",
+    ("es", "lote 200, 40 épocas sin parada temprana, clases ponderadas por la raíz de balanced (receta auto: la "
+           "mejor de 3 candidatas",
      "5 modelos, uno por parte, cada uno entrenado 40 épocas sin parada temprana",
      "40 épocas sin parada temprana (la mejor de 3 candidatas por validación cruzada"),
 ])

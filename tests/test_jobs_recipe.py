@@ -65,7 +65,9 @@ def test_plan_keeps_what_the_caller_gives():
 
 @pytest.mark.parametrize("sparse, config, monitor, weight", [
     (True, TrainConfig(), "val_macro_f1", "balanced"),  # TF-IDF text: aims at macro-F1 (docs/recipes.md)
-    (False, TrainConfig(), "val_loss", None),  # tables keep the loss, unweighted
+    (False, TrainConfig(), "val_loss", "sqrt_balanced"),  # tables keep the loss, weighted by sqrt(balanced)
+    (False, TrainConfig(class_weight="none"), "val_loss", "none"),  # unless the caller says no weights
+    (False, TrainConfig(class_weight="balanced"), "val_loss", "balanced"),
     (True, TrainConfig(monitor="val_accuracy"), "val_accuracy", "balanced"),  # a monitor the caller gives is kept
     (True, TrainConfig(class_weight="none"), "val_macro_f1", "none"),  # so are weights, "none" included
     (True, TrainConfig(class_weight={"a": 2.0}), "val_macro_f1", {"a": 2.0}),
@@ -77,6 +79,7 @@ def test_plan_aims_text_at_macro_f1_unless_the_caller_says_otherwise(sparse, con
     seed = plan("seed", hidden=None, dropout=None, config=config, n_rows=5000, n_features=2000, n_classes=20,
                 sparse=sparse)
     assert seed.config.monitor == (config.monitor if config.monitor != "val_loss" else "val_accuracy")
+    assert seed.config.class_weight == config.class_weight  # the course's recipe: no weights unless asked
 
 
 def test_unknown_recipe_names_the_choices():

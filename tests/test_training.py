@@ -194,6 +194,18 @@ def test_class_weight_mapping_by_name_and_balanced():
         resolve_class_weight({"c": 5.0}, np.bincount(labels, minlength=2), classes=["a", "b"])
 
 
+def test_sqrt_balanced_is_the_square_root_of_scikit_learns_balanced_weights():
+    from sklearn.utils.class_weight import compute_class_weight
+
+    labels = np.repeat([0, 1, 2, 3], [500, 40, 9, 1])
+    theirs = compute_class_weight("balanced", classes=np.arange(4), y=labels)
+    ours = resolve_class_weight("sqrt_balanced", np.bincount(labels, minlength=4))
+    np.testing.assert_allclose(ours, np.sqrt(theirs), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(resolve_class_weight("balanced", np.bincount(labels, minlength=4)), theirs,
+                               rtol=1e-12, atol=0)
+    assert resolve_class_weight("sqrt_balanced", np.array([5, 0, 5]))[1] == 1.0  # an absent class weighs 1
+
+
 def test_learning_rate_drops_on_plateau(digits):
     X, y = digits
     X_tr, y_tr, X_va, y_va = X[:300], y[:300], X[300:], y[300:]
@@ -220,7 +232,7 @@ def test_early_stopping_min_delta_and_nan():
         ({"lr": float("nan")}, r"`lr` must be a finite number > 0; got nan\."),
         ({"val_split": 1.0}, r"`val_split` must be in \[0, 1\); got 1\.0\."),
         ({"monitor": "loss"}, r"`monitor` must be one of \[.*\], 'val_recall:<class>' or 'val_critical:<class>\[,<class>\]'; got 'loss'\."),
-        ({"class_weight": "even"}, r"`class_weight` must be None, 'none', 'balanced' or a mapping"),
+        ({"class_weight": "even"}, r"`class_weight` must be None, 'none', 'balanced', 'sqrt_balanced' or a mapping"),
         ({"l2": -1.0}, r"`l2` must be a finite number >= 0; got -1\.0\."),
     ],
 )

@@ -57,8 +57,9 @@ class SoftmaxClassifier(ClassifierMixin, BaseEstimator):
         its recall.
     patience : int or None, default=None
     min_delta : float, default=0.0
-    class_weight : None, "none", "balanced" or dict, default=None
-        None: no weights, but "balanced" for TF-IDF text under ``recipe="auto"``; "none" says no weights outright.
+    class_weight : None, "none", "balanced", "sqrt_balanced" or dict, default=None
+        None: under ``recipe="auto"``, "sqrt_balanced" (the square root of scikit-learn's "balanced" weights), and
+        "balanced" for TF-IDF text; no weights under ``recipe="seed"``. "none" says no weights outright.
     label_smoothing : float, default=0.0
     calibrate : bool, default=False
         Fit a temperature on the held-out `val_split` rows: `predict_proba` then returns calibrated

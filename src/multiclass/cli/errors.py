@@ -44,8 +44,8 @@ _USAGE = [
      "`{flag}` debe dar anchuras de capas ocultas de {n} unidades como mucho, como {example}; se recibió {value}"),
     ("`{flag}` must be positive hidden widths such as {example}; got {value}",
      "`{flag}` debe dar anchuras positivas de capas ocultas, como {example}; se recibió {value}"),
-    ("`{flag}` must be 'balanced', 'none' or name=weight,name=weight; got {value}",
-     "`{flag}` debe ser 'balanced', 'none' o nombre=peso,nombre=peso; se recibió {value}"),
+    ("`{flag}` must be 'balanced', 'sqrt_balanced', 'none' or name=weight,name=weight; got {value}",
+     "`{flag}` debe ser 'balanced', 'sqrt_balanced', 'none' o nombre=peso,nombre=peso; se recibió {value}"),
     ("`{flag}` must be class=recall,class=recall with recalls in (0, 1], such as fault=0.95; got {value}",
      "`{flag}` debe ser clase=exhaustividad,clase=exhaustividad con valores en (0, 1], como fault=0.95; "
      "se recibió {value}"),

@@ -130,8 +130,9 @@ def add_train_options(parser: argparse.ArgumentParser, *, sweep: bool = False, d
                                  "the precision each class of --monitor val_critical:CLASS[,CLASS] must keep on a "
                                  "fold model's validation rows for its recall to count, in (0, 1]"))
     group.add_argument("--class-weight", type=class_weight, default=None,
-                       help="'balanced', 'none' or CLASS=W,CLASS=W (classes not named weigh 1); default: none, but "
-                            "'balanced' for TF-IDF text under --recipe auto")
+                       help="'balanced', 'sqrt_balanced' (its square root), 'none' or CLASS=W,CLASS=W (classes not "
+                            "named weigh 1); default under --recipe auto: 'sqrt_balanced', 'balanced' for TF-IDF "
+                            "text; under --recipe seed: none")
     group.add_argument("--label-smoothing", type=number_in(0, 1), default=0.0, help="label smoothing of the loss, in [0, 1]")
     group.add_argument("--val-split", type=number_in(0, 1, high_open=True), default=0.1,
                        help="fraction of the rows held out (stratified) for early stopping and the validation report")

@@ -66,6 +66,8 @@ MESSAGES = {
     "fixed_epochs_line": ("{line}, {epochs} epochs with no early stopping",
                           "{line}, {epochs} épocas sin parada temprana"),
     "balanced_weights": ("{line}, classes weighted balanced", "{line}, clases ponderadas balanced"),
+    "sqrt_weights": ("{line}, classes weighted by the square root of balanced",
+                     "{line}, clases ponderadas por la raíz de balanced"),
     "recipe_searched": ("{line} (recipe {name}: the best of {tried} candidates on the validation rows)",
                         "{line} (receta {name}: la mejor de {tried} candidatas en las filas de validación)"),
     "recipe_searched_folds": ("{line} (recipe {name}: the best of {tried} candidates by {folds}-fold "

@@ -40,6 +40,8 @@ def recipe_line(trained, lang: str = "en") -> str:
         line = say("fixed_epochs_line", lang, line=line, epochs=number(fixed_epochs, lang))
     if config.class_weight == "balanced":  # the auto recipe's default for TF-IDF text, or asked
         line = say("balanced_weights", lang, line=line)
+    elif config.class_weight == "sqrt_balanced":  # the auto recipe's default for tables and images, or asked
+        line = say("sqrt_weights", lang, line=line)
     tried = candidates_tried(recipe)
     if tried and folds:
         return say("recipe_searched_folds", lang, line=line, name=recipe["name"], tried=tried, folds=folds)

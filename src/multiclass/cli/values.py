@@ -79,11 +79,11 @@ def number_in(low: float, high: float, *, low_open: bool = False, high_open: boo
 
 
 def class_weight(text: str) -> str | dict[str, float]:
-    """'balanced' -> 'balanced'; 'none' -> 'none'; 'cat=2,dog=0.5' -> {'cat': 2.0, 'dog': 0.5}.
+    """'balanced', 'sqrt_balanced' and 'none' as they are; 'cat=2,dog=0.5' -> {'cat': 2.0, 'dog': 0.5}.
 
     The last '=' of each part splits it, so a class name may itself contain '='.
     """
-    if text.strip() in ("balanced", "none"):
+    if text.strip() in ("balanced", "sqrt_balanced", "none"):
         return text.strip()
     weights = {}
     for part in text.split(","):
@@ -93,7 +93,8 @@ def class_weight(text: str) -> str | dict[str, float]:
         except ValueError:
             name = ""
         if not name.strip():
-            raise argparse.ArgumentTypeError(f"must be 'balanced', 'none' or name=weight,name=weight; got {text!r}")
+            raise argparse.ArgumentTypeError(f"must be 'balanced', 'sqrt_balanced', 'none' or name=weight,name=weight; "
+                                             f"got {text!r}")
     return weights
 
 

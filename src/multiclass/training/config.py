@@ -61,9 +61,10 @@ class TrainConfig:
         Multiply the learning rate by `lr_factor` after this many epochs without improvement of `monitor`
         (Keras' ReduceLROnPlateau); None keeps it constant. Keep it below `patience` to have an effect.
     lr_factor : float in (0, 1), default=0.2
-    class_weight : None, "none", "balanced" or mapping class -> weight, default=None
-        "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn. None: no weights, except that the
-        auto recipe weighs TF-IDF text "balanced" (`multiclass.jobs.plan.plan`); "none": no weights, said.
+    class_weight : None, "none", "balanced", "sqrt_balanced" or mapping class -> weight, default=None
+        "balanced" uses ``n_samples / (n_classes * count_c)``, as scikit-learn; "sqrt_balanced" its square root.
+        None: no weights, except that the auto recipe weighs tables and images "sqrt_balanced" and TF-IDF text
+        "balanced" (`multiclass.jobs.plan.plan`); "none": no weights, said.
     seed : int, default=0
         Seeds the split, the initialisation, the shuffling and dropout.
     device : str, default="cpu"
@@ -200,9 +201,9 @@ def validate_train_config(config: TrainConfig) -> None:
     if not (_is_real(config.min_delta) and config.min_delta >= 0):
         raise ConfigError(f"`min_delta` must be a finite number >= 0; got {config.min_delta!r}.")
     weight = config.class_weight
-    if not (weight is None or weight in ("balanced", "none") or isinstance(weight, Mapping)):
-        raise ConfigError(f"`class_weight` must be None, 'none', 'balanced' or a mapping class -> weight; got "
-                          f"{weight!r}.")
+    if not (weight is None or weight in ("balanced", "sqrt_balanced", "none") or isinstance(weight, Mapping)):
+        raise ConfigError(f"`class_weight` must be None, 'none', 'balanced', 'sqrt_balanced' or a mapping class -> "
+                          f"weight; got {weight!r}.")
     if isinstance(weight, Mapping):
         for key, value in weight.items():
             if not (_is_real(value) and value >= 0):

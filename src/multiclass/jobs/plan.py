@@ -67,7 +67,7 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     candidates = auto_candidates(n_rows, n_features, n_classes, fixed=searched, sparse=sparse)
     settings = {k: v for k, v in fixed.items() if k in SETTINGS}
     defaults = TEXT_SETTINGS if sparse else DENSE_SETTINGS
-    text = {k: v for k, v in defaults.items() if getattr(config, k) == getattr(TrainConfig(), k)}
-    final = replace(config, **{"epochs": AUTO_EPOCHS, **text, **settings})
+    taken = {k: v for k, v in defaults.items() if getattr(config, k) == getattr(TrainConfig(), k)}
+    final = replace(config, **{"epochs": AUTO_EPOCHS, **taken, **settings})
     lengths = fixed_length_candidates(n_rows, fixed=fixed) if len(candidates) > 1 and not sparse else []
     return Plan(Recipe(recipe.name, fixed), candidates, final, lengths)

@@ -21,12 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
 from multiclass.data.dataset import Dataset
-from multiclass.data.labels import encode_labels, errors_about, fit_classes, labelled_rows
+from multiclass.data.labels import encode_labels, errors_about, fit_classes
 from multiclass.data.preprocessing import (
     Preprocessor,
     SavedState,
@@ -34,9 +33,8 @@ from multiclass.data.preprocessing import (
     is_positive_int,
     register_preprocessor,
 )
-from multiclass.data.table import available_columns, read_table
-from multiclass.data.table_format import format_load_options, given_formats
-from multiclass.data.text_folder import read_text_folder
+from multiclass.data.table_format import given_formats
+from multiclass.data.text_sources import read_texts
 
 __all__ = ["TfidfPreprocessor", "tokenize", "analyze", "load_text"]
 
@@ -270,47 +268,6 @@ class TfidfPreprocessor(Preprocessor):
         return pre
 
 
-def _texts(series: pd.Series) -> list[str]:
-    return ["" if missing else str(v) for v, missing in zip(series.tolist(), series.isna().tolist())]
-
-
-def _read_texts(path: Path, text_column: str, target: str | None, id_column: str | None,
-                fitting: bool, formats: dict) -> tuple[list[str], Any, Any, dict[str, str]]:
-    """(texts, raw labels or None, ids or None, load options) from a table (read with `formats`: ``sep``,
-    ``header``, ``names`` given) or a text folder."""
-    if path.is_dir():
-        if formats:
-            raise ConfigError(f"`{next(iter(formats))}` applies to a table; {path} is a folder of text files.")
-        if not (text_column == "text" and id_column is None):
-            raise ConfigError(f"`text_column` and `id_column` apply to a table; {path} is a folder of text files.")
-        texts, labels, paths = read_text_folder(path)
-        if fitting and labels is None:
-            raise DataError(f"{path}: no class sub-folders; training needs one folder of text files per class.")
-        ids = np.array([p.relative_to(path).as_posix() for p in paths], dtype=object)
-        return texts, None if labels is None else np.asarray(labels, dtype=object), ids, {}
-    frame = read_table(path, string_columns=[text_column] + ([id_column] if id_column else []), label_column=target,
-                       **formats)
-    listing = available_columns(frame.columns)
-    with errors_about(str(path)):
-        for option, name in (("text", text_column), ("target", target), ("id", id_column)):
-            if name is not None and name not in frame.columns and (fitting or option == "text"):
-                raise DataError(f"{option} column {name!r} not found; {available_columns(frame.columns, name)}.")
-        if fitting and target is None:
-            raise ConfigError(f"`target` must name the label column of {path}; got None. A{listing[1:]}.")
-    labels = None
-    if target is not None and target in frame.columns and (fitting or frame[target].notna().any()):
-        kept = labelled_rows(frame[target].to_numpy(), source=str(path), column=target,
-                             purpose="training" if fitting else "the evaluation")
-        frame = frame if kept is None else frame.loc[kept].reset_index(drop=True)
-        labels = frame[target].to_numpy()
-    ids = frame[id_column].to_numpy() if id_column is not None and id_column in frame.columns else None
-    options = {
-        k: v for k, v in (("text_column", text_column), ("target", target), ("id_column", id_column)) if v is not None
-    }
-    options.update(format_load_options(formats))
-    return _texts(frame[text_column]), labels, ids, options
-
-
 def load_text(
     path: str | Path,
     *,
@@ -374,7 +331,7 @@ def load_text(
         raise ConfigError(f"`preprocessor` must be a TfidfPreprocessor; got {type(preprocessor).__name__}.")
     fitting = preprocessor is None
     formats = given_formats({"sep": sep, "header": header, "names": names})
-    texts, labels, ids, options = _read_texts(path, text_column, target, id_column, fitting, formats)
+    texts, labels, ids, options = read_texts(path, text_column, target, id_column, fitting, formats)
     with errors_about(str(path)):
         y = None
         where = f"column {target!r}" if options else "class folders"

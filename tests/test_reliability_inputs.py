@@ -260,7 +260,12 @@ def test_a_class_named_none_is_a_class_not_a_missing_label(tmp_path, capsys):
     report = tmp_path / "r.json"
     assert main(["evaluate", str(model), str(data), "--json", str(report)]) == 0
     assert json.loads(report.read_text())["summary"]["n_samples"] == 30
-    assert main(["predict", str(model), str(data), "--out", str(tmp_path / "p.csv")]) == 0
+    for runtime in ("numpy", "torch", "stream"):  # the label kept as y_true keeps its class "None" (the numpy
+        out = tmp_path / f"p-{runtime}.csv"  # runtime's csv reader wrote it as an empty, missing label)
+        how = ["--stream"] if runtime == "stream" else ["--runtime", runtime]
+        assert main(["predict", str(model), str(data), *how, "--keep-columns", "Exer,b", "--out", str(out)]) == 0
+        kept = [line.split(",")[:2] for line in out.read_text().splitlines()[1:]]
+        assert kept == [[["None", "Some", "Freq"][i % 3], ["", "a"][i % 2]] for i in range(30)]
     streamed = tmp_path / "s"  # the streamed reader alike: the same classes and the same preprocessor
     assert main(["train", str(data), "--target", "Exer", "--stream", "--hidden", "none", *QUIET, "--out",
                  str(streamed)]) == 0

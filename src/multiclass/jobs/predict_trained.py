@@ -103,8 +103,9 @@ def predict_trained(trained: TrainedModel, data, out, *, top_k: int = 1, kind: s
                                calibration=calibration, critical=critical)
     dataset = load_for_model(trained, data, kind=kind, with_labels=False, labels=labels, data_dir=data_dir)
     # the kept columns, read as text exactly as written (one more read of the table, only when asked)
-    na_values = (trained.data_info.get("load_options") or {}).get("na_values")  # the model's missing texts
-    columns = _kept_frame(read_table(data, string_columns=list(kept), na_values=na_values), kept, data) if kept \
+    options = trained.data_info.get("load_options") or {}  # the model's missing texts; its label's "None" a class
+    columns = _kept_frame(read_table(data, string_columns=list(kept), na_values=options.get("na_values"),
+                                     label_column=options.get("target")), kept, data) if kept \
         else None
     frame = predictions_frame(trained, dataset, top_k=top_k, kept=columns)
     if calibration is not None:

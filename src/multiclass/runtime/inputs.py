@@ -13,13 +13,14 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from multiclass.data.missing import NA_VALUES
+from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.runtime.values import InputError
 
 __all__ = ["NA_STRINGS", "arrow_columns", "columns_from_mapping", "csv_columns", "record_columns"]
 
 # the texts every reader takes for a missing value (pandas' words and UCI's "?": multiclass.data.missing)
 NA_STRINGS = frozenset(NA_VALUES)
+LABEL_NA_STRINGS = frozenset(LABEL_NA_VALUES)  # in a label column "None" is a class (`multiclass.data.missing`)
 _NAME_CHARS = 100  # a field name quoted in an error is cut to this many characters
 
 
@@ -54,9 +55,11 @@ def record_columns(records: Any, names: Sequence[str]) -> dict[str, list[Any]]:
     return columns
 
 
-def csv_columns(text: str, *, delimiter: str = ",", na_values=None) -> dict[str, list[str | None]]:
+def csv_columns(text: str, *, delimiter: str = ",", na_values=None,
+                label_column: str | None = None) -> dict[str, list[str | None]]:
     """Columns of CSV `text` with a header line; cells are str, or None for pandas' missing-value words (or for
-    `na_values`, the model's own list, when it was trained with one).
+    `na_values`, the model's own list, when it was trained with one). In `label_column` (the model's target, kept
+    as ``y_true``) the word ``None`` is a class, as the training readers read it.
 
     Raises
     ------
@@ -88,7 +91,9 @@ def csv_columns(text: str, *, delimiter: str = ",", na_values=None) -> dict[str,
     if not rows:
         raise InputError("the CSV has no data rows.")
     missing = NA_STRINGS if na_values is None else frozenset(na_values)
-    return {name: [None if row[j] in missing else row[j] for row in rows] for j, name in enumerate(header)}
+    label_missing = LABEL_NA_STRINGS if na_values is None else missing
+    return {name: [None if row[j] in (label_missing if name == label_column else missing) else row[j] for row in rows]
+            for j, name in enumerate(header)}
 
 
 def arrow_columns(table: Any) -> dict[str, Any]:

@@ -88,7 +88,8 @@ def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[An
         raise DataError(f"{path}: not UTF-8 (byte {error.start}); save the file as UTF-8.") from None
     fmt = _simple_format(path, model)
     try:
-        columns = csv_columns(text, delimiter=fmt.sep if fmt else ",", na_values=options.get("na_values"))
+        columns = csv_columns(text, delimiter=fmt.sep if fmt else ",", na_values=options.get("na_values"),
+                              label_column=options.get("target"))
     except InputError as error:
         raise _data_error(path, error, None) from None
     try:

@@ -16,7 +16,8 @@ from multiclass.data.csv_checks import check_ragged, check_unique_names, header_
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import TableFormat, sniff_format
 
-__all__ = ["EXACT_FLOATS", "available_columns", "columns_listing", "missing_value_options", "read_table"]
+__all__ = ["EXACT_FLOATS", "available_columns", "blanks_missing", "columns_listing", "missing_value_options",
+           "read_table"]
 
 
 def _exact_float_options() -> dict[str, str]:
@@ -116,6 +117,7 @@ def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, he
     except pd.errors.ParserError:
         check_ragged(path, fmt.sep)
         raise
+    blanks_missing(frame, text_columns=string_columns)
     # A first data row longer than the header makes pandas take column 1 as the index; padded short rows show as
     # missing values. Only then is the file read a second time, field by field.
     inferred_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0)
@@ -133,6 +135,25 @@ def missing_value_options(columns: list[str], na_values, label_column: str | Non
         return {"keep_default_na": False, "na_values": list(NA_VALUES)}
     return {"keep_default_na": False, "na_values": {
         column: list(LABEL_NA_VALUES if column == label_column else NA_VALUES) for column in columns}}
+
+
+def blanks_missing(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> None:
+    """Cells of text columns that hold only whitespace become missing, in place (`multiclass.data.missing.is_blank`);
+    a column that then holds only numbers is typed as numbers, as `pandas.read_csv` types a column whose missing
+    cells are empty (`text_columns`, asked for as text, stay text)."""
+    for name in frame.columns:
+        column = frame[name]
+        if not pd.api.types.is_string_dtype(column):  # numbers, bools, a column with no value
+            continue
+        blank = column.str.isspace().fillna(False).to_numpy(dtype=bool)
+        if not blank.any():
+            continue
+        column = column.mask(blank)
+        if name not in text_columns:
+            numbers = pd.to_numeric(column, errors="coerce")  # correctly rounded, as read_csv (`EXACT_FLOATS`)
+            if numbers.notna().sum() == column.notna().sum():
+                column = numbers
+        frame[name] = column
 
 
 _HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's names of a headerless file's columns

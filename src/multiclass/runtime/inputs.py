@@ -2,7 +2,7 @@
 csv module, and Parquet/Arrow through pyarrow.
 
 CSV cells mean what `multiclass.data.table.read_table` makes of them: pandas' missing-value words (`NA_STRINGS`)
-are missing, blank lines are skipped, a UTF-8 byte-order mark is dropped, every other cell stays text (typing is
+and cells of whitespace are missing, blank lines are skipped, a UTF-8 byte-order mark is dropped, every other cell stays text (typing is
 the feature map's job). Errors name the line (CSV, header = line 1) or the row (records, 1-based), never a value.
 """
 
@@ -13,7 +13,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
+from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES, is_blank
 from multiclass.runtime.values import InputError
 
 __all__ = ["NA_STRINGS", "arrow_columns", "columns_from_mapping", "csv_columns", "record_columns"]
@@ -58,7 +58,7 @@ def record_columns(records: Any, names: Sequence[str]) -> dict[str, list[Any]]:
 def csv_columns(text: str, *, delimiter: str = ",", na_values=None,
                 label_column: str | None = None) -> dict[str, list[str | None]]:
     """Columns of CSV `text` with a header line; cells are str, or None for pandas' missing-value words (or for
-    `na_values`, the model's own list, when it was trained with one). In `label_column` (the model's target, kept
+    `na_values`, the model's own list, when it was trained with one) and for a cell of whitespace. In `label_column` (the model's target, kept
     as ``y_true``) the word ``None`` is a class, as the training readers read it.
 
     Raises
@@ -92,8 +92,8 @@ def csv_columns(text: str, *, delimiter: str = ",", na_values=None,
         raise InputError("the CSV has no data rows.")
     missing = NA_STRINGS if na_values is None else frozenset(na_values)
     label_missing = LABEL_NA_STRINGS if na_values is None else missing
-    return {name: [None if row[j] in (label_missing if name == label_column else missing) else row[j] for row in rows]
-            for j, name in enumerate(header)}
+    return {name: [None if row[j] in (label_missing if name == label_column else missing) or is_blank(row[j])
+                   else row[j] for row in rows] for j, name in enumerate(header)}
 
 
 def arrow_columns(table: Any) -> dict[str, Any]:

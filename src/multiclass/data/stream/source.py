@@ -238,9 +238,12 @@ def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str], decimal: str = "."
     """A batch of CSV text as a DataFrame; `numeric` columns cast to int64 where every value is a whole number
     (as `pandas.read_csv` types them), else to float64 where every value parses (``12,5`` too with a decimal
     comma, as ``read_csv(decimal=",")``). The texts of `NA_VALUES` the batch was read with as text (``None``) are
-    missing outside `label_column`, as `multiclass.data.table_io.read_table` reads them."""
+    missing outside `label_column`, and cells of whitespace everywhere, as `multiclass.data.table_io.read_table`
+    reads them."""
     arrays = {}
     for name, column in zip(batch.schema.names, batch.columns):
+        if pa.types.is_string(column.type):  # a cell of whitespace is missing (`multiclass.data.missing.is_blank`)
+            column = pc.if_else(pc.utf8_is_space(column), pa.scalar(None, pa.string()), column)
         if name != label_column and pa.types.is_string(column.type):
             column = pc.if_else(pc.is_in(column, value_set=_TEXT_NA), pa.scalar(None, pa.string()), column)
         if name in numeric:

@@ -14,6 +14,7 @@ by ours (with a warning) and dropped for the peers, which cannot take them.
     python bench/unseen.py --packages carData --seed 1          # one package, another split
     python bench/unseen.py --min-rows 3000 --extra-args "--class-weight balanced" --out /tmp/u.json
     python bench/unseen.py --packages more --out bench/results/unseen-more.json   # 15 more packages, ~67 frames
+    python bench/unseen.py --packages extra --out bench/results/unseen-extra.json # 17 more, 34 frames
 
 ``--packages more`` is a second, later set (`MORE_PACKAGES`: survival, boot, nlme, lme4, mgcv, rpart, psych,
 robustbase, effects, survey, gss, geepack, lavaan, ordinal, VGAM), first opened on 2026-12-03 after the defaults
@@ -43,6 +44,11 @@ from sources import CACHE_DIR, _rdata, r_library, read_r_lazyload, read_rda
 MORE_PACKAGES = {name: f"r-cran-{name.lower()}" for name in (
     "survival", "boot", "nlme", "lme4", "mgcv", "rpart", "psych", "robustbase", "effects", "survey", "gss", "geepack",
     "lavaan", "ordinal", "VGAM")}
+# A third set, opened on 2026-12-03 after the whitespace fix (`--packages extra`): frames with many missing values
+# (mice, VIM), nullable integers and booleans, R strings, a 21,483-row survey of 30 classes (forcats' gss_cat).
+EXTRA_PACKAGES = {name: f"r-cran-{name.lower()}" for name in (
+    "cluster", "ade4", "coin", "multcomp", "sandwich", "lmtest", "plm", "quantreg", "mice", "VIM", "forcats", "dplyr",
+    "tidyr", "lubridate", "Hmisc", "epitools", "emmeans")}
 PACKAGES = {"ggplot2": "r-cran-ggplot2", "carData": "r-cran-cardata", "kernlab": "r-cran-kernlab",
             "vcd": "r-cran-vcd", "AER": "r-cran-aer", "HSAUR3": "r-cran-hsaur3"}
 ROWS = (60, 200_000)  # frames outside are skipped
@@ -52,7 +58,7 @@ CLASSES = (3, 40)
 
 def frames(package: str):
     """``(name, DataFrame)`` of every data frame in R package `package` (lazy-load data base or .rda files)."""
-    library = r_library(package, {**PACKAGES, **MORE_PACKAGES}[package])
+    library = r_library(package, {**PACKAGES, **MORE_PACKAGES, **EXTRA_PACKAGES}[package])
     base = library / "data" / "Rdata"
     names: list[tuple[str, object]] = []
     if base.with_suffix(".rdx").exists():
@@ -132,7 +138,7 @@ def summary(rows: list[dict]) -> dict:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packages", default=",".join(PACKAGES),
-                        help="comma-separated R packages, or 'more' for the second set (MORE_PACKAGES)")
+                        help="comma-separated R packages, or 'more' / 'extra' for the second and third sets")
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test splits")
     parser.add_argument("--frames", default=None, help="comma-separated PACKAGE.FRAME names: only these")
     parser.add_argument("--min-rows", type=int, default=ROWS[0], help="skip frames with fewer rows")
@@ -146,7 +152,8 @@ def main(argv=None) -> None:
     work = CACHE_DIR / "unseen"
     work.mkdir(parents=True, exist_ok=True)
     rows = []
-    packages = list(MORE_PACKAGES) if args.packages == "more" else args.packages.split(",")
+    sets = {"more": MORE_PACKAGES, "extra": EXTRA_PACKAGES}
+    packages = list(sets[args.packages]) if args.packages in sets else args.packages.split(",")
     for package in packages:
         for name, frame in frames(package):
             target = pick_target(frame)

@@ -10,6 +10,7 @@ from multiclass.models import ModelConfig, build_model
 from multiclass.classes import resolve_class_weight
 from multiclass.data.split import stratified_split
 from multiclass.training import EarlyStopping, TrainConfig, train
+from multiclass.training.early_stopping import LOSS_TOLERANCE
 
 
 def _fit(X, y, hidden=(16,), seed=0, dropout=0.0, **overrides):
@@ -221,6 +222,29 @@ def test_early_stopping_min_delta_and_nan():
     stopper = EarlyStopping(mode="max", patience=2, min_delta=0.1)
     assert [stopper.step(s) for s in [0.5, 0.55, float("nan")]] == [False, False, True]
     assert stopper.best_epoch == 1
+
+
+def test_a_loss_that_falls_by_less_than_the_tolerance_stops_but_keeps_its_best_epoch():
+    """A separable table's validation loss falls by 1e-6 an epoch to the epoch cap; the clock of `patience` restarts
+    only on a fall of more than `LOSS_TOLERANCE`, while the best epoch follows every improvement. A score to
+    maximise keeps Keras' rule. The clock is in the checkpoint state, so a resumed run stops where it would have."""
+    losses = [1.0, 0.5, 0.49997, 0.49994, 0.49991]
+    stopper = EarlyStopping(mode="min", patience=3)
+    stops = [stopper.step(loss) for loss in losses]
+    assert stops == [False, False, False, False, True]  # epoch 2 was the last fall of more than 1e-4
+    assert (stopper.best_epoch, stopper.stop_epoch) == (5, 2)
+    state = stopper.state_dict()
+    resumed = EarlyStopping(mode="min", patience=3)
+    resumed.load_state_dict(state)
+    assert resumed.step(0.499905) and resumed.best_epoch == 6
+    old = {k: v for k, v in state.items() if not k.startswith("stop_")}  # a checkpoint from before the tolerance
+    resumed = EarlyStopping(mode="min", patience=3)
+    resumed.load_state_dict(old)
+    assert resumed.stop_epoch == resumed.best_epoch == 5
+    rising = EarlyStopping(mode="max", patience=2)
+    assert [rising.step(s) for s in [0.5, 0.50001, 0.50002, 0.50003]] == [False] * 4
+    assert rising.best_epoch == rising.stop_epoch == 4
+    assert LOSS_TOLERANCE == 1e-4
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,23 @@ def test_the_final_line_says_why_training_stopped(tmp_path, capsys, argv, englis
     assert found, out
     if "early" in english:
         assert int(found[1]) - int(found[2]) == 2  # stopped `patience` epochs after the restored best
+
+
+def test_the_stop_line_says_when_the_loss_had_converged():
+    """A loss that still fell, by less than `LOSS_TOLERANCE`, after the last epoch that kept the run going: the
+    best epoch is then fewer than `patience` epochs back, and "had not improved for 10 epochs" would be false."""
+    from types import SimpleNamespace
+
+    from multiclass.cli.summary import stop_line
+    from multiclass.training import TrainConfig
+
+    history = [{"epoch": e, "val_score": 0.5 - 1e-6 * e} for e in range(1, 29)]
+    trained = SimpleNamespace(train_config=TrainConfig(epochs=500, patience=10), history=history, best_epoch=25,
+                              stop_reason="early_stopping", recipe={})
+    assert stop_line(trained, "en") == ("training stopped after epoch 28 of 500: val_loss had fallen by less than "
+                                        "0.0001 in 10 epochs (converged); the weights of epoch 25 were restored "
+                                        "(the best val_loss: 0.5000).")
+    assert stop_line(trained, "es").startswith("el entrenamiento se detuvo tras la época 28 de 500: val_loss había "
+                                               "bajado menos de 0,0001 en 10 épocas (convergió)")
+    trained.best_epoch = 18  # the best epoch 10 back: the plain words
+    assert "val_loss had not improved for 10 epochs; the weights of epoch 18" in stop_line(trained, "en")

@@ -8,6 +8,7 @@ from multiclass.classes import CRITICAL_MONITOR_PREFIX, CRITICAL_PRECISION_FLOOR
 from multiclass.cli.messages import say
 from multiclass.report.formatting import Formatter
 from multiclass.report.value import candidates_tried
+from multiclass.training.early_stopping import LOSS_TOLERANCE
 
 __all__ = ["announce_read", "number", "recipe_line", "sets_line", "stop_line"]
 
@@ -92,8 +93,12 @@ def stop_line(trained, lang: str = "en") -> str:
         recipe = trained.recipe or {}
         return say("fold_fixed", lang, folds=recipe.get("folds", 0), epochs=number(len(history), lang))
     if reason == "early_stopping":
+        patience = config.patience if config is not None else None
+        if patience and len(history) - best < patience:  # the loss still fell, by less than the tolerance
+            return say("stopped_converged", lang, epoch=len(history), epochs=epochs, monitor=monitor,
+                       tolerance=_general(LOSS_TOLERANCE, lang), patience=patience, best=best, value=value)
         return say("stopped_early", lang, epoch=len(history), epochs=epochs, monitor=monitor,
-                   patience=config.patience if config is not None else "?", best=best, value=value)
+                   patience=patience if patience is not None else "?", best=best, value=value)
     if reason == "interrupted":
         return say("stopped_interrupted", lang, epoch=len(history), epochs=epochs, best=best, value=value)
     return say("ran_all_epochs", lang, count=len(history), epochs=len(history), best=best, value=value)

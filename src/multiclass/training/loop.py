@@ -233,7 +233,7 @@ def _run(model, config: TrainConfig, data, validation, weight, recall_of, comm: 
                 record["epoch_time"] = time.perf_counter() - tic
                 result.history.append(record)
                 progress.epoch_done(record, best_epoch=stopper.best_epoch, epochs_since_best=stopper.epoch
-                                    - stopper.best_epoch)
+                                    - stopper.stop_epoch)
                 if should_stop:
                     result.stop_reason = "early_stopping"
                     break

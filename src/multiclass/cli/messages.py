@@ -26,9 +26,9 @@ MESSAGES = {
     "stopped_converged": ("training stopped after epoch {epoch} of {epochs}: {monitor} had fallen by less than "
                           "{tolerance} in {patience} epochs (converged); the weights of epoch {best} were "
                           "restored{value}.",
-                          "el entrenamiento se detuvo tras la época {epoch} de {epochs}: {monitor} había bajado menos "
-                          "de {tolerance} en {patience} épocas (convergió); se restauraron los pesos de la época "
-                          "{best}{value}."),
+                          "el entrenamiento se detuvo tras la época {epoch} de {epochs}: {monitor} había bajado "
+                          "menos de {tolerance} en {patience} épocas (convergió); se restauraron los pesos de la "
+                          "época {best}{value}."),
     "ran_all_epochs": ("training ran all {epochs} epochs; the weights of epoch {best} were restored{value}.",
                        "el entrenamiento completó las {epochs} épocas; se restauraron los pesos de la época "
                        "{best}{value}."),

@@ -2,8 +2,9 @@
 csv module, and Parquet/Arrow through pyarrow.
 
 CSV cells mean what `multiclass.data.table.read_table` makes of them: pandas' missing-value words (`NA_STRINGS`)
-and cells of whitespace are missing, blank lines are skipped, a UTF-8 byte-order mark is dropped, every other cell stays text (typing is
-the feature map's job). Errors name the line (CSV, header = line 1) or the row (records, 1-based), never a value.
+and cells of whitespace are missing, blank lines are skipped, a UTF-8 byte-order mark is dropped, every other cell
+stays text (typing is the feature map's job). Errors name the line (CSV, header = line 1) or the row (records,
+1-based), never a value.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def record_columns(records: Any, names: Sequence[str]) -> dict[str, list[Any]]:
 def csv_columns(text: str, *, delimiter: str = ",", na_values=None,
                 label_column: str | None = None) -> dict[str, list[str | None]]:
     """Columns of CSV `text` with a header line; cells are str, or None for pandas' missing-value words (or for
-    `na_values`, the model's own list, when it was trained with one) and for a cell of whitespace. In `label_column` (the model's target, kept
-    as ``y_true``) the word ``None`` is a class, as the training readers read it.
+    `na_values`, the model's own list, when it was trained with one) and for a cell of whitespace. In
+    `label_column` (the model's target, kept as ``y_true``) the word ``None`` is a class, as the training readers
+    read it.
 
     Raises
     ------

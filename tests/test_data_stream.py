@@ -189,6 +189,19 @@ def test_columns_are_left_out_as_in_memory_with_the_same_warnings(tmp_path, suff
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_a_wide_columns_categories_seen_once_share_unknown_as_in_memory(tmp_path, suffix):
+    rng = np.random.default_rng(5)
+    streets = [f"st{i}" for i in rng.integers(0, 30, 90)] + [f"lane{i}" for i in range(10)]  # 10 seen once
+    frame = pd.DataFrame({"street": streets, "x": rng.standard_normal(100), "label": ["a", "b"] * 50})
+    path = write(frame, tmp_path / f"streets{suffix}")
+    expected = load_table(path, target="label")
+    found = scan_table(TableSource(path), target="label")
+    assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
+    spec = found.preprocessor.specs_[0]
+    assert spec["name"] == "street" and not any(c.startswith("lane") for c in spec["categories"])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_code_of_numbers_and_text_is_read_as_categories_as_in_memory(tmp_path, suffix):
     n = 40  # cars93's cylinders: 3, 4, 5, 6, 8 and one 'rotary'
     cylinders = [str(v) for v in np.random.default_rng(0).choice([3, 4, 5, 6, 8], n)]

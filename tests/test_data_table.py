@@ -183,6 +183,29 @@ def test_max_categories_sends_rare_categories_to_unknown(tmp_path):
     assert ds.X[4].tolist() == [0, 0, 1]
 
 
+def test_a_wide_column_sends_its_categories_seen_once_to_unknown_a_narrow_one_keeps_them(tmp_path):
+    """A category seen once gets no weight of its own in a column of more than `WIDE_CATEGORIES` values (street
+    names): it shares ``<unknown>`` with the ones never seen, which so learns from real rows. A column at the
+    threshold keeps every category, as scikit-learn's encoder does."""
+    from multiclass.data.columns import WIDE_CATEGORIES
+
+    twice = [f"s{i:02d}" for i in range(WIDE_CATEGORIES)]
+    once = ["o1", "o2", "o3"]
+    wide = twice * 2 + once  # 33 distinct: wide
+    narrow = (twice[: WIDE_CATEGORIES - 3] * 2 + once)  # 30 distinct: kept whole
+    narrow += narrow[: len(wide) - len(narrow)]
+    frame = pd.DataFrame({"wide": wide, "narrow": narrow, "label": ["a", "b"] * (len(wide) // 2) + ["a"]})
+    path = tmp_path / "streets.csv"
+    frame.to_csv(path, index=False)
+    ds = load_table(path, target="label")
+    names = list(ds.feature_names)
+    assert [n for n in names if n.startswith("wide=")] == [f"wide={c}" for c in twice] + ["wide=<unknown>"]
+    assert {f"narrow={c}" for c in once} <= set(names)  # 30 distinct: singletons kept
+    row = wide.index("o2")
+    assert ds.X[row, names.index("wide=<unknown>")] == 1 and ds.X[row, names.index("wide=s00")] == 0
+    assert ds.X[:, names.index("wide=<unknown>")].sum() == len(once)  # the rare rows train the <unknown> weight
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [

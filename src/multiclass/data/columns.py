@@ -6,6 +6,7 @@ Rows in messages are 1-based data rows (a header line is not counted).
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import pandas as pd
 
 from multiclass.exceptions import DataError, DataWarning
 
-__all__ = ["NUMERIC_TYPO_FRACTION", "infer_column_type", "is_code", "numeric_values", "bool_values",
+__all__ = ["NUMERIC_TYPO_FRACTION", "infer_column_type", "is_code", "kept_categories", "numeric_values", "bool_values",
            "category_values", "text_among_numbers", "warn_code", "warn_codes"]
 
 # A text column whose non-missing values are at least 90% numbers is a numeric column with typos, not categories;
@@ -29,6 +30,26 @@ CODE_REPEATS = 4
 def is_code(n_distinct: int, n_present: int) -> bool:
     """Whether a column of numbers and some text, with these counts, is a code read as categories."""
     return n_distinct <= CODE_VALUES and n_distinct * CODE_REPEATS <= n_present
+
+
+# A category seen once in a wide column (more than WIDE_CATEGORIES distinct values in training: street names, plots,
+# subjects) gets no one-hot column of its own: its weight would be learned from one row. It shares `<unknown>`
+# with the categories never seen, which so learns what a rare value means -- and the layer is narrower (VIM's
+# collisions: 1,305 street names, 694 seen once). A narrow column keeps every category, as scikit-learn's encoder.
+WIDE_CATEGORIES = 30
+RARE_CATEGORY_ROWS = 1
+
+
+def kept_categories(counts: Mapping[str, int], max_categories: int) -> list[str]:
+    """The categories of a column given a one-hot column each, sorted: the `max_categories` most frequent (ties by
+    name), and in a wide column only those seen more than `RARE_CATEGORY_ROWS` times; the rest share
+    ``<unknown>``."""
+    kept = sorted(counts, key=lambda c: (-counts[c], c))[:max_categories]
+    if len(counts) > WIDE_CATEGORIES:
+        kept = [c for c in kept if counts[c] > RARE_CATEGORY_ROWS]
+    return sorted(kept)
+
+
 _BOOL_WORDS = {"true": 1.0, "false": 0.0}
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 

@@ -5,8 +5,9 @@ Column types are decided on the training data and stored, so prediction files ar
   heavy-tailed column on a log scale first, ``sign(x) ln(1 + |x|)`` (`multiclass.skew`: spec ``"log": true``);
 - *bool* (``True``/``False`` values): 0/1, not standardized;
 - *categorical* (anything else, or named in ``categorical=``): one-hot over the training categories (sorted; the
-  ``max_categories`` most frequent kept) plus an ``<unknown>`` column that catches, at prediction time, categories
-  never seen in training.
+  ``max_categories`` most frequent kept; in a column of more than 30, those seen once left out:
+  `multiclass.data.columns.kept_categories`) plus an ``<unknown>`` column for the categories left out and, at
+  prediction time, those never seen in training.
 Missing values: numeric/bool columns are imputed with the training mean, and a column that had missing values in
 training gets a 0/1 indicator column ``name=<missing>``; a categorical column with missing values in training gets
 a ``name=<missing>`` category (missing values in other columns at prediction time go to ``<unknown>``).
@@ -26,7 +27,8 @@ import pandas as pd
 from multiclass.exceptions import ConfigError, DataError, ModelFileError
 from multiclass.savedstate import is_table_column_spec
 from multiclass.skew import central_moments, signed_log, standardization
-from multiclass.data.columns import bool_values, category_values, infer_column_type, numeric_values, warn_codes
+from multiclass.data.columns import (bool_values, category_values, infer_column_type, kept_categories, numeric_values,
+                                     warn_codes)
 from multiclass.data.table_format import format_load_options, given_formats
 from multiclass.data.table_io import columns_listing, available_columns, read_table
 from multiclass.data.dataset import Dataset
@@ -85,8 +87,7 @@ class TablePreprocessor(Preprocessor):
             spec: dict[str, Any] = {"name": name, "type": kind, "missing_indicator": bool(series.isna().any())}
             if kind == "categorical":
                 counts = Counter(v for v in category_values(series) if v is not None)
-                kept = sorted(counts, key=lambda c: (-counts[c], c))[: self.max_categories]
-                spec["categories"] = sorted(kept)
+                spec["categories"] = kept_categories(counts, self.max_categories)
             else:
                 values = numeric_values(series, name) if kind == "numeric" else bool_values(series, name)
                 present = values[~np.isnan(values)]

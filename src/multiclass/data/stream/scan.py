@@ -30,7 +30,7 @@ import numpy as np
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.skew import standardization
 from multiclass.data.pixels import apply_pixel_scale, pixel_divisor, pixel_note
-from multiclass.data.columns import warn_code
+from multiclass.data.columns import kept_categories, warn_code
 from multiclass.data.preprocessing import is_positive_int
 from multiclass.data.screening import (
     ID_FRACTION,
@@ -227,8 +227,7 @@ def _fit_columns(source, features, categorical, max_categories, columns) -> Tabl
             if name not in categorical and scan.is_code():
                 (shard, row), value = scan.first_text
                 warn_code(located(source, shard), name, row + 1, value, len(counts))
-            kept = sorted(counts, key=lambda c: (-counts[c], c))[:max_categories]
-            spec["categories"] = sorted(kept)
+            spec["categories"] = kept_categories(counts, max_categories)
         elif scan.first_inf is not None and kind == "numeric":
             (shard, row), value = scan.first_inf
             raise DataError(f"{located(source, shard)}: column {name!r} row {row + 1}: value {value!r} is not finite.")

@@ -239,3 +239,19 @@ def test_a_headerless_name_for_a_file_read_with_a_header_line_points_at_no_heade
     code, _, err = _train([str(tmp_path / "sms"), "--target", "column_1", "--lang", lang, "--out",
                            str(tmp_path / "m"), *QUICK], capsys)
     assert code == 2 and err.count("\n") == 1 and err.strip().endswith(hint), err
+
+
+@pytest.mark.parametrize("lang, hint", [
+    ("en", "(the file has no header line, so its columns are named column_1, column_2, ...: column 3 is 'column_3')."),
+    ("es", "(el archivo no tiene línea de cabecera, así que sus columnas se llaman column_1, column_2, ...: la "
+           "columna 3 es 'column_3')."),
+])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_column_number_for_a_headerless_file_names_the_column_to_give(tmp_path, capsys, lang, hint, stream):
+    """A file of numbers and labels with no header line (a UCI .data file): `--target 3`, the column a user counts
+    to, is not a name; the one line says which name the file's third column has."""
+    (tmp_path / "plants.data").write_text("".join(f"{i % 7}.5 {i % 5}.25 {['a', 'b'][i % 2]}\n" for i in range(40)))
+    code, _, err = _train([str(tmp_path / "plants.data"), "--target", "3", "--lang", lang, "--out",
+                           str(tmp_path / "m"), *(["--stream"] if stream else []), *QUICK], capsys)
+    assert code == 2 and err.count("\n") == 1 and err.strip().endswith(hint), err
+    assert not (tmp_path / "m").exists()

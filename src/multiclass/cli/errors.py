@@ -60,6 +60,10 @@ _TABLES = [
      "its delimiter one of , ; tab |?).",
      "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns} (el archivo se leyó como "
      "una sola columna: ¿es su delimitador uno de , ; tabulador |?)."),
+    ("{path}: target column {column} not found; available columns: {columns} (the file has no header line, so its "
+     "columns are named column_1, column_2, ...: column {number} is {name}).",
+     "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns} (el archivo no tiene "
+     "línea de cabecera, así que sus columnas se llaman column_1, column_2, ...: la columna {number} es {name})."),
     ("{path}: target column {column} not found; available columns: {columns} (the first line was read as the "
      "column names: if it is data, {flag} names the columns column_1, column_2, ...).",
      "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns} (la primera línea se leyó "

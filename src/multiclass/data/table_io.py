@@ -160,11 +160,16 @@ _HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's n
 
 
 def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
-    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, or when `wanted`
-    is a headerless file's column name (``column_2``) and the first line was read as names."""
+    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, when `wanted`
+    is a headerless file's column name (``column_2``) and the first line was read as names, or when `wanted` is a
+    column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...)."""
     listing = f"available columns: {columns_listing(columns)}"
     if len(columns) == 1:
         listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
+    elif (wanted is not None and str(wanted).isdigit() and f"column_{int(wanted)}" in columns
+          and all(_HEADERLESS_NAME.fullmatch(str(c)) for c in columns)):
+        listing += (" (the file has no header line, so its columns are named column_1, column_2, ...: column "
+                    f"{int(wanted)} is 'column_{int(wanted)}')")
     elif wanted is not None and _HEADERLESS_NAME.fullmatch(str(wanted)) and not any(
             _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
         listing += (" (the first line was read as the column names: if it is data, `header` names the columns "

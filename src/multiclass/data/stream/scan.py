@@ -119,7 +119,8 @@ def _check_options(source: TableSource, target, id_column, ignore, categorical, 
         raise ConfigError(f"`target` must name the label column of {source.path}; got None. Available columns: "
                           f"{', '.join(repr(c) for c in source.columns)}.")
     if target not in source.columns:
-        raise DataError(f"{source.path}: target column {target!r} not found; {available_columns(source.columns)}.")
+        raise DataError(f"{source.path}: target column {target!r} not found; "
+                        f"{available_columns(source.columns, target)}.")
     if id_column is not None and id_column not in source.columns:
         raise DataError(f"{source.path}: id column {id_column!r} not found; {available_columns(source.columns)}.")
     for option, names in (("ignore", ignore), ("categorical", categorical)):

@@ -56,6 +56,8 @@ FOURTH_PACKAGES = {name: f"r-cran-{name.lower()}" for name in (
     "spData", "rms", "lattice", "FactoMineR", "Amelia", "ddalpha")}
 PACKAGES = {"ggplot2": "r-cran-ggplot2", "carData": "r-cran-cardata", "kernlab": "r-cran-kernlab",
             "vcd": "r-cran-vcd", "AER": "r-cran-aer", "HSAUR3": "r-cran-hsaur3"}
+SETS = {"more": MORE_PACKAGES, "extra": EXTRA_PACKAGES, "fourth": FOURTH_PACKAGES}  # `--packages NAME`
+DEBIAN_NAMES = {**PACKAGES, **MORE_PACKAGES, **EXTRA_PACKAGES, **FOURTH_PACKAGES}  # R package -> Debian package
 ROWS = (60, 200_000)  # frames outside are skipped
 MAX_ROWS = 20_000  # a larger frame is sampled down to this many rows (seed 0)
 CLASSES = (3, 40)
@@ -64,7 +66,7 @@ CLASSES = (3, 40)
 def frames(package: str):
     """``(name, DataFrame)`` of every data frame in R package `package` (lazy-load data base or .rda files)."""
     try:
-        library = r_library(package, {**PACKAGES, **MORE_PACKAGES, **EXTRA_PACKAGES, **FOURTH_PACKAGES}[package])
+        library = r_library(package, DEBIAN_NAMES[package])
     except SourceError as error:  # a package this machine's registry does not have: named, the others still run
         print(f"  skipped {package}: {error}")
         return
@@ -161,8 +163,7 @@ def main(argv=None) -> None:
     work = CACHE_DIR / "unseen"
     work.mkdir(parents=True, exist_ok=True)
     rows = []
-    sets = {"more": MORE_PACKAGES, "extra": EXTRA_PACKAGES, "fourth": FOURTH_PACKAGES}
-    packages = list(sets[args.packages]) if args.packages in sets else args.packages.split(",")
+    packages = list(SETS[args.packages]) if args.packages in SETS else args.packages.split(",")
     for package in packages:
         for name, frame in frames(package):
             target = pick_target(frame)

@@ -164,12 +164,12 @@ def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
     is a headerless file's column name (``column_2``) and the first line was read as names, or when `wanted` is a
     column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...)."""
     listing = f"available columns: {columns_listing(columns)}"
+    counted = f"column_{int(wanted)}" if wanted is not None and str(wanted).isdigit() else None
     if len(columns) == 1:
         listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
-    elif (wanted is not None and str(wanted).isdigit() and f"column_{int(wanted)}" in columns
-          and all(_HEADERLESS_NAME.fullmatch(str(c)) for c in columns)):
+    elif counted in columns and all(_HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
         listing += (" (the file has no header line, so its columns are named column_1, column_2, ...: column "
-                    f"{int(wanted)} is 'column_{int(wanted)}')")
+                    f"{int(wanted)} is {counted!r})")
     elif wanted is not None and _HEADERLESS_NAME.fullmatch(str(wanted)) and not any(
             _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
         listing += (" (the first line was read as the column names: if it is data, `header` names the columns "

@@ -42,6 +42,15 @@ def test_a_constant_or_empty_column_has_no_skew():
     assert skewness(0, 0.0, 0.0) == 0.0
 
 
+def test_a_spread_too_small_to_cube_has_no_skew_and_the_column_still_trains():
+    """Hypothesis found it: values 0 and 1.5e-116 have m2 ~ 1e-232, whose cube underflows to 0, and `fit` stopped
+    with ZeroDivisionError. float64 cannot measure such a column's skew: 0, and the column is standardized."""
+    assert skewness(2, 1.1822187600084627e-232, 0.0) == 0.0
+    frame = pd.DataFrame({"num": [0.0, 1.537673e-116]})
+    pre = TablePreprocessor().fit(frame)
+    assert not pre.specs_[0].get("log") and np.isfinite(pre.transform(frame)).all()
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.floats(-1e3, 1e3, allow_nan=False), min_size=2, max_size=80), st.data())
 def test_merged_moments_are_those_of_the_whole(values, data):

@@ -56,10 +56,12 @@ def merge_moments(a: tuple[int, float, float, float], b: tuple[int, float, float
 
 
 def skewness(n: int, m2: float, m3: float) -> float:
-    """The (population) skewness ``m3 / m2 ** 1.5`` of central moment sums; 0 for a constant column."""
-    if n == 0 or not m2 > 0:
+    """The (population) skewness ``m3 / m2 ** 1.5`` of central moment sums; 0 for a constant column, and for one
+    whose spread is so small that ``m2 ** 1.5`` underflows (values of 1e-116: no skew float64 can measure)."""
+    spread = (m2 / n) ** 1.5 if n else 0.0
+    if not spread > 0:
         return 0.0
-    return float((m3 / n) / (m2 / n) ** 1.5)
+    return float((m3 / n) / spread)
 
 
 def wants_log(raw: tuple[int, float, float, float], logged: tuple[int, float, float, float]) -> bool:

@@ -87,6 +87,31 @@ def test_an_id_column_is_left_out_naming_the_flags_that_keep_it(tmp_path, capsys
 
 
 @pytest.mark.parametrize("lang, expected", [
+    ("en", "warning: {path}: column 'Unnamed: 0' is left out: it has no name in the header and a different value on "
+           "every row: a row index written with the data; name it in `--categorical` to keep it as a feature, or in "
+           "`--id-column` to carry it to the predictions."),
+    ("es", "aviso: {path}: la columna 'Unnamed: 0' se deja fuera: no tiene nombre en la cabecera y un valor distinto "
+           "en cada fila: un índice de filas escrito con los datos; nómbrela en `--categorical` para usarla como "
+           "variable, o en `--id-column` para llevarla a las predicciones."),
+])
+def test_a_row_index_written_before_the_columns_is_left_out(tmp_path, capsys, lang, expected):
+    """An Rdatasets CSV, or a frame saved by pandas' to_csv: the first column is the row index under an empty
+    header. Sorted by class, kept as a number it would be a perfect and worthless feature."""
+    frame = _frame().sort_values("label")
+    frame.index = np.random.default_rng(1).permutation(5000)[: len(frame)]
+    frame.insert(0, "", np.arange(len(frame)) % 4)  # a second unnamed column, of repeated codes: a feature
+    frame.to_csv(tmp_path / "d.csv")
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), "--lang",
+                             lang, *QUICK], capsys)
+    assert code == 0, err
+    assert expected.format(path=tmp_path / "d.csv") in err.splitlines()
+    assert _model_json(tmp_path / "m")["data"]["feature_names"] == ["Unnamed: 1", "x1", "x2", "x3"]
+    # predict reads the file with the csv module, not pandas: it names the unnamed column alike
+    assert main(["predict", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--out", str(tmp_path / "p.csv")]) == 0
+    assert len(pd.read_csv(tmp_path / "p.csv")) == len(frame)
+
+
+@pytest.mark.parametrize("lang, expected", [
     ("en", "warning: {path}: column 'cylinders' holds numbers and text (row 8: 'rotary'): read as 6 categories; "
            "name it in `--categorical` to say so, or fix the value."),
     ("es", "aviso: {path}: la columna 'cylinders' mezcla números y texto (fila 8: 'rotary'): se lee como 6 "

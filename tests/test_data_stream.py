@@ -188,6 +188,33 @@ def test_columns_are_left_out_as_in_memory_with_the_same_warnings(tmp_path, suff
     assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
 
+def test_a_row_index_written_with_the_data_is_left_out_as_in_memory(tmp_path):
+    """R's write.csv and pandas' to_csv put the row index first, under an empty header cell: distinct integers
+    (no run once the rows are shuffled) or names. Both readers name an empty header cell as pandas does
+    ('Unnamed: 0') and leave the index out; an unnamed column that repeats a value is data and stays."""
+    rng = np.random.default_rng(4)
+    n = 40
+    frame = pd.DataFrame({"x": rng.standard_normal(n), "label": ["a", "b"] * (n // 2)},
+                         index=rng.permutation(1000)[:n])  # a subset of an index, shuffled: not a row number
+    frame.to_csv(tmp_path / "ints.csv")
+    named = frame.set_axis([f"car {i}" for i in range(n)])
+    named.insert(1, "", rng.integers(0, 5, n))  # a second unnamed column, of repeated values: kept
+    named.to_csv(tmp_path / "names.csv")
+    reason = ("is left out: it has no name in the header and a different value on every row: a row index written "
+              "with the data; name it in `categorical` to keep it as a feature, or in `id_column` to carry it to the "
+              "predictions.")
+    for path, kept in ((tmp_path / "ints.csv", ["x"]), (tmp_path / "names.csv", ["x", "Unnamed: 2"])):
+        with pytest.warns(DataWarning) as memory:
+            expected = load_table(path, target="label")
+        with pytest.warns(DataWarning) as streamed:
+            found = scan_table(TableSource(path), target="label")
+        assert [str(w.message) for w in memory] == [str(w.message) for w in streamed] == [
+            f"{path}: column 'Unnamed: 0' {reason}"]
+        assert list(expected.notes["left_out"]) == list(found.notes["left_out"]) == ["Unnamed: 0"]
+        assert [spec["name"] for spec in expected.preprocessor.specs_] == kept
+        assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_wide_columns_categories_seen_once_share_unknown_as_in_memory(tmp_path, suffix):
     rng = np.random.default_rng(5)

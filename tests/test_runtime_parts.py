@@ -4,6 +4,7 @@ checks shared with `multiclass.persistence`, and the import budget (no torch, pa
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import subprocess
@@ -69,6 +70,12 @@ def test_record_and_csv_errors():
     with pytest.raises(InputError, match=r"^the CSV has no data rows\.$"):
         csv_columns("a,b\n\n")
     assert csv_columns("\ufeffa,b\n\n1,NA\n") == {"a": ["1"], "b": [None]}
+
+
+def test_an_empty_header_cell_is_named_as_pandas_names_it():
+    text = ",x,,y\n1,2,3,4\n"
+    names = ["Unnamed: 0", "x", "Unnamed: 2", "y"]
+    assert list(csv_columns(text)) == list(pd.read_csv(io.StringIO(text)).columns) == names
 
 
 def test_category_strings_follow_the_table_reader():

@@ -98,6 +98,8 @@ _TABLES = [
      "parece un identificador de fila ({n} valores distintos en {rows} filas)"),
     ("it looks like a row number (each integer from {low} to {high} once)",
      "parece un número de fila (cada entero de {low} a {high} una vez)"),
+    ("it has no name in the header and a different value on every row: a row index written with the data",
+     "no tiene nombre en la cabecera y un valor distinto en cada fila: un índice de filas escrito con los datos"),
     ("{path}: column {column} row {row}: the label is missing.",
      "{path}: columna {column}, fila {row}: falta la etiqueta."),
     ("{path}: column {column}: every label is missing; training needs labelled rows.",

@@ -28,6 +28,16 @@ WARNINGS = [
      "{path}: la columna {name} se deja fuera: parece un identificador de fila ({distinct} valores distintos en "
      "{rows} filas); nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para llevarla a las "
      "predicciones."),
+    ("{path}: column {name} is left out: it looks like a row number (each integer from {low} to {high} once); "
+     "name it in `{flag}` to keep it as a feature, or in `{id_flag}` to carry it to the predictions.",
+     "{path}: la columna {name} se deja fuera: parece un número de fila (cada entero de {low} a {high} una vez); "
+     "nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para llevarla a las predicciones."),
+    ("{path}: column {name} is left out: it has no name in the header and a different value on every row: a row "
+     "index written with the data; name it in `{flag}` to keep it as a feature, or in `{id_flag}` to carry it to "
+     "the predictions.",
+     "{path}: la columna {name} se deja fuera: no tiene nombre en la cabecera y un valor distinto en cada fila: un "
+     "índice de filas escrito con los datos; nómbrela en `{flag}` para usarla como variable, o en `{id_flag}` para "
+     "llevarla a las predicciones."),
     ("{path}: column {name} is free text, so the table is read as text (TF-IDF), as `{flag}` {same} asks; name it "
      "in `{categorical}` to one-hot encode it instead.",
      "{path}: la columna {name} es texto libre, así que la tabla se lee como texto (TF-IDF), como pide `{flag}` "

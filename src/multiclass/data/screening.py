@@ -8,7 +8,11 @@ A column is left out, with a `DataWarning` naming it, when
   column per row that the network can only memorise (the ecoli sequence names cost 5 macro-F1 points); or an
   integer column holding each integer of a run ``lo, lo + 1, ..., lo + rows - 1`` exactly once: a row number.
   Float columns are never identifiers (a measurement can be unique per row), and neither is a table of fewer
-  than `ID_MIN_ROWS` rows, where uniqueness says nothing.
+  than `ID_MIN_ROWS` rows, where uniqueness says nothing;
+- it is *a row index written out*: a column with no name in the header (pandas calls it ``Unnamed: 0``) holding
+  integers or text, a different value on every row -- what R's ``write.csv`` and pandas' ``to_csv`` put first
+  (every Rdatasets CSV has one). Kept as a number it is no row number once the rows are shuffled or split, and a
+  file sorted by class makes it a perfect and worthless feature (COUNT's titanic, sorted by class: 1.000).
 
 A column named in ``categorical`` is always kept (the user said what it is); ``ignore`` and ``id_column`` already
 leave columns out. The decision needs, per column, its row and present counts, its type, its distinct values and,
@@ -18,6 +22,7 @@ scan's counts (`multiclass.data.stream.scan`).
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,12 +32,16 @@ import pandas as pd
 from multiclass.exceptions import DataError, DataWarning
 from multiclass.data.columns import category_values, infer_column_type
 
-__all__ = ["ID_FRACTION", "ID_MIN_ROWS", "ColumnFacts", "column_facts", "left_out_reason", "no_features_error",
-           "screen_columns", "warn_left_out"]
+__all__ = ["ID_FRACTION", "ID_MIN_ROWS", "ColumnFacts", "column_facts", "counts_distinct", "is_unnamed",
+           "left_out_reason", "no_features_error", "screen_columns", "warn_left_out"]
 
 ID_FRACTION = 0.95  # distinct values / rows from which a text column is an identifier (ecoli's names: 336/336)
 ID_MIN_ROWS = 20  # below this many rows, every column of a small table may be unique by chance
 MISSING_REASON = "every value is missing"
+ROW_INDEX_REASON = "it has no name in the header and a different value on every row: a row index written with the data"
+# A header cell left empty: pandas names it "Unnamed: <position>" (with "_level_<n>" under a multi-line header),
+# the streamed reader (pyarrow) keeps it "".
+_UNNAMED = re.compile(r"(Unnamed: \d+(_level_\d+)?)?")
 KEEP_HINT = "name it in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions"
 
 
@@ -50,6 +59,8 @@ class ColumnFacts:
         Distinct present values (None: not counted, e.g. a float column).
     integer_range : (int, int) or None
         ``(min, max)`` of an integer column without missing values; None for anything else.
+    unnamed : bool
+        Whether the column has no name in the header (`is_unnamed`).
     """
 
     n_rows: int
@@ -57,6 +68,12 @@ class ColumnFacts:
     kind: str
     n_distinct: int | None = None
     integer_range: tuple[int, int] | None = None
+    unnamed: bool = False
+
+
+def is_unnamed(name: str) -> bool:
+    """Whether a column's header cell was empty (``""``, or pandas' ``Unnamed: 3``)."""
+    return _UNNAMED.fullmatch(str(name)) is not None
 
 
 def is_row_number_candidate(n_rows: int, integer_range: tuple[int, int] | None) -> bool:
@@ -64,10 +81,19 @@ def is_row_number_candidate(n_rows: int, integer_range: tuple[int, int] | None) 
     return integer_range is not None and n_rows >= ID_MIN_ROWS and integer_range[1] - integer_range[0] + 1 == n_rows
 
 
+def counts_distinct(name: str, n_rows: int, integer_range: tuple[int, int] | None) -> bool:
+    """Whether the rule needs the distinct values of an integer column (`integer_range` not None): a row-number
+    candidate, or one without a name (a written-out row index)."""
+    return integer_range is not None and (is_unnamed(name) or is_row_number_candidate(n_rows, integer_range))
+
+
 def left_out_reason(facts: ColumnFacts) -> str | None:
     """Why the column is left out (the end of the warning), or None to keep it."""
     if facts.n_present == 0:
         return MISSING_REASON
+    if (facts.unnamed and facts.n_rows >= 2 and facts.n_distinct == facts.n_rows
+            and (facts.kind == "categorical" or facts.integer_range is not None)):
+        return ROW_INDEX_REASON
     if facts.n_rows < ID_MIN_ROWS:
         return None
     if facts.kind == "categorical" and facts.n_distinct is not None and facts.n_distinct >= ID_FRACTION * facts.n_rows:
@@ -100,10 +126,10 @@ def column_facts(series: pd.Series, name: str) -> ColumnFacts:
     kind = infer_column_type(series, name)
     integer = pd.api.types.is_integer_dtype(series) and not pd.api.types.is_bool_dtype(series)
     integer_range = (int(series.min()), int(series.max())) if integer and n_present == len(series) else None
-    counted = kind == "categorical" or is_row_number_candidate(len(series), integer_range)
+    counted = kind == "categorical" or counts_distinct(name, len(series), integer_range)
     # distinct as the category strings the loader would make (3 and 3.0 are one), as the streamed scan counts them
     n_distinct = len({v for v in category_values(series) if v is not None}) if counted else None
-    return ColumnFacts(len(series), n_present, kind, n_distinct, integer_range)
+    return ColumnFacts(len(series), n_present, kind, n_distinct, integer_range, is_unnamed(name))
 
 
 def screen_columns(frame: pd.DataFrame, columns: Sequence[str], *, keep: Sequence[str] = (),

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from multiclass.data.dataset import Dataset
+from multiclass.data.screening import ROW_INDEX_REASON
 
 __all__ = ["RARE_ROWS", "summarize_dataset", "summarize_scan", "summary_lines"]
 
@@ -130,6 +131,8 @@ _REASONS_ES = (
      "parece un identificador de fila ({0} valores distintos en {1} filas)"),
     (re.compile(r"it looks like a row number \(each integer from (-?\d+) to (-?\d+) once\)"),
      "parece un número de fila (cada entero de {0} a {1} una vez)"),
+    (re.compile(re.escape(ROW_INDEX_REASON)),
+     "no tiene nombre en la cabecera y un valor distinto en cada fila: un índice de filas escrito con los datos"),
 )
 
 

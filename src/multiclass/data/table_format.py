@@ -31,7 +31,7 @@ from multiclass.exceptions import ConfigError
 from multiclass.data.csv_checks import open_text_head
 
 __all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "format_load_options",
-           "given_formats", "has_table_extension", "looks_like_table", "sniff_format", "split_fields"]
+           "given_formats", "has_table_extension", "header_names", "looks_like_table", "sniff_format", "split_fields"]
 
 TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})  # a table by its name alone
 _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")
@@ -90,6 +90,13 @@ class TableFormat:
     def note(self) -> dict:
         """What `Dataset.notes["format"]` records (JSON-able)."""
         return {"sep": self.sep, "header": self.header, "decimal": self.decimal}
+
+
+def header_names(fields: Sequence[str]) -> list[str]:
+    """The column names of a header line's `fields`: an empty cell is named ``Unnamed: <position from 0>``, as
+    pandas names it, so the in-memory, streamed and torch-free readers give a column one name (a model trained on
+    an R or pandas CSV, whose first column is the row index under an empty header, reads the same file back)."""
+    return [field if field != "" else f"Unnamed: {position}" for position, field in enumerate(fields)]
 
 
 def split_fields(line: str, sep: str) -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES, is_blank
+from multiclass.data.table_format import header_names
 from multiclass.runtime.values import InputError
 
 __all__ = ["NA_STRINGS", "arrow_columns", "columns_from_mapping", "csv_columns", "record_columns"]
@@ -66,8 +67,8 @@ def csv_columns(text: str, *, delimiter: str = ",", na_values=None,
     Raises
     ------
     InputError
-        No header, a duplicated or empty column name, a record with more or fewer fields than the header, an
-        unclosed quote, or no data rows.
+        No header, a duplicated column name (an empty one is named as pandas names it), a record with more or
+        fewer fields than the header, an unclosed quote, or no data rows.
     """
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter, strict=True)
     rows: list[list[str]] = []
@@ -77,7 +78,7 @@ def csv_columns(text: str, *, delimiter: str = ",", na_values=None,
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue  # pandas skips blank lines
             if header is None:
-                header = record
+                header = header_names(record)  # an empty cell is 'Unnamed: <i>', as the training readers name it
                 if len(set(header)) != len(header):
                     name = next(n for i, n in enumerate(header) if n in header[:i])
                     raise InputError(f"line {reader.line_num}: the column name appears twice.",

@@ -35,7 +35,8 @@ from multiclass.data.preprocessing import is_positive_int
 from multiclass.data.screening import (
     ID_FRACTION,
     ColumnFacts,
-    is_row_number_candidate,
+    counts_distinct,
+    is_unnamed,
     left_out_reason,
     no_features_error,
     warn_left_out,
@@ -184,9 +185,9 @@ def _screen(source, pieces, features, categorical, columns, gather) -> tuple[lis
     """`multiclass.data.screening.screen_columns` on the scans: (features kept, {name: reason} left out)."""
     n_rows = {name: scan.n_present + scan.n_missing for name, scan in columns.items()}
     candidates = [n for n in features if n not in categorical
-                  and is_row_number_candidate(n_rows[n], columns[n].integer_range)]
+                  and counts_distinct(n, n_rows[n], columns[n].integer_range)]
     distinct = {}
-    if candidates:  # integers spanning exactly n_rows values: are they distinct? (counted, for these only)
+    if candidates:  # integers spanning exactly n_rows values, or unnamed: are they distinct? (counted, for these only)
         recounted = _recount(source, pieces, candidates)
         merged = _merge_all([({}, r, LabelScan()) for r in (gather(recounted) if gather is not None else [recounted])])
         distinct = {n: None if s.categories is None else len(s.categories) for n, s in merged[1].items()}
@@ -202,7 +203,7 @@ def _screen(source, pieces, features, categorical, columns, gather) -> tuple[lis
                 overflowing = scan.overflow and column_scan.MAX_DISTINCT >= ID_FRACTION * n_rows[name]
                 n_distinct = column_scan.MAX_DISTINCT + 1 if overflowing else (
                     None if scan.overflow else len(scan.categories))
-            facts = ColumnFacts(n_rows[name], scan.n_present, kind, n_distinct, scan.integer_range)
+            facts = ColumnFacts(n_rows[name], scan.n_present, kind, n_distinct, scan.integer_range, is_unnamed(name))
             reason = left_out_reason(facts)
         if reason is None:
             kept.append(name)

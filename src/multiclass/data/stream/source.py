@@ -18,7 +18,7 @@ same column functions (`multiclass.data.columns`) and the same `TablePreprocesso
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
-from multiclass.data.table_format import WHITESPACE, TableFormat, looks_like_table, sniff_format
+from multiclass.data.table_format import WHITESPACE, TableFormat, header_names, looks_like_table, sniff_format
 from multiclass.data.stream.shards import COMPRESSION, DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
@@ -175,6 +175,9 @@ class TableSource:
             if "Empty CSV file" in str(error):
                 raise DataError(f"{shard}: the file is empty (no header line).") from None
             raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
+        if "" in names:  # named as pandas names them, and read by those names from here on
+            names = header_names(names)
+            self.formats[index] = replace(fmt, names=tuple(names))
         return names
 
     def _csv_options(self, index: int, columns: Sequence[str] | None) -> dict:

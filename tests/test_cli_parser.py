@@ -58,6 +58,33 @@ def test_a_path_that_names_nothing_is_said_before_the_library_is_imported(tmp_pa
     assert result["stderr"].startswith(message) and result["stderr"].count("\n") == 1
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["train", "d.csv", "--target", "Species", "--out", "m"],
+     "error: d.csv: target column 'Species' not found; available columns: 'sepal', 'petal', 'species'."),
+    (["train", "d.csv", "--target", "Species", "--out", "m", "--lang", "es"],
+     "error: d.csv: no se encuentra la columna objetivo 'Species'; columnas disponibles: 'sepal', 'petal', "
+     "'species'."),
+    (["sweep", "d.csv", "--target", "y", "--grid", "lr=0.1"], "error: d.csv: target column 'y' not found"),
+    (["audit", "d.csv", "--target", "y", "--out", "a"], "error: d.csv: target column 'y' not found"),
+    (["train", "h.csv", "--target", "3", "--out", "m"],
+     "error: h.csv: target column '3' not found; available columns: 'column_1', 'column_2', 'column_3' (the file has "
+     "no header line, so its columns are named column_1, column_2, ...: column 3 is 'column_3')."),
+    (["train", "s.txt", "--target", "y", "--sep", "tab", "--out", "m"],
+     "error: s.txt: target column 'y' not found; available columns: 'a;b', 'label'."),
+])
+def test_a_target_that_is_no_column_is_said_before_the_library_is_imported(tmp_path, argv, message):
+    """The commonest first mistake, a mistyped `--target`, is said at once, in the reader's words, from the
+    file's first line (`multiclass.data.column_names`): nothing heavy is imported."""
+    (tmp_path / "d.csv").write_text("sepal,petal,species\n1.0,2.0,a\n1.5,2.5,b\n")
+    (tmp_path / "h.csv").write_text("1.5,0.5,a\n2.5,0.7,b\n")
+    (tmp_path / "s.txt").write_text("a;b\tlabel\n1;2\tx\n")
+    done = subprocess.run([sys.executable, "-c", _PROBE_ERRORS, *argv], capture_output=True, text=True, timeout=60,
+                          check=True, cwd=tmp_path)
+    result = json.loads(done.stdout)
+    assert result["code"] == 2 and result["loaded"] == []
+    assert result["stderr"].startswith(message) and result["stderr"].count("\n") == 1
+
+
 _PROBE_ERRORS = """
 import contextlib, io, json, sys
 from multiclass.cli import main

@@ -71,9 +71,6 @@ def _pick(args, names) -> dict:
 def _read_options(args) -> dict:
     """The reader's options of the flags: the table format ones only when given (they apply to tables alone)."""
     formats = {name: getattr(args, name, None) for name in _FORMAT_OPTIONS}
-    sep = formats.get("sep")
-    if sep is not None:
-        formats["sep"] = {"\\t": "\t", "tab": "\t", "space": " "}.get(sep, sep)
     return {**_pick(args, _READ_OPTIONS), **{k: v for k, v in formats.items() if v is not None}}
 
 

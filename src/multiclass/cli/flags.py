@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from multiclass.cli.values import class_weight, hidden_widths, int_in, number_in, recall_targets, str_list
+from multiclass.cli.values import class_weight, hidden_widths, int_in, number_in, recall_targets, str_list, table_sep
 from multiclass.engine.options import COMPILE_STEP, ENGINES, PRECISIONS
 
 __all__ = ["AUDIT_FILTERS", "AUDIT_RANKINGS", "DATA_KINDS", "FOLD_ENGINES", "GRID_KEY_NAMES", "MAX_BOOTSTRAP", "MAX_COUNT", "MAX_LR", "MAX_ROWS", "MAX_SEED", "MONITOR_HELP", "RECIPE_NAMES", "RUNTIMES", "add_critical", "add_data_options", "add_decision_options", "add_details", "add_report_options", "add_stream_options", "add_train_options"]
@@ -55,7 +55,7 @@ def add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None
         group.add_argument("--na-values", type=lambda text: ("", *str_list(text)), metavar="TEXTS",
                            help="the only texts that mean a missing value, comma-separated (an empty cell always "
                                 "does); --na-values '' keeps a class named NA")
-        group.add_argument("--sep", help="the field delimiter of a text table, e.g. ';' or '\\t' (default: read off "
+        group.add_argument("--sep", type=table_sep, help="the field delimiter of a text table, e.g. ';' or '\\t' (default: read off "
                                          "the first lines: , ; tab | or runs of blanks)")
         group.add_argument("--no-header", dest="header", action="store_const", const=False, default=None,
                            help="the table's first line is data, not column names (default: told from the content)")

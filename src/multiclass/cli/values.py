@@ -38,6 +38,11 @@ def hidden_widths(text: str) -> tuple[int, ...]:
     return widths
 
 
+def table_sep(text: str) -> str:
+    """An argparse type: a table's delimiter, with the words a shell makes easier (``\\t``, ``tab``, ``space``)."""
+    return {"\\t": "\t", "tab": "\t", "space": " "}.get(text, text)
+
+
 def str_list(text: str) -> tuple[str, ...]:
     """'a, b,' -> ('a', 'b')."""
     return tuple(part.strip() for part in text.split(",") if part.strip())

@@ -9,7 +9,7 @@ from multiclass.lazy import lazy_face
 
 _EXPORTS = {
     "Dataset": "multiclass.data.dataset:Dataset",
-    "columns_listing": "multiclass.data.table_io:columns_listing",
+    "columns_listing": "multiclass.data.column_names:columns_listing",
     "KINDS": "multiclass.data.dataset:KINDS",
     "Preprocessor": "multiclass.data.preprocessing:Preprocessor",
     "ScalePreprocessor": "multiclass.data.preprocessing:ScalePreprocessor",

@@ -16,7 +16,7 @@ import pandas as pd
 
 from multiclass.data.screening import column_facts, left_out_reason
 from multiclass.data.table_format import FORMAT_OPTIONS, TableFormat, given_formats, sniff_format
-from multiclass.data.table_io import DELIMITERS, missing_value_options
+from multiclass.data.table_io import missing_value_options
 from multiclass.exceptions import ConfigError, DataError, DataWarning
 
 __all__ = ["FREE_TEXT_MIN_WORDS", "free_text_columns", "read_free_text"]
@@ -53,7 +53,7 @@ def _format(path: Path, formats: dict) -> TableFormat | None:
     """How the table at `path` is written (`formats` given, the rest read off it), or None when that cannot be told
     (the table's reader then says why)."""
     try:
-        return sniff_format(path, default_sep=DELIMITERS.get(path.suffix.lower(), ""), **formats)
+        return sniff_format(path, **formats)
     except (OSError, ValueError, DataError, ConfigError):
         return None
 

@@ -30,7 +30,8 @@ from multiclass.skew import central_moments, signed_log, standardization
 from multiclass.data.columns import (bool_values, category_values, infer_column_type, kept_categories, numeric_values,
                                      warn_codes)
 from multiclass.data.table_format import format_load_options, given_formats
-from multiclass.data.table_io import columns_listing, available_columns, read_table
+from multiclass.data.column_names import available_columns, columns_listing
+from multiclass.data.table_io import read_table
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes, labelled_rows
 from multiclass.data.pixels import apply_pixel_scale, column_stats, pixel_divisor, pixel_note

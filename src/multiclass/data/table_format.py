@@ -31,10 +31,11 @@ from multiclass.exceptions import ConfigError
 from multiclass.data.csv_checks import open_text_head
 
 __all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "format_load_options",
-           "given_formats", "has_table_extension", "header_names", "looks_like_table", "sniff_format", "split_fields"]
+           "extension_sep", "given_formats", "has_table_extension", "header_names", "looks_like_table", "sniff_format", "split_fields"]
 
 TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})  # a table by its name alone
 _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")
+_EXTENSION_SEPS = {".csv": ",", ".tsv": "\t"}  # the delimiter a file's extension names
 SNIFF_BYTES = 64 * 1024  # enough lines for csv.Sniffer to see the pattern, small enough to read instantly
 SNIFF_LINES = 200  # lines of the sample parsed for the header and decimal-mark decisions
 WHITESPACE = "whitespace"  # the `sep` of a table whose fields are separated by runs of spaces or tabs
@@ -191,8 +192,15 @@ def looks_like_table(path: str | Path) -> bool:
     return len(widths) == 1 and widths.pop() >= 2
 
 
-def sniff_format(path: str | Path, *, default_sep: str = "", sep: str | None = None, header: bool | None = None,
-                 names: Sequence[str] | None = None) -> TableFormat:
+def extension_sep(path: str | Path) -> str:
+    """The delimiter the file's extension names (``.csv`` comma, ``.tsv`` tab, compressed or not: ``a.tsv.gz``);
+    "" for any other."""
+    suffixes = [s.lower() for s in Path(path).suffixes if s.lower() not in _COMPRESSIONS]
+    return _EXTENSION_SEPS.get(suffixes[-1], "") if suffixes else ""
+
+
+def sniff_format(path: str | Path, *, default_sep: str | None = None, sep: str | None = None,
+                 header: bool | None = None, names: Sequence[str] | None = None) -> TableFormat:
     """The `TableFormat` of a delimited text file: `sep`, `header` and `names` as given, the rest read off its
     first lines (see the module docstring).
 
@@ -203,6 +211,7 @@ def sniff_format(path: str | Path, *, default_sep: str = "", sep: str | None = N
     """
     _check_options(sep, header, names)
     lines = _sample_lines(Path(path))
+    default_sep = extension_sep(path) if default_sep is None else default_sep
     sep = WHITESPACE if sep == r"\s+" else (sep or _guess_sep(lines, default_sep))
     rows = [split_fields(line, sep) for line in lines]
     decimal = _guess_decimal(rows, sep)

@@ -4,10 +4,8 @@ errors naming the file, the line and what is wrong. Typing and preprocessing are
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -16,8 +14,7 @@ from multiclass.data.csv_checks import check_ragged, check_unique_names, header_
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import TableFormat, sniff_format
 
-__all__ = ["EXACT_FLOATS", "available_columns", "blanks_missing", "columns_listing", "missing_value_options",
-           "read_table"]
+__all__ = ["EXACT_FLOATS", "blanks_missing", "missing_value_options", "read_table"]
 
 
 def _exact_float_options() -> dict[str, str]:
@@ -38,11 +35,6 @@ def _exact_float_options() -> dict[str, str]:
 EXACT_FLOATS: dict[str, str] = _exact_float_options()
 
 _COMPRESSION = (".gz", ".bz2", ".zip", ".xz", ".zst")
-DELIMITERS = {".csv": ",", ".tsv": "\t"}
-
-
-def columns_listing(columns: Sequence[Any]) -> str:
-    return ", ".join(repr(str(c)) for c in columns)
 
 
 def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str | None = None,
@@ -84,7 +76,7 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
                 raise ConfigError(f"`sep`, `header` and `names` apply to delimited text files; {path} is Parquet.")
             frame = pd.read_parquet(path)
         else:
-            frame, fmt = _read_delimited(path, ext, string_columns, sep, header, names, na_values, label_column)
+            frame, fmt = _read_delimited(path, string_columns, sep, header, names, na_values, label_column)
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         if isinstance(exc, (DataError, ConfigError)):
             raise
@@ -103,10 +95,10 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
     return frame
 
 
-def _read_delimited(path: Path, ext: str, string_columns: Sequence[str], sep, header, names, na_values=None,
+def _read_delimited(path: Path, string_columns: Sequence[str], sep, header, names, na_values=None,
                     label_column: str | None = None) -> tuple[pd.DataFrame, TableFormat]:
     scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
-    fmt = sniff_format(path, default_sep=DELIMITERS.get(ext, ""), sep=sep, header=header, names=names)
+    fmt = sniff_format(path, sep=sep, header=header, names=names)
     first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
@@ -154,27 +146,6 @@ def blanks_missing(frame: pd.DataFrame, text_columns: Sequence[str] = ()) -> Non
             if numbers.notna().sum() == column.notna().sum():
                 column = numbers
         frame[name] = column
-
-
-_HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's names of a headerless file's columns
-
-
-def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
-    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, when `wanted`
-    is a headerless file's column name (``column_2``) and the first line was read as names, or when `wanted` is a
-    column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...)."""
-    listing = f"available columns: {columns_listing(columns)}"
-    counted = f"column_{int(wanted)}" if wanted is not None and str(wanted).isdigit() else None
-    if len(columns) == 1:
-        listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
-    elif counted in columns and all(_HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
-        listing += (" (the file has no header line, so its columns are named column_1, column_2, ...: column "
-                    f"{int(wanted)} is {counted!r})")
-    elif wanted is not None and _HEADERLESS_NAME.fullmatch(str(wanted)) and not any(
-            _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
-        listing += (" (the first line was read as the column names: if it is data, `header` names the columns "
-                    "column_1, column_2, ...)")
-    return listing
 
 
 # --- the preprocessor ---------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.labels import errors_about, labelled_rows
-from multiclass.data.table import available_columns, read_table
+from multiclass.data.column_names import available_columns
+from multiclass.data.table import read_table
 from multiclass.data.table_format import format_load_options
 from multiclass.data.text_folder import read_text_folder
 

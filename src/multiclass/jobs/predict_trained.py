@@ -22,7 +22,8 @@ from multiclass.atomic import open_atomic
 from multiclass.conformal.stored import NO_SETS
 from multiclass.data.labels import decode_labels
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS
-from multiclass.data.table_io import columns_listing, read_table
+from multiclass.data.column_names import columns_listing
+from multiclass.data.table_io import read_table
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.jobs.evaluate import row_chunks
 from multiclass.jobs.inputs import load_for_model, model_scan, model_source, wants_stream

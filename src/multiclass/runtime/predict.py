@@ -30,7 +30,6 @@ __all__ = ["SMALL_TABLE_BYTES", "check_top_k", "is_small_table", "predictions_of
 # Tables up to this size are parsed by the csv module (about 1 s per 4 MiB of cells on one core): below it,
 # importing pandas and multiclass.data (~2.5 s of CPU) would cost more than it saves.
 SMALL_TABLE_BYTES = 4 * 2**20
-_DELIMITERS = {".csv": ",", ".tsv": "\t"}
 _TEXT_TABLES = (".csv", ".tsv", ".txt")
 
 
@@ -65,7 +64,7 @@ def _simple_format(path: Path, model: RuntimeModel):
     reads it alike (one delimiter character, a header line, a decimal point); else None."""
     from multiclass.data.table_format import WHITESPACE, sniff_format
 
-    fmt = sniff_format(path, default_sep=_DELIMITERS.get(path.suffix.lower(), ""), **_format_options(model))
+    fmt = sniff_format(path, **_format_options(model))
     simple = fmt.sep != WHITESPACE and fmt.header and fmt.names is None and fmt.decimal == "."
     return fmt if simple else None
 

@@ -41,7 +41,8 @@ from multiclass.data.screening import (
     no_features_error,
     warn_left_out,
 )
-from multiclass.data.table import TablePreprocessor, available_columns
+from multiclass.data.column_names import available_columns
+from multiclass.data.table import TablePreprocessor
 from multiclass.data.stream import column_scan
 from multiclass.data.stream.column_scan import MAX_DISTINCT, ColumnScan
 from multiclass.data.stream.labels import LabelScan, fit_labels, located

@@ -31,11 +31,10 @@ from multiclass.exceptions import DataError
 from multiclass.data.csv_checks import check_unique_names
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import WHITESPACE, TableFormat, header_names, looks_like_table, sniff_format
-from multiclass.data.stream.shards import COMPRESSION, DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
+from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
 
-DELIMITERS = {".csv": ",", ".tsv": "\t"}  # the extension's delimiter, as the in-memory reader's
 # Bytes per CSV block: pyarrow parses a block at a time; 8 MiB holds ~100k short rows, and bounds a batch's size.
 _CSV_BLOCK_BYTES = 8 * 2**20
 
@@ -160,10 +159,7 @@ class TableSource:
 
     def _csv_header(self, index: int) -> list[str]:
         shard = self.shards[index]
-        suffixes = [s.lower() for s in shard.suffixes]
-        compressed = bool(suffixes) and suffixes[-1] in COMPRESSION
-        ext = suffixes[-2] if compressed and len(suffixes) > 1 else (suffixes[-1] if suffixes else "")
-        self.formats[index] = fmt = sniff_format(shard, default_sep=DELIMITERS.get(ext, ""), **self._format_options)
+        self.formats[index] = fmt = sniff_format(shard, **self._format_options)
         if fmt.names is not None:
             return list(fmt.names)
         if fmt.sep == WHITESPACE:

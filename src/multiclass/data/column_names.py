@@ -1,0 +1,74 @@
+"""A table file's column names, read with the standard library alone, and the listing that errors give of them.
+
+`file_column_names` reads the names the table readers will give a delimited text file (its sniffed format, an
+empty header cell named as pandas names it) from its first line, so that the command line says a mistyped
+`--target` before it imports pandas or torch -- at once, not four seconds later -- in the readers' own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from multiclass.exceptions import DataError
+from multiclass.data.csv_checks import header_fields
+from multiclass.data.table_format import has_table_extension, header_names, sniff_format
+
+__all__ = ["available_columns", "check_target_column", "columns_listing", "file_column_names"]
+
+_HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's names of a headerless file's columns
+_PARQUET = (".parquet", ".pq")
+
+
+def columns_listing(columns: Sequence[Any]) -> str:
+    return ", ".join(repr(str(c)) for c in columns)
+
+
+def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
+    """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, when `wanted`
+    is a headerless file's column name (``column_2``) and the first line was read as names, or when `wanted` is a
+    column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...)."""
+    listing = f"available columns: {columns_listing(columns)}"
+    counted = f"column_{int(wanted)}" if wanted is not None and str(wanted).isdigit() else None
+    if len(columns) == 1:
+        listing += " (the file was read as one column: is its delimiter one of , ; tab |?)"
+    elif counted in columns and all(_HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
+        listing += (" (the file has no header line, so its columns are named column_1, column_2, ...: column "
+                    f"{int(wanted)} is {counted!r})")
+    elif wanted is not None and _HEADERLESS_NAME.fullmatch(str(wanted)) and not any(
+            _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
+        listing += (" (the first line was read as the column names: if it is data, `header` names the columns "
+                    "column_1, column_2, ...)")
+    return listing
+
+
+def file_column_names(path: str | Path, *, sep: str | None = None, header: bool | None = None,
+                      names: Sequence[str] | None = None) -> list[str] | None:
+    """The column names the table readers give the delimited text file `path` (its extension says it is a table),
+    or None where they cannot be told without them: Parquet, a zip or zst file, a file that is not UTF-8 or not
+    valid CSV, a first line with control characters (the reader then says what is wrong)."""
+    path = Path(path)
+    if not (path.is_file() and has_table_extension(path)):
+        return None
+    if any(suffix.lower() in _PARQUET for suffix in path.suffixes):
+        return None
+    try:
+        fmt = sniff_format(path, sep=sep, header=header, names=names)
+        if fmt.names is not None:
+            return list(fmt.names)
+        fields = header_fields(path, fmt.sep)
+    except (OSError, ValueError, DataError):  # UnicodeDecodeError is a ValueError; a bad option: the reader says
+        return None
+    if not fields or any(ord(ch) < 32 and ch != "\t" for field in fields for ch in field):
+        return None  # no header, or bytes that are no text: the reader names what is wrong
+    return header_names(fields)
+
+
+def check_target_column(path: str | Path, target: str, **formats) -> None:
+    """Raise DataError, as the table readers word it, when the delimited text file `path` has no column `target`
+    (`formats`: ``sep``, ``header``, ``names``); say nothing when its names cannot be told (`file_column_names`)."""
+    columns = file_column_names(path, **formats)
+    if columns is not None and target not in columns:
+        raise DataError(f"{path}: target column {target!r} not found; {available_columns(columns, target)}.")

@@ -216,6 +216,32 @@ def test_a_row_index_written_with_the_data_is_left_out_as_in_memory(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_integer_column_named_as_an_identifier_is_left_out_as_in_memory(tmp_path, suffix):
+    """A file split or sampled before it reaches us keeps its ids but no run of them: an integer column named as an
+    identifier (`has_id_name`) with a different value on every row is left out; unique integers under another
+    name (a count, a price in cents) are a feature, and so is an id column that repeats (a customer's rows)."""
+    rng = np.random.default_rng(6)
+    n = 40
+    frame = pd.DataFrame({
+        "PassengerId": rng.permutation(900)[:n] + 1,  # a sample of ids: distinct, no run
+        "customer_id": rng.integers(0, 10, n),  # repeats: several rows per customer, kept
+        "cents": rng.permutation(10_000)[:n],  # distinct, no run, not an id's name: kept
+        "Kid": rng.permutation(900)[:n],  # a word ending in "id": kept
+        "label": ["a", "b"] * (n // 2),
+    })
+    path = write(frame, tmp_path / f"ids{suffix}")
+    with pytest.warns(DataWarning) as memory:
+        expected = load_table(path, target="label")
+    with pytest.warns(DataWarning) as streamed:
+        found = scan_table(TableSource(path), target="label")
+    assert [str(w.message) for w in memory] == [str(w.message) for w in streamed] == [
+        f"{path}: column 'PassengerId' is left out: it looks like a row identifier (40 distinct values in 40 rows); "
+        "name it in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions."]
+    assert [spec["name"] for spec in expected.preprocessor.specs_] == ["customer_id", "cents", "Kid"]
+    assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_a_wide_columns_categories_seen_once_share_unknown_as_in_memory(tmp_path, suffix):
     rng = np.random.default_rng(5)
     streets = [f"st{i}" for i in rng.integers(0, 30, 90)] + [f"lane{i}" for i in range(10)]  # 10 seen once

@@ -36,7 +36,6 @@ from multiclass.data.screening import (
     ID_FRACTION,
     ColumnFacts,
     counts_distinct,
-    is_unnamed,
     left_out_reason,
     no_features_error,
     warn_left_out,
@@ -188,7 +187,7 @@ def _screen(source, pieces, features, categorical, columns, gather) -> tuple[lis
     candidates = [n for n in features if n not in categorical
                   and counts_distinct(n, n_rows[n], columns[n].integer_range)]
     distinct = {}
-    if candidates:  # integers spanning exactly n_rows values, or unnamed: are they distinct? (counted, for these only)
+    if candidates:  # integers that may identify rows (`counts_distinct`): are they distinct? (counted, for these only)
         recounted = _recount(source, pieces, candidates)
         merged = _merge_all([({}, r, LabelScan()) for r in (gather(recounted) if gather is not None else [recounted])])
         distinct = {n: None if s.categories is None else len(s.categories) for n, s in merged[1].items()}
@@ -204,7 +203,7 @@ def _screen(source, pieces, features, categorical, columns, gather) -> tuple[lis
                 overflowing = scan.overflow and column_scan.MAX_DISTINCT >= ID_FRACTION * n_rows[name]
                 n_distinct = column_scan.MAX_DISTINCT + 1 if overflowing else (
                     None if scan.overflow else len(scan.categories))
-            facts = ColumnFacts(n_rows[name], scan.n_present, kind, n_distinct, scan.integer_range, is_unnamed(name))
+            facts = ColumnFacts(n_rows[name], scan.n_present, kind, n_distinct, scan.integer_range, name)
             reason = left_out_reason(facts)
         if reason is None:
             kept.append(name)

@@ -189,6 +189,8 @@ def peer_features(meta: dict):
         frame[target] = pd.read_csv(path, usecols=[target], dtype=str, keep_default_na=False,
                                     na_values=list(LABEL_NA_VALUES))[target]
         X = frame.drop(columns=[target])
+        # True/False columns as 1/0: SimpleImputer refuses a bool dtype (Ecdat's Treatment, coin's photocar)
+        X = X.astype({c: float for c in X.columns if X[c].dtype == bool})
         return (X["text"].fillna("") if kind == "text" else X), frame[target].to_numpy()
 
     if kind == "text":

@@ -69,11 +69,16 @@ def test_a_path_that_names_nothing_is_said_before_the_library_is_imported(tmp_pa
     (["train", "h.csv", "--target", "3", "--out", "m"],
      "error: h.csv: target column '3' not found; available columns: 'column_1', 'column_2', 'column_3' (the file has "
      "no header line, so its columns are named column_1, column_2, ...: column 3 is 'column_3')."),
+    (["train", "d.csv", "--target", "species", "--ignore", "Petal", "--out", "m"],
+     "error: `--ignore` must name columns of d.csv; got 'Petal'. Available columns: 'sepal', 'petal', 'species'."),
+    (["train", "d.csv", "--target", "species", "--categorical", "sepal,Petal", "--out", "m", "--lang", "es"],
+     "error: `--categorical` debe nombrar columnas de d.csv; se recibió 'Petal'. Columnas disponibles: 'sepal', "
+     "'petal', 'species'."),
     (["train", "s.txt", "--target", "y", "--sep", "tab", "--out", "m"],
      "error: s.txt: target column 'y' not found; available columns: 'a;b', 'label'."),
 ])
 def test_a_target_that_is_no_column_is_said_before_the_library_is_imported(tmp_path, argv, message):
-    """The commonest first mistake, a mistyped `--target`, is said at once, in the reader's words, from the
+    """The commonest first mistake, a mistyped `--target` (or `--ignore`, `--categorical` name), is said at once, in the reader's words, from the
     file's first line (`multiclass.data.column_names`): nothing heavy is imported."""
     (tmp_path / "d.csv").write_text("sepal,petal,species\n1.0,2.0,a\n1.5,2.5,b\n")
     (tmp_path / "h.csv").write_text("1.5,0.5,a\n2.5,0.7,b\n")

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from multiclass.data.column_names import check_target_column, file_column_names
+from multiclass.data import load_table
+from multiclass.data.column_names import check_named_columns, file_column_names
 from multiclass.data.table_io import read_table
-from multiclass.exceptions import DataError
+from multiclass.exceptions import ConfigError, DataError
 
 FILES = [
     ("a.csv", "a,b,label\n1,2,x\n3,4,y\n", {}),
@@ -47,20 +48,26 @@ def test_a_compressed_csv_is_read_and_what_cannot_be_told_is_none(tmp_path):
     (tmp_path / "bytes.csv").write_bytes(b"\x00\x01\x02 not a table")
     for other in ("p.parquet", "latin.csv", "notes.md", "missing.csv", "bytes.csv"):
         assert file_column_names(tmp_path / other) is None
-        check_target_column(tmp_path / other, "nothing")  # the reader says what is wrong, not this check
+        check_named_columns(tmp_path / other, "nothing", ignore=["x"])  # the reader says what is wrong, not this check
 
 
 def test_a_missing_target_is_said_in_the_readers_words(tmp_path):
     path = tmp_path / "d.csv"
     path.write_text("sepal,species\n1,a\n")
     with pytest.raises(DataError) as early:
-        check_target_column(path, "Species")
+        check_named_columns(path, "Species")
     with pytest.raises(DataError) as late:
-        from multiclass.data import load_table
         load_table(path, target="Species")
     assert str(early.value) == str(late.value) == (
         f"{path}: target column 'Species' not found; available columns: 'sepal', 'species'.")
-    check_target_column(path, "species")
+    check_named_columns(path, "species")
+    for option in ("ignore", "categorical"):
+        with pytest.raises(ConfigError) as early:
+            check_named_columns(path, "species", **{option: ["sepal", "Sepal"]})
+        with pytest.raises(ConfigError) as late:
+            load_table(path, target="species", **{option: ["sepal", "Sepal"]})
+        assert str(early.value) == str(late.value) == (
+            f"`{option}` must name columns of {path}; got 'Sepal'. Available columns: 'sepal', 'species'.")
 
 
 _NAME = st.text(st.sampled_from("ab yZ,;\"'_-.1é"), max_size=6)

@@ -70,6 +70,8 @@ _TABLES = [
      "como nombres de columna: si es de datos, {flag} llama a las columnas column_1, column_2, ...)."),
     ("{path}: target column {column} not found; available columns: {columns}.",
      "{path}: no se encuentra la columna objetivo {column}; columnas disponibles: {columns}."),
+    ("`{flag}` must name columns of {path}; got {name}. Available columns: {columns}.",
+     "`{flag}` debe nombrar columnas de {path}; se recibió {name}. Columnas disponibles: {columns}."),
     ("{path}: text column {column} not found; available columns: {columns}.",
      "{path}: no se encuentra la columna de texto {column}; columnas disponibles: {columns}."),
     ("`{flag}` must name the label column of {path}; got {value}. Available columns: {columns}.",

@@ -4,7 +4,7 @@ Every command goes through `check_command_outputs`, so no command writes over it
 another of its own outputs, whatever flags it has; the commands still check their own outputs as before. Then
 `check_command_inputs`: a data argument that names nothing, or a model directory that is not one, is said before
 the command's module (torch, pandas, the readers) is imported -- at once, not seconds later; so is a `--target`
-that is no column of a CSV/TSV file (`multiclass.data.column_names`). The library checks them again, with the same
+(or `--ignore` / `--categorical` name) that is no column of a CSV/TSV file (`multiclass.data.column_names`). The library checks them again, with the same
 words.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from multiclass.data.column_names import check_target_column
+from multiclass.data.column_names import check_named_columns
 from multiclass.data.names import check_source
 from multiclass.jobs.outputs import Output, check_outputs
 from multiclass.modelfile import check_model_directory
@@ -28,7 +28,7 @@ _INPUTS = ("data", "model_dir", "model_a", "model_b", "predictions", "val_data",
 _DATA_INPUTS = {"train": ("data", "val_data"), "evaluate": ("data",), "compare": ("data",), "sweep": ("data",),
                 "audit": ("data",)}
 _MODEL_INPUTS = {"evaluate": ("model_dir",), "compare": ("model_a", "model_b")}
-_TARGET_COMMANDS = ("train", "sweep", "audit")  # their --target names a column of the data file
+_TARGET_COMMANDS = ("train", "sweep", "audit")  # their --target, --ignore, --categorical name columns of the data
 _MODEL_OUTPUTS = ("train", "sweep", "demo")  # their --out is a model directory
 _FOLDER_OUTPUTS = ("audit",)  # their --out is a folder of files, which the command checks itself
 
@@ -47,8 +47,9 @@ def check_command_outputs(args) -> None:
 
 
 def check_command_inputs(args) -> None:
-    """Raise DataError / ModelFileError for a data argument that names nothing, a `--target` that is no column of a
-    delimited text file, or a model directory that is not one (the messages of `multiclass.data.load_dataset` and
+    """Raise DataError / ConfigError / ModelFileError for a data argument that names nothing, a `--target`,
+    `--ignore` or `--categorical` name that is no column of a delimited text file, or a model directory that is not
+    one (the messages of `multiclass.data.load_dataset` and
     `multiclass.persistence.load_model`)."""
     for name in _MODEL_INPUTS.get(args.command, ()):
         check_model_directory(getattr(args, name))
@@ -57,7 +58,7 @@ def check_command_inputs(args) -> None:
     for name in _DATA_INPUTS.get(args.command, ()):
         if getattr(args, name, None) is not None:
             check_source(getattr(args, name))
-    target = getattr(args, "target", None)
-    if args.command in _TARGET_COMMANDS and target is not None and getattr(args, "kind", None) in (None, "table", "text"):
-        check_target_column(args.data, target, sep=getattr(args, "sep", None), header=getattr(args, "header", None),
-                            names=getattr(args, "names", None))
+    if args.command in _TARGET_COMMANDS and getattr(args, "kind", None) in (None, "table", "text"):
+        check_named_columns(args.data, getattr(args, "target", None), ignore=getattr(args, "ignore", ()),
+                            categorical=getattr(args, "categorical", ()), sep=getattr(args, "sep", None),
+                            header=getattr(args, "header", None), names=getattr(args, "names", None))

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from multiclass.exceptions import DataError
+from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.csv_checks import header_fields
 from multiclass.data.table_format import has_table_extension, header_names, sniff_format
 
-__all__ = ["available_columns", "check_target_column", "columns_listing", "file_column_names"]
+__all__ = ["available_columns", "check_listed", "check_named_columns", "columns_listing", "file_column_names"]
 
 _HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's names of a headerless file's columns
 _PARQUET = (".parquet", ".pq")
@@ -66,9 +66,24 @@ def file_column_names(path: str | Path, *, sep: str | None = None, header: bool 
     return header_names(fields)
 
 
-def check_target_column(path: str | Path, target: str, **formats) -> None:
-    """Raise DataError, as the table readers word it, when the delimited text file `path` has no column `target`
-    (`formats`: ``sep``, ``header``, ``names``); say nothing when its names cannot be told (`file_column_names`)."""
+def check_named_columns(path: str | Path, target: str | None, *, ignore: Sequence[str] = (),
+                        categorical: Sequence[str] = (), **formats) -> None:
+    """Raise as the table reader does (`multiclass.data.table.load_table`), in its order and words, when the
+    delimited text file `path` has no column `target` (DataError) or no column named in `ignore` or `categorical`
+    (ConfigError); `formats`: ``sep``, ``header``, ``names``. Say nothing when its names cannot be told
+    (`file_column_names`)."""
     columns = file_column_names(path, **formats)
-    if columns is not None and target not in columns:
+    if columns is None:
+        return
+    if target is not None and target not in columns:
         raise DataError(f"{path}: target column {target!r} not found; {available_columns(columns, target)}.")
+    check_listed("ignore", ignore, columns, path)
+    check_listed("categorical", categorical, columns, path)
+
+
+def check_listed(option: str, names: Sequence[str], columns: Sequence[Any], path: str | Path) -> None:
+    """Raise ConfigError naming the first of `names` (the option `option`'s) that is not one of `columns`."""
+    unknown = [name for name in names or () if name not in columns]
+    if unknown:
+        raise ConfigError(f"`{option}` must name columns of {path}; got {unknown[0]!r}. Available columns: "
+                          f"{columns_listing(columns)}.")

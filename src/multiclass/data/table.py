@@ -30,7 +30,7 @@ from multiclass.skew import central_moments, signed_log, standardization
 from multiclass.data.columns import (bool_values, category_values, infer_column_type, kept_categories, numeric_values,
                                      warn_codes)
 from multiclass.data.table_format import format_load_options, given_formats
-from multiclass.data.column_names import available_columns, columns_listing
+from multiclass.data.column_names import available_columns, check_listed, columns_listing
 from multiclass.data.table_io import read_table
 from multiclass.data.dataset import Dataset
 from multiclass.data.labels import encode_labels, errors_about, fit_classes, labelled_rows
@@ -207,15 +207,6 @@ class TablePreprocessor(Preprocessor):
 # --- the loader ---------------------------------------------------------------------------------------------
 
 
-def _check_names(option: str, names: Sequence[str], frame: pd.DataFrame, path: Path) -> None:
-    unknown = [n for n in names if n not in frame.columns]
-    if unknown:
-        raise ConfigError(
-            f"`{option}` must name columns of {path}; got {unknown[0]!r}. Available columns: "
-            f"{columns_listing(frame.columns)}."
-        )
-
-
 def load_table(
     path: str | Path,
     *,
@@ -298,8 +289,8 @@ def load_table(
                 )
             if target not in frame.columns:
                 raise DataError(f"target column {target!r} not found; {available_columns(frame.columns, target)}.")
-            _check_names("ignore", ignore, frame, path)
-            _check_names("categorical", categorical, frame, path)
+            check_listed("ignore", ignore, frame.columns, path)
+            check_listed("categorical", categorical, frame.columns, path)
         if id_column is not None and fitting and id_column not in frame.columns:
             raise DataError(f"id column {id_column!r} not found; {available_columns(frame.columns)}.")
         y, left_out, divisor = None, {}, None

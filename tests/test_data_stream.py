@@ -215,6 +215,24 @@ def test_a_row_index_written_with_the_data_is_left_out_as_in_memory(tmp_path):
         assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
 
+def test_a_delimiter_at_the_end_of_every_line_makes_an_empty_column_left_out_as_in_memory(tmp_path):
+    """'a,b,label,' then '1,2,x,': a last column with no name and no value. The in-memory reader's missing-value
+    words are given per column, by name: they must name it as pandas does ('Unnamed: 3'), or its empty cells stay
+    '' -- a category, one-hot encoded, instead of a column every value of which is missing."""
+    rng = np.random.default_rng(7)
+    lines = ["a,b,label,"] + [f"{rng.normal():.3f},{rng.normal():.3f},{'xy'[i % 2]}," for i in range(30)]
+    path = tmp_path / "trailing.csv"
+    path.write_text("\n".join(lines) + "\n")
+    expected_warning = [f"{path}: column 'Unnamed: 3' is left out: every value is missing."]
+    with pytest.warns(DataWarning) as memory:
+        expected = load_table(path, target="label")
+    with pytest.warns(DataWarning) as streamed:
+        found = scan_table(TableSource(path), target="label")
+    assert [str(w.message) for w in memory] == [str(w.message) for w in streamed] == expected_warning
+    assert [spec["name"] for spec in expected.preprocessor.specs_] == ["a", "b"]
+    assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
+
+
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_an_integer_column_named_as_an_identifier_is_left_out_as_in_memory(tmp_path, suffix):
     """A file split or sampled before it reaches us keeps its ids but no run of them: an integer column named as an

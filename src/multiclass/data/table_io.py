@@ -12,7 +12,7 @@ import pandas as pd
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
-from multiclass.data.table_format import TableFormat, sniff_format
+from multiclass.data.table_format import TableFormat, header_names, sniff_format
 
 __all__ = ["EXACT_FLOATS", "blanks_missing", "missing_value_options", "read_table"]
 
@@ -102,7 +102,7 @@ def _read_delimited(path: Path, string_columns: Sequence[str], sep, header, name
     first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
-        columns = list(fmt.names) if fmt.names is not None else first or []
+        columns = list(fmt.names) if fmt.names is not None else header_names(first or [])  # pandas' names
         missing = missing_value_options(columns, na_values, label_column)
         frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **missing,
                             **EXACT_FLOATS)

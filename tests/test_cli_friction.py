@@ -86,6 +86,22 @@ def test_an_id_column_is_left_out_naming_the_flags_that_keep_it(tmp_path, capsys
     assert not any(name.startswith("customer") for name in _model_json(tmp_path / "m")["data"]["feature_names"])
 
 
+def test_a_file_written_with_a_blank_after_each_comma_reads_its_names_and_values(tmp_path, capsys):
+    """'a, b, Species': the target is 'Species', not ' Species', in training and in both predict readers."""
+    frame = _frame()
+    text = frame.to_csv(index=False).replace(",", ", ")
+    (tmp_path / "d.csv").write_text(text)
+    code, out, err = _train([str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m"), *QUICK],
+                            capsys)
+    assert code == 0, err
+    assert "read with delimiter ', ', a header line" in out
+    assert _model_json(tmp_path / "m")["data"]["feature_names"] == ["x1", "x2", "x3"]
+    assert main(["predict", str(tmp_path / "m"), str(tmp_path / "d.csv"), "--out", str(tmp_path / "p.csv"),
+                 "--keep-columns", "label"]) == 0
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert set(predictions["y_true"]) == {"a", "b", "c"} and set(predictions["predicted"]) <= {"a", "b", "c"}
+
+
 @pytest.mark.parametrize("lang, expected", [
     ("en", "warning: {path}: column 'Unnamed: 0' is left out: it has no name in the header and a different value on "
            "every row: a row index written with the data; name it in `--categorical` to keep it as a feature, or in "

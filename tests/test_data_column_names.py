@@ -28,6 +28,8 @@ FILES = [
     ("bom.csv", "\ufeffa,b\n1,x\n", {}),
     ("q.csv", '"a,1"," b ",label\n1,2,x\n', {}),  # quoted names with the delimiter and blanks
     ("s.csv", "a|b|label\n1|2|x\n", {"sep": "|"}),
+    ("cs.csv", "a, b, label\n1, 2, x\n3, 4, y\n", {}),  # a blank after every delimiter: skipped
+    ("cse.csv", "a, , label\n1, 2, x\n3, 4, y\n", {}),
 ]
 
 

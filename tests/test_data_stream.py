@@ -215,6 +215,24 @@ def test_a_row_index_written_with_the_data_is_left_out_as_in_memory(tmp_path):
         assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
 
+def test_a_blank_after_every_delimiter_is_skipped_as_in_memory(tmp_path):
+    """'a, b, label' and '1.5, red, x': a hand-written file (or R's write.table(sep=", ")). The blank after each
+    delimiter is no part of the names or values: `--target label` finds its column, 'x' is the class, 1.5 a number."""
+    rng = np.random.default_rng(8)
+    lines = ["size, colour, label"] + [f"{rng.normal():.3f}, {'red' if i % 3 else 'blue'}, {'xy'[i % 2]}"
+                                       for i in range(40)]
+    path = tmp_path / "blanks.csv"
+    path.write_text("\n".join(lines) + "\n")
+    expected = load_table(path, target="label")
+    found = scan_table(TableSource(path), target="label")
+    assert list(expected.classes) == ["x", "y"] and list(found.classes) == ["x", "y"]
+    assert [(spec["name"], spec["type"]) for spec in expected.preprocessor.specs_] == [
+        ("size", "numeric"), ("colour", "categorical")]
+    assert expected.preprocessor.specs_[1]["categories"] == ["blue", "red"]
+    assert expected.notes["format"]["sep"] == ", "
+    assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
+
+
 def test_a_delimiter_at_the_end_of_every_line_makes_an_empty_column_left_out_as_in_memory(tmp_path):
     """'a,b,label,' then '1,2,x,': a last column with no name and no value. The in-memory reader's missing-value
     words are given per column, by name: they must name it as pandas does ('Unnamed: 3'), or its empty cells stay

@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.data.csv_checks import header_fields
-from multiclass.data.table_format import has_table_extension, header_names, sniff_format
+from multiclass.data.table_format import file_header, has_table_extension, sniff_format
 
 __all__ = ["available_columns", "check_listed", "check_named_columns", "columns_listing", "file_column_names"]
 
@@ -58,12 +57,12 @@ def file_column_names(path: str | Path, *, sep: str | None = None, header: bool 
         fmt = sniff_format(path, sep=sep, header=header, names=names)
         if fmt.names is not None:
             return list(fmt.names)
-        fields = header_fields(path, fmt.sep)
+        fields = file_header(path, fmt)
     except (OSError, ValueError, DataError):  # UnicodeDecodeError is a ValueError; a bad option: the reader says
         return None
     if not fields or any(ord(ch) < 32 and ch != "\t" for field in fields for ch in field):
         return None  # no header, or bytes that are no text: the reader names what is wrong
-    return header_names(fields)
+    return fields
 
 
 def check_named_columns(path: str | Path, target: str | None, *, ignore: Sequence[str] = (),

@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from multiclass.exceptions import ConfigError
-from multiclass.data.csv_checks import open_text_head
+from multiclass.data.csv_checks import header_fields, open_text_head
 
 __all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "format_load_options",
-           "extension_sep", "given_formats", "has_table_extension", "header_names", "looks_like_table", "sniff_format", "split_fields"]
+           "extension_sep", "file_header", "given_formats", "has_table_extension", "header_names", "looks_like_table", "sniff_format", "split_fields"]
 
 TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})  # a table by its name alone
 _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")
@@ -70,12 +70,16 @@ class TableFormat:
     names : tuple of str or None
         The column names to use (given, or ``column_1``, ... for a headerless file); None: the header's.
     decimal : {".", ","}
+    blank_after_sep : bool
+        Every delimiter is followed by a blank (``a, b, c``: a hand-written file, R's ``write.table(sep=", ")``):
+        the blanks are skipped, in names and values, as pandas' ``skipinitialspace`` does.
     """
 
     sep: str
     header: bool = True
     names: tuple[str, ...] | None = None
     decimal: str = "."
+    blank_after_sep: bool = False
 
     def pandas_options(self) -> dict:
         """The `pandas.read_csv` options that read the table this way."""
@@ -86,11 +90,26 @@ class TableFormat:
             options["names"] = list(self.names)
             if self.header:
                 options["header"] = 0  # the file's names are replaced
+        if self.blank_after_sep:
+            options["skipinitialspace"] = True
         return options
 
     def note(self) -> dict:
-        """What `Dataset.notes["format"]` records (JSON-able)."""
-        return {"sep": self.sep, "header": self.header, "decimal": self.decimal}
+        """What `Dataset.notes["format"]` records (JSON-able): the delimiter as written (``", "`` when a blank
+        follows it), the header line, the decimal mark."""
+        return {"sep": self.sep + " " if self.blank_after_sep else self.sep, "header": self.header,
+                "decimal": self.decimal}
+
+
+def file_header(path: str | Path, fmt: TableFormat) -> list[str] | None:
+    """The column names of the header line of `path`, read as `fmt` says (the blank after each delimiter skipped,
+    an empty cell named as pandas names it: `header_names`); None for a zip or zst file."""
+    fields = header_fields(path, fmt.sep)
+    if fields is None:
+        return None
+    if fmt.blank_after_sep:
+        fields = fields[:1] + [field.lstrip(" ") for field in fields[1:]]
+    return header_names(fields)
 
 
 def header_names(fields: Sequence[str]) -> list[str]:
@@ -129,6 +148,12 @@ def _guess_sep(lines: list[str], default: str) -> str:
     if len(counts) == 1 and counts.pop() >= 2:
         return WHITESPACE
     return default or ","
+
+
+def _blank_after_sep(rows: list[list[str]]) -> bool:
+    """Whether every non-empty field but a line's first starts with a blank, on 2+ lines (``a, b, c``)."""
+    later = [field for row in rows for field in row[1:] if field != ""]
+    return len(rows) >= 2 and bool(later) and all(field.startswith(" ") for field in later)
 
 
 def _is_number(field: str) -> bool:
@@ -220,7 +245,8 @@ def sniff_format(path: str | Path, *, default_sep: str | None = None, sep: str |
     if names is None and not header:
         width = max((len(row) for row in rows), default=1)
         names = [f"column_{i + 1}" for i in range(width)]
-    return TableFormat(sep, header, tuple(names) if names is not None else None, decimal)
+    return TableFormat(sep, header, tuple(names) if names is not None else None, decimal,
+                       sep != WHITESPACE and _blank_after_sep(rows))
 
 
 def has_table_extension(path: Path) -> bool:

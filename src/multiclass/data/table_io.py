@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from multiclass.exceptions import ConfigError, DataError
-from multiclass.data.csv_checks import check_ragged, check_unique_names, header_fields, scan_lines
+from multiclass.data.csv_checks import check_ragged, check_unique_names, scan_lines
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
-from multiclass.data.table_format import TableFormat, header_names, sniff_format
+from multiclass.data.table_format import TableFormat, file_header, sniff_format
 
 __all__ = ["EXACT_FLOATS", "blanks_missing", "missing_value_options", "read_table"]
 
@@ -99,10 +99,10 @@ def _read_delimited(path: Path, string_columns: Sequence[str], sep, header, name
                     label_column: str | None = None) -> tuple[pd.DataFrame, TableFormat]:
     scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
     fmt = sniff_format(path, sep=sep, header=header, names=names)
-    first = header_fields(path, fmt.sep) if fmt.header and fmt.names is None else None
+    first = file_header(path, fmt) if fmt.header and fmt.names is None else None  # pandas' names
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
-        columns = list(fmt.names) if fmt.names is not None else header_names(first or [])  # pandas' names
+        columns = list(fmt.names) if fmt.names is not None else first or []
         missing = missing_value_options(columns, na_values, label_column)
         frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **missing,
                             **EXACT_FLOATS)

@@ -61,11 +61,12 @@ def _format_options(model: RuntimeModel) -> dict[str, Any]:
 
 def _simple_format(path: Path, model: RuntimeModel):
     """The file's `TableFormat`, read off its first lines as the training reader reads it, when the csv module
-    reads it alike (one delimiter character, a header line, a decimal point); else None."""
+    reads it alike (one delimiter character and no blank after it, a header line, a decimal point); else None."""
     from multiclass.data.table_format import WHITESPACE, sniff_format
 
     fmt = sniff_format(path, **_format_options(model))
-    simple = fmt.sep != WHITESPACE and fmt.header and fmt.names is None and fmt.decimal == "."
+    simple = (fmt.sep != WHITESPACE and fmt.header and fmt.names is None and fmt.decimal == "."
+              and not fmt.blank_after_sep)
     return fmt if simple else None
 
 

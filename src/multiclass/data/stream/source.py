@@ -162,8 +162,8 @@ class TableSource:
         self.formats[index] = fmt = sniff_format(shard, **self._format_options)
         if fmt.names is not None:
             return list(fmt.names)
-        if fmt.sep == WHITESPACE:
-            return pd.read_csv(shard, sep=r"\s+", nrows=0).columns.astype(str).tolist()
+        if _pandas_reads(fmt):
+            return pd.read_csv(shard, nrows=0, **fmt.pandas_options()).columns.astype(str).tolist()
         try:
             with pa_csv.open_csv(pa.input_stream(shard, compression="detect"), **self._csv_options(index, None)) as r:
                 names = list(r.schema.names)
@@ -190,9 +190,9 @@ class TableSource:
                 "parse_options": pa_csv.ParseOptions(delimiter=fmt.sep, newlines_in_values=True),
                 "convert_options": convert}
 
-    def _whitespace_batches(self, index: int, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
-        """Record batches of text from a whitespace-separated shard (pyarrow splits at one character only):
-        pandas' chunked reader, with every field read as text and its NA strings as missing."""
+    def _pandas_batches(self, index: int, columns: Sequence[str]) -> Iterator[pa.RecordBatch]:
+        """Record batches of text from a shard pyarrow does not split as pandas does (`_pandas_reads`): pandas'
+        chunked reader, with every field read as text and its NA strings as missing."""
         fmt = self.formats[index]
         options = {**fmt.pandas_options(), "dtype": str, "usecols": list(columns), "chunksize": self.batch_rows,
                    "keep_default_na": False, "na_values": list(LABEL_NA_VALUES)}
@@ -216,8 +216,8 @@ class TableSource:
                     yield batch.to_pandas()
                 return
             decimal = self.formats[piece.shard].decimal
-            if self.formats[piece.shard].sep == WHITESPACE:
-                for batch in self._whitespace_batches(piece.shard, columns):
+            if _pandas_reads(self.formats[piece.shard]):
+                for batch in self._pandas_batches(piece.shard, columns):
                     yield _csv_frame(batch, numeric, decimal, self.label_column)
                 return
             stream = pa.input_stream(shard, compression="detect")
@@ -226,6 +226,12 @@ class TableSource:
                     yield _csv_frame(batch, numeric, decimal, self.label_column)
         except (OSError, pa.ArrowException) as error:
             raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
+
+
+def _pandas_reads(fmt: TableFormat) -> bool:
+    """Whether a CSV shard is read by pandas' chunked reader rather than pyarrow's, which splits at one character
+    and keeps the blank after it: runs of blanks as the delimiter, or a blank after every delimiter."""
+    return fmt.sep == WHITESPACE or fmt.blank_after_sep
 
 
 # What a CSV batch reads as text that is missing outside the label column.

@@ -54,6 +54,24 @@ def test_stream_flag_with_validation_data_and_json_report(tmp_path, shards, caps
     assert main(["evaluate", str(out), str(whole), "--bootstrap", "0", "--json", str(tmp_path / "r.json")]) == 0
 
 
+@pytest.mark.parametrize("extra, hidden", [([], [25, 15]), (["--hidden", "8"], [8])])
+def test_the_seed_recipe_is_the_seed_recipe_when_streamed_too(tmp_path, shards, capsys, extra, hidden):
+    """`--recipe seed` is the course's network and training on a streamed table as on one read whole; what the
+    user gives (`--hidden 8`, `--epochs 2`) stays fixed."""
+    folder, _ = shards
+    out = tmp_path / "m"
+    assert main(["train", str(folder), "--target", "label", "--recipe", "seed", "--epochs", "2", "--quiet",
+                 "--out", str(out), *extra]) == 0
+    assert "(recipe seed)" in capsys.readouterr().out
+    document = json.loads((out / "model.json").read_text())
+    assert document["model_config"]["hidden"] == hidden
+    assert {k: document["train_config"][k] for k in ("epochs", "l2", "lr", "batch_size", "monitor", "patience",
+                                                     "lr_patience")} == {
+        "epochs": 2, "l2": 3e-4, "lr": 1e-3, "batch_size": 32, "monitor": "val_accuracy", "patience": 20,
+        "lr_patience": 5}
+    assert document["training"]["recipe"]["name"] == "seed"
+
+
 @pytest.mark.parametrize("flag, value, message", [
     ("--text-column", "c", r"`--text-column` does not apply to a streamed table"),
     ("--kind", "npz", r"`--kind` must be 'table' when streaming; got 'npz'"),

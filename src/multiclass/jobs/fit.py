@@ -36,7 +36,7 @@ from multiclass.jobs.fit_result import FitResult, build_network, data_info
 from multiclass.jobs.streamed import STREAM_HIDDEN, fit_stream, fit_streamed
 from multiclass.jobs.plan import plan
 from multiclass.jobs.recipe import search
-from multiclass.training.recipes import SEED, with_candidate
+from multiclass.training.recipes import SEED, Recipe, with_candidate
 from multiclass.persistence import save_model
 from multiclass.report import Report
 from multiclass.trained import TrainedModel
@@ -105,6 +105,12 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
     if wants_stream(source, stream, options=read_options):
         network = {"hidden": STREAM_HIDDEN if hidden is None else hidden, "activation": activation,
                    "dropout": 0.0 if dropout is None else dropout}
+        seeded = None
+        if (recipe.name if isinstance(recipe, Recipe) else str(recipe)) == "seed":  # the course's, streamed too
+            seeded = plan(recipe, hidden=hidden, dropout=dropout, config=config, n_rows=0, n_features=0, n_classes=0)
+            network = {"hidden": seeded.candidates[0].hidden, "activation": activation,
+                       "dropout": seeded.candidates[0].dropout}
+            config = with_candidate(seeded.config, seeded.candidates[0])
         if drop_suspects is not None:
             raise ConfigError("`drop_suspects` applies to data read whole; a streamed table cannot drop rows.")
         if decision is not None and not decision.is_default:
@@ -114,6 +120,8 @@ def fit(source, *, out=None, resume: bool = False, stream="auto", hidden=None, a
         config = watch_critical(config, config, recipe, decision)
         result = fit_streamed(source, config, stream_config or StreamConfig(), val_data, checkpoint, resume,
                                network, read_options, announce)
+        if seeded is not None:
+            result.trained.recipe = {**seeded.recipe.to_dict(), "chosen": seeded.candidates[0].to_dict()}
         fit_critical(result.trained, decision or DecisionConfig())
     else:
         dataset, dropped = data.load_dataset(source, **read_options), None

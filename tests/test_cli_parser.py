@@ -60,10 +60,11 @@ def test_a_path_that_names_nothing_is_said_before_the_library_is_imported(tmp_pa
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "d.csv", "--target", "Species", "--out", "m"],
-     "error: d.csv: target column 'Species' not found; available columns: 'sepal', 'petal', 'species'."),
+     "error: d.csv: target column 'Species' not found; available columns: 'sepal', 'petal', 'species' (did you "
+     "mean 'species'?)."),
     (["train", "d.csv", "--target", "Species", "--out", "m", "--lang", "es"],
      "error: d.csv: no se encuentra la columna objetivo 'Species'; columnas disponibles: 'sepal', 'petal', "
-     "'species'."),
+     "'species' (¿quiso decir 'species'?)."),
     (["sweep", "d.csv", "--target", "y", "--grid", "lr=0.1"], "error: d.csv: target column 'y' not found"),
     (["audit", "d.csv", "--target", "y", "--out", "a"], "error: d.csv: target column 'y' not found"),
     (["train", "h.csv", "--target", "3", "--out", "m"],

@@ -61,7 +61,8 @@ def test_a_missing_target_is_said_in_the_readers_words(tmp_path):
     with pytest.raises(DataError) as late:
         load_table(path, target="Species")
     assert str(early.value) == str(late.value) == (
-        f"{path}: target column 'Species' not found; available columns: 'sepal', 'species'.")
+        f"{path}: target column 'Species' not found; available columns: 'sepal', 'species' (did you mean "
+        "'species'?).")
     check_named_columns(path, "species")
     for option in ("ignore", "categorical"):
         with pytest.raises(ConfigError) as early:

@@ -27,8 +27,9 @@ def columns_listing(columns: Sequence[Any]) -> str:
 
 def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
     """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, when `wanted`
-    is a headerless file's column name (``column_2``) and the first line was read as names, or when `wanted` is a
-    column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...)."""
+    is a headerless file's column name (``column_2``) and the first line was read as names, when `wanted` is a
+    column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...), or
+    when one column is `wanted` but for its case (``species``: did you mean 'Species'?)."""
     listing = f"available columns: {columns_listing(columns)}"
     counted = f"column_{int(wanted)}" if wanted is not None and str(wanted).isdigit() else None
     if len(columns) == 1:
@@ -40,7 +41,16 @@ def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
             _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
         listing += (" (the first line was read as the column names: if it is data, `header` names the columns "
                     "column_1, column_2, ...)")
+    elif wanted is not None and (close := _same_but_case(columns, str(wanted))) is not None:
+        listing += f" (did you mean {close!r}?)"
     return listing
+
+
+def _same_but_case(columns: Sequence[Any], wanted: str) -> str | None:
+    """The one column whose name is `wanted` but for its case and surrounding blanks (``species`` -> ``Species``)."""
+    folded = wanted.strip().casefold()
+    matches = [str(c) for c in columns if str(c).strip().casefold() == folded]
+    return matches[0] if len(matches) == 1 else None
 
 
 def file_column_names(path: str | Path, *, sep: str | None = None, header: bool | None = None,

@@ -79,8 +79,8 @@ def test_a_path_that_names_nothing_is_said_before_the_library_is_imported(tmp_pa
      "error: s.txt: target column 'y' not found; available columns: 'a;b', 'label'."),
 ])
 def test_a_target_that_is_no_column_is_said_before_the_library_is_imported(tmp_path, argv, message):
-    """The commonest first mistake, a mistyped `--target` (or `--ignore`, `--categorical` name), is said at once, in the reader's words, from the
-    file's first line (`multiclass.data.column_names`): nothing heavy is imported."""
+    """The commonest first mistake, a mistyped `--target` (or `--ignore`, `--categorical` name), is said at once,
+    in the reader's words, from the file's first line (`multiclass.data.column_names`): nothing heavy is imported."""
     (tmp_path / "d.csv").write_text("sepal,petal,species\n1.0,2.0,a\n1.5,2.5,b\n")
     (tmp_path / "h.csv").write_text("1.5,0.5,a\n2.5,0.7,b\n")
     (tmp_path / "s.txt").write_text("a;b\tlabel\n1;2\tx\n")

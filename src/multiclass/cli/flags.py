@@ -55,8 +55,9 @@ def add_data_options(parser: argparse.ArgumentParser, *, training: bool) -> None
         group.add_argument("--na-values", type=lambda text: ("", *str_list(text)), metavar="TEXTS",
                            help="the only texts that mean a missing value, comma-separated (an empty cell always "
                                 "does); --na-values '' keeps a class named NA")
-        group.add_argument("--sep", type=table_sep, help="the field delimiter of a text table, e.g. ';' or '\\t' (default: read off "
-                                         "the first lines: , ; tab | or runs of blanks)")
+        group.add_argument("--sep", type=table_sep,
+                           help="the field delimiter of a text table, e.g. ';' or '\\t' (default: read off the first "
+                                "lines: , ; tab | or runs of blanks)")
         group.add_argument("--no-header", dest="header", action="store_const", const=False, default=None,
                            help="the table's first line is data, not column names (default: told from the content)")
         group.add_argument("--names", type=str_list, default=None,

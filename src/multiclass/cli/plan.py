@@ -4,8 +4,8 @@ Every command goes through `check_command_outputs`, so no command writes over it
 another of its own outputs, whatever flags it has; the commands still check their own outputs as before. Then
 `check_command_inputs`: a data argument that names nothing, or a model directory that is not one, is said before
 the command's module (torch, pandas, the readers) is imported -- at once, not seconds later; so is a `--target`
-(or `--ignore` / `--categorical` name) that is no column of a CSV/TSV file (`multiclass.data.column_names`). The library checks them again, with the same
-words.
+(or `--ignore` / `--categorical` name) that is no column of a CSV/TSV file (`multiclass.data.column_names`). The
+library checks them again, with the same words.
 """
 
 from __future__ import annotations

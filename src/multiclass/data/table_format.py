@@ -13,6 +13,9 @@ the same `TableFormat`:
   columns are named ``column_1``, ``column_2``, ... unless `names` are given.
 - *decimal mark*: a comma when the delimiter is not a comma and the sampled numbers are written ``12,5`` and never
   ``12.5`` (the European ``;``-separated CSV).
+- *a blank after every delimiter* (``a, b, c``, on every sampled line): skipped in names and values, as pandas'
+  ``skipinitialspace`` (`TableFormat.blank_after_sep`).
+- *an empty header cell* is named ``Unnamed: <position>``, as pandas names it, by every reader (`header_names`).
 
 Passing ``sep``, ``header`` or ``names`` overrides the guess (`names` alone replace the header line if there is
 one, by the rule above, or name the columns of a headerless file) (``sep="whitespace"`` or ``r"\\s+"`` for runs of
@@ -30,8 +33,9 @@ from pathlib import Path
 from multiclass.exceptions import ConfigError
 from multiclass.data.csv_checks import header_fields, open_text_head
 
-__all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "format_load_options",
-           "extension_sep", "file_header", "given_formats", "has_table_extension", "header_names", "looks_like_table", "sniff_format", "split_fields"]
+__all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "extension_sep",
+           "file_header", "format_load_options", "given_formats", "has_table_extension", "header_names",
+           "looks_like_table", "sniff_format", "split_fields"]
 
 TABLE_EXTENSIONS = frozenset({".csv", ".tsv", ".txt", ".parquet", ".pq"})  # a table by its name alone
 _COMPRESSIONS = (".gz", ".bz2", ".xz", ".zip", ".zst")

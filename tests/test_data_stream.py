@@ -59,6 +59,16 @@ def write(frame: pd.DataFrame, path, **kwargs):
     return path
 
 
+def read_both(path, **options):
+    """`path` read in memory (`load_table`) and streamed (`scan_table`), each with the warnings it gave (at least
+    one: the tests using it are about what is left out or re-read, and say so)."""
+    with pytest.warns(DataWarning) as memory:
+        expected = load_table(path, **options)
+    with pytest.warns(DataWarning) as streamed:
+        found = scan_table(TableSource(path), **options)
+    return expected, found, [str(w.message) for w in memory], [str(w.message) for w in streamed]
+
+
 def assert_same_state(pre_a, pre_b, exact: bool) -> None:
     (params_a, arrays_a), (params_b, arrays_b) = pre_a.state(), pre_b.state()
     assert params_a == params_b
@@ -172,12 +182,9 @@ def test_columns_are_left_out_as_in_memory_with_the_same_warnings(tmp_path, suff
         "label": ["a", "b"] * (n // 2),
     })
     path = write(frame, tmp_path / f"ids{suffix}")
-    with pytest.warns(DataWarning) as memory:
-        expected = load_table(path, target="label", categorical=["kept"])
-    with pytest.warns(DataWarning) as streamed:
-        found = scan_table(TableSource(path), target="label", categorical=["kept"])
-    assert [str(w.message) for w in streamed] == [str(w.message) for w in memory]
-    assert [str(w.message) for w in memory] == [
+    expected, found, memory, streamed = read_both(path, target="label", categorical=["kept"])
+    assert streamed == memory
+    assert memory == [
         f"{path}: column 'empty' is left out: every value is missing.",
         f"{path}: column 'code' is left out: it looks like a row identifier (40 distinct values in 40 rows); name "
         "it in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions.",
@@ -204,11 +211,8 @@ def test_a_row_index_written_with_the_data_is_left_out_as_in_memory(tmp_path):
               "with the data; name it in `categorical` to keep it as a feature, or in `id_column` to carry it to the "
               "predictions.")
     for path, kept in ((tmp_path / "ints.csv", ["x"]), (tmp_path / "names.csv", ["x", "Unnamed: 2"])):
-        with pytest.warns(DataWarning) as memory:
-            expected = load_table(path, target="label")
-        with pytest.warns(DataWarning) as streamed:
-            found = scan_table(TableSource(path), target="label")
-        assert [str(w.message) for w in memory] == [str(w.message) for w in streamed] == [
+        expected, found, memory, streamed = read_both(path, target="label")
+        assert memory == streamed == [
             f"{path}: column 'Unnamed: 0' {reason}"]
         assert list(expected.notes["left_out"]) == list(found.notes["left_out"]) == ["Unnamed: 0"]
         assert [spec["name"] for spec in expected.preprocessor.specs_] == kept
@@ -242,11 +246,8 @@ def test_a_delimiter_at_the_end_of_every_line_makes_an_empty_column_left_out_as_
     path = tmp_path / "trailing.csv"
     path.write_text("\n".join(lines) + "\n")
     expected_warning = [f"{path}: column 'Unnamed: 3' is left out: every value is missing."]
-    with pytest.warns(DataWarning) as memory:
-        expected = load_table(path, target="label")
-    with pytest.warns(DataWarning) as streamed:
-        found = scan_table(TableSource(path), target="label")
-    assert [str(w.message) for w in memory] == [str(w.message) for w in streamed] == expected_warning
+    expected, found, memory, streamed = read_both(path, target="label")
+    assert memory == streamed == expected_warning
     assert [spec["name"] for spec in expected.preprocessor.specs_] == ["a", "b"]
     assert_same_state(expected.preprocessor, found.preprocessor, exact=True)
 
@@ -266,11 +267,8 @@ def test_an_integer_column_named_as_an_identifier_is_left_out_as_in_memory(tmp_p
         "label": ["a", "b"] * (n // 2),
     })
     path = write(frame, tmp_path / f"ids{suffix}")
-    with pytest.warns(DataWarning) as memory:
-        expected = load_table(path, target="label")
-    with pytest.warns(DataWarning) as streamed:
-        found = scan_table(TableSource(path), target="label")
-    assert [str(w.message) for w in memory] == [str(w.message) for w in streamed] == [
+    expected, found, memory, streamed = read_both(path, target="label")
+    assert memory == streamed == [
         f"{path}: column 'PassengerId' is left out: it looks like a row identifier (40 distinct values in 40 rows); "
         "name it in `categorical` to keep it as a feature, or in `id_column` to carry it to the predictions."]
     assert [spec["name"] for spec in expected.preprocessor.specs_] == ["customer_id", "cents", "Kid"]
@@ -298,11 +296,8 @@ def test_a_code_of_numbers_and_text_is_read_as_categories_as_in_memory(tmp_path,
     frame = pd.DataFrame({"cylinders": pd.Series(cylinders, dtype=object), "x": np.arange(n, dtype=float),
                           "label": ["a", "b"] * (n // 2)})
     path = write(frame, tmp_path / f"cars{suffix}")
-    with pytest.warns(DataWarning) as memory:
-        expected = load_table(path, target="label")
-    with pytest.warns(DataWarning) as streamed:
-        found = scan_table(TableSource(path), target="label")
-    assert [str(w.message) for w in streamed] == [str(w.message) for w in memory] == [
+    expected, found, memory, streamed = read_both(path, target="label")
+    assert streamed == memory == [
         f"{path}: column 'cylinders' holds numbers and text (row 24: 'rotary'): read as 6 categories; name it in "
         "`categorical` to say so, or fix the value."]
     assert expected.preprocessor.specs_[0]["categories"] == ["3", "4", "5", "6", "8", "rotary"]

@@ -11,7 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from multiclass.data import load_table
-from multiclass.data.column_names import check_named_columns, file_column_names
+from multiclass.data.column_names import (
+    FIRST_LISTED,
+    LAST_LISTED,
+    LISTED_COLUMNS,
+    available_columns,
+    check_named_columns,
+    columns_listing,
+    file_column_names,
+)
 from multiclass.data.table_io import read_table
 from multiclass.exceptions import ConfigError, DataError
 
@@ -93,3 +101,14 @@ def test_any_header_pandas_writes_is_read_by_the_same_names_or_left_to_the_reade
     assert found is None or found == expected  # None: not told early, the reader says it
     if all(ch not in n for n in names for ch in ",;\t|\""):
         assert found == expected
+
+
+def test_a_wide_tables_listing_shows_its_first_and_last_columns_and_a_slip_is_named():
+    names = [f"pixel{i}" for i in range(784)] + ["label"]
+    listing = columns_listing(names)
+    assert listing == ", ".join([*(repr(n) for n in names[:FIRST_LISTED]), "...",
+                                 *(repr(n) for n in names[-LAST_LISTED:])])
+    assert columns_listing(names[:LISTED_COLUMNS]) == ", ".join(repr(n) for n in names[:LISTED_COLUMNS])
+    assert available_columns(names, "labl").endswith("'label' (did you mean 'label'?)")
+    assert available_columns(["Species", "a"], "species").endswith("(did you mean 'Species'?)")
+    assert "did you mean" not in available_columns(["sepal", "petal"], "target")  # nothing close

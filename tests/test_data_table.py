@@ -214,7 +214,7 @@ def test_a_wide_column_sends_its_categories_seen_once_to_unknown_a_narrow_one_ke
             DataError,
             (
                 r"train\.csv: target column 'labl' not found; available columns: 'id', 'age', "
-                r"'color', 'member', 'label'\.$"
+                r"'color', 'member', 'label' \(did you mean 'label'\?\)\.$"
             ),
         ),
         ({}, ConfigError, r"`target` must name the label column of .*train\.csv; got None\. Available columns: 'id'"),

@@ -7,6 +7,7 @@ empty header cell named as pandas names it) from its first line, so that the com
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,21 +16,32 @@ from typing import Any
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.data.table_format import file_header, has_table_extension, sniff_format
 
-__all__ = ["available_columns", "check_listed", "check_named_columns", "columns_listing", "file_column_names"]
+__all__ = ["LISTED_COLUMNS", "available_columns", "check_listed", "check_named_columns", "columns_listing", "file_column_names"]
 
 _HEADERLESS_NAME = re.compile(r"column_\d+")  # multiclass.data.table_format's names of a headerless file's columns
 _PARQUET = (".parquet", ".pq")
 
 
+# Columns an error lists in full; of a wider table (a CSV of pixels, a word-count matrix) the first and last few,
+# in no language's words (the listing is carried into every translation as it is).
+LISTED_COLUMNS, FIRST_LISTED, LAST_LISTED = 40, 30, 5
+
+
 def columns_listing(columns: Sequence[Any]) -> str:
-    return ", ".join(repr(str(c)) for c in columns)
+    """``'a', 'b', 'c'``; past `LISTED_COLUMNS` names, the first `FIRST_LISTED`, ``...`` and the last `LAST_LISTED`
+    (where a label column often is)."""
+    names = [repr(str(c)) for c in columns]
+    if len(names) <= LISTED_COLUMNS:
+        return ", ".join(names)
+    return ", ".join([*names[:FIRST_LISTED], "...", *names[-LAST_LISTED:]])
 
 
 def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
     """``"available columns: 'a', 'b'"``, with a hint when the file was read as a single column, when `wanted`
     is a headerless file's column name (``column_2``) and the first line was read as names, when `wanted` is a
     column's number (``5``) and the file had no header line (its columns are ``column_1``, ``column_2``, ...), or
-    when one column is `wanted` but for its case (``species``: did you mean 'Species'?)."""
+    when a column is `wanted` but for its case or a slip of spelling (``species``, ``Specis``: did you mean
+    'Species'?)."""
     listing = f"available columns: {columns_listing(columns)}"
     counted = f"column_{int(wanted)}" if wanted is not None and str(wanted).isdigit() else None
     if len(columns) == 1:
@@ -41,16 +53,21 @@ def available_columns(columns: Sequence[Any], wanted: str | None = None) -> str:
             _HEADERLESS_NAME.fullmatch(str(c)) for c in columns):
         listing += (" (the first line was read as the column names: if it is data, `header` names the columns "
                     "column_1, column_2, ...)")
-    elif wanted is not None and (close := _same_but_case(columns, str(wanted))) is not None:
+    elif wanted is not None and (close := _closest(columns, str(wanted))) is not None:
         listing += f" (did you mean {close!r}?)"
     return listing
 
 
-def _same_but_case(columns: Sequence[Any], wanted: str) -> str | None:
-    """The one column whose name is `wanted` but for its case and surrounding blanks (``species`` -> ``Species``)."""
+def _closest(columns: Sequence[Any], wanted: str) -> str | None:
+    """The column `wanted` was most likely meant to name: the one that is it but for its case and surrounding
+    blanks (``species`` -> ``Species``), else the one closest in spelling (``labl`` -> ``label``: difflib's ratio
+    0.8 or more), else None."""
     folded = wanted.strip().casefold()
     matches = [str(c) for c in columns if str(c).strip().casefold() == folded]
-    return matches[0] if len(matches) == 1 else None
+    if len(matches) == 1:
+        return matches[0]
+    close = difflib.get_close_matches(wanted, [str(c) for c in columns], n=1, cutoff=0.8)
+    return close[0] if close else None
 
 
 def file_column_names(path: str | Path, *, sep: str | None = None, header: bool | None = None,

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from multiclass.data.column_names import columns_listing
 from multiclass.data.table_format import FORMAT_OPTIONS
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.runtime.inputs import csv_columns
@@ -104,9 +105,8 @@ def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[An
 def _data_error(path: Path, error: InputError, columns) -> DataError:
     """The input error as the data readers word it: naming the file, and for a missing column the columns there."""
     if error.row is None and error.field is not None and str(error).endswith("is required and missing.") and columns:
-        listing = ", ".join(repr(str(name)) for name in columns)
         return DataError(f"{path}: missing column {error.field!r} needed by the model; the data has columns: "
-                         f"{listing}.")
+                         f"{columns_listing(columns)}.")
     return DataError(f"{path}: {str(error).replace('field ', 'column ', 1)}")
 
 

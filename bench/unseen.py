@@ -16,6 +16,7 @@ by ours (with a warning) and dropped for the peers, which cannot take them.
     python bench/unseen.py --packages more --out bench/results/unseen-more.json   # 15 more packages, ~67 frames
     python bench/unseen.py --packages extra --out bench/results/unseen-extra.json # 17 more, 34 frames
     python bench/unseen.py --packages fourth --out bench/results/unseen-fourth.json # 16 more, 20 frames
+    python bench/unseen.py --packages rdatasets --out bench/results/unseen-rdatasets.json  # Rdatasets CSVs, 76 frames
 
 ``--packages more`` is a second, later set (`MORE_PACKAGES`: survival, boot, nlme, lme4, mgcv, rpart, psych,
 robustbase, effects, survey, gss, geepack, lavaan, ordinal, VGAM), first opened on 2026-12-03 after the defaults

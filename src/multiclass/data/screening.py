@@ -40,9 +40,10 @@ __all__ = ["ID_FRACTION", "ID_MIN_ROWS", "ColumnFacts", "column_facts", "counts_
 ID_FRACTION = 0.95  # distinct values / rows from which a text column is an identifier (ecoli's names: 336/336)
 ID_MIN_ROWS = 20  # below this many rows, every column of a small table may be unique by chance
 MISSING_REASON = "every value is missing"
-ROW_INDEX_REASON = "it has no name in the header and a different value on every row: a row index written with the data"
-# A header cell left empty: pandas names it "Unnamed: <position>" (with "_level_<n>" under a multi-line header),
-# the streamed reader (pyarrow) keeps it "".
+ROW_INDEX_REASON = ("it has no name in the header and a different value on every row: a row index written with "
+                    "the data")
+# A header cell left empty: every CSV reader names it "Unnamed: <position>", as pandas does (with "_level_<n>"
+# under a multi-line header, `table_format.header_names`); a Parquet column may still be named "".
 _UNNAMED = re.compile(r"(Unnamed: \d+(_level_\d+)?)?")
 # An identifier's name: id, idx, index, row, row_id, rowid, row_number; anything ending "_id" / " id" / ".id" / "-id"
 # in any case; camelCase "...Id" / "...ID" after a lower-case letter (PassengerId, CustomerID).

@@ -106,19 +106,19 @@ def test_resume_in_process_is_bit_identical(tmp_path, digits, engine):
 
 
 def test_ctrl_c_in_the_cli_keeps_the_best_model_and_says_where(tmp_path, capsys, monkeypatch):
-    import multiclass.training.validation as validation
+    import multiclass.training.loop as loop
 
     data = _write_data(tmp_path / "data.csv")
-    original = validation.ResidentValidation.totals
+    original = loop.check_loss  # called once an epoch by the one training loop (not by the search's candidates)
     calls = {"n": 0}
 
-    def validate_then_interrupt(*args, **kwargs):
+    def check_then_interrupt(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 4:
             raise KeyboardInterrupt
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(validation.ResidentValidation, "totals", validate_then_interrupt)
+    monkeypatch.setattr(loop, "check_loss", check_then_interrupt)
     model = tmp_path / "model"
     assert main(_train_args(data, model, seed=0)) == 130
     err = capsys.readouterr().err

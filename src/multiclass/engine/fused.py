@@ -45,13 +45,16 @@ class FusedEngine:
     threads : int, None or "auto", default="auto"
         Intra-op threads during an epoch call: "auto" is one for a small step, torch's setting for a step large
         enough to split (`multiclass.engine.threads.threads_for`); None leaves the caller's setting.
+    generator : torch.Generator, optional
+        Seeds the compiled epoch's dropout masks; by default torch's global generator (which `train` seeds). Models
+        trained side by side in threads (`multiclass.sweep.alone`) each pass their own.
     """
 
     name = "fused"
 
     def __init__(self, model, X, targets, objective: Objective, batch_size: int, optimizer, *,
-                 compile: bool = True, threads: int | str | None = "auto"):
-        self.X, self.targets, self.batch_size = X, targets, batch_size
+                 compile: bool = True, threads: int | str | None = "auto", generator: torch.Generator | None = None):
+        self.X, self.targets, self.batch_size, self.generator = X, targets, batch_size, generator
         self.threads = threads_for(batch_size * macs_per_row(model.config)) if threads == "auto" else threads
         self.objective = objective
         params = list(model.parameters())
@@ -91,8 +94,9 @@ class FusedEngine:
         rows_per_call = STEPS_PER_CALL * self.batch_size  # whole batches, so the calls make the same batches
         loss_sum = 0.0
         for start in range(0, len(order), rows_per_call):
-            # Dropout masks draw from a seed taken from torch's global generator, which train() seeds.
-            seed = int(torch.randint(0, 2**62, (), dtype=torch.int64))
+            # Dropout masks draw from a seed taken from torch's global generator, which train() seeds (or the
+            # engine's own).
+            seed = int(torch.randint(0, 2**62, (), dtype=torch.int64, generator=self.generator))
             loss_sum += self.runner.run(
                 order[start : start + rows_per_call], batch=self.batch_size, lr=lr, betas=(beta1, beta2), eps=eps,
                 step=done + start // self.batch_size, l2=self.objective.l2,

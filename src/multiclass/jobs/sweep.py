@@ -29,9 +29,9 @@ from multiclass.data import Dataset
 from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import MLP, build_model
-from multiclass.sweep.grid import expand_grid
+from multiclass.sweep.grid import TrialResult, expand_grid
 from multiclass.sweep.leaderboard import LeaderboardRow, leaderboard
-from multiclass.sweep.loop import TrialResult, train_trials
+from multiclass.sweep.loop import train_trials
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.fit_result import data_info
 from multiclass.trained import TrainedModel

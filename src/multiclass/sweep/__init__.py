@@ -10,7 +10,7 @@ _EXPORTS = {
     "GRID_KEYS": "multiclass.sweep.grid:GRID_KEYS",
     "LeaderboardRow": "multiclass.sweep.leaderboard:LeaderboardRow",
     "Trial": "multiclass.sweep.grid:Trial",
-    "TrialResult": "multiclass.sweep.loop:TrialResult",
+    "TrialResult": "multiclass.sweep.grid:TrialResult",
     "expand_grid": "multiclass.sweep.grid:expand_grid",
     "leaderboard": "multiclass.sweep.leaderboard:leaderboard",
     "leaderboard_to_dict": "multiclass.sweep.leaderboard:leaderboard_to_dict",

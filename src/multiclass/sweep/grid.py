@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from multiclass.exceptions import ConfigError, MulticlassError
 from multiclass.models import ModelConfig
 from multiclass.training import TrainConfig
 
-__all__ = ["GRID_KEYS", "Trial", "parse_grid", "expand_grid"]
+__all__ = ["GRID_KEYS", "Trial", "TrialResult", "expand_grid", "parse_grid"]
 
 
 def _float(text: str) -> float:
@@ -85,6 +85,43 @@ class Trial:
     def label(self) -> str:
         """'lr=0.001 l2=0' (or 'base' for a grid without keys)."""
         return " ".join(f"{key}={_show(value)}" for key, value in self.params) or "base"
+
+
+@dataclass(eq=False)  # holds tensors: compare results by identity
+class TrialResult:
+    """How one configuration trained: the same fields as `multiclass.training.TrainResult`, minus the model.
+
+    Attributes
+    ----------
+    trial : Trial
+    history : list of dict
+        One record per epoch with the eager loop's keys (epoch, train_loss, lr, val_loss, val_accuracy,
+        val_macro_f1, val_score, epoch_time); epoch_time is the time of the whole stacked epoch (of the model's own
+        epoch when it trained alone, `multiclass.sweep.alone`).
+    best_epoch : int
+    best_score : float or None
+    monitor : str
+    stop_reason : {"early_stopping", "max_epochs", "fixed_length", "interrupted"}
+    state : dict of str -> Tensor
+        The best epoch's weights as an `MLP` state dict (CPU).
+    """
+
+    trial: Trial
+    history: list[dict] = field(default_factory=list, repr=False)
+    best_epoch: int = 0
+    best_score: float | None = None
+    monitor: str = "val_loss"
+    stop_reason: str = "max_epochs"
+    state: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def n_epochs(self) -> int:
+        return len(self.history)
+
+    @property
+    def best_record(self) -> dict:
+        """The history record of the best epoch."""
+        return self.history[self.best_epoch - 1] if self.history else {}
 
 
 def _show(value) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from multiclass.sweep.loop import TrialResult
+from multiclass.sweep.grid import TrialResult
 
 __all__ = ["LeaderboardRow", "leaderboard", "leaderboard_to_dict", "render_leaderboard"]
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -25,7 +24,8 @@ import torch
 from multiclass.classes import Watched
 from multiclass.engine.threads import intra_op_threads, threads_for
 from multiclass.models import build_model, macs_per_row
-from multiclass.sweep.grid import Trial
+from multiclass.sweep.alone import alone_pays, train_group_alone
+from multiclass.sweep.grid import Trial, TrialResult
 from multiclass.sweep.rows import own_order, padded, row_sets
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
 from multiclass.training.config import monitor_mode
@@ -45,42 +45,6 @@ MAX_STACK = 256
 # Validation scores all M models on the same rows in chunks; a chunk's widest activation (M x rows x width
 # float32) is kept to about 2**23 elements = 32 MB.
 _EVAL_ELEMENTS = 2**23
-
-
-@dataclass(eq=False)  # holds tensors: compare results by identity
-class TrialResult:
-    """How one configuration trained: the same fields as `multiclass.training.TrainResult`, minus the model.
-
-    Attributes
-    ----------
-    trial : Trial
-    history : list of dict
-        One record per epoch with the eager loop's keys (epoch, train_loss, lr, val_loss, val_accuracy,
-        val_macro_f1, val_score, epoch_time); epoch_time is the time of the whole stacked epoch.
-    best_epoch : int
-    best_score : float or None
-    monitor : str
-    stop_reason : {"early_stopping", "max_epochs", "fixed_length", "interrupted"}
-    state : dict of str -> Tensor
-        The best epoch's weights as an `MLP` state dict (CPU).
-    """
-
-    trial: Trial
-    history: list[dict] = field(default_factory=list, repr=False)
-    best_epoch: int = 0
-    best_score: float | None = None
-    monitor: str = "val_loss"
-    stop_reason: str = "max_epochs"
-    state: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def n_epochs(self) -> int:
-        return len(self.history)
-
-    @property
-    def best_record(self) -> dict:
-        """The history record of the best epoch."""
-        return self.history[self.best_epoch - 1] if self.history else {}
 
 
 @torch.no_grad()
@@ -364,7 +328,8 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
                  reraise: bool = False) -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
     groups one after another; one result per trial, in the order given (parameters as in `train_stacked`;
-    `rows` and `val_rows`, when given, hold one index array per trial).
+    `rows` and `val_rows`, when given, hold one index array per trial). On the CPU a group whose epochs are many
+    small steps trains one model at a time per core instead (`multiclass.sweep.alone`): the same models.
 
     Ctrl-C ends the stack training then (its models keep their best weights) and no further stack starts; with
     `reraise` the `KeyboardInterrupt` is raised again once that stack has stopped (a search that chooses a model
@@ -373,25 +338,41 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
     groups: dict[tuple, list[int]] = {}
     for index, trial in enumerate(trials):
         groups.setdefault(trial.stack_key, []).append(index)
+    parts = [part for members in groups.values() for start in range(0, len(members), MAX_STACK)
+             for part in _parts(members[start : start + MAX_STACK], trials, rows, len(X_tr), device)]
     results: list[TrialResult | None] = [None] * len(trials)
     interrupted = False
-    for members in groups.values():
-        for start in range(0, len(members), MAX_STACK):
-            chunk = members[start : start + MAX_STACK]
-            own = {} if rows is None else {"rows": [rows[i] for i in chunk]}
-            if val_rows is not None:
-                own["val_rows"] = [val_rows[i] for i in chunk]
-            if interrupted:
-                for i in chunk:
-                    results[i] = TrialResult(trial=trials[i], monitor=trials[i].train_config.monitor,
-                                             stop_reason="interrupted")
-                continue
-            trained = train_stacked([trials[i] for i in chunk], X_tr, y_tr, X_va, y_va, class_weight=class_weight,
-                                    recall_of=recall_of, device=device, dropout_seed=dropout_seed, verbose=verbose,
-                                    label=label, **own)
-            for i, result in zip(chunk, trained):
-                results[i] = result
-            interrupted = any(result.stop_reason == "interrupted" for result in trained)
-            if interrupted and reraise:
-                raise KeyboardInterrupt
+    for part, alone in parts:
+        if interrupted:
+            for i in part:
+                results[i] = TrialResult(trial=trials[i], monitor=trials[i].train_config.monitor,
+                                         stop_reason="interrupted")
+            continue
+        own = {} if rows is None else {"rows": [rows[i] for i in part]}
+        if val_rows is not None:
+            own["val_rows"] = [val_rows[i] for i in part]
+        group = [trials[i] for i in part]
+        if alone:
+            trained = train_group_alone(group, X_tr, y_tr, X_va, y_va, class_weight=class_weight,
+                                        recall_of=recall_of, verbose=verbose, label=label, **own)
+        else:
+            trained = train_stacked(group, X_tr, y_tr, X_va, y_va, class_weight=class_weight, recall_of=recall_of,
+                                    device=device, dropout_seed=dropout_seed, verbose=verbose, label=label, **own)
+        for i, result in zip(part, trained):
+            results[i] = result
+        interrupted = any(result.stop_reason == "interrupted" for result in trained)
+        if interrupted and reraise:
+            raise KeyboardInterrupt
     return results
+
+
+def _parts(chunk: list[int], trials: list[Trial], rows, n_rows: int, device) -> list[tuple[list[int], bool]]:
+    """One stack's trials (indices `chunk`) as ``(indices, alone)`` parts: those that train faster one by one on
+    the compiled epoch (`multiclass.sweep.alone.alone_pays`) alone, the rest stacked (a `Trial.keep_last` trial
+    always is)."""
+    solo = [i for i in chunk if not trials[i].keep_last]
+    per_model = n_rows if rows is None else max(len(rows[i]) for i in chunk)
+    if not solo or not alone_pays([trials[i] for i in solo], per_model, device):
+        return [(chunk, False)]
+    rest = [i for i in chunk if trials[i].keep_last]
+    return [(solo, True), *([(rest, False)] if rest else [])]

@@ -35,6 +35,7 @@ WORDS = {
                              "receta auto, regularización: {n} ajustes de L2 y dropout con {rows} filas de "
                              "entrenamiento"),
     "epoch": ("epoch", "época"),
+    "model": ("model", "modelo"),
     "loss": ("loss", "pérdida"),
     "val_loss": ("val_loss", "pérdida_val"),
     "val_macro_f1": ("val_macro_f1", "f1_macro_val"),
@@ -44,6 +45,7 @@ WORDS = {
     "best_epoch": ("best epoch", "mejor época"),
     "patience": ("patience", "paciencia"),
     "per_epoch": ("s/epoch", "s/época"),
+    "per_model": ("s/model", "s/modelo"),
     "left": ("left", "restante"),
     "at_most_left": ("at most {time} left", "como mucho {time} restantes"),
     "ended": ("ended at epoch {done} of {total}", "terminado en la época {done} de {total}"),
@@ -109,12 +111,15 @@ class Display:
     min_interval : float, default=0
         Without a bar: write a line only once this many seconds have passed since the last one written (or the
         start); the last epoch's line is written in any case.
+    unit : {"epoch", "model"}, default="epoch"
+        What one `advance` counts: an epoch, or a model trained to its end (a sweep's models trained one by one,
+        `multiclass.sweep.alone`).
     """
 
     def __init__(self, total_epochs: int, *, label: str = "train", patience: int | None = None,
                  stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None,
-                 min_interval: float = 0.0):
-        self.total, self.label, self.patience, self.monitor = total_epochs, label, patience, monitor
+                 min_interval: float = 0.0, unit: str = "epoch"):
+        self.total, self.label, self.patience, self.monitor, self.unit = total_epochs, label, patience, monitor, unit
         self.min_interval = min_interval
         self.lang = current_lang()
         self.words = _words(self.lang)
@@ -165,12 +170,12 @@ class Display:
         elapsed = now - self.started
         per_epoch = elapsed / self.done
         w, lang = self.words, self.lang
-        speed = f"{_number(per_epoch, 2, lang)} {w['per_epoch']}"
+        speed = f"{_number(per_epoch, 2, lang)} {w['per_' + self.unit]}"
         if self.bar is not None:
             self.bar.update(self.task, advance=1, info=f"{text}  {speed}")
             return
         left = w["at_most_left"].format(time=_duration(per_epoch * (self.total - self.done), lang))
-        line = f"{w.get(self.label, self.label)} {w['epoch']} {self.done}/{self.total}  {text}  {speed}  {left}"
+        line = f"{w.get(self.label, self.label)} {w[self.unit]} {self.done}/{self.total}  {text}  {speed}  {left}"
         self.last_line = line
         due = self.done % self.log_every == 0 and now - self.written >= self.min_interval
         if due or self.done == self.total:
@@ -196,12 +201,12 @@ class _Silent:
 
 def make_progress(verbose: bool, total_epochs: int, *, label: str = "train", patience: int | None = None,
                   stream: TextIO | None = None, log_every: int | None = None, monitor: str | None = None,
-                  min_interval: float = 0.0):
+                  min_interval: float = 0.0, unit: str = "epoch"):
     """A `Display` when `verbose`, else a context manager that shows nothing."""
     if not verbose:
         return _Silent()
     return Display(total_epochs, label=label, patience=patience, stream=stream, log_every=log_every, monitor=monitor,
-                   min_interval=min_interval)
+                   min_interval=min_interval, unit=unit)
 
 
 # Without a terminal, the auto recipe's search writes a line at most every this many seconds of a stack, and its

@@ -142,14 +142,17 @@ class ResidentValidation:
     def totals(self, model: MLP, class_weight: torch.Tensor | None, costs: torch.Tensor | None = None) -> np.ndarray:
         """The totals vector of `model` on these rows (see the module docstring); `costs`: a ``val_cost``
         monitor's (K, K) float64 matrix on the device."""
-        model.eval()
+        toggle = model.training and model.config.dropout > 0  # eval mode changes nothing else in an MLP
+        if toggle:
+            model.eval()
         k = model.config.n_classes
         totals = torch.zeros(3 * k + 4, dtype=torch.float64, device=self.targets.device)
         step = chunk_rows(model, most=EVAL_CHUNK)
         for start in range(0, self.X.shape[0], step):
             rows = slice(start, start + step)
             _add_chunk(totals, self.logits(model, rows), self.targets[rows], self.labels[rows], class_weight, k, costs)
-        model.train()
+        if toggle:
+            model.train()
         return totals.cpu().numpy()
 
 

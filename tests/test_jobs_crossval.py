@@ -149,6 +149,7 @@ def test_fold_models_cut_short_by_the_epoch_limit_say_so(monkeypatch):
 
 @pytest.mark.parametrize("rows", [240, 4_000], ids=["cross-validated", "ranked-on-validation"])
 def test_ctrl_c_during_the_search_stops_the_run_and_writes_nothing(tmp_path, capsys, monkeypatch, rows):
+    import multiclass.sweep.alone as alone
     import multiclass.sweep.loop as loop
     from multiclass.cli import main
 
@@ -165,11 +166,15 @@ def test_ctrl_c_during_the_search_stops_the_run_and_writes_nothing(tmp_path, cap
 
     monkeypatch.setattr(loop, "_validate_own", interrupt_on_the_third(validate_own))
     monkeypatch.setattr(loop, "_validate", interrupt_on_the_third(validate))
+    # candidates trained one per core (`multiclass.sweep.alone`) score each epoch there, in worker threads
+    monkeypatch.setattr(alone, "scores_of_totals", interrupt_on_the_third(alone.scores_of_totals))
     X, y = _data(rows)
     frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])]).assign(label=np.array(["a", "b", "c"])[y])
     frame.to_csv(tmp_path / "d.csv", index=False)
     assert main(["train", str(tmp_path / "d.csv"), "--target", "label", "--out", str(tmp_path / "m")]) == 130
-    assert "interrupted" in capsys.readouterr().err and calls["n"] == 3
+    # the third epoch scored stops the search (a model training beside it in another thread may score a few more
+    # epochs before the main thread sets the stop)
+    assert "interrupted" in capsys.readouterr().err and 3 <= calls["n"] <= 12
     assert not (tmp_path / "m").exists()
 
 

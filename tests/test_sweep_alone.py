@@ -104,7 +104,8 @@ def test_the_choice_follows_the_cost_of_a_step_and_of_an_epoch():
     assert alone_pays(small, 3_000, "cpu")  # ~94 small steps an epoch: the stack pays dispatches for nothing
     assert not alone_pays(small * 5, 110, "cpu")  # 4 steps an epoch of 20 models: the stack shares them
     assert not alone_pays(small, 3_000, "cuda")
-    assert not alone_pays(small[:1], 3_000, "cpu")
+    assert alone_pays(small[:1], 3_000, "cpu")  # one model too: it trains beside another group's
+    assert not alone_pays(small[:1], 64, "cpu")  # two steps an epoch: the stack's per-epoch costs are lower
     kept = [dataclasses.replace(small[0], keep_last=True), *small[1:]]
     assert not alone_pays(kept, 3_000, "cpu")  # the stack keeps a fixed-length trial's last epoch
     bfloat = [dataclasses.replace(t, train_config=dataclasses.replace(t.train_config, precision="bfloat16"))
@@ -121,8 +122,10 @@ def test_train_trials_trains_a_group_alone_where_that_pays_and_stacked_elsewhere
     trials = expand_grid("l2=0,1e-3", base, n_features=64, n_classes=10, hidden=(8,))
     trials += [dataclasses.replace(trials[0], keep_last=True)]
     trials += expand_grid("l2=0,1e-3", dataclasses.replace(base, batch_size=1_000), n_features=64, n_classes=10)
+    trials += expand_grid("l2=0", base, n_features=64, n_classes=10, hidden=(4,))
     results = train_trials(trials, *split)
-    assert calls == [2]  # the (8,) group at batch 32 but its keep_last trial; that and the 2-step group stacked
+    assert calls == [3]  # the (8,) group but its keep_last trial, and the (4,) one: in one pool
+    assert [r.stop_reason for r in results] == ["max_epochs"] * 2 + ["fixed_length"] + ["max_epochs"] * 3
     reference = train_stacked(trials[:2], *split)
     for one, other in zip(results[:2], reference):
         _assert_same(one, other)

@@ -56,7 +56,7 @@ def alone_pays(trials: list[Trial], n_rows: int, device) -> bool:
     """Whether `trials` (one stack's, `n_rows` training rows per model) train faster one by one on the compiled
     epoch than stacked: on the CPU, with the C engine built, float32, no `Trial.keep_last`, and an
     epoch of enough steps that the stack's per-step dispatches outweigh the models' per-epoch costs."""
-    if torch.device(device).type != "cpu" or len(trials) < 2:
+    if torch.device(device).type != "cpu" or not trials:
         return False
     if any(t.keep_last or t.train_config.engine not in ("auto", "fused")
            or t.train_config.precision != "float32" for t in trials):

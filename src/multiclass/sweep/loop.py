@@ -328,8 +328,9 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
                  reraise: bool = False) -> list[TrialResult]:
     """Train trials of any shapes: those of one `Trial.stack_key` together (stacks of at most `MAX_STACK`), the
     groups one after another; one result per trial, in the order given (parameters as in `train_stacked`;
-    `rows` and `val_rows`, when given, hold one index array per trial). On the CPU a group whose epochs are many
-    small steps trains one model at a time per core instead (`multiclass.sweep.alone`): the same models.
+    `rows` and `val_rows`, when given, hold one index array per trial). On the CPU the groups whose epochs are many
+    small steps train one model at a time per core instead, all of them first (`multiclass.sweep.alone`): the same
+    models.
 
     Ctrl-C ends the stack training then (its models keep their best weights) and no further stack starts; with
     `reraise` the `KeyboardInterrupt` is raised again once that stack has stopped (a search that chooses a model
@@ -340,9 +341,11 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
         groups.setdefault(trial.stack_key, []).append(index)
     parts = [part for members in groups.values() for start in range(0, len(members), MAX_STACK)
              for part in _parts(members[start : start + MAX_STACK], trials, rows, len(X_tr), device)]
+    solo = [i for part, alone in parts if alone for i in part]
+    runs = ([(solo, True)] if solo else []) + [(part, False) for part, alone in parts if not alone]
     results: list[TrialResult | None] = [None] * len(trials)
     interrupted = False
-    for part, alone in parts:
+    for part, alone in runs:
         if interrupted:
             for i in part:
                 results[i] = TrialResult(trial=trials[i], monitor=trials[i].train_config.monitor,
@@ -352,7 +355,7 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
         if val_rows is not None:
             own["val_rows"] = [val_rows[i] for i in part]
         group = [trials[i] for i in part]
-        if alone:
+        if alone:  # every group that trains faster so, in one pool: a model per core, whatever its shape
             trained = train_group_alone(group, X_tr, y_tr, X_va, y_va, class_weight=class_weight,
                                         recall_of=recall_of, verbose=verbose, label=label, **own)
         else:

@@ -136,9 +136,9 @@ def wrong_delimiter(tmp, model):
                             r"read as one column: is its delimiter one of , ; tab \|\?\)\.$")
 
 
-@case("non-UTF-8 bytes (Latin-1)")
+@case("UTF-8 then a byte that is not (a damaged file; Windows-1252 alone is read: tests/test_data_encoding.py)")
 def non_utf8(tmp, model):
-    p = write(tmp / "data.csv", "a,c,y\n1,ok,x\n2,caf\xe9,x\n".encode("latin-1"))
+    p = write(tmp / "data.csv", "a,c,y\n1,thé,x\n".encode() + "2,caf\xe9,x\n".encode("latin-1"))
     return train_table(p), rf"^{q(p)}: line 3 is not UTF-8 \(byte 0xE9\); save the file as UTF-8"
 
 

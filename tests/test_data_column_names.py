@@ -53,10 +53,12 @@ def test_a_compressed_csv_is_read_and_what_cannot_be_told_is_none(tmp_path):
     path.write_bytes(gzip.compress(b"a,b,label\n1,2,x\n"))
     assert file_column_names(path) == list(read_table(path).columns) == ["a", "b", "label"]
     pd.DataFrame({"a": [1], "label": ["x"]}).to_parquet(tmp_path / "p.parquet")
-    (tmp_path / "latin.csv").write_bytes("caf\xe9,label\n1,x\n".encode("latin-1"))
+    (tmp_path / "latin.csv").write_bytes("caf\xe9,label\n1,x\n".encode("latin-1"))  # Windows-1252: read so
+    assert file_column_names(tmp_path / "latin.csv") == list(read_table(tmp_path / "latin.csv").columns)
+    (tmp_path / "damaged.csv").write_bytes("thé,".encode() + "caf\xe9,label\n1,2,x\n".encode("latin-1"))
     (tmp_path / "notes.md").write_text("a,b\n1,2\n")
     (tmp_path / "bytes.csv").write_bytes(b"\x00\x01\x02 not a table")
-    for other in ("p.parquet", "latin.csv", "notes.md", "missing.csv", "bytes.csv"):
+    for other in ("p.parquet", "damaged.csv", "notes.md", "missing.csv", "bytes.csv"):
         assert file_column_names(tmp_path / other) is None
         check_named_columns(tmp_path / other, "nothing", ignore=["x"])  # the reader says what is wrong, not this check
 

@@ -21,6 +21,10 @@ WARNINGS = [
      "posts are written; the first: {file}.",
      "{path}: {n} de {files} archivos no son UTF-8 y se leyeron como Windows-1252 (Latin-1), como se escriben el "
      "correo y las noticias antiguos; el primero: {file}."),
+    ("{path}: line {line} is not UTF-8 (byte {byte}); the file was read as {code}, as Excel on Windows saves a CSV; "
+     "save it as UTF-8 to be sure of its accented letters.",
+     "{path}: la línea {line} no es UTF-8 (byte {byte}); el archivo se leyó como {code}, como Excel en Windows "
+     "guarda un CSV; guárdelo como UTF-8 para asegurar sus letras acentuadas."),
     ("{path}: column {name} is left out: every value is missing.",
      "{path}: la columna {name} se deja fuera: le faltan todos los valores."),
     ("{path}: column {name} is left out: it looks like a row identifier ({distinct} distinct values in {rows} rows); "

@@ -73,8 +73,8 @@ def _closest(columns: Sequence[Any], wanted: str) -> str | None:
 def file_column_names(path: str | Path, *, sep: str | None = None, header: bool | None = None,
                       names: Sequence[str] | None = None) -> list[str] | None:
     """The column names the table readers give the delimited text file `path` (its extension says it is a table),
-    or None where they cannot be told without them: Parquet, a zip or zst file, a file that is not UTF-8 or not
-    valid CSV, a first line with control characters (the reader then says what is wrong)."""
+    or None where they cannot be told without them: Parquet, a zip or zst file, a damaged file (not UTF-8 nor
+    Windows-1252) or not valid CSV, a first line with control characters (the reader then says what is wrong)."""
     path = Path(path)
     if not (path.is_file() and has_table_extension(path)):
         return None
@@ -87,8 +87,8 @@ def file_column_names(path: str | Path, *, sep: str | None = None, header: bool 
         fields = file_header(path, fmt)
     except (OSError, ValueError, DataError):  # UnicodeDecodeError is a ValueError; a bad option: the reader says
         return None
-    if not fields or any(ord(ch) < 32 and ch != "\t" for field in fields for ch in field):
-        return None  # no header, or bytes that are no text: the reader names what is wrong
+    if not fields or any((ord(ch) < 32 and ch != "\t") or ch == "\ufffd" for field in fields for ch in field):
+        return None  # no header, or bytes that are no text (or not UTF-8 nor Windows-1252): the reader says so
     return fields
 
 

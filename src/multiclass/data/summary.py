@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from multiclass.data.csv_checks import TextCode
 from multiclass.data.dataset import Dataset
 from multiclass.data.screening import ROW_INDEX_REASON
 
@@ -113,6 +114,7 @@ _WORDS = {
     "left_out": ("left out: {name!r} ({reason})", "excluida: {name!r} ({reason})"),
     "format": ("read with delimiter {sep!r}, {header} header line, decimal mark {decimal!r}",
                "leído con separador {sep!r}, {header} línea de cabecera, separador decimal {decimal!r}"),
+    "encoding": (", in {name}", ", en {name}"),
     "header_yes": ("a", "con"),
     "header_no": ("no", "sin"),
     "pixels": ("pixels: {columns} columns scaled /{divisor:g} as images ({shape}), not standardised",
@@ -187,8 +189,11 @@ def summary_lines(summary: dict[str, Any], lang: str = "en") -> list[str]:
         lines.append(_say("left_out", lang, name=name, reason=_reason(reason, lang)))
     if "format" in summary:
         fmt = summary["format"]
-        lines.append(_say("format", lang, sep=fmt["sep"], decimal=fmt["decimal"],
-                          header=_say("header_yes" if fmt["header"] else "header_no", lang)))
+        line = _say("format", lang, sep=fmt["sep"], decimal=fmt["decimal"],
+                    header=_say("header_yes" if fmt["header"] else "header_no", lang))
+        if "encoding" in fmt:  # not UTF-8 (the reader warned)
+            line += _say("encoding", lang, name=TextCode(fmt["encoding"]).name)
+        lines.append(line)
     if "pixels" in summary:
         pixels = summary["pixels"]
         lines.append(_say("pixels", lang, columns=pixels["columns"], divisor=pixels["divisor"],

@@ -16,6 +16,9 @@ the same `TableFormat`:
 - *a blank after every delimiter* (``a, b, c``, on every sampled line): skipped in names and values, as pandas'
   ``skipinitialspace`` (`TableFormat.blank_after_sep`).
 - *an empty header cell* is named ``Unnamed: <position>``, as pandas names it, by every reader (`header_names`).
+- *encoding*: UTF-8, or Windows-1252 (Latin-1) for a file that is ASCII up to a byte that is not UTF-8 (Excel's CSV
+  on Windows; `multiclass.data.csv_checks.TextCode`); the in-memory reader decides on every byte (`scan_lines`),
+  the others on the first `SNIFF_BYTES`.
 
 Passing ``sep``, ``header`` or ``names`` overrides the guess (`names` alone replace the header line if there is
 one, by the rule above, or name the columns of a headerless file) (``sep="whitespace"`` or ``r"\\s+"`` for runs of
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from multiclass.exceptions import ConfigError
-from multiclass.data.csv_checks import header_fields, open_text_head
+from multiclass.data.csv_checks import UTF8, header_fields, text_head
 
 __all__ = ["FORMAT_OPTIONS", "SNIFF_BYTES", "TABLE_EXTENSIONS", "WHITESPACE", "TableFormat", "extension_sep",
            "file_header", "format_load_options", "given_formats", "has_table_extension", "header_names",
@@ -77,6 +80,8 @@ class TableFormat:
     blank_after_sep : bool
         Every delimiter is followed by a blank (``a, b, c``: a hand-written file, R's ``write.table(sep=", ")``):
         the blanks are skipped, in names and values, as pandas' ``skipinitialspace`` does.
+    encoding : str
+        ``"utf-8"``, or ``"cp1252"`` / ``"latin-1"`` for a file in a single-byte code (a Python codec name).
     """
 
     sep: str
@@ -84,6 +89,7 @@ class TableFormat:
     names: tuple[str, ...] | None = None
     decimal: str = "."
     blank_after_sep: bool = False
+    encoding: str = UTF8
 
     def pandas_options(self) -> dict:
         """The `pandas.read_csv` options that read the table this way."""
@@ -96,19 +102,22 @@ class TableFormat:
                 options["header"] = 0  # the file's names are replaced
         if self.blank_after_sep:
             options["skipinitialspace"] = True
+        if self.encoding != UTF8:
+            options["encoding"] = self.encoding
         return options
 
     def note(self) -> dict:
         """What `Dataset.notes["format"]` records (JSON-able): the delimiter as written (``", "`` when a blank
-        follows it), the header line, the decimal mark."""
-        return {"sep": self.sep + " " if self.blank_after_sep else self.sep, "header": self.header,
+        follows it), the header line, the decimal mark (and the encoding when it is not UTF-8)."""
+        note = {"sep": self.sep + " " if self.blank_after_sep else self.sep, "header": self.header,
                 "decimal": self.decimal}
+        return note if self.encoding == UTF8 else {**note, "encoding": self.encoding}
 
 
 def file_header(path: str | Path, fmt: TableFormat) -> list[str] | None:
     """The column names of the header line of `path`, read as `fmt` says (the blank after each delimiter skipped,
     an empty cell named as pandas names it: `header_names`); None for a zip or zst file."""
-    fields = header_fields(path, fmt.sep)
+    fields = header_fields(path, fmt.sep, fmt.encoding)
     if fields is None:
         return None
     if fmt.blank_after_sep:
@@ -200,19 +209,21 @@ def _guess_decimal(rows: list[list[str]], sep: str) -> str:
     return "," if comma and not dot else "."
 
 
-def _sample_lines(path: Path) -> list[str]:
-    head = open_text_head(path, SNIFF_BYTES)
+def _sample_lines(path: Path) -> tuple[list[str], str]:
+    """The first non-blank lines of the file (at most `SNIFF_LINES` of its first `SNIFF_BYTES`) and the encoding
+    they are in."""
+    head, code = text_head(path, SNIFF_BYTES)
     lines = [line for line in head.splitlines() if line.strip()]
     if len(head) >= SNIFF_BYTES and lines:
         lines = lines[:-1]  # the last line may be cut short
-    return lines[:SNIFF_LINES]
+    return lines[:SNIFF_LINES], code.encoding
 
 
 def looks_like_table(path: str | Path) -> bool:
     """Whether a text file of unknown extension (UCI's ``.data``, ``.dat``, none) is a delimited table: 2+ lines of
     printable text that split, by the delimiter `sniff_format` would choose, into one same number (2+) of fields.
-    A file that is not UTF-8 (Latin-1) can still be a table: the table reader then says so, naming the line."""
-    lines = _sample_lines(Path(path))
+    A file in Windows-1252 (Latin-1) can be a table too."""
+    lines, _ = _sample_lines(Path(path))
     text = "".join(lines)
     if len(lines) < 2 or any(ord(c) < 32 and c != "\t" for c in text):
         return False  # a header and a row at least, printable text only
@@ -229,9 +240,11 @@ def extension_sep(path: str | Path) -> str:
 
 
 def sniff_format(path: str | Path, *, default_sep: str | None = None, sep: str | None = None,
-                 header: bool | None = None, names: Sequence[str] | None = None) -> TableFormat:
+                 header: bool | None = None, names: Sequence[str] | None = None,
+                 encoding: str | None = None) -> TableFormat:
     """The `TableFormat` of a delimited text file: `sep`, `header` and `names` as given, the rest read off its
-    first lines (see the module docstring).
+    first lines (see the module docstring); `encoding` as `multiclass.data.csv_checks.scan_lines` found it on every
+    byte, else read off the first lines too.
 
     Raises
     ------
@@ -239,7 +252,7 @@ def sniff_format(path: str | Path, *, default_sep: str | None = None, sep: str |
         A `sep` that is not one character or ``"whitespace"``, a `header` that is not a bool, bad `names`.
     """
     _check_options(sep, header, names)
-    lines = _sample_lines(Path(path))
+    lines, head_encoding = _sample_lines(Path(path))
     default_sep = extension_sep(path) if default_sep is None else default_sep
     sep = WHITESPACE if sep == r"\s+" else (sep or _guess_sep(lines, default_sep))
     rows = [split_fields(line, sep) for line in lines]
@@ -250,7 +263,7 @@ def sniff_format(path: str | Path, *, default_sep: str | None = None, sep: str |
         width = max((len(row) for row in rows), default=1)
         names = [f"column_{i + 1}" for i in range(width)]
     return TableFormat(sep, header, tuple(names) if names is not None else None, decimal,
-                       sep != WHITESPACE and _blank_after_sep(rows))
+                       sep != WHITESPACE and _blank_after_sep(rows), encoding or head_encoding)
 
 
 def has_table_extension(path: Path) -> bool:

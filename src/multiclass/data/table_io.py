@@ -4,12 +4,13 @@ errors naming the file, the line and what is wrong. Typing and preprocessing are
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, DataWarning
 from multiclass.data.csv_checks import check_ragged, check_unique_names, scan_lines
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import TableFormat, file_header, sniff_format
@@ -97,8 +98,8 @@ def read_table(path: str | Path, *, string_columns: Sequence[str] = (), sep: str
 
 def _read_delimited(path: Path, string_columns: Sequence[str], sep, header, names, na_values=None,
                     label_column: str | None = None) -> tuple[pd.DataFrame, TableFormat]:
-    scan_lines(path)  # UTF-8, bounded line length: before pandas allocates anything
-    fmt = sniff_format(path, sep=sep, header=header, names=names)
+    code = scan_lines(path)  # UTF-8 (or Windows-1252), bounded line length: before pandas allocates anything
+    fmt = sniff_format(path, sep=sep, header=header, names=names, encoding=code.encoding)
     first = file_header(path, fmt) if fmt.header and fmt.names is None else None  # pandas' names
     check_unique_names(path, list(fmt.names) if fmt.names is not None else first or [])
     try:
@@ -107,14 +108,16 @@ def _read_delimited(path: Path, string_columns: Sequence[str], sep, header, name
         frame = pd.read_csv(path, dtype={c: str for c in string_columns}, **fmt.pandas_options(), **missing,
                             **EXACT_FLOATS)
     except pd.errors.ParserError:
-        check_ragged(path, fmt.sep)
+        check_ragged(path, fmt.sep, fmt.encoding)
         raise
     blanks_missing(frame, text_columns=string_columns)
     # A first data row longer than the header makes pandas take column 1 as the index; padded short rows show as
     # missing values. Only then is the file read a second time, field by field.
     inferred_index = not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0)
     if inferred_index or frame.isna().to_numpy().any():
-        check_ragged(path, fmt.sep)
+        check_ragged(path, fmt.sep, fmt.encoding)
+    if code.line:
+        warnings.warn(code.warning(path), DataWarning, stacklevel=4)
     return frame, fmt
 
 

@@ -177,10 +177,7 @@ def _header(path: Path, options: dict) -> list[str]:
         import pyarrow.parquet as pq
 
         return list(pq.read_schema(path).names)
-    from multiclass.data.csv_checks import header_fields
-    from multiclass.data.table_format import sniff_format
+    from multiclass.data.table_format import file_header, sniff_format
 
-    default_sep = {".csv": ",", ".tsv": "\t"}.get(path.suffix.lower(), "")
-    fmt = sniff_format(path, default_sep=default_sep, sep=options.get("sep"), header=options.get("header"),
-                       names=options.get("names"))
-    return list(fmt.names) if fmt.names is not None else (header_fields(path, fmt.sep) or [])
+    fmt = sniff_format(path, sep=options.get("sep"), header=options.get("header"), names=options.get("names"))
+    return list(fmt.names) if fmt.names is not None else (file_header(path, fmt) or [])

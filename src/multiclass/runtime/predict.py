@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from multiclass.data.column_names import columns_listing
+from multiclass.data.csv_checks import text_code
 from multiclass.data.table_format import FORMAT_OPTIONS
-from multiclass.exceptions import ConfigError, DataError
+from multiclass.exceptions import ConfigError, DataError, DataWarning
 from multiclass.runtime.inputs import csv_columns
 from multiclass.runtime.model import RuntimeModel
 from multiclass.runtime.output import prediction_columns
@@ -83,10 +85,11 @@ def read_small_table(path: Path, model: RuntimeModel, features=None) -> tuple[An
     """``(features(columns), ids, id column name, columns)`` of a small CSV/TSV table read by the csv module;
     `features` maps the columns (default the model's own features). Errors name the file, column and row."""
     options = (model.document.get("data") or {}).get("load_options") or {}
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 (byte {error.start}); save the file as UTF-8.") from None
+    raw = path.read_bytes()
+    code = text_code(raw, path)  # UTF-8, or Windows-1252 as the table reader reads it (else DataError)
+    text = raw.decode(code.encoding)
+    if code.line:
+        warnings.warn(code.warning(path), DataWarning, stacklevel=2)
     fmt = _simple_format(path, model)
     try:
         columns = csv_columns(text, delimiter=fmt.sep if fmt else ",", na_values=options.get("na_values"),

@@ -17,6 +17,7 @@ same column functions (`multiclass.data.columns`) and the same `TablePreprocesso
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,10 +28,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from multiclass.exceptions import DataError
-from multiclass.data.csv_checks import check_unique_names
+from multiclass.exceptions import DataError, DataWarning
+from multiclass.data.csv_checks import UTF8, check_unique_names, scan_lines, text_head
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
-from multiclass.data.table_format import WHITESPACE, TableFormat, header_names, looks_like_table, sniff_format
+from multiclass.data.table_format import (SNIFF_BYTES, WHITESPACE, TableFormat, header_names, looks_like_table,
+                                          sniff_format)
 from multiclass.data.stream.shards import DEFAULT_BATCH_ROWS, is_table_shards, should_stream, table_kind
 
 __all__ = ["DEFAULT_BATCH_ROWS", "Piece", "TableSource", "is_table_shards", "should_stream"]
@@ -160,6 +162,8 @@ class TableSource:
     def _csv_header(self, index: int) -> list[str]:
         shard = self.shards[index]
         self.formats[index] = fmt = sniff_format(shard, **self._format_options)
+        if fmt.encoding != UTF8:  # read off the first lines (a streamed file is not scanned whole)
+            warnings.warn(text_head(shard, SNIFF_BYTES)[1].warning(shard), DataWarning, stacklevel=2)
         if fmt.names is not None:
             return list(fmt.names)
         if _pandas_reads(fmt):
@@ -185,7 +189,7 @@ class TableSource:
                                         include_columns=list(columns) if columns is not None else None)
         names = list(fmt.names) if fmt.names is not None else None
         read = pa_csv.ReadOptions(block_size=_CSV_BLOCK_BYTES, column_names=names,
-                                  skip_rows=1 if fmt.header and names is not None else 0)
+                                  skip_rows=1 if fmt.header and names is not None else 0, encoding=fmt.encoding)
         return {"read_options": read,
                 "parse_options": pa_csv.ParseOptions(delimiter=fmt.sep, newlines_in_values=True),
                 "convert_options": convert}
@@ -225,6 +229,8 @@ class TableSource:
                 for batch in reader:
                     yield _csv_frame(batch, numeric, decimal, self.label_column)
         except (OSError, pa.ArrowException) as error:
+            if "invalid UTF8" in str(error):  # its first lines were UTF-8 (or ASCII): say where it stops being so
+                _refuse_late_code(shard)
             raise DataError(f"{shard}: cannot read the table: {_reason(error)}") from None
 
 
@@ -261,6 +267,15 @@ def _csv_frame(batch: pa.RecordBatch, numeric: Sequence[str], decimal: str = "."
                     pass  # keep the text: the column functions parse what pandas parses and name the bad row
         arrays[name] = column
     return pa.RecordBatch.from_pydict(arrays).to_pandas()  # float64 nulls come back as NaN, as read_csv gives
+
+
+def _refuse_late_code(shard: Path) -> None:
+    """A streamed file's code is read off its first lines (it is not scanned whole first); when a later line is not
+    UTF-8, name it as the in-memory reader would (`scan_lines`: a damaged file, or one in Windows-1252 from there)."""
+    code = scan_lines(shard)  # raises itself for a damaged file
+    if code.line:
+        raise DataError(f"{shard}: line {code.line} is not UTF-8 (byte 0x{code.byte:02X}); save the file as UTF-8 "
+                        "(it may be Latin-1 or Windows-1252).") from None
 
 
 def _reason(error: Exception) -> str:

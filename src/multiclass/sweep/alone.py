@@ -43,7 +43,7 @@ __all__ = ["alone_pays", "train_alone", "train_group_alone"]
 # a model trained alone costs ALONE_EPOCH_S per epoch (its validation and bookkeeping, under the GIL) plus
 # ALONE_MAC_S per multiply-add (the C epoch, one model per core).
 STACK_STEP_S = 2.8e-4
-STACK_MAC_S = 3.5e-11
+STACK_MAC_S = 4.5e-11
 ALONE_EPOCH_S = 8e-4
 ALONE_MAC_S = 2.6e-11
 # Offset of a model's dropout-mask seed from its seed (the data order's), so the two streams differ.

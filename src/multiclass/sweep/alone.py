@@ -1,4 +1,4 @@
-"""Trials of a sweep trained one by one on the CPU's compiled epoch, two at a time, instead of in a stack.
+"""Trials of a sweep trained one by one on the CPU's compiled epoch, one per core at a time, instead of in a stack.
 
 A stack (`multiclass.sweep.loop.train_stacked`) shares each step's ~40 operator dispatches among its models, which
 pays when an epoch is a few steps of many models (5 folds of 4 candidates on a table of 300 rows). When an epoch

@@ -15,6 +15,7 @@ from multiclass.data.column_names import file_column_names
 from multiclass.data.csv_checks import SINGLE_BYTE, UTF8, _Scanner, scan_lines, text_code
 from multiclass.data.stream import TableSource, scan_table
 from multiclass.data.stream.batches import iter_encoded
+from multiclass.data.summary import summarize_dataset, summary_lines
 from multiclass.data.table_format import SNIFF_BYTES, sniff_format
 from multiclass.exceptions import DataError, DataWarning
 
@@ -44,6 +45,16 @@ def test_a_windows_1252_table_is_read_as_such_with_one_warning_naming_the_line(t
     assert frame["couleur"].tolist()[:3] == ["été", "rouge", "“vert”"]
     assert frame.attrs["format"]["encoding"] == SINGLE_BYTE
     assert "encoding" not in read_table(_utf8_copy(path, tmp_path)).attrs["format"]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", ", in Windows-1252"), ("es", ", en Windows-1252")])
+def test_the_summary_before_training_says_the_code(tmp_path, lang, said):
+    path = _excel_csv(tmp_path / "excel.csv")
+    with pytest.warns(DataWarning):
+        dataset = load_table(path, target="Espèce")
+    assert dataset.notes["format"]["encoding"] == SINGLE_BYTE
+    line = [text for text in summary_lines(summarize_dataset(dataset), lang) if "," in text and said in text]
+    assert len(line) == 1 and line[0].endswith(said)
 
 
 def _utf8_copy(path, tmp_path):

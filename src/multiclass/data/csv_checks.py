@@ -40,10 +40,11 @@ __all__ = [
     "UTF8",
     "TextCode",
     "check_ragged",
-    "head_code",
     "check_unique_names",
     "first_ragged_line",
+    "head_code",
     "header_fields",
+    "not_utf8_error",
     "scan_lines",
     "text_code",
     "text_head",
@@ -65,11 +66,10 @@ UTF8 = "utf-8"
 # holding one of the bytes it leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) is read as Latin-1 instead.
 SINGLE_BYTE = "cp1252"
 _UNDEFINED_1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")
+_NAMES = {UTF8: "UTF-8", SINGLE_BYTE: "Windows-1252", "latin-1": "Latin-1"}
 # Bytes of text that is ASCII: printable, blanks and line ends (a control byte before the first byte that is not
-# UTF-8 says binary, not Windows-1252: a zip or gzip file named .csv).
+# UTF-8 says binary, not Windows-1252: a zip or gzip file named .csv) ...
 _TEXT_ASCII = bytes(range(32, 127)) + b"\t\n\r\x0c"
-
-
 # ... and of text in a single-byte code: those, and every byte from 0x80 (no control byte: UTF-16's NULs, a PNG's)
 _TEXT_SINGLE_BYTE = _TEXT_ASCII + bytes(range(128, 256))
 
@@ -80,7 +80,12 @@ def _ascii_text(data: bytes) -> bool:
 
 def _single_byte_text(data: bytes) -> bool:
     return not data.translate(None, _TEXT_SINGLE_BYTE)
-_NAMES = {UTF8: "UTF-8", SINGLE_BYTE: "Windows-1252", "latin-1": "Latin-1"}
+
+
+def not_utf8_error(path, line: int, byte: int) -> DataError:
+    """The error of a file whose `line` holds `byte`, not UTF-8, and that cannot be read in a single-byte code."""
+    return DataError(f"{path}: line {line} is not UTF-8 (byte 0x{byte:02X}); save the file as UTF-8 (it may be "
+                     "Latin-1 or Windows-1252).")
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,10 @@ class _Scanner:
                     self._not_utf8(self.line, pending[0], True, pending)
                 else:
                     self._refuse(f"{self.path}: line {self.line} is not UTF-8 (the file ends inside a character).")
+        return self.current()
+
+    def current(self) -> TextCode:
+        """The code of the bytes fed so far (Latin-1 once a byte Windows-1252 leaves undefined was seen)."""
         if self.code.encoding == SINGLE_BYTE and self.undefined:
             return TextCode("latin-1", self.code.line, self.code.byte)
         return self.code
@@ -173,8 +182,7 @@ class _Scanner:
         self.undefined = self.undefined or not _UNDEFINED_1252.isdisjoint(chunk)
 
     def _refuse_line(self, line: int, byte: int) -> None:
-        self._refuse(f"{self.path}: line {line} is not UTF-8 (byte 0x{byte:02X}); "
-                     "save the file as UTF-8 (it may be Latin-1 or Windows-1252).")
+        self._refuse(str(not_utf8_error(self.path, line, byte)))
 
     def _refuse(self, message: str) -> None:
         if self.strict:
@@ -197,8 +205,7 @@ def head_code(head: bytes) -> TextCode:
     says what is wrong)."""
     scanner = _Scanner("", strict=False)
     scanner.feed(head)
-    code = scanner.code
-    return TextCode("latin-1", code.line, code.byte) if code.encoding == SINGLE_BYTE and scanner.undefined else code
+    return scanner.current()
 
 
 @contextmanager
@@ -238,22 +245,22 @@ def scan_lines(path: str | Path, *, max_line_bytes: int = MAX_LINE_BYTES) -> Tex
     """
     path = Path(path)
     chunk_bytes = min(_CHUNK_BYTES, max_line_bytes)  # a line inside one chunk is then never too long
-    scanner = _Scanner(path)
-    line, run = 1, 0  # the current line number and how many of its bytes were seen so far
+    scanner = _Scanner(path)  # it counts the lines too
+    run = 0  # how many bytes of the current line were seen so far
     try:
         with _open_binary(path) as handle:
             if handle is None:
                 return TextCode()
             while chunk := handle.read(chunk_bytes):
+                line = scanner.line  # where the chunk starts
                 scanner.feed(chunk)
                 first = chunk.find(b"\n")
                 if first == -1:
                     run += len(chunk)
                 else:
                     _check_length(path, line, run + first, max_line_bytes)
-                    line += chunk.count(b"\n")
                     run = len(chunk) - chunk.rfind(b"\n") - 1
-                _check_length(path, line, run, max_line_bytes)
+                _check_length(path, scanner.line, run, max_line_bytes)
             return scanner.finish()
     except _DECOMPRESSION_ERRORS as exc:
         raise DataError(f"{path}: the compressed stream is corrupt or truncated ({exc}).") from None

@@ -101,7 +101,7 @@ def train_alone(trial: Trial, X_tr: torch.Tensor, y_tr: torch.Tensor, X_va: torc
         value = monitored_value(scores, config.monitor)
         should_stop = stopper.step(value, tiebreak_of(scores, recall_of))
         if stopper.improved:
-            best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best = _state(model)
         result.history.append({"epoch": epoch, "train_loss": loss_sum / n_rows, "lr": config.lr, **scores,
                                "val_score": value, "epoch_time": time.perf_counter() - tic})
         if should_stop:
@@ -110,10 +110,15 @@ def train_alone(trial: Trial, X_tr: torch.Tensor, y_tr: torch.Tensor, X_va: torc
         if stop is not None and stop.is_set():
             result.stop_reason = "interrupted"
             break
-    result.state = best if best is not None else {k: v.detach().clone() for k, v in model.state_dict().items()}
+    result.state = best if best is not None else _state(model)
     result.best_epoch = stopper.best_epoch or result.n_epochs
     result.best_score = stopper.best_score if stopper.best_epoch else None
     return result
+
+
+def _state(model) -> dict:
+    """A copy of the model's weights (its state dict), as they are now."""
+    return {name: value.detach().clone() for name, value in model.state_dict().items()}
 
 
 def train_group_alone(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=None,
@@ -130,8 +135,7 @@ def train_group_alone(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weig
 
     def one(index: int):
         if stop.is_set():
-            return TrialResult(trial=trials[index], monitor=trials[index].train_config.monitor,
-                               stop_reason="interrupted")
+            return TrialResult.not_started(trials[index])
         torch.set_num_threads(1)  # this thread's products on one core: the others train beside it
         own = slice(None) if rows is None else torch.as_tensor(rows[index])
         own_val = slice(None) if val_rows is None else torch.as_tensor(val_rows[index])
@@ -163,8 +167,7 @@ def train_group_alone(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weig
                     try:
                         results[index] = future.result()
                     except KeyboardInterrupt:
-                        results[index] = TrialResult(trial=trials[index], monitor=trials[index].train_config.monitor,
-                                                     stop_reason="interrupted")
+                        results[index] = TrialResult.not_started(trials[index])
     finally:
         torch.set_num_threads(previous)
     return results

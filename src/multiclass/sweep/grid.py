@@ -114,6 +114,11 @@ class TrialResult:
     stop_reason: str = "max_epochs"
     state: dict = field(default_factory=dict, repr=False)
 
+    @classmethod
+    def not_started(cls, trial: Trial) -> TrialResult:
+        """The result of a trial Ctrl-C kept from starting: no epochs, stop reason ``"interrupted"``."""
+        return cls(trial=trial, monitor=trial.train_config.monitor, stop_reason="interrupted")
+
     @property
     def n_epochs(self) -> int:
         return len(self.history)

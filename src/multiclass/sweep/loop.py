@@ -348,8 +348,7 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
     for part, alone in runs:
         if interrupted:
             for i in part:
-                results[i] = TrialResult(trial=trials[i], monitor=trials[i].train_config.monitor,
-                                         stop_reason="interrupted")
+                results[i] = TrialResult.not_started(trials[i])
             continue
         own = {} if rows is None else {"rows": [rows[i] for i in part]}
         if val_rows is not None:

@@ -29,7 +29,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from multiclass.exceptions import DataError, DataWarning
-from multiclass.data.csv_checks import UTF8, check_unique_names, scan_lines, text_head
+from multiclass.data.csv_checks import UTF8, check_unique_names, not_utf8_error, scan_lines, text_head
 from multiclass.data.missing import LABEL_NA_VALUES, NA_VALUES
 from multiclass.data.table_format import (SNIFF_BYTES, WHITESPACE, TableFormat, header_names, looks_like_table,
                                           sniff_format)
@@ -274,8 +274,7 @@ def _refuse_late_code(shard: Path) -> None:
     UTF-8, name it as the in-memory reader would (`scan_lines`: a damaged file, or one in Windows-1252 from there)."""
     code = scan_lines(shard)  # raises itself for a damaged file
     if code.line:
-        raise DataError(f"{shard}: line {code.line} is not UTF-8 (byte 0x{code.byte:02X}); save the file as UTF-8 "
-                        "(it may be Latin-1 or Windows-1252).") from None
+        raise not_utf8_error(shard, code.line, code.byte) from None
 
 
 def _reason(error: Exception) -> str:

@@ -18,6 +18,7 @@ from multiclass.jobs import recipe as recipe_module
 from multiclass.jobs.recipe import search
 from multiclass.persistence import load_model, save_model
 from multiclass.training import TrainConfig
+from multiclass.training import recipes as recipes_module
 from multiclass.training.recipes import Candidate, auto_candidates, fixed_length_candidates, with_candidate
 
 CLASSES = ["a", "b", "c"]
@@ -51,14 +52,14 @@ def test_with_candidate_sets_a_fixed_length_and_no_early_stopping():
 def test_the_plan_offers_it_only_where_a_search_runs_on_dense_rows():
     config = TrainConfig()
     assert plan("auto", hidden=None, dropout=None, config=config, n_rows=300, n_features=8,
-                n_classes=3).fixed_length == fixed_length_candidates(300)
+                n_classes=3).cross_validated[-1:] == fixed_length_candidates(300)
     assert plan("auto", hidden=None, dropout=None, config=config, n_rows=300, n_features=8, n_classes=3,
-                sparse=True).fixed_length == []  # TF-IDF text: validation-split search only
+                sparse=True).cross_validated == []  # TF-IDF text: validation-split search only
     assert plan("seed", hidden=None, dropout=None, config=config, n_rows=300, n_features=8,
-                n_classes=3).fixed_length == []
+                n_classes=3).cross_validated == []
     everything = TrainConfig(l2=1e-4, lr=1e-3 * 2, batch_size=16)
     assert plan("auto", hidden=(8,), dropout=0.0, config=everything, n_rows=300, n_features=8,
-                n_classes=3).fixed_length == []  # one candidate: nothing is searched, nothing added
+                n_classes=3).cross_validated == []  # one candidate: nothing is searched, nothing added
 
 
 def test_search_cross_validates_it_beside_the_candidates_and_leaves_it_out_of_a_validation_split(monkeypatch):
@@ -66,13 +67,13 @@ def test_search_cross_validates_it_beside_the_candidates_and_leaves_it_out_of_a_
     X, y = _data(300)
     candidates = auto_candidates(270, 8, 3)[:2]
     found = search(X[:270], y[:270], X[270:], y[270:], candidates, classes=CLASSES,
-                   base=TrainConfig(verbose=False, seed=0), fixed_length=[length])
+                   base=TrainConfig(verbose=False, seed=0), cross_validated=[*candidates, length])
     entry = found.board[-1]
     assert len(found.board) == 3 and entry["fixed_epochs"] == 7 and entry["best_epochs"] == [7] * CV_FOLDS
     assert entry["batch_size"] == 200
     monkeypatch.setattr(recipe_module, "MIN_CV_ROWS", 1_000)  # too few rows to cross-validate: ranked on the split
     found = search(X[:270], y[:270], X[270:], y[270:], candidates, classes=CLASSES,
-                   base=TrainConfig(verbose=False, seed=0), fixed_length=[length])
+                   base=TrainConfig(verbose=False, seed=0), cross_validated=[*candidates, length])
     assert found.folds == 0 and found.board and not any("fixed_epochs" in e for e in found.board)
 
 
@@ -81,8 +82,9 @@ def fixed_length_wins(monkeypatch):
     """Candidates that cannot learn (a learning rate of 1e-7) beside a 40-epoch fixed-length one, which wins."""
     hopeless = [Candidate((), 0.0, 0.0, 1e-7, 32), Candidate((4,), 0.0, 0.0, 1e-7, 32)]
     monkeypatch.setattr(plan_module, "auto_candidates", lambda *args, **kwargs: list(hopeless))
-    monkeypatch.setattr(plan_module, "fixed_length_candidates",
+    monkeypatch.setattr(recipes_module, "fixed_length_candidates",
                         lambda n_rows, fixed=None: [Candidate((16,), 0.0, 0.0, 1e-2, min(200, n_rows), 40)])
+    monkeypatch.setattr(recipes_module, "converged_candidates", lambda n_rows, fixed=None: [])
 
 
 def test_a_fixed_length_winner_is_the_average_of_its_fold_models_last_epochs(fixed_length_wins, tmp_path):

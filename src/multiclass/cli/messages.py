@@ -67,6 +67,8 @@ MESSAGES = {
     "model_written": ("model written to {path}", "modelo escrito en {path}"),
     "demo_intro": ("{dataset}: {rows} training rows, {features} features, {classes} classes",
                    "{dataset}: {rows} filas de entrenamiento, {features} variables, {classes} clases"),
+    "recipe_line_lbfgs": ("network {widths}, l2 {l2}, fitted to convergence by L-BFGS",
+                          "red {widths}, l2 {l2}, ajustada hasta converger con L-BFGS"),
     "recipe_line": ("network {widths}, dropout {dropout}, l2 {l2}, lr {lr}, batch {batch}",
                     "red {widths}, dropout {dropout}, l2 {l2}, lr {lr}, lote {batch}"),
     "fixed_epochs_line": ("{line}, {epochs} epochs with no early stopping",
@@ -91,6 +93,11 @@ MESSAGES = {
                    "{folds} modelos, uno por parte, cada uno entrenado {epochs} épocas sin parada temprana (como "
                    "entrena MLPClassifier de scikit-learn: las partes lo puntuaron mejor), promediados en una sola "
                    "red; la curva de aprendizaje mostrada es la de la parte 1."),
+    "fold_converged": ("{folds} fold models, each a softmax regression fitted to convergence by L-BFGS (as "
+                       "scikit-learn's LogisticRegression is: the folds scored it best), averaged into one.",
+                       "{folds} modelos, uno por parte, cada uno una regresión softmax ajustada hasta converger con "
+                       "L-BFGS (como LogisticRegression de scikit-learn: las partes la puntuaron mejor), promediados "
+                       "en uno solo."),
     "recipe_named": ("{line} (recipe {name})", "{line} (receta {name})"),
     "test_split": ("test split of {dataset}", "partición de prueba de {dataset}"),
     "demo_result": ("test accuracy {accuracy} (macro-F1 {macro_f1}, {rows} rows)",

@@ -34,8 +34,9 @@ def recipe_line(trained, lang: str = "en") -> str:
     widths = "-".join(str(w) for w in (model.n_features, *hidden, model.n_classes))
     if folds:
         widths = say("fold_widths", lang, widths=widths, folds=folds)
-    line = say("recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang), l2=_general(config.l2, lang),
-               lr=_general(config.lr, lang), batch=config.batch_size)
+    lbfgs = recipe.get("chosen", {}).get("solver") == "lbfgs"
+    line = say("recipe_line_lbfgs" if lbfgs else "recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang),
+               l2=_general(config.l2, lang), lr=_general(config.lr, lang), batch=config.batch_size)
     fixed_epochs = recipe.get("chosen", {}).get("fixed_epochs") if folds else None
     if fixed_epochs:
         line = say("fixed_epochs_line", lang, line=line, epochs=number(fixed_epochs, lang))
@@ -92,6 +93,8 @@ def stop_line(trained, lang: str = "en") -> str:
     if reason == "fold_fixed":
         recipe = trained.recipe or {}
         return say("fold_fixed", lang, folds=recipe.get("folds", 0), epochs=number(len(history), lang))
+    if reason == "fold_converged":
+        return say("fold_converged", lang, folds=(trained.recipe or {}).get("folds", 0))
     if reason == "early_stopping":
         patience = config.patience if config is not None else None
         if patience and len(history) - best < patience:  # the loss still fell, by less than the tolerance

@@ -71,10 +71,11 @@ def choose_fold_recipe(X, y, classes, *, recipe="auto", hidden=None, activation:
     winner = chosen.candidates[len(chosen.candidates) // 2]
     if len(chosen.candidates) > 1 and tr is not None:
         winner = search(X[tr], y[tr], X[va], y[va], chosen.candidates, classes=classes, base=chosen.config,
-                        activation=activation, fixed=chosen.recipe.fixed, fixed_length=chosen.fixed_length).winner
+                        activation=activation, fixed=chosen.recipe.fixed, cross_validated=chosen.cross_validated).winner
     fold_config = replace(with_candidate(chosen.config, winner), verbose=False)
     record = {**chosen.recipe.to_dict(), "chosen": winner.to_dict(), "search_seconds": time.perf_counter() - started}
-    return FoldRecipe(tuple(winner.hidden), activation, winner.dropout, fold_config, bool(winner.fixed_epochs)), record
+    return FoldRecipe(tuple(winner.hidden), activation, winner.dropout, fold_config, bool(winner.fixed_epochs),
+                      winner.solver), record
 
 
 def _check_out(out) -> Path:

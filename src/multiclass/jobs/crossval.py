@@ -31,8 +31,8 @@ from multiclass.training.recipes import Candidate
 from multiclass.training.monitor import Priced
 from multiclass.training.validation import monitored_value, validation_scores
 
-__all__ = ["CV_FOLDS", "FOLD_AVERAGE", "FOLD_FIXED", "MIN_CV_ROWS", "averaged_network", "cross_validate", "fold_rows",
-           "pooled_scores"]
+__all__ = ["CV_FOLDS", "FOLD_AVERAGE", "FOLD_CONVERGED", "FOLD_FIXED", "MIN_CV_ROWS", "averaged_network",
+           "cross_validate", "fold_rows", "pooled_scores"]
 
 # Folds of the cross-validated choice: each candidate trains this many times on 80 % of the rows.
 CV_FOLDS = 5
@@ -40,6 +40,8 @@ CV_FOLDS = 5
 FOLD_AVERAGE = "fold_average"
 # ... and of one whose fold models trained for a fixed number of epochs, keeping the last (a fixed-length winner)
 FOLD_FIXED = "fold_fixed"
+# ... and of one whose fold models are softmax regressions fitted to convergence by L-BFGS (`multiclass.sweep.converged`)
+FOLD_CONVERGED = "fold_converged"
 # Fewest rows to cross-validate on: 4 validation rows per fold. Fewer rows are too few to stop a training on; a
 # few more are still better ranked by 5 folds than by the handful of rows a 10 % split holds (MASS's UScereal, 41
 # training rows: 8 split rows chose an underfit softmax regression at 0.19 test accuracy, the folds 0.50; RESULTS 7a).

@@ -31,7 +31,7 @@ from multiclass.jobs.critical import check_calibration_rows, check_streamed, fit
 from multiclass.jobs.cross_sets import FoldSource
 from multiclass.jobs.evaluate import evaluate_arrays, validation_summary
 from multiclass.jobs.inputs import check_output_path, wants_stream
-from multiclass.jobs.crossval import FOLD_AVERAGE, FOLD_FIXED, averaged_network
+from multiclass.jobs.crossval import FOLD_AVERAGE, FOLD_CONVERGED, FOLD_FIXED, averaged_network
 from multiclass.jobs.fit_result import FitResult, build_network, data_info
 from multiclass.jobs.streamed import STREAM_HIDDEN, fit_stream, fit_streamed
 from multiclass.jobs.plan import plan
@@ -206,7 +206,7 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
     winner, found = chosen.candidates[0], None
     if len(chosen.candidates) > 1 and X_val is not None and early_stopping:
         found = search(X, y, X_val, y_val, chosen.candidates, classes=classes, base=chosen.config,
-                       activation=activation, fixed=chosen.recipe.fixed, fixed_length=chosen.fixed_length)
+                       activation=activation, fixed=chosen.recipe.fixed, cross_validated=chosen.cross_validated)
         winner = found.winner
     config = chosen.config
     if len(chosen.candidates) > 1 and found is None:
@@ -245,8 +245,8 @@ def fit_arrays(X, y, *, classes, hidden=None, activation: str = "relu", dropout=
 
 def _fold_average(found, n_features: int, n_classes: int, activation: str, winner, seed: int) -> TrainResult:
     """The cross-validated search's final model (`multiclass.jobs.crossval`): its winner's fold models, each
-    early-stopped on its own fold (or trained for the winner's fixed epochs), averaged into one network; the
-    learning curve is fold 1's."""
+    early-stopped on its own fold (or trained for the winner's fixed epochs, or fitted to convergence by L-BFGS),
+    averaged into one network; the learning curve is fold 1's."""
     hidden, state = averaged_network(found.fold_states, winner.hidden)
     model = build_network(n_features, n_classes, hidden, activation, winner.dropout, seed)
     model.load_state_dict(state)
@@ -255,7 +255,7 @@ def _fold_average(found, n_features: int, n_classes: int, activation: str, winne
     if cut_short:  # a fold model still improving at the epoch limit: say so, as a single training would
         warn_if_still_improving(max(cut_short, key=lambda fold: fold.best_epoch))
     first = found.fold_results[0]
-    return TrainResult(model=model, history=first.history, best_epoch=first.best_epoch,
-                       stop_reason=FOLD_FIXED if winner.fixed_epochs else FOLD_AVERAGE)
+    reason = FOLD_CONVERGED if winner.solver == "lbfgs" else FOLD_FIXED if winner.fixed_epochs else FOLD_AVERAGE
+    return TrainResult(model=model, history=first.history, best_epoch=first.best_epoch, stop_reason=reason)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from multiclass.training.config import TrainConfig
 from multiclass.training.recipes import (AUTO_EPOCHS, SEARCHED, SEED, SETTINGS, Candidate, Recipe, auto_candidates,
-                                         fixed_length_candidates)
+                                         cross_validated_candidates)
 
 __all__ = ["DENSE_SETTINGS", "EXPLICIT_FIELDS", "TEXT_SETTINGS", "Plan", "explicit_fields", "plan"]
 
@@ -33,8 +33,9 @@ class Plan:
     recipe: Recipe
     candidates: list[Candidate]
     config: TrainConfig
-    # tried beside `candidates` when the search cross-validates (`multiclass.jobs.recipe.search`)
-    fixed_length: list[Candidate] = field(default_factory=list)
+    # what the search tries instead when it cross-validates (`multiclass.jobs.recipe.search`): `candidates` with
+    # converged softmax regressions and the fixed-length candidates; empty: `candidates`
+    cross_validated: list[Candidate] = field(default_factory=list)
 
 
 def explicit_fields(config: TrainConfig) -> dict:
@@ -69,5 +70,5 @@ def plan(recipe, *, hidden, dropout, config: TrainConfig, n_rows: int, n_feature
     defaults = TEXT_SETTINGS if sparse else DENSE_SETTINGS
     taken = {k: v for k, v in defaults.items() if getattr(config, k) == getattr(TrainConfig(), k)}
     final = replace(config, **{"epochs": AUTO_EPOCHS, **taken, **settings})
-    lengths = fixed_length_candidates(n_rows, fixed=fixed) if len(candidates) > 1 and not sparse else []
-    return Plan(Recipe(recipe.name, fixed), candidates, final, lengths)
+    folded = cross_validated_candidates(candidates, n_rows, fixed=fixed) if len(candidates) > 1 and not sparse else []
+    return Plan(Recipe(recipe.name, fixed), candidates, final, folded)

@@ -7,7 +7,8 @@ model is then the winner's fold models averaged, no final training); else on the
 on every training row when that fits the budget; otherwise in two stages --
 *capacity*, one candidate per network shape, by successive halving (Jamieson & Talwalkar 2016) with stratified
 subsamples of the training rows as the resource, then *regularisation*, the winning shape's L2 and dropout values in
-one stack on a subsample. The winner is then trained on every training row by the one training loop (checkpoints,
+one stack on a subsample. A cross-validated search fits its softmax regressions to convergence by L-BFGS
+(`multiclass.sweep.converged`) instead of training them by Adam. The winner is then trained on every training row by the one training loop (checkpoints,
 resume, the fastest engine). Candidates of one network shape train together on the stacked engine
 (`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping; CSR rows
 train one candidate at a time on the one loop's sparse engine (`multiclass.engine.sparse`). docs/recipes.md says it for users.
@@ -53,6 +54,9 @@ SUBSAMPLE_EPOCHS = 30
 # The fixed cost of one step of one stack, in multiply-adds (the launches of a step's small kernels and Adam's pass
 # over the stack, ~2 ms on the 2-core CPU): what makes many small steps of small networks dear.
 STEP_MACS = 3e7
+# What one L-BFGS fit of softmax regression costs the budget, in passes over its rows (forward and backward; the fits
+# measured took 20-250 iterations of about 1.2 passes each).
+LBFGS_PASSES = 300
 # Fewest training rows a rung trains on: below this, validation scores of different capacities mean little.
 MIN_RUNG_ROWS = 1_000
 # Each rung keeps the best 1/ETA of its candidates and gives them ETA times the rows (successive halving).
@@ -110,8 +114,11 @@ def _cost(candidates: list[Candidate], rows: int, n_rows: int, n_features: int, 
     expected = expected_epochs(rows) if rows >= n_rows else min(expected_epochs(rows), SUBSAMPLE_EPOCHS)
     arithmetic, stacks = 0.0, {}
     for c in candidates:
-        epochs = c.fixed_epochs or expected
         per_row = float(macs_per_row(ModelConfig(n_features, n_classes, c.hidden)))
+        if c.solver == "lbfgs":  # full batch, no stack: its passes over the rows (its Python calls are few)
+            arithmetic += copies * per_row * rows * LBFGS_PASSES
+            continue
+        epochs = c.fixed_epochs or expected
         arithmetic += copies * per_row * (rows + min(val_rows, SEARCH_VAL_ROWS) / 3) * epochs
         batch = _batch_on(c, rows)
         steps = math.ceil(rows / max(batch, 1))
@@ -204,7 +211,7 @@ class _Rungs:
         model = ModelConfig(self.X_tr.shape[1], len(self.classes), candidate.hidden, self.activation,
                             candidate.dropout)
         return Trial(tuple(candidate.to_dict().items()), with_candidate(config, scaled), model,
-                     keep_last=bool(candidate.fixed_epochs))
+                     keep_last=bool(candidate.fixed_epochs), solver=candidate.solver)
 
     def run(self, candidates: list[Candidate], rows: int, stage: str) -> list[Candidate]:
         """Train `candidates` on `rows` rows; return them best first (diverged ones last)."""
@@ -257,7 +264,7 @@ class _Rungs:
 
 
 def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base: TrainConfig,
-           activation: str = "relu", budget: float | None = None, fixed=(), fixed_length=()) -> SearchResult:
+           activation: str = "relu", budget: float | None = None, fixed=(), cross_validated=()) -> SearchResult:
     """Choose among `candidates` on the validation rows, within `budget` multiply-adds.
 
     When every candidate fits the budget on every training row, they all train on all of them and the best wins.
@@ -285,20 +292,22 @@ def search(X_tr, y_tr, X_va, y_va, candidates: list[Candidate], *, classes, base
         Hyperparameters the user fixed (a fixed ``batch_size`` is kept on subsamples too). A fixed training setting
         of `CONTROLLED` asks for one training run the user controls (its epochs, patience, checkpoints): no
         cross-validated fold average then.
-    fixed_length : sequence of Candidate, default=()
-        Fixed-length candidates (`multiclass.training.recipes.fixed_length_candidates`): tried beside `candidates`
-        when the search cross-validates (their cost counted in its budget), left out otherwise (a validation split's
-        few rows cannot tell whether training past the loss's best epoch pays).
+    cross_validated : sequence of Candidate, default=()
+        What is tried instead of `candidates` when the search cross-validates
+        (`multiclass.training.recipes.cross_validated_candidates`: the softmax regressions fitted by L-BFGS, the
+        fixed-length candidates beside them; their cost counted in its budget); empty: `candidates`. Those are left
+        out otherwise: a validation split's few rows cannot tell whether training past the loss's best epoch pays,
+        and the final training of a winner is the one training loop's.
     """
     budget = SEARCH_BUDGET_MACS if budget is None else budget
     n_rows, n_features, n_classes = X_tr.shape[0], X_tr.shape[1], len(classes)
     rungs = _Rungs(X_tr, y_tr, X_va, y_va, classes=classes, base=base, activation=activation, fixed=fixed)
     fold_rows = n_rows - n_rows // CV_FOLDS
-    folds = _cost([*candidates, *fixed_length], fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS,
-                  copies=CV_FOLDS)
+    folded = list(cross_validated) or list(candidates)
+    folds = _cost(folded, fold_rows, fold_rows, n_features, n_classes, n_rows // CV_FOLDS, copies=CV_FOLDS)
     controlled = bool(set(fixed) & set(CONTROLLED))
     if folds <= budget and n_rows >= MIN_CV_ROWS and not is_sparse(X_tr) and not controlled:
-        winner, record = rungs.cross_validate([*candidates, *fixed_length], X_tr, y_tr)
+        winner, record = rungs.cross_validate(folded, X_tr, y_tr)
         return SearchResult(winner, rungs.board, rungs.rungs, folds=CV_FOLDS, fold_results=record["folds"])
     if _cost(candidates, n_rows, n_rows, n_features, n_classes, len(y_va)) <= budget:
         winner = rungs.run(candidates, n_rows, "all")[0]

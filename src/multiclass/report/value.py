@@ -137,7 +137,7 @@ class Training:
 
 def candidates_tried(recipe: dict) -> int:
     """The distinct configurations a recipe's search trained, over every stage (a candidate may run in several)."""
-    return len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"])))
+    return len({tuple(map(str, (e["hidden"], e["dropout"], e["l2"], e["lr"], e["batch_size"], e.get("solver"))))
                 for e in recipe.get("candidates") or ()})
 
 

@@ -70,12 +70,16 @@ class Trial:
         A fixed-length training: it runs its ``train_config.epochs`` (give it ``patience=None``) and keeps its last
         epoch's weights, as scikit-learn's MLPClassifier does; else the best epoch's (the validation rows still
         score every epoch).
+    solver : {"adam", "lbfgs"}, default="adam"
+        "lbfgs": a network with no hidden layer fitted to convergence by L-BFGS on all its rows at once
+        (`multiclass.sweep.converged`), not trained in epochs; its learning rate and batch size are unused.
     """
 
     params: tuple[tuple[str, Any], ...]
     train_config: TrainConfig
     model_config: ModelConfig
     keep_last: bool = False
+    solver: str = "adam"
 
     @property
     def stack_key(self) -> tuple:
@@ -101,7 +105,7 @@ class TrialResult:
     best_epoch : int
     best_score : float or None
     monitor : str
-    stop_reason : {"early_stopping", "max_epochs", "fixed_length", "interrupted"}
+    stop_reason : {"early_stopping", "max_epochs", "fixed_length", "interrupted", "converged", "iteration_limit"}
     state : dict of str -> Tensor
         The best epoch's weights as an `MLP` state dict (CPU).
     """

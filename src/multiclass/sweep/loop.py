@@ -25,6 +25,7 @@ from multiclass.classes import Watched
 from multiclass.engine.threads import intra_op_threads, threads_for
 from multiclass.models import build_model, macs_per_row
 from multiclass.sweep.alone import alone_pays, train_group_alone
+from multiclass.sweep.converged import train_converged
 from multiclass.sweep.grid import Trial, TrialResult
 from multiclass.sweep.rows import own_order, padded, row_sets
 from multiclass.sweep.stacked import StackedAdam, StackedMLP, copy_rows, cross_entropy_and_grad, select_rows
@@ -330,20 +331,26 @@ def train_trials(trials: list[Trial], X_tr, y_tr, X_va, y_va, *, class_weight=No
     groups one after another; one result per trial, in the order given (parameters as in `train_stacked`;
     `rows` and `val_rows`, when given, hold one index array per trial). On the CPU the groups whose epochs are many
     small steps train one model at a time per core instead, all of them first (`multiclass.sweep.alone`): the same
-    models.
+    models. Trials of the ``"lbfgs"`` solver are fitted first, one by one (`multiclass.sweep.converged`).
 
     Ctrl-C ends the stack training then (its models keep their best weights) and no further stack starts; with
     `reraise` the `KeyboardInterrupt` is raised again once that stack has stopped (a search that chooses a model
     must not build one from models it cut short), otherwise the stacks not started come back marked
     ``"interrupted"`` with no epochs (the sweep's leaderboard keeps what was trained)."""
+    results: list[TrialResult | None] = [None] * len(trials)
     groups: dict[tuple, list[int]] = {}
     for index, trial in enumerate(trials):
+        if trial.solver == "lbfgs":  # convex, full batch: seconds at most, so before any stack
+            own = slice(None) if rows is None else rows[index]
+            own_val = slice(None) if val_rows is None else val_rows[index]
+            results[index] = train_converged(trial, X_tr[own], y_tr[own], X_va[own_val], y_va[own_val],
+                                             class_weight=class_weight, recall_of=recall_of)
+            continue
         groups.setdefault(trial.stack_key, []).append(index)
     parts = [part for members in groups.values() for start in range(0, len(members), MAX_STACK)
              for part in _parts(members[start : start + MAX_STACK], trials, rows, len(X_tr), device)]
     solo = [i for part, alone in parts if alone for i in part]
     runs = ([(solo, True)] if solo else []) + [(part, False) for part, alone in parts if not alone]
-    results: list[TrialResult | None] = [None] * len(trials)
     interrupted = False
     for part, alone in runs:
         if interrupted:

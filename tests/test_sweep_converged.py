@@ -34,6 +34,7 @@ from multiclass.sweep.converged import CONVERGED, ITERATION_LIMIT, fit_softmax, 
 from multiclass.sweep.grid import Trial
 from multiclass.sweep.loop import train_trials
 from multiclass.training import TrainConfig
+from multiclass.training.monitor import Priced
 from multiclass.training.recipes import (Candidate, auto_candidates, converged_candidates, cross_validated_candidates,
                                          fixed_length_candidates)
 from multiclass.training.validation import ResidentValidation, scores_of_totals
@@ -226,3 +227,17 @@ def test_the_audits_fold_models_of_a_converged_winner_are_fitted_so():
     fit = fit_softmax(X[rows], y[rows], 3, l2=1e-3)
     predicted = out.plan.fold == 0
     np.testing.assert_allclose(out.probs[predicted], _proba(fit, X[predicted]), atol=1e-5)
+
+
+def test_a_val_cost_monitor_prices_the_converged_fit_on_its_validation_rows():
+    X, y = _data()
+    costs = ((0.0, 1.0, 1.0), (5.0, 0.0, 1.0), (1.0, 1.0, 0.0))
+    result = train_converged(_trial(monitor="val_cost"), X[:200], y[:200], X[200:], y[200:], recall_of=Priced(costs))
+    record = result.best_record
+    model = build_model(ModelConfig(6, 3, ()))
+    model.load_state_dict(result.state)
+    with torch.no_grad():
+        proba = torch.softmax(model(torch.from_numpy(X[200:])), 1).double().numpy()
+    decided = (proba @ np.array(costs)).argmin(axis=1)  # each row's least expected cost: sum_t p_t cost[t, d]
+    assert record["val_cost"] == pytest.approx(np.array(costs)[y[200:], decided].mean())
+    assert result.best_score == record["val_score"] == record["val_cost"]

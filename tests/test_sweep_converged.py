@@ -99,7 +99,8 @@ def test_class_weights_weigh_as_scikit_learns_class_weight():
     X, y = _data(seed=2)
     weight = np.array([1.0, 3.0, 0.5])
     C = 0.5
-    reference = LogisticRegression(C=C, tol=1e-10, max_iter=10_000, class_weight=dict(enumerate(weight))).fit(X.astype(np.float64), y)
+    reference = LogisticRegression(C=C, tol=1e-10, max_iter=10_000, class_weight=dict(enumerate(weight)))
+    reference.fit(X.astype(np.float64), y)
     # scikit-learn divides its penalty by the summed sample weights, as the mean loss here is divided
     fit = fit_softmax(X, y, 3, l2=1.0 / (2 * C * weight[y].sum()), class_weight=weight)
     np.testing.assert_allclose(_proba(fit, X), reference.predict_proba(X.astype(np.float64)), atol=1e-5)

@@ -35,8 +35,9 @@ def recipe_line(trained, lang: str = "en") -> str:
     if folds:
         widths = say("fold_widths", lang, widths=widths, folds=folds)
     lbfgs = recipe.get("chosen", {}).get("solver") == "lbfgs"
-    line = say("recipe_line_lbfgs" if lbfgs else "recipe_line", lang, widths=widths, dropout=_general(model.dropout, lang),
-               l2=_general(config.l2, lang), lr=_general(config.lr, lang), batch=config.batch_size)
+    line = say("recipe_line_lbfgs" if lbfgs else "recipe_line", lang, widths=widths,
+               dropout=_general(model.dropout, lang), l2=_general(config.l2, lang), lr=_general(config.lr, lang),
+               batch=config.batch_size)
     fixed_epochs = recipe.get("chosen", {}).get("fixed_epochs") if folds else None
     if fixed_epochs:
         line = say("fixed_epochs_line", lang, line=line, epochs=number(fixed_epochs, lang))

@@ -40,7 +40,8 @@ CV_FOLDS = 5
 FOLD_AVERAGE = "fold_average"
 # ... and of one whose fold models trained for a fixed number of epochs, keeping the last (a fixed-length winner)
 FOLD_FIXED = "fold_fixed"
-# ... and of one whose fold models are softmax regressions fitted to convergence by L-BFGS (`multiclass.sweep.converged`)
+# ... and of one whose fold models are softmax regressions fitted to convergence by L-BFGS
+# (`multiclass.sweep.converged`)
 FOLD_CONVERGED = "fold_converged"
 # Fewest rows to cross-validate on: 4 validation rows per fold. Fewer rows are too few to stop a training on; a
 # few more are still better ranked by 5 folds than by the handful of rows a 10 % split holds (MASS's UScereal, 41

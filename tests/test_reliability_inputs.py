@@ -312,10 +312,12 @@ def test_a_cell_of_whitespace_is_missing_in_every_reader(tmp_path, capsys):
     assert read_table(data)["rev"].dtype == np.float64
 
 
-def test_a_question_mark_is_a_missing_value_as_in_uci_data_files(tmp_path, capsys):
-    """UCI's .data files mark a missing value with '?' (breast-cancer-wisconsin's bare nuclei): a column of numbers
-    with '?' in it is numbers with some missing, read alike in memory, streamed and by the numpy runtime."""
-    rows = "".join(f"{'?' if i % 7 == 0 else i % 10},{['x', 'z', '?'][i % 3]},{['benign', 'malignant'][i % 2]}\n"
+@pytest.mark.parametrize("mark", ["?", "."])
+def test_a_question_mark_or_a_lone_point_is_a_missing_value(tmp_path, capsys, mark):
+    """UCI's .data files mark a missing value with '?' (breast-cancer-wisconsin's bare nuclei), SAS and Stata with
+    '.': a column of numbers with the mark in it is numbers with some missing, read alike in memory, streamed and by
+    the numpy runtime."""
+    rows = "".join(f"{mark if i % 7 == 0 else i % 10},{['x', 'z', mark][i % 3]},{['benign', 'malignant'][i % 2]}\n"
                    for i in range(60))
     data = write(tmp_path / "cancer.data", rows)
     names = ["--no-header", "--names", "nuclei,shape,class"]

@@ -43,7 +43,7 @@ def test_parse_number_takes_what_pandas_takes(text):
 
 
 def test_missing_value_words_are_pandas_words():
-    assert NA_STRINGS == frozenset(STR_NA_VALUES) | {"?"}  # pandas' words and UCI's mark (data/missing.py)
+    assert NA_STRINGS == frozenset(STR_NA_VALUES) | {"?", "."}  # pandas' words, UCI's and SAS's marks (data/missing.py)
 
 
 def test_value_errors_name_field_and_row_but_not_the_value():

@@ -42,7 +42,8 @@ ITERATION_LIMIT = "iteration_limit"
 @dataclass
 class SoftmaxFit:
     """A fitted softmax regression: ``weight`` (K, F) and ``bias`` (K,) float32, the objective at the end, the
-    iterations taken and whether L-BFGS met its tolerance."""
+    iterations taken and whether L-BFGS stopped before its iteration limit (at its tolerance, or where float64 could
+    no longer decrease the objective along its direction: SciPy's "abnormal termination in line search")."""
 
     weight: np.ndarray
     bias: np.ndarray
@@ -99,7 +100,7 @@ def fit_softmax(X, y, n_classes: int, *, l2: float = 0.0, class_weight=None, lab
                       options={"maxiter": max_iter or MAX_ITER, "gtol": GTOL, "ftol": FTOL})
     weight = result.x[: n_classes * n_features].reshape(n_classes, n_features)
     return SoftmaxFit(weight.astype(np.float32), result.x[n_classes * n_features:].astype(np.float32),
-                      float(result.fun), int(result.nit), bool(result.success))
+                      float(result.fun), int(result.nit), result.status != 1)
 
 
 def train_converged(trial: Trial, X_tr, y_tr, X_va, y_va, *, class_weight=None,

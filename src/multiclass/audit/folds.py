@@ -23,8 +23,7 @@ from multiclass.devices import resolve_device
 from multiclass.exceptions import ConfigError, DataError
 from multiclass.models import ModelConfig, build_model, predict_log_proba
 from multiclass.sweep.grid import Trial
-from multiclass.sweep.converged import train_converged
-from multiclass.sweep.loop import FIXED_LENGTH, train_stacked
+from multiclass.sweep.loop import FIXED_LENGTH, train_stacked, train_trials
 from multiclass.training import TrainConfig, train
 from multiclass.training.monitor import watched_of
 
@@ -52,7 +51,8 @@ class FoldRecipe:
     # ``config.epochs`` and keeps its last epoch's weights
     keep_last: bool = False
     # "lbfgs": every fold model is a softmax regression fitted to convergence (`multiclass.sweep.converged`; the
-    # recipe's cross-validated winner can be one), on its training rows; its early-stopping rows only score it
+    # recipe's cross-validated winner can be one), on its training rows, whatever the engine; its early-stopping
+    # rows only score it
     solver: str = "adam"
 
     def model_config(self, n_features: int, n_classes: int) -> ModelConfig:
@@ -208,11 +208,9 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
         config = replace(config, class_weight={str(c) if names is None else names[c]: float(w)
                                                for c, w in enumerate(weight)})
     started = time.perf_counter()
-    if recipe.solver == "lbfgs":
-        states, histories, best, stops = _fit_converged(X, y, plan, model_config, config, weight, names, n_classes)
-    elif engine == "stacked":
+    if engine == "stacked" or recipe.solver == "lbfgs":
         states, histories, best, stops = _train_stacked(X, y, plan, model_config, config, weight, names, n_classes,
-                                                        device, recipe.keep_last)
+                                                        device, recipe.keep_last, recipe.solver)
     else:
         states, histories, best, stops = _train_separately(X, y, plan, model_config, config, names, recipe.keep_last)
     probs = np.empty((len(y), n_classes))
@@ -224,20 +222,13 @@ def out_of_fold_probabilities(X: np.ndarray, y: np.ndarray, *, folds: int = 5, r
     return OutOfFold(probs, plan, histories, best, stops, engine, time.perf_counter() - started)
 
 
-def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device, keep_last=False):
-    trials = [Trial((("fold", j),), config, model_config, keep_last) for j in range(len(plan.train_rows))]
-    results = train_stacked(trials, X, y, X, y, class_weight=weight,
-                            recall_of=watched_of(config, names, n_classes), device=device,
-                            dropout_seed=config.seed, verbose=config.verbose, rows=plan.train_rows,
-                            val_rows=plan.val_rows)
-    return ([r.state for r in results], [r.history for r in results], [r.best_epoch for r in results],
-            [r.stop_reason for r in results])
-
-
-def _fit_converged(X, y, plan, model_config, config, weight, names, n_classes):
-    results = [train_converged(Trial((("fold", j),), config, model_config, solver="lbfgs"), X[rows], y[rows], X[val],
-                               y[val], class_weight=weight, recall_of=watched_of(config, names, n_classes))
-               for j, (rows, val) in enumerate(zip(plan.train_rows, plan.val_rows))]
+def _train_stacked(X, y, plan, model_config, config, weight, names, n_classes, device, keep_last=False,
+                   solver="adam"):
+    trials = [Trial((("fold", j),), config, model_config, keep_last, solver) for j in range(len(plan.train_rows))]
+    trainer = train_trials if solver == "lbfgs" else train_stacked  # train_trials fits L-BFGS trials one by one
+    results = trainer(trials, X, y, X, y, class_weight=weight, recall_of=watched_of(config, names, n_classes),
+                      device=device, dropout_seed=config.seed, verbose=config.verbose, rows=plan.train_rows,
+                      val_rows=plan.val_rows)
     return ([r.state for r in results], [r.history for r in results], [r.best_epoch for r in results],
             [r.stop_reason for r in results])
 

@@ -8,8 +8,8 @@ on every training row when that fits the budget; otherwise in two stages --
 *capacity*, one candidate per network shape, by successive halving (Jamieson & Talwalkar 2016) with stratified
 subsamples of the training rows as the resource, then *regularisation*, the winning shape's L2 and dropout values in
 one stack on a subsample. A cross-validated search fits its softmax regressions to convergence by L-BFGS
-(`multiclass.sweep.converged`) instead of training them by Adam. The winner is then trained on every training row by the one training loop (checkpoints,
-resume, the fastest engine). Candidates of one network shape train together on the stacked engine
+(`multiclass.sweep.converged`) instead of training them by Adam. The winner is then trained on every training row by
+the one training loop (checkpoints, resume, the fastest engine). Candidates of one network shape train together on the stacked engine
 (`multiclass.sweep.loop.train_trials`), each with its own initialisation, data order and early stopping; CSR rows
 train one candidate at a time on the one loop's sparse engine (`multiclass.engine.sparse`). docs/recipes.md says it for users.
 

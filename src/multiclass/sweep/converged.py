@@ -112,16 +112,16 @@ def train_converged(trial: Trial, X_tr, y_tr, X_va, y_va, *, class_weight=None,
     if model_config.hidden:
         raise ValueError(f"L-BFGS fits softmax regression only; this trial has hidden layers {model_config.hidden}.")
     tic = time.perf_counter()
-    weight = None if class_weight is None else np.asarray(torch.as_tensor(class_weight), np.float64)
+    weight = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
     fit = fit_softmax(np.asarray(X_tr), np.asarray(y_tr), model_config.n_classes, l2=config.l2,
-                      class_weight=weight, label_smoothing=config.label_smoothing)
+                      class_weight=None if weight is None else weight.double().numpy(),
+                      label_smoothing=config.label_smoothing)
     model = build_model(model_config, seed=config.seed)
     state = {"linears.0.weight": torch.from_numpy(fit.weight), "linears.0.bias": torch.from_numpy(fit.bias)}
     model.load_state_dict(state)
     model.eval()
     X_va, y_va = torch.as_tensor(X_va), torch.as_tensor(y_va)
-    torch_weight = None if class_weight is None else torch.as_tensor(class_weight, dtype=torch.float32)
-    totals = ResidentValidation(X_va, y_va).totals(model, torch_weight, cost_tensor(recall_of, X_va.device))
+    totals = ResidentValidation(X_va, y_va).totals(model, weight, cost_tensor(recall_of, X_va.device))
     scores = scores_of_totals(totals, model_config.n_classes, recall_of)
     value = monitored_value(scores, config.monitor)
     record = {"epoch": 1, "train_loss": fit.loss, "lr": config.lr, **scores, "val_score": value,
